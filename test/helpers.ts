@@ -1,0 +1,26 @@
+/** Shared test helpers. Tests run from dist/test/..., fixtures live in the source tree. */
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root (works from both test/ and dist/test/). */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      readFileSync(join(dir, "package.json"));
+      return dir;
+    } catch {
+      dir = resolve(dir, "..");
+    }
+  }
+  throw new Error("repository root not found");
+})();
+
+export function fixturePath(...parts: string[]): string {
+  return join(repoRoot, "test", "fixtures", ...parts);
+}
+
+export function readFixture(...parts: string[]): string {
+  return readFileSync(fixturePath(...parts), "utf8");
+}
