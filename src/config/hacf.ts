@@ -29,6 +29,7 @@ import {
   type PingNode,
   type SourceRef,
 } from "./model.js";
+import { checkClusterRules } from "./validate.js";
 import {
   isIfaceName,
   isIPv4,
@@ -831,107 +832,23 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
   const initdeadMs = s.initdeadMs ?? defaultInitdeadMs(deadtimeMs);
   const deadpingMs = s.deadpingMs ?? deadtimeMs;
 
-  const dtLine = lineOf(s, "deadtime") || lineOf(s, "keepalive");
-  const timingFailed = ["keepalive", "deadtime", "warntime", "initdead", "deadping"].some((n) =>
-    s.failed.has(n),
-  );
-  const deadtimeOk = deadtimeMs > 2 * keepaliveMs;
-  if (timingFailed) {
-    // a value error was already reported; relations between half-parsed values would only add noise
-  } else if (!deadtimeOk) {
-    sink.error(
-      dtLine,
-      "hacf.deadtime-too-small",
-      `deadtime (${deadtimeMs} ms) must be more than twice keepalive (${keepaliveMs} ms)`,
-    );
-  }
-  if (timingFailed || !deadtimeOk) {
-    // see above
-  } else if (initdeadMs < deadtimeMs) {
-    sink.error(
-      lineOf(s, "initdead") || dtLine,
-      "hacf.initdead-too-small",
-      `initdead (${initdeadMs} ms) must not be smaller than deadtime (${deadtimeMs} ms)`,
-    );
-  } else if (s.initdeadMs !== undefined && initdeadMs < 10000) {
-    sink.warning(
-      lineOf(s, "initdead"),
-      "hacf.initdead-small",
-      `initdead (${initdeadMs} ms) may be too small: Heartbeat recommends at least 10 s so a booting peer's network (e.g. switch spanning tree) can settle`,
-    );
-  } else if (initdeadMs < 2 * deadtimeMs) {
-    sink.warning(
-      lineOf(s, "initdead") || dtLine,
-      "hacf.initdead-lt-2x-deadtime",
-      `initdead (${initdeadMs} ms) is less than twice deadtime (${deadtimeMs} ms): at boot the peer may be declared dead before its links are up, and both nodes start the resources`,
-    );
-  }
-  if (!timingFailed && s.deadpingMs !== undefined && deadpingMs <= 2 * keepaliveMs) {
-    sink.error(
-      lineOf(s, "deadping"),
-      "hacf.deadping-too-small",
-      `deadping (${deadpingMs} ms) must be more than twice keepalive (${keepaliveMs} ms)`,
-    );
-  }
-  if (timingFailed || !deadtimeOk) {
-    // see above
-  } else if (warntimeMs >= deadtimeMs) {
-    sink.warning(
-      lineOf(s, "warntime"),
-      "hacf.warntime-ge-deadtime",
-      `warntime (${warntimeMs} ms) is not below deadtime (${deadtimeMs} ms): a peer will be declared dead without any late-heartbeat warning first`,
-    );
-  } else if (warntimeMs <= keepaliveMs) {
-    sink.warning(
-      lineOf(s, "warntime"),
-      "hacf.warntime-le-keepalive",
-      `warntime (${warntimeMs} ms) is not above keepalive (${keepaliveMs} ms): every heartbeat will be reported late`,
-    );
-  }
-
-  if (s.media.length === 0) {
-    sink.error(0, "hacf.no-media", "no heartbeat media defined: add ucast, bcast, mcast or serial lines");
-  } else if (s.media.length === 1 && s.pingNodes.length === 0) {
-    const m = s.media[0]!;
-    sink.warning(
-      m.at.line,
-      "hacf.single-medium",
-      "only one heartbeat medium and no ping nodes: if that link fails, both nodes will take the resources (split brain); add a second link (another ucast or a serial cable) or ping nodes",
-    );
-  }
-  if (s.nodes.length === 0 && s.autojoin !== "any") {
-    sink.error(0, "hacf.no-nodes", 'no nodes defined: add "node NAME" lines for every cluster member');
-  }
-  const local = opts.localNode?.toLowerCase();
-  if (local !== undefined && s.nodes.length > 0 && !s.nodes.includes(local)) {
-    sink.error(
-      0,
-      "hacf.local-node-missing",
-      `this node "${local}" is not among the configured nodes (${s.nodes.join(", ")}); node names must match "uname -n" or /etc/ha.d/nodeinfo`,
-    );
-  }
-  if (s.pacemaker === "off" && s.autojoin !== "none" && opts.haresourcesPresent) {
-    sink.error(
-      lineOf(s, "autojoin"),
-      "hacf.autojoin-r1",
-      "autojoin conflicts with haresources resource management (as in Heartbeat): list the nodes and set autojoin none",
-    );
-  }
   const autoFailback = s.autoFailback ?? HEARTBEAT_DEFAULTS.autoFailback;
-  if (
-    autoFailback === "legacy" &&
-    !s.failed.has("auto_failback") &&
-    s.pacemaker === "off" &&
-    opts.haresourcesPresent !== false
-  ) {
-    sink.warning(
-      lineOf(s, "auto_failback"),
-      "hacf.legacy-failback",
-      s.autoFailback === undefined
-        ? 'auto_failback is not set, so it defaults to "legacy" (the preferred node always takes its groups back and hb_standby is refused); set "auto_failback on" or "off"'
-        : 'auto_failback legacy is deprecated: use "on" (resources return to their preferred node) or "off" (they stay where they are)',
-    );
-  }
+  checkClusterRules(
+    {
+      timing: { keepaliveMs, deadtimeMs, warntimeMs, initdeadMs, deadpingMs },
+      explicit: new Set(s.seen.keys()),
+      failed: s.failed,
+      media: s.media,
+      pingNodes: s.pingNodes,
+      nodes: s.nodes,
+      autojoin: s.autojoin,
+      pacemaker: s.pacemaker,
+      autoFailback,
+    },
+    sink,
+    (name) => lineOf(s, name),
+    { ...opts, style: "ha.d" },
+  );
 
   return {
     clusterName: s.clusterName,

@@ -1,0 +1,105 @@
+/**
+ * `hbctl verify [DIR] [--config FILE] [--node NAME] [--json]`: loads and
+ * validates a configuration offline, reporting every problem as
+ * `file:line: error|warning: reason`. Exit 0 clean, 1 warnings only, 2 errors.
+ */
+import type { Command } from "commander";
+import { type Diagnostic, formatDiagnostic, sortDiagnostics } from "../../base/diag.js";
+import { ExitCode } from "../../base/errors.js";
+import { type LoadResult, loadHaD, loadYaml } from "../../config/load.js";
+import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../../config/read.js";
+import type { CliIo } from "../io.js";
+
+interface VerifyOptions {
+  config?: string;
+  node?: string;
+  json?: boolean;
+}
+
+export function verifyExitCode(ds: readonly Diagnostic[]): number {
+  if (ds.some((d) => d.severity === "error")) return ExitCode.errors;
+  if (ds.some((d) => d.severity === "warning")) return ExitCode.warnings;
+  return ExitCode.ok;
+}
+
+export function runVerify(dir: string | undefined, opts: VerifyOptions, io: CliIo): void {
+  const result: LoadResult = opts.config
+    ? loadYaml(readInput(opts.config), opts.node)
+    : loadHaD(readHaD(dir ?? DEFAULT_CONFIG_DIR, opts.node));
+  const diagnostics = sortDiagnostics(result.diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  const code = verifyExitCode(diagnostics);
+  if (opts.json) {
+    io.out(
+      JSON.stringify(
+        {
+          version: 1,
+          files: result.files,
+          errors,
+          warnings,
+          diagnostics,
+          inert: result.inert.map((i) => ({
+            directive: i.directive,
+            value: i.value,
+            ...i.at,
+            reason: i.reason,
+          })),
+          summary: result.config
+            ? {
+                style: result.config.style,
+                cluster: result.config.clusterName,
+                nodes: result.config.nodes,
+                media: result.config.media.length,
+                pingNodes: result.config.pingNodes.length,
+                groups: result.config.groups.map((g) => ({
+                  key: g.key,
+                  node: g.node,
+                  resources: g.resources.length,
+                })),
+                crm: result.config.pacemaker !== "off",
+                timing: result.config.timing,
+              }
+            : null,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    for (const d of diagnostics) io.out(formatDiagnostic(d));
+    for (const i of result.inert) {
+      io.out(`${i.at.file}:${i.at.line}: info: ${i.directive} accepted without effect: ${i.reason}`);
+    }
+    const c = result.config;
+    const what = c
+      ? `cluster "${c.clusterName}": ${c.nodes.length} node(s) (${c.nodes.join(", ")}), ${c.media.length} medi${c.media.length === 1 ? "um" : "a"}, ${c.pingNodes.length} ping node(s), ${c.pacemaker !== "off" ? "CRM mode" : `${c.groups.length} resource group(s)`}`
+      : "configuration not usable";
+    io.out(`${result.files.join(", ")}: ${errors} error(s), ${warnings} warning(s); ${what}`);
+  }
+  io.exit(code);
+}
+
+export function registerVerify(program: Command, io: CliIo): void {
+  program
+    .command("verify")
+    .summary("check a configuration offline")
+    .description(
+      "Load and validate a configuration offline: ha.cf, authkeys and haresources from DIR (default /etc/ha.d), " +
+        "or a cluster.yaml with --config. Every problem is printed as FILE:LINE: error|warning: REASON; " +
+        "directives accepted without effect are listed as info.\n\n" +
+        "Exit status: 0 clean, 1 warnings only, 2 errors.",
+    )
+    .argument("[dir]", "Heartbeat configuration directory", DEFAULT_CONFIG_DIR)
+    .option("-c, --config <file>", "validate this cluster.yaml instead of DIR")
+    .option(
+      "-n, --node <name>",
+      "check as this node (default: DIR/nodeinfo if present; uname -n is not assumed)",
+    )
+    .option("--json", "print a JSON report")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  hbctl verify\n  hbctl verify examples/heartbeat-lvs-dr --node primarylb\n  hbctl verify --config examples/yaml/cluster.yaml --json",
+    )
+    .action((dir: string | undefined, opts: VerifyOptions) => runVerify(dir, opts, io));
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * hbctl: Tandem's command-line tool. Offline verbs (verify, ...) read files;
+ * the others talk to hbd through its socket. Output is text, or JSON with --json.
+ */
+import { Command, CommanderError } from "commander";
+import { ExitCode, TandemError } from "../base/errors.js";
+import { registerVerify } from "./commands/verify.js";
+import { type CliIo, processIo } from "./io.js";
+
+export const VERSION = "0.1.0";
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("hbctl")
+    .description("Control and inspect a Tandem cluster (Heartbeat-compatible).")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerVerify(program, io);
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<void> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      io.exit(e.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
+    } else if (e instanceof TandemError) {
+      io.err(`hbctl: ${e.message}`);
+      io.exit(e.exitCode);
+    } else {
+      io.err(`hbctl: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      io.exit(70);
+    }
+  }
+}
+
+const io = processIo();
+await main(process.argv.slice(2), io);
+process.exitCode = io.code;

@@ -1,0 +1,130 @@
+/**
+ * Assembles a ClusterConfig from the /etc/ha.d files or from cluster.yaml.
+ * Pure: the caller supplies file contents (see read.ts for the adapter that
+ * reads them from disk). Every problem of every file is collected; nothing
+ * stops at the first error.
+ */
+import type { Diagnostic } from "../base/diag.js";
+import { parseAuthkeys } from "./authkeys.js";
+import { parseHaCf } from "./hacf.js";
+import { parseHaresources } from "./haresources.js";
+import type { ClusterConfig, InertDirective } from "./model.js";
+import { parseClusterYaml } from "./yaml.js";
+
+/** One input file: its path, and its text and permission bits when it exists. */
+export interface FileInput {
+  readonly path: string;
+  readonly text?: string;
+  readonly mode?: number;
+  /** Why it could not be read, when it exists but is unreadable. */
+  readonly readError?: string;
+}
+
+export interface HaDInputs {
+  readonly hacf: FileInput;
+  readonly authkeys: FileInput;
+  readonly haresources: FileInput;
+  /** First line of /etc/ha.d/nodeinfo, or the name given by the user. */
+  readonly localNode?: string;
+}
+
+export interface LoadResult {
+  /** The config when there are no errors. */
+  readonly config?: ClusterConfig;
+  readonly diagnostics: Diagnostic[];
+  readonly inert: readonly InertDirective[];
+  readonly files: readonly string[];
+}
+
+function missing(f: FileInput, code: string, why: string): Diagnostic {
+  return { file: f.path, line: 0, severity: "error", code, message: f.readError ?? why };
+}
+
+export function loadHaD(inp: HaDInputs): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const files = [inp.hacf.path, inp.authkeys.path];
+  const haresourcesPresent = inp.haresources.text !== undefined;
+  if (haresourcesPresent) files.push(inp.haresources.path);
+
+  let hacf: ReturnType<typeof parseHaCf>["value"] | undefined;
+  if (inp.hacf.text === undefined) {
+    diagnostics.push(missing(inp.hacf, "load.missing", "cannot read ha.cf: file not found"));
+  } else {
+    const r = parseHaCf(inp.hacf.text, inp.hacf.path, {
+      haresourcesPresent,
+      ...(inp.localNode === undefined ? {} : { localNode: inp.localNode }),
+    });
+    hacf = r.value;
+    diagnostics.push(...r.diagnostics);
+  }
+
+  let auth: ReturnType<typeof parseAuthkeys>["value"];
+  if (inp.authkeys.text === undefined) {
+    diagnostics.push(
+      missing(inp.authkeys, "load.missing", "cannot read authkeys: file not found (create it with mode 600)"),
+    );
+  } else {
+    const r = parseAuthkeys(inp.authkeys.text, inp.authkeys.path, inp.authkeys.mode);
+    auth = r.value;
+    diagnostics.push(...r.diagnostics);
+  }
+
+  let groups: ReturnType<typeof parseHaresources>["value"] = [];
+  const crm = hacf !== undefined && hacf.pacemaker !== "off";
+  if (inp.haresources.readError !== undefined) {
+    diagnostics.push(missing(inp.haresources, "load.unreadable", inp.haresources.readError));
+  } else if (inp.haresources.text !== undefined) {
+    if (crm) {
+      diagnostics.push({
+        file: inp.haresources.path,
+        line: 0,
+        severity: "warning",
+        code: "load.haresources-ignored",
+        message:
+          'ha.cf turns the CRM on (crm/pacemaker), so this haresources file is ignored; convert it with "hbctl convert haresources"',
+      });
+    } else {
+      const r = parseHaresources(
+        inp.haresources.text,
+        inp.haresources.path,
+        hacf ? { nodes: hacf.nodes } : {},
+      );
+      groups = r.value;
+      diagnostics.push(...r.diagnostics);
+    }
+  } else if (hacf && !crm) {
+    diagnostics.push({
+      file: inp.haresources.path,
+      line: 0,
+      severity: "warning",
+      code: "load.no-resources",
+      message: "no haresources file and the CRM is off: this cluster manages no resources",
+    });
+  }
+
+  const hasErrors = diagnostics.some((d) => d.severity === "error");
+  const config: ClusterConfig | undefined =
+    !hasErrors && hacf && auth ? { ...hacf, style: "ha.d", auth, groups: crm ? [] : groups } : undefined;
+  return { ...(config ? { config } : {}), diagnostics, inert: hacf?.inert ?? [], files };
+}
+
+export function loadYaml(f: FileInput, localNode?: string): LoadResult {
+  if (f.text === undefined) {
+    return {
+      diagnostics: [missing(f, "load.missing", "cannot read the configuration: file not found")],
+      inert: [],
+      files: [f.path],
+    };
+  }
+  const r = parseClusterYaml(f.text, f.path, {
+    ...(f.mode === undefined ? {} : { mode: f.mode }),
+    ...(localNode === undefined ? {} : { localNode }),
+  });
+  const ok = r.value !== undefined && !r.diagnostics.some((d) => d.severity === "error");
+  return {
+    ...(ok && r.value ? { config: r.value } : {}),
+    diagnostics: r.diagnostics,
+    inert: [],
+    files: [f.path],
+  };
+}
