@@ -20,10 +20,14 @@ export function readInput(path: string): FileInput {
   }
 }
 
-/** Reads ha.cf, authkeys, haresources and nodeinfo from a Heartbeat config directory. */
-export function readHaD(dir: string, localNode?: string): HaDInputs {
+/**
+ * Reads ha.cf, authkeys, haresources and nodeinfo from a Heartbeat config
+ * directory. The local node name is `localNode` if given, else the first line
+ * of DIR/nodeinfo (as Heartbeat), else `fallbackNode` (hbd passes uname -n).
+ */
+export function readHaD(dir: string, localNode?: string, fallbackNode?: string): HaDInputs {
   const nodeinfo = readInput(join(dir, "nodeinfo")).text?.split("\n")[0]?.trim();
-  const node = localNode ?? (nodeinfo ? nodeinfo : undefined);
+  const node = localNode ?? (nodeinfo ? nodeinfo : fallbackNode);
   return {
     hacf: readInput(join(dir, "ha.cf")),
     authkeys: readInput(join(dir, "authkeys")),
