@@ -27,7 +27,11 @@ const program = new Command("hbd")
   .description("Tandem cluster daemon (Heartbeat-compatible).")
   .option("--config-dir <dir>", "Heartbeat configuration directory", DEFAULT_CONFIG_DIR)
   .option("--config <file>", "cluster.yaml instead of the Heartbeat files")
-  .option("--state-dir <dir>", "persistent state (CIB, generation number, saved policy inputs)", DEFAULT_STATE_DIR)
+  .option(
+    "--state-dir <dir>",
+    "persistent state (CIB, generation number, saved policy inputs)",
+    DEFAULT_STATE_DIR,
+  )
   .option("--run-dir <dir>", "runtime files (socket hbd.sock, pid file)", DEFAULT_RUN_DIR)
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")

@@ -55,7 +55,8 @@ test("pure folders use no I/O, clock, randomness or timers", () => {
       const lines = readFileSync(f, "utf8").split("\n");
       lines.forEach((l, i) => {
         if (/^\s*(\/\/|\*)/.test(l)) return;
-        for (const b of BANNED) if (b.re.test(l)) problems.push(`src/${rel}:${i + 1}: ${b.what}: ${l.trim()}`);
+        for (const b of BANNED)
+          if (b.re.test(l)) problems.push(`src/${rel}:${i + 1}: ${b.what}: ${l.trim()}`);
       });
     }
   }
