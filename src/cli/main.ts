@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
 import { registerVerify } from "./commands/verify.js";
+import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
 
 export const VERSION = "0.1.0";
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerVerify(program, io);
+  registerWire(program, io);
   return program;
 }
 
