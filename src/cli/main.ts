@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
+import { registerConvert } from "./commands/convert.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   registerVerify(program, io);
   registerWire(program, io);
+  registerConvert(program, io);
   return program;
 }
 

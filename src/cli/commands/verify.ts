@@ -3,9 +3,12 @@
  * validates a configuration offline, reporting every problem as
  * `file:line: error|warning: reason`. Exit 0 clean, 1 warnings only, 2 errors.
  */
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { type Diagnostic, formatDiagnostic, sortDiagnostics } from "../../base/diag.js";
 import { ExitCode } from "../../base/errors.js";
+import type { Cib } from "../../cib/model.js";
+import { parseCib } from "../../cib/parse.js";
 import { type LoadResult, loadHaD, loadYaml } from "../../config/load.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../../config/read.js";
 import type { CliIo } from "../io.js";
@@ -22,10 +25,36 @@ export function verifyExitCode(ds: readonly Diagnostic[]): number {
   return ExitCode.ok;
 }
 
-export function runVerify(dir: string | undefined, opts: VerifyOptions, io: CliIo): void {
-  const result: LoadResult = opts.config
+/** Validates a cib.xml (Pacemaker or Heartbeat-2 schema) offline. */
+function verifyCib(path: string): LoadResult {
+  const f = readInput(path);
+  if (f.text === undefined) {
+    return {
+      diagnostics: [
+        {
+          file: path,
+          line: 0,
+          severity: "error",
+          code: "load.missing",
+          message: f.readError ?? "file not found",
+        },
+      ],
+      inert: [],
+      files: [path],
+    };
+  }
+  const r = parseCib(f.text, path);
+  return { diagnostics: r.diagnostics, inert: [], files: [path], ...(r.value ? { cib: r.value } : {}) };
+}
+
+export function runVerify(target: string | undefined, opts: VerifyOptions, io: CliIo): void {
+  const path = target ?? DEFAULT_CONFIG_DIR;
+  const isFile = !opts.config && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  const result: LoadResult & { cib?: Cib } = opts.config
     ? loadYaml(readInput(opts.config), opts.node)
-    : loadHaD(readHaD(dir ?? DEFAULT_CONFIG_DIR, opts.node));
+    : isFile
+      ? verifyCib(path)
+      : loadHaD(readHaD(path, opts.node));
   const diagnostics = sortDiagnostics(result.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
@@ -72,9 +101,12 @@ export function runVerify(dir: string | undefined, opts: VerifyOptions, io: CliI
       io.out(`${i.at.file}:${i.at.line}: info: ${i.directive} accepted without effect: ${i.reason}`);
     }
     const c = result.config;
-    const what = c
-      ? `cluster "${c.clusterName}": ${c.nodes.length} node(s) (${c.nodes.join(", ")}), ${c.media.length} medi${c.media.length === 1 ? "um" : "a"}, ${c.pingNodes.length} ping node(s), ${c.pacemaker !== "off" ? "CRM mode" : `${c.groups.length} resource group(s)`}`
-      : "configuration not usable";
+    const cib = result.cib;
+    const what = cib
+      ? `CIB epoch ${cib.adminEpoch}.${cib.epoch}.${cib.numUpdates}: ${cib.configuration.nodes.length} node(s), ${cib.configuration.resources.length} top-level resource(s)`
+      : c
+        ? `cluster "${c.clusterName}": ${c.nodes.length} node(s) (${c.nodes.join(", ")}), ${c.media.length} medi${c.media.length === 1 ? "um" : "a"}, ${c.pingNodes.length} ping node(s), ${c.pacemaker !== "off" ? "CRM mode" : `${c.groups.length} resource group(s)`}`
+        : "configuration not usable";
     io.out(`${result.files.join(", ")}: ${errors} error(s), ${warnings} warning(s); ${what}`);
   }
   io.exit(code);
@@ -86,11 +118,11 @@ export function registerVerify(program: Command, io: CliIo): void {
     .summary("check a configuration offline")
     .description(
       "Load and validate a configuration offline: ha.cf, authkeys and haresources from DIR (default /etc/ha.d), " +
-        "or a cluster.yaml with --config. Every problem is printed as FILE:LINE: error|warning: REASON; " +
+        "a cib.xml (Pacemaker or Heartbeat-2 schema) when given a file, or a cluster.yaml with --config. Every problem is printed as FILE:LINE: error|warning: REASON; " +
         "directives accepted without effect are listed as info.\n\n" +
         "Exit status: 0 clean, 1 warnings only, 2 errors.",
     )
-    .argument("[dir]", "Heartbeat configuration directory", DEFAULT_CONFIG_DIR)
+    .argument("[dir|cib.xml]", "Heartbeat configuration directory, or a CIB file", DEFAULT_CONFIG_DIR)
     .option("-c, --config <file>", "validate this cluster.yaml instead of DIR")
     .option(
       "-n, --node <name>",

@@ -1,0 +1,991 @@
+/**
+ * cib.xml text -> `Cib` model, with validation. Heartbeat 2.1 documents are
+ * first rewritten into the current schema (`legacy.ts`). Problems become
+ * diagnostics naming the element path and id, e.g.
+ * `/cib/configuration/resources/group[@id='g1']/primitive[@id='ip']: missing required attribute "type"`.
+ * Never throws for bad input.
+ */
+import { DiagnosticSink, type Parsed, sortDiagnostics } from "../base/diag.js";
+import { parseDurationMs } from "./duration.js";
+import { isLegacyDocument, upgradeHeartbeat2 } from "./legacy.js";
+import type {
+  Cib,
+  CibNode,
+  Clone,
+  ColocationConstraint,
+  Configuration,
+  Constraints,
+  Expression,
+  ExpressionOp,
+  Extra,
+  Group,
+  LocationConstraint,
+  LrmResource,
+  LrmRscOp,
+  NodeState,
+  NvPair,
+  NvSet,
+  NvSetKind,
+  OnFail,
+  Op,
+  OrderConstraint,
+  OrderKind,
+  Primitive,
+  Resource,
+  Rule,
+  RuleItem,
+  SectionExtra,
+  XmlElement,
+} from "./model.js";
+import { parseScore } from "./score.js";
+import { parseXml } from "./xml.js";
+
+const CLASSES = ["ocf", "lsb", "heartbeat", "service", "systemd", "stonith", "upstart", "nagios"];
+const EXPR_OPS: readonly ExpressionOp[] = ["lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined"];
+const ON_FAIL: readonly OnFail[] = ["ignore", "block", "stop", "restart", "standby", "fence", "demote"];
+const ORDER_KINDS: readonly OrderKind[] = ["Mandatory", "Optional", "Serialize"];
+const BOOL_RE = /^(true|false|on|off|yes|no|y|n|1|0)$/i;
+
+/** Drops parse-only data (line numbers) from a kept element. */
+function raw(el: XmlElement): XmlElement {
+  return {
+    name: el.name,
+    attrs: { ...el.attrs },
+    children: el.children.map(raw),
+    ...(el.text !== undefined ? { text: el.text } : {}),
+  };
+}
+
+function extraOf(attrs: Record<string, string>, children: XmlElement[]): Extra | undefined {
+  const hasAttrs = Object.keys(attrs).length > 0;
+  if (!hasAttrs && children.length === 0) return undefined;
+  return { ...(hasAttrs ? { attrs } : {}), ...(children.length > 0 ? { children: children.map(raw) } : {}) };
+}
+
+/** Spreads `{ key: value }` only when value is defined (exactOptionalPropertyTypes). */
+function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** Reading state for one element: consumed attributes and unknown children are tracked for `extra`. */
+class Reader {
+  private readonly used = new Set<string>();
+  readonly unknown: XmlElement[] = [];
+  constructor(
+    readonly el: XmlElement,
+    readonly path: string,
+    readonly ctx: Ctx,
+  ) {}
+
+  get(name: string): string | undefined {
+    this.used.add(name);
+    return this.el.attrs[name];
+  }
+
+  required(name: string): string {
+    const v = this.get(name);
+    if (v === undefined || v === "") {
+      this.ctx.error(this.el, this.path, "cib.missing-attribute", `missing required attribute "${name}"`);
+      return "";
+    }
+    return v;
+  }
+
+  score(name: string): number | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    const s = parseScore(v);
+    if (s === undefined)
+      this.ctx.error(this.el, this.path, "cib.invalid-score", `invalid score "${v}" in attribute "${name}"`);
+    return s;
+  }
+
+  int(name: string, dflt: number): number {
+    const v = this.get(name);
+    if (v === undefined) return dflt;
+    if (!/^-?\d+$/.test(v.trim())) {
+      this.ctx.error(
+        this.el,
+        this.path,
+        "cib.invalid-value",
+        `attribute "${name}" must be an integer, not "${v}"`,
+      );
+      return dflt;
+    }
+    return Number(v);
+  }
+
+  optInt(name: string): number | undefined {
+    return this.el.attrs[name] === undefined ? undefined : this.int(name, 0);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.ctx.error(
+        this.el,
+        this.path,
+        "cib.invalid-value",
+        `attribute "${name}" must be one of ${allowed.join(", ")}, not "${v}"`,
+      );
+      return undefined;
+    }
+    return v as T;
+  }
+
+  bool(name: string): boolean | undefined {
+    const v = this.get(name);
+    if (v === undefined) return undefined;
+    if (!BOOL_RE.test(v)) {
+      this.ctx.error(
+        this.el,
+        this.path,
+        "cib.invalid-value",
+        `attribute "${name}" must be a boolean, not "${v}"`,
+      );
+      return undefined;
+    }
+    return /^(true|on|yes|y|1)$/i.test(v);
+  }
+
+  duration(name: string): { text?: string; ms?: number } {
+    const v = this.get(name);
+    if (v === undefined) return {};
+    const ms = parseDurationMs(v);
+    if (ms === undefined)
+      this.ctx.error(
+        this.el,
+        this.path,
+        "cib.invalid-value",
+        `attribute "${name}" is not a valid duration: "${v}"`,
+      );
+    return { text: v, ...opt("ms", ms) };
+  }
+
+  /** Registers the element's `id` in the configuration id namespace. */
+  id(required: boolean): string | undefined {
+    const id = required ? this.required("id") : this.get("id");
+    if (id) this.ctx.registerId(id, this.el, this.path);
+    return id || undefined;
+  }
+
+  child(el: XmlElement): Reader {
+    return new Reader(el, childPath(this.path, el), this.ctx);
+  }
+
+  keep(el: XmlElement): void {
+    this.unknown.push(el);
+  }
+
+  extra(): Extra | undefined {
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.el.attrs)) if (!this.used.has(k)) attrs[k] = v;
+    return extraOf(attrs, this.unknown);
+  }
+}
+
+function childPath(parent: string, el: XmlElement): string {
+  const id = el.attrs.id;
+  return `${parent}/${el.name}${id !== undefined ? `[@id='${id}']` : ""}`;
+}
+
+/** Parse-wide state: diagnostics and the id namespace. */
+class Ctx {
+  private readonly ids = new Map<string, string>();
+  private idsActive = true;
+  constructor(readonly sink: DiagnosticSink) {}
+
+  error(el: XmlElement | number, path: string, code: string, message: string): void {
+    this.sink.error(typeof el === "number" ? el : (el.line ?? 0), code, `${path}: ${message}`);
+  }
+  warning(el: XmlElement | number, path: string, code: string, message: string): void {
+    this.sink.warning(typeof el === "number" ? el : (el.line ?? 0), code, `${path}: ${message}`);
+  }
+  /** Ids are unique across the configuration section only (status reuses them). */
+  trackIds(on: boolean): void {
+    this.idsActive = on;
+  }
+  registerId(id: string, el: XmlElement, path: string): void {
+    if (!this.idsActive) return;
+    const first = this.ids.get(id);
+    if (first !== undefined)
+      this.error(el, path, "cib.duplicate-id", `duplicate id "${id}" (first used by ${first})`);
+    else this.ids.set(id, path);
+  }
+}
+
+// ---------------------------------------------------------------- sets and rules
+
+function readNvPair(r: Reader): NvPair {
+  const id = r.id(false);
+  const name = r.required("name");
+  const value = r.get("value");
+  for (const c of r.el.children) r.keep(c);
+  return { ...opt("id", id), name, ...opt("value", value), ...opt("extra", r.extra()) };
+}
+
+function readNvSet(r: Reader, kind: NvSetKind): NvSet {
+  const idRef = r.get("id-ref");
+  const id = r.id(idRef === undefined);
+  const score = r.score("score");
+  const nvpairs: NvPair[] = [];
+  let rule: Rule | undefined;
+  for (const c of r.el.children) {
+    if (c.name === "nvpair") nvpairs.push(readNvPair(r.child(c)));
+    else if (c.name === "rule" && rule === undefined) rule = readRule(r.child(c), false);
+    else r.keep(c);
+  }
+  return {
+    kind,
+    ...opt("id", id),
+    ...opt("idRef", idRef),
+    ...opt("score", score),
+    ...opt("rule", rule),
+    nvpairs,
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readExpression(r: Reader): Expression {
+  const id = r.id(false);
+  const attribute = r.required("attribute");
+  if (r.el.attrs.operation === undefined) r.required("operation");
+  const operation: ExpressionOp = r.oneOf("operation", EXPR_OPS) ?? "eq";
+  const value = r.get("value");
+  if (
+    value === undefined &&
+    operation !== "defined" &&
+    operation !== "not_defined" &&
+    r.el.attrs.operation !== undefined
+  )
+    r.required("value");
+  const type = r.get("type");
+  const valueSource = r.get("value-source");
+  for (const c of r.el.children) r.keep(c);
+  return {
+    kind: "expression",
+    ...opt("id", id),
+    attribute,
+    operation,
+    ...opt("value", value),
+    ...opt("type", type),
+    ...opt("valueSource", valueSource),
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readRule(r: Reader, inLocation: boolean): Rule {
+  const idRef = r.get("id-ref");
+  const id = r.id(idRef === undefined);
+  const score = r.score("score");
+  const scoreAttribute = r.get("score-attribute");
+  const booleanOp = r.oneOf("boolean-op", ["and", "or"] as const) ?? "and";
+  const role = r.get("role");
+  const items: RuleItem[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "expression") items.push(readExpression(r.child(c)));
+    else if (c.name === "rule") items.push({ kind: "rule", rule: readRule(r.child(c), false) });
+    else items.push({ kind: "raw", element: raw(c) });
+  }
+  if (inLocation && idRef === undefined && score === undefined && scoreAttribute === undefined)
+    r.ctx.warning(
+      r.el,
+      r.path,
+      "cib.rule-without-score",
+      'rule has neither "score" nor "score-attribute" (counts as 0)',
+    );
+  return {
+    ...opt("id", id),
+    ...opt("idRef", idRef),
+    ...opt("score", score),
+    ...opt("scoreAttribute", scoreAttribute),
+    booleanOp,
+    ...opt("role", role),
+    items,
+    ...opt("extra", r.extra()),
+  };
+}
+
+// ---------------------------------------------------------------- resources
+
+function readOp(r: Reader): Op {
+  const id = r.id(true);
+  const name = r.required("name");
+  if (r.el.attrs.interval === undefined) r.required("interval");
+  const interval = r.duration("interval");
+  const timeout = r.duration("timeout");
+  const onFail = r.oneOf("on-fail", ON_FAIL);
+  const role = r.get("role");
+  const startDelay = r.get("start-delay");
+  const enabled = r.bool("enabled");
+  const instanceAttributes: NvSet[] = [];
+  const metaAttributes: NvSet[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "instance_attributes")
+      instanceAttributes.push(readNvSet(r.child(c), "instance_attributes"));
+    else if (c.name === "meta_attributes") metaAttributes.push(readNvSet(r.child(c), "meta_attributes"));
+    else r.keep(c);
+  }
+  return {
+    ...opt("id", id),
+    name,
+    ...opt("interval", interval.text),
+    intervalMs: interval.ms ?? 0,
+    ...opt("timeout", timeout.text),
+    ...opt("timeoutMs", timeout.ms),
+    ...opt("onFail", onFail),
+    ...opt("role", role),
+    ...opt("startDelay", startDelay),
+    ...opt("enabled", enabled),
+    instanceAttributes,
+    metaAttributes,
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readPrimitive(r: Reader): Primitive {
+  const id = r.id(true) ?? "";
+  const cls = r.required("class");
+  const provider = r.get("provider");
+  const type = r.required("type");
+  if (cls !== "" && !CLASSES.includes(cls))
+    r.ctx.error(
+      r.el,
+      r.path,
+      "cib.unknown-class",
+      `unknown resource class "${cls}" (expected one of ${CLASSES.join(", ")})`,
+    );
+  if (cls === "ocf" && !provider) r.required("provider");
+  if (cls !== "ocf" && cls !== "" && provider !== undefined)
+    r.ctx.error(
+      r.el,
+      r.path,
+      "cib.invalid-attribute",
+      `attribute "provider" is only allowed with class "ocf"`,
+    );
+  const instanceAttributes: NvSet[] = [];
+  const metaAttributes: NvSet[] = [];
+  const utilization: NvSet[] = [];
+  const operations: Op[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "instance_attributes")
+      instanceAttributes.push(readNvSet(r.child(c), "instance_attributes"));
+    else if (c.name === "meta_attributes") metaAttributes.push(readNvSet(r.child(c), "meta_attributes"));
+    else if (c.name === "utilization") utilization.push(readNvSet(r.child(c), "utilization"));
+    else if (c.name === "operations") {
+      const ops = r.child(c);
+      for (const o of c.children) {
+        if (o.name === "op") operations.push(readOp(ops.child(o)));
+        else ops.keep(o);
+      }
+      // Unknown content of <operations> is kept on the primitive as an <operations> element.
+      const ex = ops.extra();
+      if (ex) r.keep({ name: "operations", attrs: ex.attrs ?? {}, children: ex.children ?? [] });
+    } else r.keep(c);
+  }
+  return {
+    kind: "primitive",
+    id,
+    class: cls,
+    ...opt("provider", provider),
+    type,
+    instanceAttributes,
+    metaAttributes,
+    utilization,
+    operations,
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readGroup(r: Reader): Group {
+  const id = r.id(true) ?? "";
+  const members: Primitive[] = [];
+  const metaAttributes: NvSet[] = [];
+  const instanceAttributes: NvSet[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "primitive") members.push(readPrimitive(r.child(c)));
+    else if (c.name === "meta_attributes") metaAttributes.push(readNvSet(r.child(c), "meta_attributes"));
+    else if (c.name === "instance_attributes")
+      instanceAttributes.push(readNvSet(r.child(c), "instance_attributes"));
+    else {
+      if (c.name === "group" || c.name === "clone")
+        r.ctx.error(
+          c,
+          childPath(r.path, c),
+          "cib.invalid-nesting",
+          `a group may contain only primitives, not "${c.name}"`,
+        );
+      r.keep(c);
+    }
+  }
+  if (members.length === 0) r.ctx.error(r.el, r.path, "cib.empty-group", "group has no primitive");
+  return { kind: "group", id, metaAttributes, instanceAttributes, members, ...opt("extra", r.extra()) };
+}
+
+function readClone(r: Reader): Clone | undefined {
+  const id = r.id(true) ?? "";
+  const metaAttributes: NvSet[] = [];
+  const instanceAttributes: NvSet[] = [];
+  let child: Primitive | Group | undefined;
+  for (const c of r.el.children) {
+    if ((c.name === "primitive" || c.name === "group") && child === undefined)
+      child = c.name === "primitive" ? readPrimitive(r.child(c)) : readGroup(r.child(c));
+    else if (c.name === "primitive" || c.name === "group") {
+      r.ctx.error(
+        c,
+        childPath(r.path, c),
+        "cib.invalid-nesting",
+        "a clone may contain only one primitive or group",
+      );
+      r.keep(c);
+    } else if (c.name === "meta_attributes") metaAttributes.push(readNvSet(r.child(c), "meta_attributes"));
+    else if (c.name === "instance_attributes")
+      instanceAttributes.push(readNvSet(r.child(c), "instance_attributes"));
+    else r.keep(c);
+  }
+  if (child === undefined) {
+    r.ctx.error(r.el, r.path, "cib.empty-clone", "clone has no primitive or group");
+    return undefined;
+  }
+  return { kind: "clone", id, metaAttributes, instanceAttributes, child, ...opt("extra", r.extra()) };
+}
+
+// ---------------------------------------------------------------- constraints
+
+function hasResourceSet(el: XmlElement): boolean {
+  return el.children.some((c) => c.name === "resource_set");
+}
+
+function readLocation(r: Reader): LocationConstraint | undefined {
+  const id = r.id(true) ?? "";
+  const rsc = r.get("rsc");
+  if (rsc === undefined) {
+    const what = r.el.attrs["rsc-pattern"] !== undefined ? '"rsc-pattern"' : "resource sets";
+    if (r.el.attrs["rsc-pattern"] !== undefined || hasResourceSet(r.el)) {
+      r.ctx.warning(
+        r.el,
+        r.path,
+        "cib.unsupported",
+        `${what} are not supported; constraint kept but ignored`,
+      );
+      return undefined;
+    }
+    r.required("rsc");
+  }
+  const node = r.get("node");
+  const score = r.score("score");
+  const role = r.get("role");
+  const resourceDiscovery = r.get("resource-discovery");
+  const rules: Rule[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "rule") rules.push(readRule(r.child(c), true));
+    else r.keep(c);
+  }
+  if (rules.length === 0) {
+    if (node === undefined) r.required("node");
+    if (score === undefined && r.el.attrs.score === undefined) r.required("score");
+  } else if (node !== undefined || r.el.attrs.score !== undefined) {
+    r.ctx.error(r.el, r.path, "cib.invalid-location", 'use either "node" and "score" or rules, not both');
+  }
+  return {
+    id,
+    rsc: rsc ?? "",
+    ...opt("node", node),
+    ...opt("score", score),
+    rules,
+    ...opt("role", role),
+    ...opt("resourceDiscovery", resourceDiscovery),
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readColocation(r: Reader): ColocationConstraint | undefined {
+  const id = r.id(true) ?? "";
+  if (hasResourceSet(r.el)) {
+    r.ctx.warning(
+      r.el,
+      r.path,
+      "cib.unsupported",
+      "resource sets are not supported; constraint kept but ignored",
+    );
+    return undefined;
+  }
+  const rsc = r.required("rsc");
+  const withRsc = r.required("with-rsc");
+  let score = r.score("score");
+  if (r.el.attrs.score === undefined) {
+    r.ctx.warning(r.el, r.path, "cib.missing-score", 'colocation without "score" counts as 0');
+    score = 0;
+  }
+  const rscRole = r.get("rsc-role");
+  const withRscRole = r.get("with-rsc-role");
+  const nodeAttribute = r.get("node-attribute");
+  for (const c of r.el.children) r.keep(c);
+  return {
+    id,
+    rsc,
+    withRsc,
+    score: score ?? 0,
+    ...opt("rscRole", rscRole),
+    ...opt("withRscRole", withRscRole),
+    ...opt("nodeAttribute", nodeAttribute),
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readOrder(r: Reader): OrderConstraint | undefined {
+  const id = r.id(true) ?? "";
+  if (hasResourceSet(r.el)) {
+    r.ctx.warning(
+      r.el,
+      r.path,
+      "cib.unsupported",
+      "resource sets are not supported; constraint kept but ignored",
+    );
+    return undefined;
+  }
+  const first = r.required("first");
+  const then = r.required("then");
+  const firstAction = r.get("first-action") ?? "start";
+  const thenAction = r.get("then-action") ?? firstAction;
+  const explicitKind = r.oneOf("kind", ORDER_KINDS);
+  const score = r.score("score");
+  const kind: OrderKind = explicitKind ?? (score === 0 ? "Optional" : "Mandatory");
+  // Pacemaker ignores symmetrical="true" on Serialize orders.
+  const explicitSym = r.bool("symmetrical");
+  const symmetrical = kind !== "Serialize" && (explicitSym ?? true);
+  for (const c of r.el.children) r.keep(c);
+  return {
+    id,
+    first,
+    then,
+    firstAction,
+    thenAction,
+    kind,
+    symmetrical,
+    ...opt("score", score),
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readConstraints(r: Reader): Constraints {
+  const locations: LocationConstraint[] = [];
+  const colocations: ColocationConstraint[] = [];
+  const orders: OrderConstraint[] = [];
+  for (const c of r.el.children) {
+    const cr = r.child(c);
+    let ok = false;
+    if (c.name === "rsc_location") {
+      const l = readLocation(cr);
+      if (l) locations.push(l);
+      ok = l !== undefined;
+    } else if (c.name === "rsc_colocation") {
+      const l = readColocation(cr);
+      if (l) colocations.push(l);
+      ok = l !== undefined;
+    } else if (c.name === "rsc_order") {
+      const l = readOrder(cr);
+      if (l) orders.push(l);
+      ok = l !== undefined;
+    } else {
+      r.ctx.warning(
+        c,
+        cr.path,
+        "cib.unsupported",
+        `constraint type "${c.name}" is not supported; kept but ignored`,
+      );
+      if (c.attrs.id !== undefined) r.ctx.registerId(c.attrs.id, c, cr.path);
+    }
+    if (!ok) r.keep(c);
+  }
+  return { locations, colocations, orders, ...opt("extra", r.extra()) };
+}
+
+// ---------------------------------------------------------------- nodes, config
+
+function readNode(r: Reader): CibNode {
+  // Node ids are cluster-layer ids, not XML ids: they may equal a resource id.
+  const id = r.required("id");
+  const uname = r.required("uname");
+  const type = r.get("type");
+  const instanceAttributes: NvSet[] = [];
+  const utilization: NvSet[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "instance_attributes")
+      instanceAttributes.push(readNvSet(r.child(c), "instance_attributes"));
+    else if (c.name === "utilization") utilization.push(readNvSet(r.child(c), "utilization"));
+    else r.keep(c);
+  }
+  return { id, uname, ...opt("type", type), instanceAttributes, utilization, ...opt("extra", r.extra()) };
+}
+
+function readSets(r: Reader, element: string, kind: NvSetKind): NvSet[] {
+  const sets: NvSet[] = [];
+  for (const c of r.el.children) {
+    if (c.name === element) sets.push(readNvSet(r.child(c), kind));
+    else r.keep(c);
+  }
+  return sets;
+}
+
+function readConfiguration(r: Reader): { config: Configuration; extra: SectionExtra } {
+  let crmConfig: NvSet[] = [];
+  const nodes: CibNode[] = [];
+  const resources: Resource[] = [];
+  let constraints: Constraints = { locations: [], colocations: [], orders: [] };
+  let rscDefaults: NvSet[] = [];
+  let opDefaults: NvSet[] = [];
+  const sectionExtra: Record<string, Extra> = {};
+  const note = (name: string, e: Extra | undefined): void => {
+    if (e) sectionExtra[name] = e;
+  };
+  for (const c of r.el.children) {
+    const cr = r.child(c);
+    switch (c.name) {
+      case "crm_config":
+        crmConfig = readSets(cr, "cluster_property_set", "cluster_property_set");
+        note(c.name, cr.extra());
+        break;
+      case "nodes":
+        for (const n of c.children) {
+          if (n.name === "node") nodes.push(readNode(cr.child(n)));
+          else cr.keep(n);
+        }
+        note(c.name, cr.extra());
+        break;
+      case "resources":
+        for (const n of c.children) {
+          const nr = cr.child(n);
+          if (n.name === "primitive") resources.push(readPrimitive(nr));
+          else if (n.name === "group") resources.push(readGroup(nr));
+          else if (n.name === "clone") {
+            const cl = readClone(nr);
+            if (cl) resources.push(cl);
+            else cr.keep(n);
+          } else {
+            r.ctx.warning(
+              n,
+              nr.path,
+              "cib.unsupported",
+              `resource type "${n.name}" is not supported; kept but ignored`,
+            );
+            if (n.attrs.id !== undefined) r.ctx.registerId(n.attrs.id, n, nr.path);
+            cr.keep(n);
+          }
+        }
+        note(c.name, cr.extra());
+        break;
+      case "constraints":
+        constraints = readConstraints(cr);
+        break;
+      case "rsc_defaults":
+        rscDefaults = readSets(cr, "meta_attributes", "meta_attributes");
+        note(c.name, cr.extra());
+        break;
+      case "op_defaults":
+        opDefaults = readSets(cr, "meta_attributes", "meta_attributes");
+        note(c.name, cr.extra());
+        break;
+      default:
+        r.keep(c);
+    }
+  }
+  note("configuration", r.extra());
+  return {
+    config: { crmConfig, nodes, resources, constraints, rscDefaults, opDefaults },
+    extra: sectionExtra as SectionExtra,
+  };
+}
+
+// ---------------------------------------------------------------- status
+
+function readLrmRscOp(r: Reader): LrmRscOp {
+  const id = r.required("id");
+  const operation = r.required("operation");
+  const operationKey = r.get("operation_key");
+  const callId = r.int("call-id", -1);
+  const rcCode = r.int("rc-code", 0);
+  const opStatus = r.int("op-status", 0);
+  const intervalText = r.get("interval");
+  let intervalMs = 0;
+  if (intervalText !== undefined) {
+    // Status stores milliseconds; accept a duration too.
+    const ms = /^\d+$/.test(intervalText) ? Number(intervalText) : parseDurationMs(intervalText);
+    if (ms === undefined) r.int("interval", 0);
+    else intervalMs = ms;
+  }
+  const op: LrmRscOp = {
+    id,
+    operation,
+    ...opt("operationKey", operationKey),
+    callId,
+    rcCode,
+    opStatus,
+    intervalMs,
+    ...opt("transitionKey", r.get("transition-key")),
+    ...opt("transitionMagic", r.get("transition-magic")),
+    ...opt("lastRcChange", r.optInt("last-rc-change")),
+    ...opt("lastRun", r.optInt("last-run")),
+    ...opt("execTime", r.optInt("exec-time")),
+    ...opt("queueTime", r.optInt("queue-time")),
+    ...opt("opDigest", r.get("op-digest")),
+    ...opt("exitReason", r.get("exit-reason")),
+    ...opt("onNode", r.get("on_node")),
+    ...opt("crmFeatureSet", r.get("crm_feature_set")),
+  };
+  for (const c of r.el.children) r.keep(c);
+  return { ...op, ...opt("extra", r.extra()) };
+}
+
+function readLrmResource(r: Reader): LrmResource {
+  const id = r.required("id");
+  const cls = r.get("class");
+  const provider = r.get("provider");
+  const type = r.get("type");
+  const ops: LrmRscOp[] = [];
+  for (const c of r.el.children) {
+    if (c.name === "lrm_rsc_op") ops.push(readLrmRscOp(r.child(c)));
+    else r.keep(c);
+  }
+  return {
+    id,
+    ...opt("class", cls),
+    ...opt("provider", provider),
+    ...opt("type", type),
+    ops,
+    ...opt("extra", r.extra()),
+  };
+}
+
+function readNodeState(r: Reader): NodeState {
+  const id = r.required("id");
+  const fields = {
+    uname: r.get("uname"),
+    inCcm: r.get("in_ccm"),
+    crmd: r.get("crmd"),
+    join: r.get("join"),
+    expected: r.get("expected"),
+    ha: r.get("ha"),
+  };
+  let transientId: string | undefined;
+  let lrmId: string | undefined;
+  const transientAttributes: NvSet[] = [];
+  const lrmResources: LrmResource[] = [];
+  const wrapperExtra: Record<string, Extra> = {};
+  for (const c of r.el.children) {
+    const cr = r.child(c);
+    if (c.name === "transient_attributes") {
+      transientId = cr.get("id");
+      transientAttributes.push(...readSets(cr, "instance_attributes", "instance_attributes"));
+      const e = cr.extra();
+      if (e) wrapperExtra.transient_attributes = e;
+    } else if (c.name === "lrm") {
+      lrmId = cr.get("id");
+      for (const l of c.children) {
+        const lr = cr.child(l);
+        if (l.name !== "lrm_resources") {
+          cr.keep(l);
+          continue;
+        }
+        for (const res of l.children) {
+          if (res.name === "lrm_resource") lrmResources.push(readLrmResource(lr.child(res)));
+          else lr.keep(res);
+        }
+        const e = lr.extra();
+        if (e) wrapperExtra.lrm_resources = e;
+      }
+      const e = cr.extra();
+      if (e) wrapperExtra.lrm = e;
+    } else r.keep(c);
+  }
+  return {
+    id,
+    ...opt("uname", fields.uname),
+    ...opt("inCcm", fields.inCcm),
+    ...opt("crmd", fields.crmd),
+    ...opt("join", fields.join),
+    ...opt("expected", fields.expected),
+    ...opt("ha", fields.ha),
+    ...opt("transientId", transientId),
+    transientAttributes,
+    ...opt("lrmId", lrmId),
+    lrmResources,
+    ...opt("extra", r.extra()),
+    ...(Object.keys(wrapperExtra).length > 0 ? { wrapperExtra } : {}),
+  };
+}
+
+// ---------------------------------------------------------------- references
+
+function hasStonithDevice(resources: readonly Resource[]): boolean {
+  return resources.some((r) =>
+    r.kind === "primitive"
+      ? r.class === "stonith"
+      : r.kind === "group"
+        ? r.members.some((m) => m.class === "stonith")
+        : hasStonithDevice([r.child]),
+  );
+}
+
+function checkReferences(cib: Cib, ctx: Ctx, lineOf: (path: string) => number): void {
+  const err = (path: string, code: string, message: string): void =>
+    ctx.error(lineOf(path), path, code, message);
+  const warn = (path: string, code: string, message: string): void =>
+    ctx.warning(lineOf(path), path, code, message);
+  const rscIds = new Set<string>();
+  const addRsc = (r: Resource): void => {
+    rscIds.add(r.id);
+    if (r.kind === "group") r.members.forEach(addRsc);
+    else if (r.kind === "clone") addRsc(r.child);
+  };
+  cib.configuration.resources.forEach(addRsc);
+  const unames = new Set<string>();
+  const base = "/cib/configuration";
+  for (const n of cib.configuration.nodes) {
+    if (n.uname !== "" && unames.has(n.uname))
+      err(`${base}/nodes/node[@id='${n.id}']`, "cib.duplicate-uname", `duplicate node uname "${n.uname}"`);
+    unames.add(n.uname);
+  }
+  const stonith = cib.configuration.crmConfig
+    .flatMap((set) => set.nvpairs)
+    .find((nv) => nv.name === "stonith-enabled");
+  const stonithOn = stonith?.value === undefined || /^(true|on|yes|y|1)$/i.test(stonith.value);
+  if (stonithOn && rscIds.size > 0 && !hasStonithDevice(cib.configuration.resources))
+    err(
+      `${base}/crm_config`,
+      "cib.no-stonith-device",
+      "stonith-enabled is true but no stonith resource is defined, so Pacemaker starts no resource; set stonith-enabled=false or configure a fencing device",
+    );
+  const cpath = (el: string, id: string): string => `${base}/constraints/${el}[@id='${id}']`;
+  const ref = (el: string, id: string, attr: string, target: string): void => {
+    if (target !== "" && !rscIds.has(target))
+      err(cpath(el, id), "cib.unknown-resource", `${attr} "${target}" is not a defined resource`);
+  };
+  for (const l of cib.configuration.constraints.locations) {
+    ref("rsc_location", l.id, "rsc", l.rsc);
+    if (l.node !== undefined && unames.size > 0 && !unames.has(l.node))
+      warn(cpath("rsc_location", l.id), "cib.unknown-node", `node "${l.node}" is not a configured node`);
+  }
+  for (const c of cib.configuration.constraints.colocations) {
+    ref("rsc_colocation", c.id, "rsc", c.rsc);
+    ref("rsc_colocation", c.id, "with-rsc", c.withRsc);
+    if (c.rsc !== "" && c.rsc === c.withRsc)
+      err(
+        cpath("rsc_colocation", c.id),
+        "cib.self-reference",
+        `resource "${c.rsc}" is colocated with itself`,
+      );
+  }
+  for (const o of cib.configuration.constraints.orders) {
+    ref("rsc_order", o.id, "first", o.first);
+    ref("rsc_order", o.id, "then", o.then);
+  }
+}
+
+// ---------------------------------------------------------------- entry point
+
+function lineFinder(root: XmlElement): (path: string) => number {
+  // Reference problems are found after parsing, from paths: find the element's line by id (index built on first use).
+  let lines: Map<string, number> | undefined;
+  const build = (): Map<string, number> => {
+    const m = new Map<string, number>();
+    const walk = (el: XmlElement): void => {
+      // Elements without an id are found by name ("crm_config#undefined"): the first one wins.
+      const key = `${el.name}#${el.attrs.id}`;
+      if (el.line !== undefined && !m.has(key)) m.set(key, el.line);
+      el.children.forEach(walk);
+    };
+    walk(root);
+    return m;
+  };
+  return (path) => {
+    const m = /\/([\w-]+)(?:\[@id='([^']*)'\])?$/.exec(path);
+    if (!m) return 0;
+    lines ??= build();
+    return lines.get(`${m[1]}#${m[2]}`) ?? 0;
+  };
+}
+
+/**
+ * Parses cib.xml text (current Pacemaker schema or Heartbeat 2.1 crm-1.0.dtd).
+ * `value` is undefined only when the text is not XML or the root is not `<cib>`;
+ * otherwise it is the model (possibly partial when there are errors).
+ */
+export function parseCib(xml: string, file = "cib.xml"): Parsed<Cib | undefined> {
+  const sink = new DiagnosticSink(file);
+  const parsed = parseXml(xml);
+  if (!parsed.ok) {
+    sink.error(parsed.line, "cib.xml-syntax", `not well-formed XML: ${parsed.message}`);
+    return { value: undefined, diagnostics: sink.items };
+  }
+  let root = parsed.root;
+  if (root.name !== "cib") {
+    sink.error(root.line ?? 0, "cib.not-a-cib", `root element is <${root.name}>, expected <cib>`);
+    return { value: undefined, diagnostics: sink.items };
+  }
+  if (isLegacyDocument(root)) {
+    root = upgradeHeartbeat2(root);
+    sink.info(
+      0,
+      "cib.legacy-schema",
+      "Heartbeat 2 (crm-1.0.dtd) document: read and normalised to the current schema",
+    );
+  }
+  const ctx = new Ctx(sink);
+  const r = new Reader(root, "/cib", ctx);
+  let configuration: Configuration = {
+    crmConfig: [],
+    nodes: [],
+    resources: [],
+    constraints: { locations: [], colocations: [], orders: [] },
+    rscDefaults: [],
+    opDefaults: [],
+  };
+  const sectionExtra: Record<string, Extra> = {};
+  let status: NodeState[] = [];
+  let sawConfiguration = false;
+  const adminEpoch = r.int("admin_epoch", 0);
+  const epoch = r.int("epoch", 0);
+  const numUpdates = r.int("num_updates", 0);
+  const validateWith = r.get("validate-with");
+  const crmFeatureSet = r.get("crm_feature_set");
+  const haveQuorum = r.bool("have-quorum");
+  const dcUuid = r.get("dc-uuid");
+  for (const c of root.children) {
+    const cr = r.child(c);
+    if (c.name === "configuration" && !sawConfiguration) {
+      sawConfiguration = true;
+      const got = readConfiguration(cr);
+      configuration = got.config;
+      Object.assign(sectionExtra, got.extra);
+    } else if (c.name === "status") {
+      ctx.trackIds(false);
+      for (const n of c.children) {
+        if (n.name === "node_state") status.push(readNodeState(cr.child(n)));
+        else cr.keep(n);
+      }
+      const e = cr.extra();
+      if (e) sectionExtra.status = e;
+      ctx.trackIds(true);
+    } else r.keep(c);
+  }
+  if (!sawConfiguration)
+    sink.error(root.line ?? 0, "cib.missing-configuration", "/cib: missing <configuration> section");
+  if (Object.keys(sectionExtra).length > 0) configuration = { ...configuration, sectionExtra };
+  status = status.slice();
+  const cib: Cib = {
+    adminEpoch,
+    epoch,
+    numUpdates,
+    ...opt("validateWith", validateWith),
+    ...opt("crmFeatureSet", crmFeatureSet),
+    ...opt("haveQuorum", haveQuorum),
+    ...opt("dcUuid", dcUuid),
+    ...opt("extra", r.extra()),
+    configuration,
+    status,
+  };
+  checkReferences(cib, ctx, lineFinder(root));
+  return { value: cib, diagnostics: sortDiagnostics(sink.items) };
+}

@@ -1,0 +1,260 @@
+/**
+ * haresources (Heartbeat R1) -> CIB, the Tandem equivalent of Heartbeat's
+ * haresources2cib.py (reference heartbeat.md §7, cib.md (a)).
+ *
+ * Per haresources line: one `<group>` (also for a single resource, so every
+ * line is addressable by its key), its resources as members in line order
+ * (group order = R1's start left-to-right, stop right-to-left), and an
+ * `rsc_location` giving the line's node +100, as haresources2cib did.
+ *
+ * Choices that differ from haresources2cib, on purpose:
+ * - IPaddr arguments are mapped correctly: `IP/bits/iface/bcast` gives
+ *   ip, cidr_netmask=bits, nic=iface, broadcast=bcast (and iflabel for
+ *   `iface:label`). haresources2cib swapped netmask and nic in every released
+ *   version (`nic="24" cidr_netmask="eth0"`, heartbeat.md §7.2); we do not.
+ * - auto_failback is translated (haresources2cib ignored it): `on` ->
+ *   resource-stickiness 0, so the +100 preference pulls groups back; `off` ->
+ *   stickiness 1000 per member, above the +100 preference so groups stay
+ *   where they run, yet finite, so an INFINITY preference (`hb_takeover`,
+ *   `crm_resource --move`) still wins (with INFINITY stickiness a move would
+ *   tie and do nothing); `legacy` -> treated as `on`: in legacy mode the
+ *   preferred node always requests its groups back, which is failback.
+ * - Resource classes: a script that wraps a known OCF agent becomes
+ *   `ocf:heartbeat:<type>` with its `::` arguments mapped to the agent's
+ *   parameter names (as haresources2cib did for known types). Any other name
+ *   without arguments becomes `lsb:<name>` (an init script, which real
+ *   Pacemaker accepts); with arguments it becomes class `heartbeat` with
+ *   parameters named 1, 2, ... (only that class passes positional arguments;
+ *   Tandem runs it, Pacemaker 2 rejects the class). Stock haresources2cib
+ *   probed the file system instead; a pure function cannot, and lsb is the
+ *   answer it gave for an init script.
+ * - Ids are readable: `IPaddr_192_168_1_110`, `ldirectord`, `lvs` (suffix
+ *   `_2`, `_3` on collision) rather than `<type>_<counter>`.
+ * - Cluster options for an R1 setup: stonith-enabled=false (no fencing
+ *   resources exist; with true Pacemaker starts nothing), no-quorum-policy=
+ *   ignore (R1 had no quorum: a lone survivor takes over), a recurring
+ *   monitor per resource (R1 never monitored), op_defaults timeout 60s
+ *   (R1 had no timeouts; 20s would kill slow init scripts).
+ */
+import { formatDurationMs } from "../cib/duration.js";
+import type { Cib, Group, LocationConstraint, NvPair, NvSet, Op, Primitive } from "../cib/model.js";
+import { decodeIpArg } from "./ipspec.js";
+import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup } from "./model.js";
+
+/** Score of the haresources node preference (haresources2cib's value). */
+export const HARESOURCES_LOCATION_SCORE = 100;
+/** resource-stickiness for `auto_failback off` (per member; must exceed the location score). */
+export const STICKINESS_NO_FAILBACK = 1000;
+/** Schema and feature set written into converted CIBs (Pacemaker 2.1.5 accepts both). */
+export const CONVERTED_VALIDATE_WITH = "pacemaker-3.9";
+export const CONVERTED_FEATURE_SET = "3.16.1";
+
+/** OCF agents behind Heartbeat's resource.d wrappers, with the `::` argument order (heartbeat.md §4.4). */
+const OCF_ARGS: Readonly<Record<string, readonly string[]>> = {
+  IPsrcaddr: ["ipaddress"],
+  Filesystem: ["device", "directory", "fstype", "options"],
+  Delay: ["startdelay", "stopdelay", "mondelay"],
+  MailTo: ["email", "subject"],
+  apache: ["configfile"],
+  ldirectord: ["configfile"],
+  Xinetd: ["service"],
+  portblock: ["protocol", "portno", "action"],
+  LVM: ["volgrpname"],
+  Raid1: ["raidconf", "raiddev"],
+  AudibleAlarm: ["nodelist"],
+  LinuxSCSI: ["scsi"],
+  ServeRAID: ["serveraid", "mergegroup"],
+  ICP: ["driveid", "device"],
+  WinPopup: ["hostfile"],
+};
+
+const IP_TYPES = new Set(["IPaddr", "IPaddr2", "SendArp", "IPv6addr"]);
+
+/** Options for `convertHaresources`. */
+export interface ConvertOptions {
+  readonly autoFailback: AutoFailback;
+  /** Cluster node names (ha.cf `node` lines), lower-cased. */
+  readonly nodes: readonly string[];
+}
+
+/** Turns arbitrary text into a valid XML id (NCName): letters, digits, `_`, `.`, `-`; starts with a letter or `_`. */
+export function sanitizeId(text: string, prefix = "rsc_"): string {
+  const s = text.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
+  if (s === "") return prefix.replace(/_+$/, "") || "id";
+  return /^[A-Za-z_]/.test(s) ? s : `${prefix}${s}`;
+}
+
+/** Decodes an IP argument for conversion; an undecodable one (already reported by the parser) passes through as the address. */
+export function decodeIpArgument(arg: string): IpSpec {
+  const d = decodeIpArg(arg);
+  return d.ok ? d.spec : { ip: arg };
+}
+
+class Ids {
+  private readonly used = new Set<string>();
+  take(base: string): string {
+    let id = base;
+    for (let n = 2; this.used.has(id); n++) id = `${base}_${n}`;
+    this.used.add(id);
+    return id;
+  }
+}
+
+function params(rid: string, pairs: readonly (readonly [string, string])[]): NvSet[] {
+  if (pairs.length === 0) return [];
+  const setId = `${rid}-instance_attributes`;
+  const nvpairs: NvPair[] = pairs.map(([name, value]) => ({
+    id: `${setId}-${sanitizeId(name, "p")}`,
+    name,
+    value,
+  }));
+  return [{ kind: "instance_attributes", id: setId, nvpairs }];
+}
+
+function monitor(rid: string, intervalMs: number, timeoutMs: number): Op {
+  const interval = formatDurationMs(intervalMs);
+  const timeout = formatDurationMs(timeoutMs);
+  return {
+    id: `${rid}-monitor-${interval}`,
+    name: "monitor",
+    interval,
+    intervalMs,
+    timeout,
+    timeoutMs,
+    instanceAttributes: [],
+    metaAttributes: [],
+  };
+}
+
+function ipParams(r: LegacyResource): [string, string][] {
+  const spec = r.ip ?? decodeIpArgument(r.args[0] ?? "");
+  const out: [string, string][] = [[r.type === "IPv6addr" ? "ipv6addr" : "ip", spec.ip]];
+  // bits -> cidr_netmask and iface -> nic (haresources2cib swapped these two; we do not).
+  if (spec.cidrNetmask !== undefined) out.push(["cidr_netmask", String(spec.cidrNetmask)]);
+  if (spec.nic !== undefined) out.push(["nic", spec.nic]);
+  if (spec.label !== undefined && r.type !== "SendArp") out.push(["iflabel", spec.label]);
+  if (spec.broadcast !== undefined && (r.type === "IPaddr" || r.type === "IPaddr2"))
+    out.push(["broadcast", spec.broadcast]);
+  return out;
+}
+
+function primitiveFor(r: LegacyResource, ids: Ids): Primitive {
+  const base = {
+    instanceAttributes: [] as NvSet[],
+    metaAttributes: [] as NvSet[],
+    utilization: [] as NvSet[],
+  };
+  if (IP_TYPES.has(r.type)) {
+    const spec = r.ip ?? decodeIpArgument(r.args[0] ?? "");
+    const id = ids.take(sanitizeId(`${r.type}_${spec.ip.replace(/[.:]/g, "_")}`));
+    return {
+      kind: "primitive",
+      id,
+      class: "ocf",
+      provider: "heartbeat",
+      type: r.type,
+      ...base,
+      instanceAttributes: params(id, ipParams(r)),
+      operations: [monitor(id, 10_000, 20_000)],
+    };
+  }
+  const id = ids.take(sanitizeId(r.type));
+  const names = OCF_ARGS[r.type];
+  if (names !== undefined && r.args.length <= names.length) {
+    const pairs = r.args.map((a, i): [string, string] => [names[i] ?? String(i + 1), a]);
+    return {
+      kind: "primitive",
+      id,
+      class: "ocf",
+      provider: "heartbeat",
+      type: r.type,
+      ...base,
+      instanceAttributes: params(id, pairs),
+      operations: [monitor(id, 30_000, 60_000)],
+    };
+  }
+  const cls = r.args.length === 0 ? "lsb" : "heartbeat";
+  return {
+    kind: "primitive",
+    id,
+    class: cls,
+    type: r.type,
+    ...base,
+    instanceAttributes: params(
+      id,
+      r.args.map((a, i): [string, string] => [String(i + 1), a]),
+    ),
+    operations: [monitor(id, 30_000, 60_000)],
+  };
+}
+
+function option(setId: string, name: string, value: string): NvPair {
+  return { id: `${setId}-${name}`, name, value };
+}
+
+/**
+ * Builds a CIB (no status section) from haresources groups: a group per line,
+ * a +100 location preference for the line's node, stickiness from
+ * auto_failback. Pure; the caller serialises with `serializeCib`.
+ */
+export function convertHaresources(groups: readonly ResourceGroup[], opts: ConvertOptions): Cib {
+  const ids = new Ids();
+  for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
+  const groupIds = groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
+  const resources: Group[] = groups.map((g, i) => ({
+    kind: "group",
+    id: groupIds[i] ?? "",
+    metaAttributes: [],
+    instanceAttributes: [],
+    members: g.resources.map((r) => primitiveFor(r, ids)),
+  }));
+  const locations: LocationConstraint[] = groups.map((g, i) => ({
+    id: ids.take(`prefer-${groupIds[i] ?? ""}`),
+    rsc: groupIds[i] ?? "",
+    node: g.node,
+    score: HARESOURCES_LOCATION_SCORE,
+    rules: [],
+  }));
+  const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
+  const boot = "cib-bootstrap-options";
+  return {
+    adminEpoch: 0,
+    epoch: 1,
+    numUpdates: 0,
+    validateWith: CONVERTED_VALIDATE_WITH,
+    crmFeatureSet: CONVERTED_FEATURE_SET,
+    configuration: {
+      crmConfig: [
+        {
+          kind: "cluster_property_set",
+          id: boot,
+          nvpairs: [
+            option(boot, "stonith-enabled", "false"),
+            option(boot, "no-quorum-policy", "ignore"),
+            option(boot, "symmetric-cluster", "true"),
+          ],
+        },
+      ],
+      nodes: opts.nodes.map((n) => ({
+        id: n,
+        uname: n,
+        type: "member",
+        instanceAttributes: [],
+        utilization: [],
+      })),
+      resources,
+      constraints: { locations, colocations: [], orders: [] },
+      rscDefaults: [
+        {
+          kind: "meta_attributes",
+          id: "rsc-options",
+          nvpairs: [option("rsc-options", "resource-stickiness", String(stickiness))],
+        },
+      ],
+      opDefaults: [
+        { kind: "meta_attributes", id: "op-options", nvpairs: [option("op-options", "timeout", "60s")] },
+      ],
+    },
+    status: [],
+  };
+}

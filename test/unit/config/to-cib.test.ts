@@ -1,0 +1,169 @@
+// Goal: convertHaresources turns haresources lines into a valid CIB: group per line, correct IPaddr parameter mapping (not haresources2cib's swap), +100 node preference, stickiness from auto_failback. Method: exact model checks on the example line and each IP form, then a serialise/parse round trip through the validator.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatDiagnostic } from "../../../src/base/diag.js";
+import type { Primitive } from "../../../src/cib/model.js";
+import { parseCib } from "../../../src/cib/parse.js";
+import { clusterOptions, nvMap, primitives, resourceOptions } from "../../../src/cib/query.js";
+import { serializeCib } from "../../../src/cib/serialize.js";
+import { parseHaresources } from "../../../src/config/haresources.js";
+import type { LegacyResource, ResourceGroup } from "../../../src/config/model.js";
+import {
+  convertHaresources,
+  decodeIpArgument,
+  HARESOURCES_LOCATION_SCORE,
+  STICKINESS_NO_FAILBACK,
+  sanitizeId,
+} from "../../../src/config/to-cib.js";
+
+const at = { file: "haresources", line: 1 };
+const NODES = ["primarylb", "backuplb"];
+
+function groupsOf(text: string): ResourceGroup[] {
+  const p = parseHaresources(text, "haresources", { nodes: NODES });
+  assert.deepEqual(p.diagnostics.map(formatDiagnostic), []);
+  return [...p.value];
+}
+
+function params(p: Primitive | undefined): Record<string, string> {
+  return nvMap(p?.instanceAttributes ?? []);
+}
+
+test("the example line: group, IPaddr with correct params, ldirectord as OCF, +100 on primarylb", () => {
+  const cib = convertHaresources(
+    groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\n"),
+    {
+      autoFailback: "on",
+      nodes: NODES,
+    },
+  );
+  const [g] = cib.configuration.resources;
+  assert.equal(g?.kind, "group");
+  assert.equal(g?.id, "IPaddr_192.168.1.110_24_eth0");
+  const members = g?.kind === "group" ? g.members : [];
+  assert.deepEqual(
+    members.map((m) => [m.id, m.class, m.provider, m.type]),
+    [
+      ["IPaddr_192_168_1_110", "ocf", "heartbeat", "IPaddr"],
+      ["ldirectord", "ocf", "heartbeat", "ldirectord"],
+    ],
+  );
+  // bits -> cidr_netmask, iface -> nic (haresources2cib wrote nic="24" cidr_netmask="eth0").
+  assert.deepEqual(params(members[0]), { ip: "192.168.1.110", cidr_netmask: "24", nic: "eth0" });
+  assert.deepEqual(params(members[1]), { configfile: "ldirectord.cf" });
+  assert.deepEqual(
+    members.map((m) => m.operations.map((o) => [o.name, o.intervalMs, o.timeoutMs])),
+    [[["monitor", 10_000, 20_000]], [["monitor", 30_000, 60_000]]],
+  );
+  assert.deepEqual(cib.configuration.constraints.locations, [
+    { id: "prefer-IPaddr_192.168.1.110_24_eth0", rsc: g?.id, node: "primarylb", score: 100, rules: [] },
+  ]);
+  assert.deepEqual(
+    cib.configuration.nodes.map((n) => [n.id, n.uname]),
+    [
+      ["primarylb", "primarylb"],
+      ["backuplb", "backuplb"],
+    ],
+  );
+  const o = clusterOptions(cib);
+  assert.deepEqual([o.stonithEnabled, o.noQuorumPolicy, o.symmetricCluster], [false, "ignore", true]);
+  assert.equal(resourceOptions(cib, "ldirectord").resourceStickiness, 0);
+});
+
+test("each IP argument form maps to ip / cidr_netmask / nic / broadcast / iflabel", () => {
+  const cases: [string, Record<string, string>][] = [
+    ["IPaddr::10.0.0.5", { ip: "10.0.0.5" }],
+    ["10.0.0.5", { ip: "10.0.0.5" }],
+    ["IPaddr::10.0.0.5/16", { ip: "10.0.0.5", cidr_netmask: "16" }],
+    ["IPaddr::10.0.0.5/16/eth1", { ip: "10.0.0.5", cidr_netmask: "16", nic: "eth1" }],
+    ["IPaddr::10.0.0.5/16/10.0.255.255", { ip: "10.0.0.5", cidr_netmask: "16", broadcast: "10.0.255.255" }],
+    [
+      "IPaddr::10.0.0.5/16/eth1/10.0.255.255",
+      { ip: "10.0.0.5", cidr_netmask: "16", nic: "eth1", broadcast: "10.0.255.255" },
+    ],
+    ["IPaddr2::10.0.0.7/24/eth1:web", { ip: "10.0.0.7", cidr_netmask: "24", nic: "eth1", iflabel: "web" }],
+  ];
+  for (const [word, want] of cases) {
+    const cib = convertHaresources(groupsOf(`primarylb ${word}\n`), { autoFailback: "on", nodes: NODES });
+    const p = primitives(cib)[0]?.primitive;
+    assert.deepEqual(params(p), want, word);
+    assert.equal(p?.type, word.startsWith("IPaddr2") ? "IPaddr2" : "IPaddr", word);
+    // The same answer without the config layer's decoding.
+    const arg = word.includes("::") ? (word.split("::")[1] ?? "") : word;
+    const r: LegacyResource = { type: p?.type ?? "", args: [arg], at };
+    const cib2 = convertHaresources([{ key: word, node: "primarylb", resources: [r], at }], {
+      autoFailback: "on",
+      nodes: NODES,
+    });
+    assert.deepEqual(params(primitives(cib2)[0]?.primitive), want, `${word} (decodeIpArgument)`);
+  }
+  assert.deepEqual(decodeIpArgument("1.2.3.4/8/eth0:x/1.255.255.255"), {
+    ip: "1.2.3.4",
+    cidrNetmask: 8,
+    nic: "eth0",
+    label: "x",
+    broadcast: "1.255.255.255",
+  });
+});
+
+test("auto_failback: on and legacy give stickiness 0, off gives more than the location preference", () => {
+  const groups = groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 lvs ldirectord::ldirectord.cf\n");
+  const stick = (af: "on" | "off" | "legacy") =>
+    resourceOptions(convertHaresources(groups, { autoFailback: af, nodes: NODES }), "lvs").resourceStickiness;
+  assert.equal(stick("on"), 0);
+  assert.equal(stick("legacy"), 0);
+  assert.equal(stick("off"), STICKINESS_NO_FAILBACK);
+  assert.ok(STICKINESS_NO_FAILBACK > HARESOURCES_LOCATION_SCORE);
+});
+
+test("resource classes: known OCF wrappers, lsb without arguments, heartbeat class with positional arguments", () => {
+  const cib = convertHaresources(
+    groupsOf(
+      "primarylb 10.0.0.1 Filesystem::/dev/sda1::/data::ext3 lvs drbddisk::r0::extra Delay::1::2::3::4 apache\nbackuplb httpd\n",
+    ),
+    { autoFailback: "off", nodes: NODES },
+  );
+  const got = primitives(cib).map((p) => [
+    p.group?.id,
+    p.primitive.id,
+    p.primitive.class,
+    params(p.primitive),
+  ]);
+  assert.deepEqual(got, [
+    ["group_10.0.0.1", "IPaddr_10_0_0_1", "ocf", { ip: "10.0.0.1" }],
+    ["group_10.0.0.1", "Filesystem", "ocf", { device: "/dev/sda1", directory: "/data", fstype: "ext3" }],
+    ["group_10.0.0.1", "lvs", "lsb", {}],
+    ["group_10.0.0.1", "drbddisk", "heartbeat", { "1": "r0", "2": "extra" }],
+    ["group_10.0.0.1", "Delay", "heartbeat", { "1": "1", "2": "2", "3": "3", "4": "4" }],
+    ["group_10.0.0.1", "apache", "ocf", {}],
+    ["httpd", "httpd_2", "lsb", {}],
+  ]);
+  assert.deepEqual(
+    cib.configuration.constraints.locations.map((l) => [l.rsc, l.node, l.score]),
+    [
+      ["group_10.0.0.1", "primarylb", 100],
+      ["httpd", "backuplb", 100],
+    ],
+  );
+});
+
+test("sanitizeId produces XML ids", () => {
+  assert.equal(sanitizeId("IPaddr::192.168.1.110/24/eth0"), "IPaddr_192.168.1.110_24_eth0");
+  assert.equal(sanitizeId("10.0.0.5"), "rsc_10.0.0.5");
+  assert.equal(sanitizeId("10.0.0.5", "group_"), "group_10.0.0.5");
+  assert.equal(sanitizeId("::"), "rsc");
+  assert.equal(sanitizeId("a b\tc"), "a_b_c");
+});
+
+test("converted CIBs serialise, validate cleanly and round-trip", () => {
+  const groups = groupsOf(
+    "primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\nbackuplb IPaddr2::10.0.0.7/24/eth1:web/10.0.0.255 MailTo::root@example.com::failover lvs\n",
+  );
+  for (const af of ["on", "off", "legacy"] as const) {
+    const cib = convertHaresources(groups, { autoFailback: af, nodes: NODES });
+    const text = serializeCib(cib);
+    const back = parseCib(text, "cib.xml");
+    assert.deepEqual(back.diagnostics.map(formatDiagnostic), [], text);
+    assert.deepEqual(back.value, cib);
+  }
+});
