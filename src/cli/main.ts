@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
 import { registerConvert } from "./commands/convert.js";
+import { registerResource } from "./commands/resource.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIo): Command {
   registerVerify(program, io);
   registerWire(program, io);
   registerConvert(program, io);
+  registerResource(program, io);
   return program;
 }
 

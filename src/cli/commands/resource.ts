@@ -1,0 +1,136 @@
+/**
+ * `hbctl resource exec AGENT ACTION`: runs one agent action on this node,
+ * outside the cluster (like crm_resource --force-start), and prints rc,
+ * meaning, duration and output. The exit status is the agent's OCF rc.
+ */
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { UsageError } from "../../base/errors.js";
+import { validAgentName } from "../../exec/env.js";
+import { formatResultJson, formatResultText } from "../../exec/format.js";
+import { createExecutor } from "../../exec/process.js";
+import type { AgentClass, AgentSpec } from "../../exec/types.js";
+import type { CliIo } from "../io.js";
+
+/** The agents shipped with Tandem (resource.d/ of the package), OCF provider "tandem". */
+export const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../../resource.d", import.meta.url));
+
+interface ExecOpts {
+  class?: AgentClass;
+  provider?: string;
+  param: string[];
+  arg: string[];
+  timeout?: string;
+  id?: string;
+  resourceDir: string[];
+  json?: boolean;
+}
+
+const CLASSES: readonly AgentClass[] = ["ocf", "lsb", "heartbeat"];
+
+/** Parses `ocf:heartbeat:IPaddr2`, `lsb:nginx`, `heartbeat:IPaddr`, or a bare name with --class/--provider. */
+export function parseAgentName(
+  name: string,
+  opts: Pick<ExecOpts, "class" | "provider">,
+): Omit<AgentSpec, "params" | "args"> {
+  const parts = name.split(":");
+  let cls: string = opts.class ?? "ocf";
+  let provider = opts.provider;
+  let type = name;
+  if (parts.length === 3) [cls, provider, type] = parts as [string, string, string];
+  else if (parts.length === 2) [cls, type] = parts as [string, string];
+  else if (parts.length > 3)
+    throw new UsageError(`agent "${name}": expected CLASS:PROVIDER:TYPE, CLASS:TYPE or TYPE`);
+  if (!CLASSES.includes(cls as AgentClass))
+    throw new UsageError(`agent "${name}": unknown class "${cls}" (expected ${CLASSES.join(", ")})`);
+  if (!validAgentName(type)) throw new UsageError(`agent "${name}": "${type}" is not a valid agent name`);
+  if (cls === "ocf") return { class: "ocf", type, provider: provider ?? "heartbeat" };
+  if (provider !== undefined)
+    throw new UsageError(`agent "${name}": a provider is only meaningful for class ocf`);
+  return { class: cls as AgentClass, type };
+}
+
+function parseParams(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list) {
+    const i = p.indexOf("=");
+    if (i <= 0) throw new UsageError(`--param "${p}": expected NAME=VALUE`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+export async function runResourceExec(
+  agentName: string,
+  action: string,
+  opts: ExecOpts,
+  io: CliIo,
+): Promise<void> {
+  const base = parseAgentName(agentName, opts);
+  const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout);
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new UsageError(`--timeout "${opts.timeout}": expected a positive number of milliseconds`);
+  }
+  const agent: AgentSpec = {
+    ...base,
+    params: parseParams(opts.param),
+    ...(opts.arg.length > 0 ? { args: opts.arg } : {}),
+  };
+  const executor = createExecutor({
+    ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
+    resourceDirs: [...opts.resourceDir, "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
+  });
+  const req = {
+    rscId: opts.id ?? base.type,
+    agent,
+    op: action,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+  const result = await executor.exec(req);
+  io.out(opts.json ? formatResultJson(req, result) : formatResultText(req, result));
+  io.exit(result.rc);
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerResource(program: Command, io: CliIo): void {
+  const resource = program
+    .command("resource")
+    .summary("manage and test resources")
+    .description("Manage and test resources.");
+  resource
+    .command("exec")
+    .summary("run one agent action on this node")
+    .description(
+      "Run one resource agent action on this node, outside the cluster, and print its rc and meaning, duration and " +
+        "output: the way to test an agent by hand (like crm_resource --force-start). AGENT is CLASS:PROVIDER:TYPE " +
+        '(ocf:heartbeat:IPaddr2), CLASS:TYPE (lsb:nginx, heartbeat:IPaddr) or TYPE with --class. Provider "tandem" ' +
+        "is the agents shipped in resource.d/. Heartbeat-class agents are looked up in --resource-dir, " +
+        "/etc/ha.d/resource.d, the shipped agents, then /etc/init.d.\n\nExit status: the agent's OCF return code " +
+        "(0 success, 7 not running, 6 not configured, ...).",
+    )
+    .argument("<agent>", "agent to run")
+    .argument("<action>", "start, stop, monitor, status, meta-data, validate-all, ...")
+    .option("--class <class>", "ocf, lsb or heartbeat (when AGENT has no class prefix)")
+    .option("--provider <provider>", "OCF provider (default heartbeat)")
+    .option("-p, --param <name=value>", "OCF instance attribute (repeatable)", collect, [])
+    .option(
+      "-a, --arg <value>",
+      "Heartbeat-class positional argument, e.g. the haresources :: fields (repeatable)",
+      collect,
+      [],
+    )
+    .option("--resource-dir <dir>", "extra resource.d directory searched first (repeatable)", collect, [])
+    .option(
+      "-t, --timeout <ms>",
+      "kill the agent and its children after this many milliseconds (default 20000)",
+    )
+    .option("--id <rsc>", "resource id passed as OCF_RESOURCE_INSTANCE (default: the agent type)")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  hbctl resource exec ocf:tandem:IPaddr2 start -p ip=192.168.1.110 -p cidr_netmask=24 -p nic=eth0\n" +
+        "  hbctl resource exec heartbeat:IPaddr2 status -a 192.168.1.110/24/eth0\n  hbctl resource exec lsb:nginx status --json",
+    )
+    .action((agent: string, action: string, opts: ExecOpts) => runResourceExec(agent, action, opts, io));
+}
