@@ -1,0 +1,178 @@
+/**
+ * Per-peer sequence tracking (reference heartbeat.md §3.8, §3.9): generation
+ * and sequence checks, gap recording and the retransmit-request schedule.
+ *
+ * Differences from Heartbeat, on purpose:
+ * - Tracking is NOT reset when the peer is declared dead. Heartbeat resets it,
+ *   so a replayed old packet of the current generation would be accepted as a
+ *   "first" packet and revive a dead node. We keep generation and last seq and
+ *   only forget the gaps; a packet newer than the last one is accepted without
+ *   recording the jump as a gap.
+ * - An old sequence number is a duplicate only when we accepted the same number
+ *   less than `duplicateWindowMs` ago (a second copy via another medium);
+ *   otherwise it is a replay. Only fresh packets and fresh duplicates refresh links.
+ */
+import type { Prng } from "../base/prng.js";
+
+/** A gap larger than this restarts tracking ("lost a lot of packets!"), as Heartbeat. */
+export const SEQ_GAP_RESET = 250;
+/** At most this many missing numbers are remembered per peer. */
+export const SEQ_MISSING_MAX = 250;
+/** Accepted numbers remembered for duplicate detection (a power of two). */
+const RECENT_SIZE = 256;
+
+export type SeqVerdict =
+  /** Newest packet: accept, refresh liveness (if status) and the link. */
+  | {
+      readonly kind: "fresh";
+      readonly restartedFrom?: number;
+      readonly gap?: { readonly firstSeq: number; readonly lastSeq: number };
+      readonly reset?: { readonly skipped: number };
+    }
+  /** An older missing packet arrived: accept its content, but it proves nothing about now. */
+  | { readonly kind: "gap-filled"; readonly allFilled: boolean }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "replay"; readonly reason: "old-generation" | "old-sequence" | "invalid-number" };
+
+interface Missing {
+  dueAtMs: number;
+  attempts: number;
+}
+
+export interface RetransmitPolicy {
+  readonly maxRexmitDelayMs: number;
+  readonly attemptsMax: number;
+  readonly prng: Prng;
+}
+
+export type RetransmitAction = { readonly seq: number; readonly kind: "request" | "give-up" };
+
+export class SequenceTracker {
+  private generationValue: number | undefined;
+  private lastSeqValue: number | undefined;
+  private readonly missing = new Map<number, Missing>();
+  private readonly recentSeq = new Array<number>(RECENT_SIZE).fill(-1);
+  private readonly recentAtMs = new Array<number>(RECENT_SIZE).fill(0);
+
+  constructor(
+    private readonly duplicateWindowMs: number,
+    private readonly retransmit: RetransmitPolicy,
+  ) {}
+
+  get generation(): number | undefined {
+    return this.generationValue;
+  }
+  get lastSeq(): number | undefined {
+    return this.lastSeqValue;
+  }
+  get missingCount(): number {
+    return this.missing.size;
+  }
+
+  /**
+   * Classifies one packet and updates the tracking. `peerDead`: we have declared
+   * the sender dead, so a jump forward is a return, not a gap to repair.
+   */
+  classify(generation: number, seq: number, nowMs: number, peerDead: boolean): SeqVerdict {
+    if (!isCounter(generation) || !isCounter(seq)) return { kind: "replay", reason: "invalid-number" };
+    const known = this.generationValue;
+    if (known !== undefined && generation < known) return { kind: "replay", reason: "old-generation" };
+    if (known === undefined || generation > known) {
+      this.generationValue = generation;
+      this.startAt(seq, nowMs);
+      return known === undefined ? { kind: "fresh" } : { kind: "fresh", restartedFrom: known };
+    }
+    const last = this.lastSeqValue;
+    if (last === undefined) {
+      this.startAt(seq, nowMs);
+      return { kind: "fresh" };
+    }
+    if (seq > last) return this.forward(last, seq, nowMs, peerDead);
+    if (this.missing.delete(seq)) {
+      this.remember(seq, nowMs);
+      return { kind: "gap-filled", allFilled: this.missing.size === 0 };
+    }
+    const slot = seq & (RECENT_SIZE - 1);
+    if (this.recentSeq[slot] === seq && nowMs - this.recentAtMs[slot]! <= this.duplicateWindowMs) {
+      return { kind: "duplicate" };
+    }
+    return { kind: "replay", reason: "old-sequence" };
+  }
+
+  /** Forgets the gaps (the peer is dead, or the sender cannot resend them). */
+  forgetGaps(): void {
+    this.missing.clear();
+  }
+
+  /** The sender cannot resend `seq` (NS_nak_rexmit): stop asking. True if it was missing. */
+  abandon(seq: number): boolean {
+    return this.missing.delete(seq);
+  }
+
+  /** Retransmit requests (and give-ups) due at `nowMs`, in ascending sequence order. */
+  due(nowMs: number): RetransmitAction[] {
+    const out: RetransmitAction[] = [];
+    for (const [seq, m] of this.missing) {
+      if (m.dueAtMs > nowMs) continue;
+      if (m.attempts >= this.retransmit.attemptsMax) {
+        this.missing.delete(seq);
+        out.push({ seq, kind: "give-up" });
+        continue;
+      }
+      m.attempts++;
+      m.dueAtMs = nowMs + this.retransmit.maxRexmitDelayMs;
+      out.push({ seq, kind: "request" });
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Earliest time a retransmit action is due, if any. */
+  nextDueMs(): number | undefined {
+    let next: number | undefined;
+    for (const m of this.missing.values()) if (next === undefined || m.dueAtMs < next) next = m.dueAtMs;
+    return next;
+  }
+
+  private forward(last: number, seq: number, nowMs: number, peerDead: boolean): SeqVerdict {
+    const skipped = seq - last - 1;
+    if (peerDead) {
+      this.startAt(seq, nowMs);
+      return { kind: "fresh" };
+    }
+    if (skipped > SEQ_GAP_RESET || this.missing.size + skipped > SEQ_MISSING_MAX) {
+      this.startAt(seq, nowMs);
+      return { kind: "fresh", reset: { skipped } };
+    }
+    this.lastSeqValue = seq;
+    this.remember(seq, nowMs);
+    if (skipped === 0) return { kind: "fresh" };
+    for (let s = last + 1; s < seq; s++)
+      this.missing.set(s, { dueAtMs: nowMs + this.firstDelayMs(), attempts: 0 });
+    return { kind: "fresh", gap: { firstSeq: last + 1, lastSeq: seq - 1 } };
+  }
+
+  /** Heartbeat: a random delay in [50, max] ms, or [0, max] when max < 100. */
+  private firstDelayMs(): number {
+    const max = this.retransmit.maxRexmitDelayMs;
+    const min = max < 100 ? 0 : 50;
+    return this.retransmit.prng.intBetween(min, max);
+  }
+
+  private startAt(seq: number, nowMs: number): void {
+    this.lastSeqValue = seq;
+    this.missing.clear();
+    this.recentSeq.fill(-1);
+    this.remember(seq, nowMs);
+  }
+
+  private remember(seq: number, nowMs: number): void {
+    const slot = seq & (RECENT_SIZE - 1);
+    this.recentSeq[slot] = seq;
+    this.recentAtMs[slot] = nowMs;
+  }
+}
+
+/** Generations and sequence numbers are non-negative safe integers (the codec parses them from hex). */
+function isCounter(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
