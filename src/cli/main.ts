@@ -5,8 +5,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
+import { registerCl } from "./commands/cl.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerResource } from "./commands/resource.js";
+import { registerSimulate } from "./commands/simulate.js";
+import { registerStatus } from "./commands/status.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
@@ -24,6 +27,9 @@ export function buildProgram(io: CliIo): Command {
   registerWire(program, io);
   registerConvert(program, io);
   registerResource(program, io);
+  registerSimulate(program, io);
+  registerStatus(program, io);
+  registerCl(program, io);
   return program;
 }
 

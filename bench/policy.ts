@@ -1,0 +1,194 @@
+/**
+ * Policy engine micro-benchmark: median wall time of `schedule()` (performance.now)
+ * (1) on every golden scenario of test/fixtures/policy, (2) on generated CIBs of
+ * 10 / 100 / 1,000 / 5,000 primitives (groups of 5 with a location preference,
+ * a score-50 colocation and an anti-colocation per 10 groups, stickiness 10,
+ * each primitive running on its preferred node and probed elsewhere, status with start + monitor history)
+ * on 2, 16 and 32 nodes, and, with --crm and crm_simulate installed, real
+ * Pacemaker's time on the same generated files (process wall time, so it
+ * includes its start-up) with the ratio.
+ *
+ * Usage: node dist/bench/policy.js [--iterations N] [--sizes 10,100] [--nodes 2,16] [--crm [--crm-timeout S]] [--json]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseCib } from "../src/cib/index.js";
+import type { Cib } from "../src/cib/model.js";
+import { schedule } from "../src/policy/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot =
+  [resolve(here, ".."), resolve(here, "../..")].find((d) => existsSync(join(d, "package.json"))) ?? ".";
+const argv = process.argv.slice(2);
+const arg = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const iterations = Number(arg("--iterations") ?? 200) || 200;
+const sizes = (arg("--sizes") ?? "10,100,1000,5000").split(",").map(Number);
+const nodeCounts = (arg("--nodes") ?? "2,16,32").split(",").map(Number);
+const withCrm = argv.includes("--crm");
+const crmTimeoutMs = Number(arg("--crm-timeout") ?? 60) * 1000;
+const asJson = argv.includes("--json");
+const NOW = Date.parse("2024-01-01T00:00:00Z");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Median µs of schedule(cib) over `n` runs (stopping early after ~2 s for the big ones, at least 3 runs). */
+function timeSchedule(cib: Cib, n: number): { medianUs: number; runs: number } {
+  schedule(cib, NOW); // warm-up
+  const samples: number[] = [];
+  const budgetEnd = performance.now() + 2000;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    schedule(cib, NOW);
+    samples.push((performance.now() - t0) * 1000);
+    if (i >= 2 && performance.now() > budgetEnd) break;
+  }
+  return { medianUs: median(samples), runs: samples.length };
+}
+
+function parse(xml: string, name: string): Cib {
+  const parsed = parseCib(xml, name);
+  if (!parsed.value) throw new Error(`${name}: ${parsed.diagnostics.map((d) => d.message).join("; ")}`);
+  return parsed.value;
+}
+
+/**
+ * Pacemaker's parameter digests of a parameterless ocf:pacemaker:Dummy (from
+ * `crm_resource --digests`): without them Pacemaker 2.1 would restart every
+ * running resource ("resource definition change").
+ */
+const DIGEST_START = "f2317cad3d54cec5d7d7aa7d0bf35cf8";
+const DIGEST_MONITOR = "4811cef7f7f94e3a35a70be7916cb2fd";
+
+/** A generated CIB: `prims` primitives in groups of 5 on `nodes` nodes, all running where they prefer. */
+export function generateCib(prims: number, nodes: number): string {
+  const names = Array.from({ length: nodes }, (_, i) => `node${i + 1}`);
+  const groups = Math.ceil(prims / 5);
+  const res: string[] = [];
+  const cons: string[] = [];
+  const hist: string[][] = names.map(() => []);
+  let call = 10;
+  const key = (rc: number): string => `${++call}:1:${rc}:00000000-0000-0000-0000-000000000000`;
+  let made = 0;
+  for (let g = 0; g < groups; g++) {
+    const members: string[] = [];
+    const home = g % nodes;
+    for (let m = 0; m < 5 && made < prims; m++, made++) {
+      const id = `r${g}_${m}`;
+      members.push(
+        `<primitive id="${id}" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="${id}-mon" name="monitor" interval="10s" timeout="20s"/></operations></primitive>`,
+      );
+      const ops = [
+        `<lrm_rsc_op id="${id}_last_0" operation="start" call-id="${call + 1}" rc-code="0" op-status="0" interval="0" transition-key="${key(0)}" last-rc-change="1704066600" op-digest="${DIGEST_START}"/>`,
+        `<lrm_rsc_op id="${id}_monitor_10000" operation="monitor" call-id="${call + 1}" rc-code="0" op-status="0" interval="10000" transition-key="${key(0)}" last-rc-change="1704066600" op-digest="${DIGEST_MONITOR}"/>`,
+      ];
+      const lrm = (body: string): string =>
+        `<lrm_resource id="${id}" class="ocf" provider="pacemaker" type="Dummy">${body}</lrm_resource>`;
+      const probe = `<lrm_rsc_op id="${id}_last_0" operation="monitor" call-id="${call + 1}" rc-code="7" op-status="0" interval="0" transition-key="${key(7)}" last-rc-change="1704066600" op-digest="${DIGEST_START}"/>`;
+      // running where it prefers, probed "not running" everywhere else (a steady-state cluster)
+      hist.forEach((h, n) => {
+        h.push(lrm(n === home ? ops.join("") : probe));
+      });
+    }
+    res.push(`<group id="g${g}">${members.join("")}</group>`);
+    cons.push(`<rsc_location id="loc-g${g}" rsc="g${g}" node="${names[home]}" score="100"/>`);
+    // short, non-chaining colocations: pairs (10k+1 with 10k) and anti-pairs (10k+5 apart from 10k+2)
+    if (g % 10 === 1)
+      cons.push(`<rsc_colocation id="col-g${g}" rsc="g${g}" with-rsc="g${g - 1}" score="50"/>`);
+    if (g % 10 === 5)
+      cons.push(`<rsc_colocation id="anti-g${g}" rsc="g${g}" with-rsc="g${g - 3}" score="-INFINITY"/>`);
+  }
+  const status = names
+    .map(
+      (n, i) =>
+        `<node_state id="${i + 1}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${i + 1}"><lrm_resources>${(hist[i] ?? []).join("")}</lrm_resources></lrm></node_state>`,
+    )
+    .join("\n");
+  return `<?xml version="1.0"?>
+<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1">
+<configuration><crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="no-quorum-policy" value="ignore"/></cluster_property_set></crm_config>
+<nodes>${names.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("")}</nodes>
+<resources>${res.join("\n")}</resources>
+<constraints>${cons.join("\n")}</constraints>
+<rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rsc-options-stickiness" name="resource-stickiness" value="10"/></meta_attributes></rsc_defaults>
+</configuration>
+<status>${status}</status></cib>
+`;
+}
+
+/** crm_simulate's wall time in ms (median of up to 3 runs), undefined when not installed, Infinity past the timeout. */
+function timeCrm(file: string, timeoutMs: number): number | undefined {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = spawnSync("crm_simulate", ["-x", file, "-S", "-t", "2024-01-01T00:00:00Z", "-Q"], {
+      stdio: "ignore",
+      timeout: timeoutMs,
+    });
+    const ms = performance.now() - t0;
+    if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return Number.POSITIVE_INFINITY;
+    if (r.error || r.status !== 0) return undefined;
+    samples.push(ms);
+    if (ms > 5000) break;
+  }
+  return median(samples);
+}
+
+interface Row {
+  readonly name: string;
+  readonly medianUs: number;
+  readonly runs: number;
+  readonly crmMs?: number;
+}
+
+const rows: Row[] = [];
+const scenarioDir = join(repoRoot, "test", "fixtures", "policy");
+for (const f of readdirSync(scenarioDir)
+  .filter((x) => x.endsWith(".xml"))
+  .sort()) {
+  const cib = parse(readFileSync(join(scenarioDir, f), "utf8"), f);
+  rows.push({ name: f.slice(0, -4), ...timeSchedule(cib, iterations) });
+}
+const tmp = withCrm ? mkdtempSync(join(tmpdir(), "bench-policy-")) : undefined;
+try {
+  for (const p of sizes) {
+    for (const n of nodeCounts) {
+      const xml = generateCib(p, n);
+      const name = `generated ${p} primitives x ${n} nodes`;
+      const row: Row = {
+        name,
+        ...timeSchedule(parse(xml, name), Math.min(iterations, p >= 1000 ? 20 : iterations)),
+      };
+      let crmMs: number | undefined;
+      if (tmp !== undefined) {
+        const file = join(tmp, `gen-${p}-${n}.xml`);
+        writeFileSync(file, xml);
+        crmMs = timeCrm(file, crmTimeoutMs);
+      }
+      rows.push(crmMs === undefined ? row : { ...row, crmMs });
+    }
+  }
+} finally {
+  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+}
+
+if (asJson) console.log(JSON.stringify(rows, null, 2));
+else {
+  console.log("schedule() median wall time (performance.now)");
+  for (const r of rows) {
+    const crm =
+      r.crmMs === undefined
+        ? ""
+        : `   crm_simulate ${r.crmMs.toFixed(1)} ms   ratio x${(r.crmMs / (r.medianUs / 1000)).toFixed(0)}`;
+    console.log(`${r.name.padEnd(44)} ${r.medianUs.toFixed(1).padStart(10)} µs  (${r.runs} runs)${crm}`);
+  }
+}

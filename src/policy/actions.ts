@@ -1,0 +1,559 @@
+/**
+ * From placement to a transition: which stops and starts each primitive
+ * needs, which of them may run (quorum, mandatory orders, group chains,
+ * fencing), restarts implied by mandatory orders, fencing of unclean nodes,
+ * the order edges (with Pacemaker's group/clone pseudo-actions) and the
+ * crm_simulate-style summary. Pure.
+ */
+import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
+import { INFINITY } from "../cib/score.js";
+import { resolve } from "./assign.js";
+import type {
+  Action,
+  ActionOp,
+  NodeOutcome,
+  OrderEdge,
+  Placement,
+  PlacementReason,
+  ScoreEntry,
+  SummaryItem,
+  Transition,
+} from "./types.js";
+import { available, type WNode, type World, type WPrim } from "./unpack.js";
+
+/** What the transition does with one primitive (or clone instance). */
+interface Plan {
+  readonly p: WPrim;
+  readonly target: number | null;
+  /** Nodes it is stopped on. */
+  readonly stops: Set<number>;
+  /** A real start on `target` is needed (not merely staying). */
+  startNeeded: boolean;
+  /** Its start (real or implied by staying) may run. */
+  runnable: boolean;
+  restart: boolean;
+  /** Wanted to stop but may not (a later group member will not stop): stays where it is. */
+  stopBlocked: boolean;
+}
+
+interface Draft {
+  op: ActionOp;
+  rsc?: string;
+  node?: number;
+  intervalMs: number;
+  detail?: string;
+}
+
+const inverse: Readonly<Record<string, string>> = {
+  start: "stop",
+  stop: "start",
+  promote: "demote",
+  demote: "promote",
+};
+
+/** Builds the transition for an assigned World (orders and colocations as configured, for the order edges). */
+export function buildTransition(
+  world: World,
+  orders: readonly OrderConstraint[],
+  colocations: readonly ColocationConstraint[] = [],
+): Transition {
+  const N = world.nodes;
+  const frozen = world.stonithEnabled && !world.haveStonithDevice;
+  const canFence =
+    world.stonithEnabled &&
+    world.haveStonithDevice &&
+    (world.haveQuorum || world.noQuorumPolicy === "ignore");
+  // the DC is fenced last (Pacemaker orders its fencing after every other node's)
+  const isDc = (n: WNode): boolean => n.attrs["#is_dc"] === "true";
+  const fenced = N.filter((n) => n.unclean && canFence).sort((a, b) => Number(isDc(a)) - Number(isDc(b)));
+  const fencedSet = new Set(fenced.map((n) => n.idx));
+
+  // ---- plans
+  const plans = new Map<string, Plan>();
+  for (const p of world.prims) {
+    const target = p.assigned;
+    const stops = new Set<number>();
+    let startNeeded = false;
+    let restart = false;
+    if (!frozen && p.managed) {
+      const single = p.running.length <= 1;
+      for (const n of p.running) if (n !== target || p.failedOn.has(n) || !single) stops.add(n);
+      startNeeded = target !== null && (!p.running.includes(target) || stops.has(target));
+      restart = !single && target !== null && p.running.includes(target);
+    }
+    plans.set(p.id, { p, target, stops, startNeeded, runnable: false, restart, stopBlocked: false });
+  }
+  const planOf = (p: WPrim): Plan => plans.get(p.id) as Plan;
+  const managed = (p: WPrim): boolean => !frozen && p.managed;
+
+  // members of an order endpoint
+  const membersOf = (id: string): WPrim[] => {
+    const t = resolve(world, id);
+    if (t === undefined) return [];
+    if (t.kind === "prim") return [t.p];
+    if (t.kind === "group") return t.g.members;
+    return t.c.instances.flat();
+  };
+  const mandatory = orders.filter(
+    (o) => o.kind === "Mandatory" && o.firstAction === "start" && o.thenAction === "start",
+  );
+  const ordersInto = new Map<string, OrderConstraint[]>();
+  for (const o of mandatory)
+    for (const m of membersOf(o.then)) ordersInto.set(m.id, [...(ordersInto.get(m.id) ?? []), o]);
+  /** The group member `delta` places away from `p` (within its clone instance for cloned groups). */
+  const neighbour = (p: WPrim, delta: 1 | -1): WPrim | undefined => {
+    if (p.groupId === undefined) return undefined;
+    if (p.cloneId !== undefined) {
+      const c = world.clones.get(p.cloneId);
+      for (let k = 0; c && k < c.instances.length; k++) {
+        const j = (c.instances[k] ?? []).indexOf(p);
+        if (j >= 0) return c.instances[k + delta]?.[j];
+      }
+      return undefined;
+    }
+    const g = world.groups.get(p.groupId);
+    const i = g ? g.members.indexOf(p) : -1;
+    return i >= 0 ? g?.members[i + delta] : undefined;
+  };
+  const prevOf = (p: WPrim): WPrim | undefined => neighbour(p, -1);
+  const nextOf = (p: WPrim): WPrim | undefined => neighbour(p, 1);
+  /** A group member cannot stop while a later active member will not stop (unmanaged, or itself blocked). */
+  const blockedStop = (p: WPrim): boolean => {
+    const q = nextOf(p);
+    return q !== undefined && q.running.length > 0 && (!managed(q) || blockedStop(q));
+  };
+  for (const plan of plans.values())
+    if (managed(plan.p) && plan.stops.size > 0 && blockedStop(plan.p)) {
+      plan.stops.clear();
+      plan.startNeeded = false;
+      plan.stopBlocked = true;
+    }
+
+  // ---- runnability of starts (quorum, unrunnable stops, group chain, mandatory orders)
+  const quorumOk = (p: WPrim): boolean =>
+    world.haveQuorum ||
+    world.noQuorumPolicy === "ignore" ||
+    (world.noQuorumPolicy === "freeze" && p.running.length > 0);
+  const memo = new Map<string, boolean>();
+  const visiting = new Set<string>();
+  const runnable = (p: WPrim): boolean => {
+    const known = memo.get(p.id);
+    if (known !== undefined) return known;
+    if (visiting.has(p.id)) return true;
+    visiting.add(p.id);
+    const plan = planOf(p);
+    let ok =
+      plan.target !== null &&
+      managed(p) &&
+      !plan.stopBlocked &&
+      available(N[plan.target] as WNode) &&
+      quorumOk(p);
+    if (ok && [...plan.stops].some((n) => (N[n] as WNode).unclean && !fencedSet.has(n))) ok = false;
+    const prev = prevOf(p);
+    if (ok && prev !== undefined) ok = willRun(prev);
+    for (const o of ok ? (ordersInto.get(p.id) ?? []) : []) {
+      const t = resolve(world, o.first);
+      if (t === undefined) continue;
+      const firsts = membersOf(o.first);
+      const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
+      if (!fine) ok = false;
+    }
+    visiting.delete(p.id);
+    memo.set(p.id, ok);
+    return ok;
+  };
+  /** Will be active after the transition (unmanaged ones count where they are). */
+  const willRun = (p: WPrim): boolean => (managed(p) ? runnable(p) : p.running.length > 0);
+  for (const plan of plans.values()) plan.runnable = managed(plan.p) && runnable(plan.p);
+
+  // a start that may not run: stay stopped; a resource staying put must stop
+  for (const plan of plans.values()) {
+    if (!managed(plan.p) || plan.target === null || plan.runnable) continue;
+    if (plan.p.running.includes(plan.target)) {
+      if (blockedStop(plan.p)) plan.stopBlocked = true;
+      else plan.stops.add(plan.target);
+    }
+    plan.startNeeded = false;
+  }
+
+  // ---- restarts: a stopping group member stops the later ones, a stopping `first` of a
+  // symmetrical mandatory order stops its `then`; those that stay placed start again
+  const stopping = (p: WPrim): boolean => planOf(p).stops.size > 0;
+  const restart = (p: WPrim): boolean => {
+    const plan = planOf(p);
+    if (
+      !managed(p) ||
+      plan.startNeeded ||
+      !plan.runnable ||
+      plan.target === null ||
+      !p.running.includes(plan.target)
+    )
+      return false;
+    if (blockedStop(p)) return false;
+    plan.stops.add(plan.target);
+    plan.startNeeded = true;
+    plan.restart = true;
+    return true;
+  };
+  const symmetrical = mandatory.filter((o) => o.symmetrical);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of world.prims) {
+      const prev = prevOf(p);
+      if (prev !== undefined && stopping(prev) && restart(p)) changed = true;
+    }
+    for (const o of symmetrical) {
+      if (!membersOf(o.first).some(stopping)) continue;
+      for (const m of membersOf(o.then)) if (restart(m)) changed = true;
+    }
+  }
+
+  // ---- actions (creation order: resources in CIB order, then fencing)
+  const drafts: Draft[] = [];
+  const edges: [number, number][] = [];
+  /** Actions grouped per resource (and one block for fencing), in creation order. */
+  const blocks: number[][] = [];
+  const block = (): void => {
+    blocks.push([]);
+  };
+  const mk = (d: Draft): number => {
+    const id = drafts.push(d) - 1;
+    blocks[blocks.length - 1]?.push(id);
+    return id;
+  };
+  const dead = new Set<number>();
+  const startsOf = new Map<string, number[]>();
+  const stopsOf = new Map<string, number[]>();
+  const pseudoStops = new Map<number, number[]>();
+  const probed = new Set<string>();
+  const addTo = (m: Map<string, number[]>, k: string, v: number): void => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
+
+  const emitPrim = (p: WPrim): void => {
+    block();
+    const plan = planOf(p);
+    const starts: number[] = [];
+    const stops: number[] = [];
+    if (managed(p) && !probed.has(p.base)) {
+      probed.add(p.base);
+      const seen = world.historyOn.get(p.base);
+      for (const n of N)
+        if (n.online && !n.unclean && !seen?.has(n.idx))
+          addTo(startsOf, `probe:${p.base}`, mk({ op: "probe", rsc: p.base, node: n.idx, intervalMs: 0 }));
+    }
+    // stops recovering a failure are created first (Pacemaker makes them while reading the status)
+    const stopOrder = [...plan.stops].sort((a, b) => Number(!p.failedOn.has(a)) - Number(!p.failedOn.has(b)));
+    for (const n of stopOrder) {
+      if (fencedSet.has(n)) {
+        const id = mk({
+          op: "pseudo",
+          rsc: p.base,
+          node: n,
+          intervalMs: 0,
+          detail: "stop implied by fencing",
+        });
+        stops.push(id);
+        pseudoStops.set(n, [...(pseudoStops.get(n) ?? []), id]);
+      } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0 }));
+    }
+    if (plan.startNeeded && plan.runnable && plan.target !== null) {
+      const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0 });
+      starts.push(s);
+      for (const op of p.cfg.operations) {
+        if (op.name !== "monitor" || op.intervalMs <= 0 || op.enabled === false) continue;
+        if (op.role !== undefined && !/^started$/i.test(op.role)) continue;
+        edges.push([s, mk({ op: "monitor", rsc: p.base, node: plan.target, intervalMs: op.intervalMs })]);
+      }
+    }
+    for (const a of stops) for (const b of starts) edges.push([a, b]);
+    for (const pr of startsOf.get(`probe:${p.base}`) ?? []) for (const b of starts) edges.push([pr, b]);
+    startsOf.set(p.id, starts);
+    stopsOf.set(p.id, stops);
+  };
+
+  /** Pseudo start/running/stop/stopped of a container (created before its members, as Pacemaker lists them). */
+  const container = (id: string): (() => void) => {
+    block();
+    const start = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "start" });
+    const running = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "running" });
+    const stop = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stop" });
+    const stopped = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stopped" });
+    edges.push([stopped, start]);
+    startsOf.set(`${id}:begin`, [start]);
+    startsOf.set(`${id}:end`, [running]);
+    stopsOf.set(`${id}:begin`, [stop]);
+    stopsOf.set(`${id}:end`, [stopped]);
+    return () => {
+      let anyStart = false;
+      let anyStop = false;
+      for (const m of resolveMembers(id)) {
+        for (const s of startsOf.get(m.id) ?? []) edges.push([start, s], [s, running]);
+        for (const s of stopsOf.get(m.id) ?? []) edges.push([stop, s], [s, stopped]);
+        anyStart ||= (startsOf.get(m.id) ?? []).length > 0;
+        anyStop ||= (stopsOf.get(m.id) ?? []).length > 0;
+      }
+      // pseudo actions with nothing to mark are not part of the graph
+      if (!anyStart) dead.add(start).add(running);
+      if (!anyStop) dead.add(stop).add(stopped);
+    };
+  };
+  const resolveMembers = (id: string): WPrim[] =>
+    world.groups.get(id)?.members ?? world.clones.get(id)?.instances.flat() ?? [];
+  const chain = (members: readonly WPrim[]): void => {
+    for (let i = 1; i < members.length; i++) {
+      const a = members[i - 1] as WPrim;
+      const b = members[i] as WPrim;
+      for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
+      for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
+    }
+  };
+
+  for (const top of world.tops) {
+    if (top.kind === "prim") emitPrim(top.prim);
+    else if (top.kind === "group") {
+      const wire = container(top.group.id);
+      for (const m of top.group.members) emitPrim(m);
+      chain(top.group.members);
+      wire();
+    } else {
+      const c = top.clone;
+      const wire = container(c.id);
+      const width = c.instances[0]?.length ?? 0;
+      for (let j = 0; j < width; j++) for (const insts of c.instances) emitPrim(insts[j] as WPrim);
+      for (let j = 0; j < width; j++) chain(c.instances.map((l) => l[j] as WPrim));
+      wire();
+    }
+  }
+  // orphans: stop them
+  block();
+  const orphanSummary: SummaryItem[] = [];
+  for (const [id, where] of frozen ? [] : world.orphans) {
+    for (const n of where) {
+      if (fencedSet.has(n)) continue;
+      mk({ op: "stop", rsc: id, node: n, intervalMs: 0 });
+      orphanSummary.push({ verb: "stop", rsc: id, node: (N[n] as WNode).uname, blocked: false });
+    }
+  }
+  // fencing: before every start and before the stops it implies
+  block();
+  let prevFence: number | undefined;
+  const fenceIds: number[] = [];
+  for (const n of fenced) {
+    const f = mk({
+      op: "fence",
+      node: n.idx,
+      intervalMs: 0,
+      detail: world.stonithAction === "off" ? "off" : "reboot",
+    });
+    fenceIds.push(f);
+    if (prevFence !== undefined) edges.push([prevFence, f]);
+    prevFence = f;
+    for (const s of pseudoStops.get(n.idx) ?? []) edges.push([f, s]);
+  }
+  if (fenceIds.length > 0)
+    drafts.forEach((d, i) => {
+      if (d.op === "start") for (const f of fenceIds) edges.push([f, i]);
+    });
+
+  // configured orders (Optional ones too: they bind when both actions exist)
+  const endpoint = (id: string, op: string, side: "begin" | "end"): number[] => {
+    const t = resolve(world, id);
+    if (t === undefined) return [];
+    const table = op === "stop" || op === "demote" ? stopsOf : startsOf;
+    if (t.kind === "prim") return table.get(t.p.id) ?? [];
+    return table.get(`${t.kind === "group" ? t.g.id : t.c.id}:${side}`) ?? [];
+  };
+  for (const o of orders) {
+    if (o.kind === "Serialize") continue;
+    const link = (first: string, fa: string, then: string, ta: string): void => {
+      for (const a of endpoint(first, fa, "end"))
+        for (const b of endpoint(then, ta, "begin")) edges.push([a, b]);
+    };
+    link(o.first, o.firstAction, o.then, o.thenAction);
+    if (o.symmetrical)
+      link(o.then, inverse[o.thenAction] ?? o.thenAction, o.first, inverse[o.firstAction] ?? o.firstAction);
+  }
+
+  // anti-colocation (-INFINITY) orders each side's stop before the other's start (same node only)
+  for (const c of colocations) {
+    if (c.score > -INFINITY) continue;
+    for (const [from, to] of [
+      [c.rsc, c.withRsc],
+      [c.withRsc, c.rsc],
+    ] as const)
+      for (const a of endpoint(from, "stop", "end"))
+        for (const b of endpoint(to, "start", "begin")) {
+          const x = (drafts[a] as Draft).node;
+          const y = (drafts[b] as Draft).node;
+          if (x === undefined || y === undefined || x === y) edges.push([a, b]);
+        }
+  }
+
+  // ---- execution order: repeated passes over the graph's synapses, as crm_simulate executes
+  // them; Pacemaker lists each resource's actions newest first (it prepends them)
+  const preds: number[][] = drafts.map(() => []);
+  for (const [a, b] of edges) if (a !== b && !dead.has(a) && !dead.has(b)) (preds[b] as number[]).push(a);
+  const done = drafts.map((_, i) => dead.has(i));
+  const visit = blocks.flatMap((b) => [...b].reverse());
+  const seq: number[] = [];
+  for (let progress = true; progress && seq.length < drafts.length; ) {
+    progress = false;
+    for (const i of visit) {
+      if (done[i] || !(preds[i] as number[]).every((x) => done[x])) continue;
+      done[i] = true;
+      seq.push(i);
+      progress = true;
+    }
+  }
+  for (let i = 0; i < drafts.length; i++) if (!done[i]) seq.push(i); // cycles: keep everything
+  const newId = new Array<number>(drafts.length);
+  seq.forEach((old, i) => {
+    newId[old] = i;
+  });
+  const actions: Action[] = seq.map((old, i) => {
+    const d = drafts[old] as Draft;
+    const a: { -readonly [K in keyof Action]: Action[K] } = {
+      id: i,
+      op: d.op,
+      intervalMs: d.intervalMs,
+      runnable: true,
+    };
+    if (d.rsc !== undefined) a.rsc = d.rsc;
+    if (d.node !== undefined) a.node = (N[d.node] as WNode).uname;
+    if (d.detail !== undefined) a.detail = d.detail;
+    return a;
+  });
+  const seen = new Set<string>();
+  const outEdges: OrderEdge[] = [];
+  for (const [a, b] of edges) {
+    if (dead.has(a) || dead.has(b)) continue;
+    const e = { before: newId[a] as number, after: newId[b] as number };
+    const k = `${e.before}>${e.after}`;
+    if (e.before === e.after || seen.has(k)) continue;
+    seen.add(k);
+    outEdges.push(e);
+  }
+
+  // ---- summary (crm_simulate's Transition Summary)
+  const uname = (n: number): string => (N[n] as WNode).uname;
+  const summary: SummaryItem[] = N.filter((n) => fencedSet.has(n.idx)).map((n) => ({
+    verb: "fence",
+    node: n.uname,
+    blocked: false,
+    how: world.stonithAction === "off" ? "off" : "reboot",
+  }));
+  for (const p of world.prims) {
+    if (!managed(p)) continue;
+    const plan = planOf(p);
+    const cur = p.running[0];
+    const next = plan.target;
+    const failed = p.failedOn.size > 0;
+    if (cur !== undefined && next !== null) {
+      if (!plan.runnable)
+        for (const n of p.running)
+          summary.push({ verb: "stop", rsc: p.base, node: uname(n), blocked: plan.stopBlocked });
+      else if (cur !== next)
+        summary.push({
+          verb: failed ? "recover" : "move",
+          rsc: p.base,
+          node: uname(cur),
+          to: uname(next),
+          blocked: false,
+        });
+      else if (failed) summary.push({ verb: "recover", rsc: p.base, node: uname(cur), blocked: false });
+      else if (plan.restart) summary.push({ verb: "restart", rsc: p.base, node: uname(cur), blocked: false });
+    } else if (next !== null)
+      summary.push({ verb: "start", rsc: p.base, node: uname(next), blocked: !plan.runnable });
+    else if (cur !== undefined)
+      for (const n of p.running)
+        summary.push({
+          verb: "stop",
+          rsc: p.base,
+          node: uname(n),
+          blocked: plan.stopBlocked || ((N[n] as WNode).unclean && !fencedSet.has(n)),
+        });
+  }
+  summary.push(...orphanSummary);
+
+  // ---- placements, merged per primitive id
+  const placements: Placement[] = [];
+  const byBase = new Map<string, WPrim[]>();
+  for (const p of world.prims) byBase.set(p.base, [...(byBase.get(p.base) ?? []), p]);
+  for (const [base, insts] of byBase) {
+    const nodes = new Set<string>();
+    const assigned = new Set<string>();
+    let reason: PlacementReason = "no-node";
+    let unmanaged = false;
+    let failed = false;
+    let blocked = false;
+    for (const p of insts) {
+      const plan = planOf(p);
+      if (plan.target !== null) assigned.add(uname(plan.target));
+      if (frozen) {
+        for (const n of p.running) nodes.add(uname(n));
+        reason = "startup-disabled";
+      } else if (!p.managed) {
+        for (const n of p.running) nodes.add(uname(n));
+        unmanaged = true;
+        blocked ||= p.blocked;
+        failed ||= p.blocked || p.failedOn.size > 0;
+        reason = p.blocked ? "blocked" : "unmanaged";
+      } else {
+        if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
+        for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
+        if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
+        if (plan.target !== null && plan.runnable) reason = "assigned";
+        else if (reason !== "assigned")
+          reason = p.stopTarget
+            ? (p.stopReason ?? "target-role")
+            : plan.target !== null
+              ? "start-blocked"
+              : "no-node";
+      }
+    }
+    const sorted = [...nodes].sort();
+    placements.push({
+      rsc: base,
+      role: sorted.length > 0 ? "Started" : "Stopped",
+      nodes: sorted,
+      assigned: [...assigned].sort(),
+      reason,
+      unmanaged,
+      failed,
+      blocked,
+    });
+  }
+
+  const nodes: NodeOutcome[] = N.map((n) => ({
+    uname: n.uname,
+    status: fencedSet.has(n.idx)
+      ? "offline"
+      : n.unclean
+        ? "unclean"
+        : !n.online
+          ? "offline"
+          : n.maintenance
+            ? "maintenance"
+            : n.standby
+              ? "standby"
+              : "online",
+  }));
+
+  const scores: ScoreEntry[] = [];
+  const byName = N.map((n) => n.idx).sort((a, b) => (uname(a) < uname(b) ? -1 : 1));
+  for (const p of world.prims) {
+    const snap = p.scoreSnapshot;
+    if (snap === undefined) continue;
+    for (const n of byName) {
+      const s = snap[n];
+      if (s === undefined || Number.isNaN(s)) continue;
+      scores.push({ rsc: p.id, node: uname(n), score: s });
+    }
+  }
+  const notes = [...world.notes];
+  for (const s of summary) if (s.blocked) notes.push(`${s.verb} ${s.rsc ?? ""} on ${s.node} is blocked`);
+  return { now: world.nowMs, nodes, placements, summary, actions, edges: outEdges, scores, notes };
+}

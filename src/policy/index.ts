@@ -1,0 +1,16 @@
+/** Public API of the policy engine: schedule, oracle rendering, simulation inputs. */
+export {
+  applyTransition,
+  INJECT_UUID,
+  isStable,
+  nodeDown,
+  nodeFail,
+  nodeUp,
+  type OpFailSpec,
+  opFail,
+  parseOpFailSpec,
+} from "./inject.js";
+export { actionLabel, type OracleOptions, renderOracle, summaryLine } from "./oracle.js";
+export { compareValues, evalExpression, evalRule, ruleScore } from "./rules.js";
+export { type ScheduleOptions, schedule, toMs } from "./schedule.js";
+export type * from "./types.js";
