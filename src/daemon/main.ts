@@ -1,18 +1,38 @@
 #!/usr/bin/env node
 /**
- * hbd: the Tandem daemon. This entry point parses the flags every node needs
- * (so several nodes can run on one machine in tests) and validates the
- * configuration. The messaging, membership and resource layers are composed
- * here as they land; until then hbd refuses to start rather than pretend.
+ * hbd: the Tandem daemon, the real shell around HeartbeatNode (node.ts).
+ * It validates the configuration, claims RUN_DIR/hbd.pid, bumps the
+ * generation in STATE_DIR/hb_generation (written atomically before use),
+ * opens every medium and ping node, serves RUN_DIR/hbd.sock for hbctl, and
+ * runs one tick loop well below keepalive that also measures the event
+ * loop's lag (warning when it reaches half of warntime).
+ *
+ * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
+ * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
+ * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
  */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { Command } from "commander";
+import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
-import { loadHaD, loadYaml } from "../config/load.js";
+import { Prng } from "../base/prng.js";
+import { openTransport } from "../comm/media.js";
+import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
+import type { Transport } from "../comm/transport.js";
+import { monotonicClock } from "../comm/udp.js";
+import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
+import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
+import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 export const DEFAULT_RUN_DIR = "/run/tandem";
+const VERSION = "0.1.0";
 
 interface Flags {
   configDir: string;
@@ -20,6 +40,7 @@ interface Flags {
   stateDir: string;
   runDir: string;
   node?: string;
+  group?: string;
   check?: boolean;
 }
 
@@ -34,16 +55,25 @@ const program = new Command("hbd")
   )
   .option("--run-dir <dir>", "runtime files (socket hbd.sock, pid file)", DEFAULT_RUN_DIR)
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
+  .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
   .parse();
 
 const flags = program.opts<Flags>();
-const { hostname } = await import("node:os");
-const result = flags.config
-  ? loadYaml(readInput(flags.config), flags.node ?? hostname())
-  : loadHaD(readHaD(flags.configDir, flags.node, hostname()));
+
+function load(): { result: LoadResult; node: string | undefined } {
+  if (flags.config) {
+    const node = flags.node ?? hostname();
+    return { result: loadYaml(readInput(flags.config), node), node };
+  }
+  const inputs = readHaD(flags.configDir, flags.node, hostname());
+  return { result: loadHaD(inputs), node: inputs.localNode };
+}
+
+const { result, node: nodeName } = load();
 for (const d of sortDiagnostics(result.diagnostics)) process.stderr.write(`hbd: ${formatDiagnostic(d)}\n`);
-if (!result.config) {
+const config = result.config;
+if (!config || nodeName === undefined) {
   process.stderr.write("hbd: configuration error, not started\n");
   process.exit(ExitCode.config);
 }
@@ -51,7 +81,176 @@ if (flags.check) {
   process.stdout.write("hbd: configuration valid\n");
   process.exit(ExitCode.ok);
 }
-process.stderr.write(
-  "hbd: the cluster daemon is not available in this build yet (messaging and membership are being built); use hbd --check\n",
+const localNode = nodeName.toLowerCase();
+const gid = flags.group === undefined ? undefined : resolveGroup(flags.group);
+if (flags.group !== undefined && gid === undefined) {
+  process.stderr.write(`hbd: --group ${flags.group}: no such group\n`);
+  process.exit(ExitCode.usage);
+}
+
+const destination = config.logfile
+  ? pino.destination({ dest: config.logfile, mkdir: true, sync: false })
+  : pino.destination({ dest: 1, sync: false });
+const logger = pino(
+  {
+    base: { node: localNode },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    level: config.debugLevel > 0 ? "debug" : "info",
+  },
+  destination,
 );
-process.exit(ExitCode.unavailable);
+
+const holder = claimPidFile(flags.runDir);
+if (holder !== undefined) {
+  process.stderr.write(`hbd: already running (pid ${holder}, ${join(flags.runDir, "hbd.pid")})\n`);
+  process.exit(ExitCode.warnings);
+}
+
+const { generation, previous } = bumpGeneration(flags.stateDir, config.hbgenmethod, Date.now());
+if (previous === undefined)
+  logger.warn({ event: "generation" }, `No Previous generation - starting at ${generation}`);
+const uuid = nodeUuid(flags.stateDir, config.uuidfrom, localNode);
+
+const transports: Transport[] = [];
+const pings: PingMonitor[] = [];
+let ipc: IpcServer | undefined;
+
+/** Releases everything this process holds; never throws. */
+async function release(): Promise<void> {
+  for (const p of pings) await p.close().catch(() => {});
+  for (const t of transports) await t.close().catch(() => {});
+  await ipc?.close().catch(() => {});
+  releasePidFile(flags.runDir);
+}
+
+try {
+  for (const m of config.media) transports.push(await openTransport(m, { clock: monotonicClock }));
+} catch (e) {
+  logger.error(
+    { event: "medium-failed", err: (e as Error).message },
+    `cannot open a medium: ${(e as Error).message}`,
+  );
+  process.stderr.write(`hbd: ${(e as Error).message}\n`);
+  await release();
+  logger.flush();
+  process.exit(ExitCode.warnings);
+}
+for (const t of transports) {
+  t.onError((e) =>
+    logger.warn({ event: "medium-error", link: t.link, medium: t.id, code: e.code }, e.message),
+  );
+}
+
+let loadText = "";
+let loadReadAt = Number.NEGATIVE_INFINITY;
+function loadavg(): string {
+  const now = monotonicClock.now();
+  if (now - loadReadAt >= 1000) {
+    loadReadAt = now;
+    try {
+      loadText = readFileSync("/proc/loadavg", "utf8").trim();
+    } catch {
+      loadText = "0.00 0.00 0.00 1/1 1";
+    }
+  }
+  return loadText;
+}
+
+const node = new HeartbeatNode(
+  { config, localNode, generation, uuid, version: VERSION },
+  {
+    transports,
+    clock: monotonicClock,
+    wallClockMs: () => Date.now(),
+    prng: new Prng(randomBytes(4).readUInt32LE(0)),
+    log: logger,
+    loadavg,
+  },
+);
+
+const timing = config.timing;
+for (const p of config.pingNodes) {
+  const m = openPingMonitor(p, {
+    intervalMs: timing.keepaliveMs,
+    deadpingMs: timing.deadpingMs,
+    clock: monotonicClock,
+  });
+  m.onEvent((e) => node.onPing(p.name, e.type !== "down"));
+  m.onError((e) => logger.warn({ event: "ping-error", peer: p.name, code: e.code }, e.message));
+  pings.push(m);
+}
+
+try {
+  ipc = await IpcServer.listen({
+    path: join(flags.runDir, SOCKET_NAME),
+    ...(gid === undefined ? {} : { gid }),
+    report: () => node.report(process.pid),
+    log: logger,
+  });
+} catch (e) {
+  logger.error(
+    { event: "ipc-failed", err: (e as Error).message },
+    `cannot serve the control socket: ${(e as Error).message}`,
+  );
+  process.stderr.write(`hbd: control socket: ${(e as Error).message}\n`);
+  await release();
+  logger.flush();
+  process.exit(ExitCode.warnings);
+}
+
+// ---------------------------------------------------------------- the tick loop
+
+const tickMs = tickPeriodMs(timing.keepaliveMs, timing.deadtimeMs);
+const lagWarnMs = Math.max(tickMs, timing.warntimeMs / 2);
+const lagLog = new RateLimiter(10_000);
+let expected = monotonicClock.now() + tickMs;
+node.start();
+logger.info(
+  { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
+  `hbd ${VERSION} running as ${localNode}`,
+);
+const loop = setInterval(() => {
+  const now = monotonicClock.now();
+  const lag = Math.max(0, now - expected);
+  expected = now + tickMs;
+  node.lag.lagMs = lag;
+  node.lag.maxLagMs = Math.max(node.lag.maxLagMs, lag);
+  if (lag >= lagWarnMs && lagLog.allow("lag", now) !== false)
+    logger.warn(
+      { event: "event-loop-lag", lagMs: Math.round(lag), warntimeMs: timing.warntimeMs },
+      `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
+    );
+  node.tick();
+}, tickMs);
+
+// ---------------------------------------------------------------- signals
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ event: "signal", signal }, `${signal}: shutting down`);
+  setTimeout(() => process.exit(ExitCode.warnings), 5000).unref();
+  clearInterval(loop);
+  node.shutdown();
+  await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
+  await release();
+  logger.info({ event: "stopped" }, "hbd stopped");
+  logger.flush();
+  process.exit(ExitCode.ok);
+}
+
+function reload(): void {
+  const { result: r } = load();
+  if (!r.config) {
+    for (const d of r.diagnostics)
+      logger.error({ event: "reload-failed", file: d.file, line: d.line }, d.message);
+    logger.error({ event: "reload-failed" }, "SIGHUP: configuration has errors; keeping the current keys");
+    return;
+  }
+  node.setAuthKeys(r.config.auth);
+}
+
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGHUP", reload);

@@ -1,0 +1,829 @@
+/**
+ * HeartbeatNode: one cluster node composed from ports (transports, clock,
+ * PRNG, logger) around the pure Membership state machine and the wire codec.
+ * Deterministic: it owns no timer and reads no file; the real shell (main.ts)
+ * calls `tick()` from its loop and hands received frames to `receive()`, and
+ * tests drive the same object on a MemoryNetwork and a manual clock.
+ *
+ * What a Heartbeat 3.0.6 peer sees from it (reference heartbeat.md 3.6-3.14):
+ * - `status` every keepalive on every medium (netstring frames on UDP and
+ *   memory media, classic on serial), fields `t st dt protocol` then the
+ *   control fields `src srcuuid seq hg ts ld ttl auth`; `st` goes init, up,
+ *   then active after the reqnodes/repnodes step; one extra status whenever
+ *   the local status changes; `dt` is deadtime + 2 s for the first 5 s;
+ * - `repnodes dest=X nodelist="n1 n2 " delnodelist=" "` for every `reqnodes`;
+ *   `reqnodes dest=<first live peer>` at comm-up, retried every second until
+ *   `repnodes` arrives (skipped, like Heartbeat, once a peer without
+ *   `protocol` has been heard: flow control off);
+ * - `NS_ackmsg dest=X ackseq=S` for a peer's in-order sequenced messages with
+ *   S % 10 equal to a random per-peer phase;
+ * - retransmits of its last 500 sequenced messages on `NS_rexmit` (at most 50
+ *   per request, none again within max_rexmit_delay - 10 ms, none the peer has
+ *   ACKed), `NS_nak_rexmit` below the window; `NS_rexmit` requests of its own
+ *   from membership's gap tracking;
+ * - on shutdown `resource rsc_hold=none rtype=full isstable=0 info=shutdown`
+ *   then `shutdone st=dead`, and nothing after that.
+ * Every received frame is decoded, its signature checked, its control fields
+ * read; failures are dropped and counted (bad auth, malformed, replay,
+ * unknown node) and logged at most once per interval per kind.
+ */
+import type { Prng } from "../base/prng.js";
+import {
+  F,
+  getString,
+  isUnsequencedType,
+  type Message,
+  message,
+  parseDecimal,
+  parseHex,
+  readControlFields,
+  str,
+  toHex,
+  withControlFields,
+} from "../comm/message.js";
+import type { Clock, ReceivedFrame, Transport } from "../comm/transport.js";
+import { decodeFrame, encodeFrame, verifyFrame } from "../comm/wire.js";
+import type { FrameFormat } from "../comm/wire-types.js";
+import type { AuthKeys, ClusterConfig } from "../config/model.js";
+import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport } from "../ipc/protocol.js";
+import { advertisedDeadtimeMs } from "../membership/generation.js";
+import { Membership } from "../membership/membership.js";
+import type { IncomingHeartbeat, MembershipEvent, PeerStatus } from "../membership/types.js";
+
+/** The subset of pino's API the node uses (pino loggers satisfy it). */
+export interface NodeLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLogger: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface NodePorts {
+  /** Opened media; the node registers its frame handler on each in `start()`. */
+  readonly transports: readonly Transport[];
+  /** Monotonic milliseconds (liveness, timers). */
+  readonly clock: Clock;
+  /** Wall-clock milliseconds since the Unix epoch (the `ts` field). */
+  readonly wallClockMs: () => number;
+  /** Retransmit jitter and ACK phases. */
+  readonly prng: Prng;
+  readonly log?: NodeLogger;
+  /** /proc/loadavg text for the `ld` field. */
+  readonly loadavg?: () => string;
+  /** Every membership event, after the node has acted on it (the resource manager's input). */
+  readonly onEvent?: (e: MembershipEvent) => void;
+}
+
+export interface NodeOptions {
+  readonly config: ClusterConfig;
+  /** This node's name (lower-cased here). */
+  readonly localNode: string;
+  /** `hg` of this run (persisted by the shell). */
+  readonly generation: number;
+  /** 16 bytes, the `srcuuid` field. */
+  readonly uuid: Uint8Array;
+  /** Sequenced messages kept for retransmission. Default 500 (Heartbeat's). */
+  readonly historySize?: number;
+  /** Least interval between two log lines of one kind of dropped frame, ms. Default 10000. */
+  readonly dropLogIntervalMs?: number;
+  /** reqnodes retry interval, ms. Default 1000 (Heartbeat's). */
+  readonly reqnodesRetryMs?: number;
+  /** Version string for status reports. */
+  readonly version?: string;
+  /** Heartbeat's hopfudge (ttl = nodes + ping nodes + hopfudge). Default 1. */
+  readonly hopfudge?: number;
+}
+
+/**
+ * The shell's tick period: a quarter of keepalive and a twentieth of
+ * deadtime, within 5..100 ms, so deaths are declared at most one tick late.
+ */
+export function tickPeriodMs(keepaliveMs: number, deadtimeMs: number): number {
+  return Math.max(5, Math.min(100, Math.floor(Math.min(keepaliveMs / 4, deadtimeMs / 20))));
+}
+
+/** Heartbeat serves at most this many packets per NS_rexmit. */
+export const MAX_REXMIT_PER_REQUEST = 50;
+export const DEFAULT_HISTORY = 500;
+const DEFAULT_LOADAVG = "0.00 0.00 0.00 1/1 1";
+
+interface PeerInfo {
+  readonly name: string;
+  uuid?: Uint8Array;
+  /** Highest generation accepted from it (NS_ messages below are stale). */
+  generation?: number;
+  /** Whether its last status carried `protocol` (it does ACK flow control). */
+  protocol: boolean;
+  /** ACK a sequenced message when seq % 10 equals this. */
+  readonly ackPhase: number;
+  /** Highest of our seqs it has ACKed (for this generation of ours: always). */
+  ackedSeq?: number;
+  /**
+   * The generation in which it sent `shutdone`. Heartbeat keeps sending
+   * `st=active` for about 2 s after it; those must not revive it.
+   */
+  leftInGeneration?: number | undefined;
+}
+
+interface HistoryEntry {
+  readonly msg: Message;
+  lastSentAtMs: number;
+}
+
+type MutableCounters = { -readonly [K in keyof CounterReport]: number };
+
+/** One cluster node's messaging and membership. */
+export class HeartbeatNode {
+  readonly localNode: string;
+  readonly generation: number;
+  private readonly config: ClusterConfig;
+  private readonly ports: NodePorts;
+  private readonly log: NodeLogger;
+  private readonly membership: Membership;
+  private readonly peers = new Map<string, PeerInfo>();
+  private readonly history = new Map<number, HistoryEntry>();
+  private readonly historySize: number;
+  private readonly startMs: number;
+  private readonly ttl: number;
+  private readonly reqnodesRetryMs: number;
+  private readonly dropLog: RateLimiter;
+  private readonly version: string;
+  private readonly uuid: Uint8Array;
+  private readonly counters: MutableCounters = {
+    badAuth: 0,
+    malformed: 0,
+    replays: 0,
+    unknownNode: 0,
+    duplicates: 0,
+    gapPackets: 0,
+    packetsLost: 0,
+    retransmitRequestsSent: 0,
+    retransmitsServed: 0,
+    lateHeartbeats: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    sendErrors: 0,
+  };
+  private keys: AuthKeys;
+  private nextSeq = 1;
+  private nextStatusAtMs = 0;
+  private flowControl = true;
+  /** Waiting for repnodes after comm-up: whom we asked and when. */
+  private awaitingRepnodes: { peer: string; askedAtMs: number } | undefined;
+  private state: "new" | "running" | "stopped" = "new";
+  private readonly unsubscribe: (() => void)[] = [];
+  /** Event-loop lag as measured by the shell, for status reports. */
+  lag = { lagMs: 0, maxLagMs: 0 };
+
+  constructor(options: NodeOptions, ports: NodePorts) {
+    this.config = options.config;
+    this.ports = ports;
+    this.log = ports.log ?? silentLogger;
+    this.localNode = options.localNode.toLowerCase();
+    this.generation = options.generation;
+    this.keys = options.config.auth;
+    this.historySize = options.historySize ?? DEFAULT_HISTORY;
+    this.reqnodesRetryMs = options.reqnodesRetryMs ?? 1000;
+    this.dropLog = new RateLimiter(options.dropLogIntervalMs ?? 10_000);
+    this.version = options.version ?? "0.1.0";
+    this.uuid = options.uuid;
+    this.startMs = ports.clock.now();
+    const cfg = options.config;
+    this.ttl = cfg.nodes.length + cfg.pingNodes.length + (options.hopfudge ?? 1);
+    const media = [...new Set(ports.transports.map((t) => t.link))];
+    this.membership = new Membership({
+      localNode: this.localNode,
+      nodes: cfg.nodes,
+      pingNodes: cfg.pingNodes.map((p) => p.name),
+      media,
+      timing: cfg.timing,
+      maxRexmitDelayMs: cfg.maxRexmitDelayMs,
+      activateOnCommUp: false,
+      prng: ports.prng.fork(),
+      startMs: this.startMs,
+    });
+    for (const name of cfg.nodes) {
+      if (name === this.localNode || this.peers.has(name)) continue;
+      this.peers.set(name, { name, protocol: true, ackPhase: ports.prng.intBetween(0, 9) });
+    }
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** Registers the frame handlers and announces this node: status `init`, then `up`. */
+  start(): void {
+    if (this.state !== "new") return;
+    this.state = "running";
+    for (const t of this.ports.transports) {
+      this.unsubscribe.push(t.onFrame((f) => this.receive(f)));
+    }
+    const now = this.ports.clock.now();
+    this.log.info(
+      { event: "start", generation: this.generation, media: this.ports.transports.map((t) => t.id) },
+      `starting node ${this.localNode} generation ${this.generation}`,
+    );
+    this.sendStatus(now);
+    this.handle(this.membership.localStarted(now));
+    this.nextStatusAtMs = now + this.config.timing.keepaliveMs;
+  }
+
+  /**
+   * Runs due work: membership timeouts (deaths, link deaths, comm-up,
+   * retransmit requests), the periodic status, the reqnodes retry.
+   */
+  tick(): void {
+    if (this.state !== "running") return;
+    const now = this.ports.clock.now();
+    this.handle(this.membership.tick(now));
+    if (now >= this.nextStatusAtMs) {
+      this.sendStatus(now);
+      const k = this.config.timing.keepaliveMs;
+      // After a stall, resume the rhythm from now instead of sending a burst.
+      this.nextStatusAtMs = now - this.nextStatusAtMs >= k ? now + k : this.nextStatusAtMs + k;
+    }
+    const wait = this.awaitingRepnodes;
+    if (wait !== undefined && now - wait.askedAtMs >= this.reqnodesRetryMs) this.askNodes(now);
+  }
+
+  /** The earliest monotonic time at which `tick` has something to do. */
+  nextWakeMs(): number {
+    const retry =
+      this.awaitingRepnodes === undefined
+        ? Number.POSITIVE_INFINITY
+        : this.awaitingRepnodes.askedAtMs + this.reqnodesRetryMs;
+    return Math.min(this.membership.nextWakeMs(), this.nextStatusAtMs, retry);
+  }
+
+  /**
+   * Leaves the cluster as Heartbeat does: `resource ... info=shutdown`, then
+   * `shutdone st=dead` on every medium; no message after that. The caller
+   * closes the transports (after a short delay, so the datagrams leave).
+   */
+  shutdown(): void {
+    if (this.state !== "running") {
+      this.state = "stopped";
+      return;
+    }
+    const now = this.ports.clock.now();
+    this.send(
+      message(
+        str(F.type, "resource"),
+        str("rsc_hold", "none"),
+        str("rtype", "full"),
+        str("isstable", "0"),
+        str("info", "shutdown"),
+      ),
+      now,
+    );
+    this.send(message(str(F.type, "shutdone"), str(F.status, "dead")), now);
+    this.state = "stopped";
+    this.handle(this.membership.localShutdown(now));
+    for (const u of this.unsubscribe) u();
+    this.log.info({ event: "shutdown" }, `node ${this.localNode} left the cluster (shutdone sent)`);
+  }
+
+  /** Replaces the keys (SIGHUP). Frames are signed with the new active key from now on. */
+  setAuthKeys(keys: AuthKeys): void {
+    this.keys = keys;
+    this.log.info({ event: "authkeys-reloaded", active: keys.active }, "authkeys reloaded");
+  }
+
+  /** A ping node answered (or the monitor reports it down, which membership ignores). */
+  onPing(node: string, up: boolean): void {
+    if (this.state !== "running") return;
+    this.handle(this.membership.onPingResult({ node, up, atMs: this.ports.clock.now() }));
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  /** One frame from a transport: decode, authenticate, read, then act. Never throws for bad input. */
+  receive(frame: ReceivedFrame): void {
+    if (this.state !== "running") return;
+    this.counters.framesReceived++;
+    const now = frame.receivedAtMs;
+    const decoded = decodeFrame(frame.data);
+    if (!decoded.ok) {
+      this.drop("malformed", frame, decoded.error.reason);
+      return;
+    }
+    const check = verifyFrame(decoded, this.keys).verdict;
+    if (check.verdict !== "ok") {
+      const why =
+        check.verdict === "malformed"
+          ? check.reason
+          : check.verdict === "unknown-key"
+            ? `unknown key index ${check.keyIndex}`
+            : `bad ${check.method} signature (key ${check.keyIndex})`;
+      this.drop("badAuth", frame, why);
+      return;
+    }
+    const { control: c, problems } = readControlFields(decoded.msg);
+    const t = c.t;
+    const src = c.src?.toLowerCase();
+    if (problems.length > 0 || t === undefined || src === undefined) {
+      this.drop("malformed", frame, problems.join("; ") || "missing t or src");
+      return;
+    }
+    if (src === this.localNode) return; // our own frame looped back (bcast, mcast loop)
+    const peer = this.peers.get(src);
+    if (peer === undefined) {
+      this.drop("unknownNode", frame, `bad node [${src}] in message`);
+      return;
+    }
+    const dest = c.dest?.toLowerCase();
+    const forUs = dest === undefined || dest === this.localNode;
+    if (isUnsequencedType(t)) {
+      if (peer.generation !== undefined && (c.hg === undefined || c.hg < peer.generation)) {
+        this.drop("replays", frame, `${t} from ${src} with generation ${c.hg} < ${peer.generation}`);
+        return;
+      }
+      if (c.srcuuid !== undefined) peer.uuid = c.srcuuid;
+      if (forUs) this.onUnsequenced(peer, t, decoded.msg, now);
+      return;
+    }
+    if (c.hg === undefined || c.seq === undefined) {
+      this.drop("malformed", frame, `${t} without hg or seq`);
+      return;
+    }
+    const before = this.membership.counters();
+    const leaving = peer.leftInGeneration !== undefined && c.hg <= peer.leftInGeneration;
+    const incoming = this.incoming(leaving ? "" : t, c.st, c.dtMs, src, frame.link, c.hg, c.seq, now);
+    const events = this.membership.onHeartbeat(incoming);
+    const after = this.membership.counters();
+    const accepted = after.duplicates === before.duplicates && after.replaysDropped === before.replaysDropped;
+    if (accepted) {
+      if (c.srcuuid !== undefined) peer.uuid = c.srcuuid;
+      if (peer.generation === undefined || c.hg > peer.generation) peer.generation = c.hg;
+      if (t === "shutdone") peer.leftInGeneration = c.hg;
+      else if (peer.leftInGeneration !== undefined && c.hg > peer.leftInGeneration)
+        peer.leftInGeneration = undefined;
+      // Before acting on comm-up: a peer without `protocol` means no reqnodes step.
+      if (t === "status") this.noteProtocol(peer, c.protocol !== undefined, now);
+    }
+    this.handle(events);
+    if (!accepted) return;
+    if (this.flowControl && peer.protocol && c.seq % 10 === peer.ackPhase) this.sendAck(peer, c.seq, now);
+    if (!forUs) return;
+    if (t === "reqnodes") this.sendRepnodes(peer, now);
+    else if (t === "repnodes") this.onRepnodes(peer, now);
+  }
+
+  private incoming(
+    t: string,
+    st: string | undefined,
+    dtMs: number | undefined,
+    from: string,
+    medium: string,
+    generation: number,
+    seq: number,
+    receivedAtMs: number,
+  ): IncomingHeartbeat {
+    const base = { from, medium, generation, seq, receivedAtMs };
+    if (t === "shutdone") return { ...base, type: "shutdone" };
+    if (t === "status" && (st === "init" || st === "up" || st === "active" || st === "dead")) {
+      const status: PeerStatus = st;
+      return dtMs === undefined
+        ? { ...base, type: "status", status }
+        : { ...base, type: "status", status, deadtimeMs: dtMs };
+    }
+    return { ...base, type: "other" };
+  }
+
+  /** Heartbeat's compatibility switch: a status without `protocol` turns flow control off for good. */
+  private noteProtocol(peer: PeerInfo, hasProtocol: boolean, now: number): void {
+    peer.protocol = hasProtocol;
+    if (hasProtocol || !this.flowControl) return;
+    this.flowControl = false;
+    this.log.warn(
+      { event: "flow-control-off", peer: peer.name },
+      "flow control disabled due to different version heartbeat",
+    );
+    if (this.awaitingRepnodes !== undefined) this.activate(now);
+  }
+
+  private onUnsequenced(peer: PeerInfo, t: string, msg: Message, now: number): void {
+    switch (t) {
+      case "NS_ackmsg": {
+        const ack = parseHex(getString(msg, "ackseq") ?? "");
+        if (ack !== undefined && ack < this.nextSeq && (peer.ackedSeq === undefined || ack > peer.ackedSeq))
+          peer.ackedSeq = ack;
+        return;
+      }
+      case "NS_rexmit": {
+        const first = parseDecimal(getString(msg, "firstseq") ?? "");
+        const last = parseDecimal(getString(msg, "lastseq") ?? "");
+        if (first !== undefined && last !== undefined) this.serveRetransmit(peer, first, last, now);
+        return;
+      }
+      case "NS_nak_rexmit": {
+        const seq = parseHex(getString(msg, "firstseq") ?? "");
+        if (seq === undefined) return;
+        this.log.warn(
+          { event: "packet-lost", peer: peer.name, seq },
+          `Irretrievably lost packet: node ${peer.name} seq ${seq}`,
+        );
+        this.handle(this.membership.onRetransmitRefused(peer.name, seq, now));
+        return;
+      }
+      default:
+        this.log.debug({ event: "ignored", peer: peer.name, type: t }, `ignored ${t} from ${peer.name}`);
+    }
+  }
+
+  // ------------------------------------------------------------ protocol steps
+
+  private sendStatus(now: number): void {
+    const dt = advertisedDeadtimeMs(this.config.timing, this.startMs, now);
+    const fields = [
+      str(F.type, "status"),
+      str(F.status, this.membership.localStatus),
+      str(F.deadtime, toHex(dt)),
+    ];
+    if (this.flowControl) fields.push(str(F.protocol, "1"));
+    this.send({ fields }, now);
+  }
+
+  private sendAck(peer: PeerInfo, seq: number, now: number): void {
+    this.send(
+      message(str(F.type, "NS_ackmsg"), str(F.dest, peer.name), str("ackseq", toHex(seq))),
+      now,
+      peer,
+    );
+  }
+
+  private sendRepnodes(peer: PeerInfo, now: number): void {
+    // The complete list, requester included: Heartbeat removes nodes missing from it.
+    const ordered = this.config.nodes.includes(this.localNode)
+      ? this.config.nodes
+      : [this.localNode, ...this.config.nodes];
+    this.send(
+      message(
+        str(F.dest, peer.name),
+        str(F.type, "repnodes"),
+        str("nodelist", `${ordered.join(" ")} `),
+        str("delnodelist", " "),
+      ),
+      now,
+      peer,
+    );
+    this.log.info({ event: "repnodes", peer: peer.name }, `answered reqnodes from ${peer.name}`);
+  }
+
+  private onRepnodes(peer: PeerInfo, now: number): void {
+    if (this.awaitingRepnodes === undefined) return;
+    this.log.info({ event: "repnodes-received", peer: peer.name }, `node list received from ${peer.name}`);
+    this.activate(now);
+  }
+
+  /** At comm-up (and every retry): ask the first live peer for the node list, or go active if none is live. */
+  private askNodes(now: number): void {
+    if (!this.flowControl) {
+      this.activate(now);
+      return;
+    }
+    // Heartbeat asks the first node that is not dead; one we have heard from (st=init included).
+    const live = [...this.peers.values()].find(
+      (p) => p.generation !== undefined && this.membership.nodeStatus(p.name) !== "dead",
+    );
+    if (live === undefined) {
+      this.activate(now);
+      return;
+    }
+    this.awaitingRepnodes = { peer: live.name, askedAtMs: now };
+    this.send(message(str(F.type, "reqnodes"), str(F.dest, live.name)), now, live);
+  }
+
+  private activate(now: number): void {
+    this.awaitingRepnodes = undefined;
+    this.handle(this.membership.localActivate(now));
+  }
+
+  private serveRetransmit(peer: PeerInfo, first: number, last: number, now: number): void {
+    const highest = this.nextSeq - 1;
+    const quietMs = this.config.maxRexmitDelayMs - 10;
+    let sent = 0;
+    for (let s = first; s <= last && sent < MAX_REXMIT_PER_REQUEST; s++) {
+      if (peer.ackedSeq !== undefined && s <= peer.ackedSeq) continue;
+      if (s > highest) {
+        this.log.debug(
+          { event: "rexmit-ahead", peer: peer.name, seq: s },
+          `retransmit of unsent seq ${s} requested`,
+        );
+        return;
+      }
+      const entry = this.history.get(s);
+      if (entry === undefined) {
+        sent++;
+        this.send(
+          message(
+            str(F.type, "NS_nak_rexmit"),
+            str(F.dest, peer.name),
+            str("firstseq", toHex(s)),
+            str("info", "seqno too low"),
+          ),
+          now,
+          peer,
+        );
+        continue;
+      }
+      if (now - entry.lastSentAtMs < quietMs) continue;
+      entry.lastSentAtMs = now;
+      sent++;
+      this.counters.retransmitsServed++;
+      this.transmit(entry.msg);
+    }
+  }
+
+  // ------------------------------------------------------------ sending
+
+  /** Adds the control fields (seq for sequenced types), remembers sequenced messages, transmits. */
+  private send(payload: Message, now: number, to?: PeerInfo): void {
+    const t = getString(payload, F.type) ?? "";
+    const seq = isUnsequencedType(t) ? undefined : this.nextSeq++;
+    const msg = withControlFields(payload, {
+      src: this.localNode,
+      srcuuid: this.uuid,
+      ...(to?.uuid === undefined ? {} : { destuuid: to.uuid }),
+      ...(seq === undefined ? {} : { seq }),
+      hg: this.generation,
+      ts: Math.floor(this.ports.wallClockMs() / 1000),
+      ld: this.ports.loadavg?.() ?? DEFAULT_LOADAVG,
+      ttl: this.ttl,
+    });
+    if (seq !== undefined) {
+      this.history.set(seq, { msg, lastSentAtMs: now });
+      if (this.history.size > this.historySize) this.history.delete(seq - this.historySize);
+    }
+    this.transmit(msg);
+  }
+
+  /** Signs and sends one message on every medium, encoded once per frame format. */
+  private transmit(msg: Message): void {
+    const encoded = new Map<FrameFormat, Uint8Array>();
+    for (const tr of this.ports.transports) {
+      const format: FrameFormat = tr.kind === "serial" ? "classic" : "netstring";
+      let bytes = encoded.get(format);
+      if (bytes === undefined) {
+        try {
+          bytes = encodeFrame(msg, this.keys, format);
+        } catch (e) {
+          this.log.error({ event: "encode-failed", err: String(e) }, "cannot encode an outgoing message");
+          return;
+        }
+        encoded.set(format, bytes);
+      }
+      const r = tr.send(bytes);
+      if (r === "accepted") this.counters.framesSent++;
+      else {
+        this.counters.sendErrors++;
+        if (this.dropLog.allow(`send ${tr.id}`, this.ports.clock.now()))
+          this.log.warn(
+            { event: "send-refused", link: tr.link, medium: tr.id, result: r },
+            `send on ${tr.id}: ${r}`,
+          );
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ events and drops
+
+  private drop(
+    kind: "malformed" | "badAuth" | "unknownNode" | "replays",
+    frame: ReceivedFrame,
+    reason: string,
+  ): void {
+    this.counters[kind]++;
+    const key = `${kind} ${frame.from}`;
+    const suppressed = this.dropLog.allow(key, frame.receivedAtMs);
+    if (suppressed === false) return;
+    this.log.warn(
+      { event: "dropped", kind, link: frame.link, from: frame.from, reason, suppressed },
+      `dropped ${kind === "badAuth" ? "unauthenticated" : kind === "unknownNode" ? "unknown-node" : kind} frame from ${frame.from} on ${frame.link}: ${reason}`,
+    );
+  }
+
+  private handle(events: readonly MembershipEvent[]): void {
+    for (const e of events) {
+      this.act(e);
+      this.ports.onEvent?.(e);
+    }
+  }
+
+  private act(e: MembershipEvent): void {
+    const log = this.log;
+    switch (e.kind) {
+      case "node-status":
+        if (e.status === "dead")
+          log.warn(
+            { event: e.kind, peer: e.node, status: e.status, cause: e.cause },
+            `node ${e.node}: is dead`,
+          );
+        else
+          log.info(
+            { event: e.kind, peer: e.node, status: e.status, previous: e.previous, cause: e.cause },
+            e.cause === "returned-after-partition"
+              ? `Cluster node ${e.node} returning after partition`
+              : `Status update for node ${e.node}: status ${e.status}`,
+          );
+        return;
+      case "ping-status":
+        log.info({ event: e.kind, peer: e.node, status: e.status }, `ping node ${e.node}: ${e.status}`);
+        return;
+      case "link-status":
+        log.info(
+          { event: e.kind, peer: e.node, link: e.medium, status: e.status },
+          `Link ${e.node}:${e.medium} ${e.status}.`,
+        );
+        return;
+      case "late-heartbeat":
+        this.counters.lateHeartbeats++;
+        log.warn(
+          { event: e.kind, peer: e.node, intervalMs: Math.round(e.intervalMs) },
+          `Late heartbeat: Node ${e.node}: interval ${Math.round(e.intervalMs)} ms`,
+        );
+        return;
+      case "peer-restarted":
+        log.info(
+          { event: e.kind, peer: e.node, generation: e.generation },
+          `Heartbeat restart on node ${e.node}`,
+        );
+        return;
+      case "replay-dropped": {
+        this.counters.replays++;
+        const suppressed = this.dropLog.allow(`replay ${e.node}`, e.atMs);
+        if (suppressed !== false)
+          log.warn(
+            {
+              event: e.kind,
+              peer: e.node,
+              generation: e.generation,
+              seq: e.seq,
+              reason: e.reason,
+              suppressed,
+            },
+            `attempted replay attack [${e.node}]? [gen = ${e.generation}, seq = ${e.seq}: ${e.reason}]`,
+          );
+        return;
+      }
+      case "gap-detected":
+        this.counters.gapPackets += e.lastSeq - e.firstSeq + 1;
+        log.info(
+          { event: e.kind, peer: e.node, firstSeq: e.firstSeq, lastSeq: e.lastSeq },
+          `${e.lastSeq - e.firstSeq + 1} lost packet(s) for [${e.node}] [${e.firstSeq}:${e.lastSeq}]`,
+        );
+        return;
+      case "gap-reset":
+        log.warn(
+          { event: e.kind, peer: e.node, skipped: e.skipped },
+          `lost a lot of packets from ${e.node}!`,
+        );
+        return;
+      case "retransmit-request": {
+        const peer = this.peers.get(e.node);
+        if (peer === undefined) return;
+        this.counters.retransmitRequestsSent++;
+        const s = String(e.seq);
+        this.send(
+          message(str(F.type, "NS_rexmit"), str(F.dest, e.node), str("firstseq", s), str("lastseq", s)),
+          e.atMs,
+          peer,
+        );
+        return;
+      }
+      case "packet-lost":
+        this.counters.packetsLost++;
+        log.warn({ event: e.kind, peer: e.node, seq: e.seq }, `packet ${e.seq} from ${e.node} lost`);
+        return;
+      case "gaps-filled":
+        log.info({ event: e.kind, peer: e.node }, `No pkts missing from ${e.node}!`);
+        return;
+      case "comm-up":
+        log.info({ event: e.kind }, "comm up: every node heard from or declared dead");
+        this.askNodes(e.atMs);
+        return;
+      case "local-status":
+        log.info({ event: e.kind, status: e.status, previous: e.previous }, `local status ${e.status}`);
+        if (this.state === "running" && e.status !== "dead") this.sendStatus(e.atMs);
+        return;
+      case "local-heartbeat-lost":
+        log.error({ event: e.kind, silentMs: e.silentMs }, "No local heartbeat");
+        return;
+      case "unknown-node":
+        return; // counted and logged by drop() before membership sees it
+    }
+  }
+
+  // ------------------------------------------------------------ queries
+
+  get localStatus(): string {
+    return this.membership.localStatus;
+  }
+
+  /** The state of a peer or ping node (the local node's own status for itself). */
+  nodeStatus(node: string): string | undefined {
+    return this.membership.nodeStatus(node.toLowerCase());
+  }
+
+  /** What `hbctl status` and `hbctl cl` show, ages relative to now. */
+  report(pid = 0): StatusReport {
+    const now = this.ports.clock.now();
+    const view = this.membership.view();
+    const age = (at: number | undefined) =>
+      at === undefined ? {} : { lastHeardAgeMs: Math.max(0, Math.round(now - at)) };
+    const localLinks: LinkReport[] = [...new Set(this.ports.transports.map((t) => t.link))].map((name) => ({
+      name,
+      status:
+        this.state === "running" && this.ports.transports.some((t) => t.link === name && !t.closed)
+          ? "up"
+          : "dead",
+    }));
+    const nodes: NodeReport[] = [
+      {
+        name: this.localNode,
+        type: "normal",
+        status: view.localStatus,
+        local: true,
+        generation: this.generation,
+        links: localLinks,
+      },
+    ];
+    const byName = new Map(view.nodes.map((n) => [n.name, n]));
+    const order = [
+      ...this.config.nodes.filter((n) => n !== this.localNode),
+      ...this.config.pingNodes.map((p) => p.name),
+    ];
+    for (const name of order) {
+      const n = byName.get(name);
+      if (n === undefined) continue;
+      nodes.push({
+        name: n.name,
+        type: n.type,
+        status: n.status,
+        local: false,
+        ...age(n.lastHeardAtMs),
+        ...(n.generation === undefined ? {} : { generation: n.generation }),
+        deadIntervalMs: n.deadIntervalMs,
+        links: n.links.map((l) => ({ name: l.medium, status: l.status, ...age(l.lastHeardAtMs) })),
+      });
+    }
+    const media: MediumReport[] = this.ports.transports.map((t) => {
+      const s = t.stats();
+      return {
+        id: t.id,
+        link: t.link,
+        framesSent: s.framesSent,
+        framesReceived: s.framesReceived,
+        sendErrors: s.sendErrors + s.sendRefused,
+      };
+    });
+    const m = view.counters;
+    const t = this.config.timing;
+    return {
+      version: this.version,
+      node: this.localNode,
+      cluster: this.config.clusterName,
+      pid,
+      uptimeMs: Math.round(now - this.startMs),
+      generation: this.generation,
+      commUp: view.commUp,
+      managedBy: this.config.pacemaker === "off" ? "haresources" : "pacemaker",
+      timing: {
+        keepaliveMs: t.keepaliveMs,
+        deadtimeMs: t.deadtimeMs,
+        warntimeMs: t.warntimeMs,
+        initdeadMs: t.initdeadMs,
+      },
+      nodes,
+      media,
+      counters: {
+        ...this.counters,
+        unknownNode: this.counters.unknownNode + m.unknownNodeFrames,
+        duplicates: m.duplicates,
+        packetsLost: m.packetsLost,
+      },
+      eventLoop: { lagMs: Math.round(this.lag.lagMs), maxLagMs: Math.round(this.lag.maxLagMs) },
+    };
+  }
+}
+
+/**
+ * Allows one log line per key per interval. `allow` returns false when
+ * suppressed, else the number of lines suppressed since the last one.
+ */
+export class RateLimiter {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+  constructor(private readonly intervalMs: number) {}
+
+  allow(key: string, now: number): number | false {
+    const entry = this.last.get(key);
+    if (entry !== undefined && now - entry.at < this.intervalMs) {
+      entry.suppressed++;
+      return false;
+    }
+    if (this.last.size > 1000) this.last.clear(); // bounded: forged sources could vary the key
+    this.last.set(key, { at: now, suppressed: 0 });
+    return entry?.suppressed ?? 0;
+  }
+}

@@ -1,0 +1,285 @@
+// Goal: HeartbeatNode speaks Heartbeat's protocol and tracks peers correctly, deterministically.
+// Method: nodes on a MemoryNetwork with a manual clock; a tap endpoint decodes every frame; faults and forged frames injected.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { getString, message, str, withControlFields } from "../../../src/comm/message.js";
+import { encodeFrame } from "../../../src/comm/wire.js";
+import { tickPeriodMs } from "../../../src/daemon/node.js";
+import { haConfig, TestCluster, timingHaCf, typeOf, uuidOf } from "./harness.js";
+
+const HACF = (nodes: string[]) => timingHaCf(nodes, "bcast eth0\n");
+
+test("two nodes go init -> up -> active via reqnodes/repnodes and see each other active", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.run(300);
+  const b = c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active" && b.nodeStatus("a") === "active", 3000);
+  assert.equal(a.localStatus, "active");
+  assert.equal(b.localStatus, "active");
+  // b's statuses: init first, then up, then active (after repnodes).
+  const sts = c.sent("b", "status").map((t) => getString(t.msg, "st"));
+  assert.deepEqual([...new Set(sts)], ["init", "up", "active"]);
+  // b asked a for the node list; a answered with the full list.
+  const req = c.sent("b", "reqnodes");
+  assert.ok(req.length >= 1);
+  assert.equal(req[0]?.c.dest, "a");
+  const rep = c.sent("a", "repnodes").find((t) => t.c.dest === "b");
+  assert.ok(rep, "a answered reqnodes");
+  assert.equal(getString(rep.msg, "nodelist"), "a b ");
+  assert.equal(getString(rep.msg, "delnodelist"), " ");
+  assert.deepEqual(
+    rep.msg.fields.map((f) => f.name),
+    [
+      "dest",
+      "t",
+      "nodelist",
+      "delnodelist",
+      "destuuid",
+      "src",
+      "srcuuid",
+      "seq",
+      "hg",
+      "ts",
+      "ld",
+      "ttl",
+      "auth",
+    ],
+  );
+  // b went active only after a's repnodes.
+  const firstActive = c.tapped.findIndex((t) => t.c.src === "b" && t.c.st === "active");
+  assert.ok(c.tapped.indexOf(rep) < firstActive);
+});
+
+test("status frames carry Heartbeat's fields in its order, signed, with dt = deadtime + 2 s for the first 5 s", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  c.start("a");
+  c.start("b");
+  c.run(6000);
+  const st = c.sent("a", "status");
+  assert.ok(
+    st.every((t) => t.ok),
+    "every frame verifies with the cluster key",
+  );
+  assert.deepEqual(
+    st[0]?.msg.fields.map((f) => f.name),
+    ["t", "st", "dt", "protocol", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"],
+  );
+  assert.equal(st[0]?.c.dtMs, 3000);
+  assert.equal(st.at(-1)?.c.dtMs, 1000);
+  assert.equal(st[0]?.c.ttl, 3, "2 nodes + hopfudge 1");
+  assert.equal(st[0]?.c.hg, 100);
+  assert.equal(st[0]?.c.ts, Math.floor((1_800_000_000_000 + 10_000) / 1000));
+  assert.deepEqual(st[0]?.c.srcuuid, uuidOf("a"));
+  // Sequence numbers increase by one over all sequenced messages of a.
+  const seqs = c.tapped.filter((t) => t.c.src === "a" && t.c.seq !== undefined).map((t) => t.c.seq ?? 0);
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => i + 1),
+  );
+  // About one status per keepalive (100 ms) over 6 s, plus the extra ones on status changes.
+  assert.ok(st.length >= 59 && st.length <= 64, `${st.length} status frames`);
+});
+
+test("peers ACK every 10th message (per-peer phase), with ackseq in hex and destuuid", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  c.start("a");
+  c.start("b");
+  c.run(5000);
+  const acks = c.sent("b", "NS_ackmsg");
+  assert.ok(acks.length >= 3, `${acks.length} acks`);
+  const ackseqs = acks.map((t) => Number.parseInt(getString(t.msg, "ackseq") ?? "", 16));
+  const phase = (ackseqs[0] ?? 0) % 10;
+  assert.ok(ackseqs.every((s) => s % 10 === phase));
+  assert.ok(
+    ackseqs.every((s, i) => i === 0 || s > (ackseqs[i - 1] ?? 0)),
+    "ackseq only increases",
+  );
+  assert.ok(acks.every((t) => t.c.dest === "a" && t.c.seq === undefined && t.c.destuuid !== undefined));
+});
+
+test("a crashed peer is declared dead within deadtime plus one tick; a clean shutdown at once", async () => {
+  const c = new TestCluster(["a", "b", "c"], HACF(["a", "b", "c"]));
+  const a = c.start("a");
+  c.start("b");
+  const cc = c.start("c");
+  c.runUntil(() => a.nodeStatus("b") === "active" && a.nodeStatus("c") === "active", 3000);
+  c.run(6000); // past the first 5 s: dt is the configured 1000 ms now
+  await c.crash("b");
+  c.runUntil(() => a.nodeStatus("b") === "dead", 3000);
+  const lastStatusAt = c.sent("b", "status").at(-1)?.frame.receivedAtMs ?? 0;
+  const death = c.events.find(
+    (x) => x.observer === "a" && x.e.kind === "node-status" && x.e.status === "dead",
+  );
+  const after = (death?.e.atMs ?? 0) - lastStatusAt;
+  assert.ok(after >= 1000 && after <= 1000 + c.tickMs + 1, `dead ${after} ms after the last status`);
+  assert.equal(a.nodeStatus("c"), "active");
+  const r = a.report();
+  assert.equal(r.nodes.find((n) => n.name === "b")?.links[0]?.status, "dead");
+  // Clean shutdown: resource info=shutdown, then shutdone st=dead; a sees c dead with no wait.
+  cc.shutdown();
+  c.run(10);
+  const types = c
+    .sent("c")
+    .slice(-2)
+    .map((t) => typeOf(t.msg));
+  assert.deepEqual(types, ["resource", "shutdone"]);
+  assert.equal(a.nodeStatus("c"), "dead");
+  assert.ok(
+    c.events.some(
+      (x) => x.observer === "a" && x.e.kind === "node-status" && x.e.node === "c" && x.e.cause === "shutdown",
+    ),
+  );
+  const sentBefore = c.sent("c").length;
+  c.run(500);
+  assert.equal(c.sent("c").length, sentBefore, "nothing is sent after shutdone");
+});
+
+test("forged, malformed, unknown-node and replayed frames are dropped, counted and change nothing", async () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.start("b");
+  c.run(2000);
+  assert.equal(a.nodeStatus("b"), "active");
+  const old = c.sent("b", "status").at(-1);
+  assert.ok(old);
+  await c.crash("b");
+  c.runUntil(() => a.nodeStatus("b") === "dead", 5000);
+  const cfg = haConfig(HACF(["a", "b"]), "a");
+  const wrongKey = haConfig(HACF(["a", "b"]), "a", "auth 1\n1 sha1 wrongsecret\n").auth;
+  const status = (seq: number, hg: number, src = "b") =>
+    withControlFields(message(str("t", "status"), str("st", "active"), str("protocol", "1")), {
+      src,
+      seq,
+      hg,
+      ts: 1_800_000_000,
+      ttl: 3,
+    });
+  // A forged claim with the wrong key, a higher seq and the same generation.
+  c.tap.send(encodeFrame(status(1000, 100), wrongKey));
+  // Garbage, and a frame missing ts.
+  c.tap.send(new TextEncoder().encode("###\ngarbage"));
+  c.tap.send(encodeFrame(message(str("t", "status"), str("src", "b"), str("seq", "1")), cfg.auth));
+  // A node that is not configured.
+  c.tap.send(encodeFrame(status(1, 100, "mallory"), cfg.auth));
+  // A replay of b's last real status (valid signature, old seq), and an older generation.
+  c.tap.send(old.frame.data);
+  c.tap.send(encodeFrame(status(5000, 99), cfg.auth));
+  c.run(50);
+  assert.equal(a.nodeStatus("b"), "dead", "nothing revived b");
+  const k = a.report().counters;
+  assert.equal(k.badAuth, 1);
+  assert.equal(k.malformed, 2);
+  assert.equal(k.unknownNode, 1);
+  assert.equal(k.replays, 2);
+});
+
+test("a lost packet is asked for with NS_rexmit and served from history", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  const b = c.start("b");
+  c.run(2000);
+  // Drop a's next sequenced frame to b once.
+  let dropped = false;
+  c.net.setFault((f) => {
+    if (!dropped && f.from === "a" && f.to === "b") {
+      dropped = true;
+      return "drop";
+    }
+    return [1];
+  });
+  c.run(2000);
+  c.net.setFault(undefined);
+  assert.ok(dropped);
+  const req = c.sent("b", "NS_rexmit");
+  assert.ok(req.length >= 1, "b asked for the missing packet");
+  assert.equal(getString(req[0]!.msg, "firstseq"), getString(req[0]!.msg, "lastseq"));
+  assert.ok(/^\d+$/.test(getString(req[0]!.msg, "firstseq") ?? ""), "firstseq is decimal");
+  assert.ok(a.report().counters.retransmitsServed >= 1);
+  const rb = b.report();
+  assert.equal(rb.counters.packetsLost, 0);
+  assert.equal(rb.counters.gapPackets, 1);
+  assert.equal(b.nodeStatus("a"), "active");
+});
+
+test("a retransmit request below the history window gets NS_nak_rexmit", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]), { historySize: 5 });
+  c.start("a");
+  c.run(1000);
+  const cfg = haConfig(HACF(["a", "b"]), "b");
+  const rexmit = withControlFields(
+    message(str("t", "NS_rexmit"), str("dest", "a"), str("firstseq", "1"), str("lastseq", "1")),
+    { src: "b", hg: 7, ts: 1_800_000_000, ttl: 3 },
+  );
+  c.tap.send(encodeFrame(rexmit, cfg.auth));
+  c.run(20);
+  const nak = c.sent("a", "NS_nak_rexmit");
+  assert.equal(nak.length, 1);
+  assert.equal(nak[0]?.c.dest, "b");
+  assert.equal(getString(nak[0]!.msg, "firstseq"), "1");
+  assert.equal(getString(nak[0]!.msg, "info"), "seqno too low");
+});
+
+test("a peer without `protocol` turns flow control off: no protocol field, no ACKs, no reqnodes", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  const cfg = haConfig(HACF(["a", "b"]), "b");
+  for (let seq = 1; seq <= 25; seq++) {
+    const msg = withControlFields(message(str("t", "status"), str("st", "active")), {
+      src: "b",
+      seq,
+      hg: 5,
+      ts: 1_800_000_000,
+      ttl: 3,
+    });
+    c.tap.send(encodeFrame(msg, cfg.auth, "classic"));
+    c.run(100);
+  }
+  assert.equal(a.nodeStatus("b"), "active");
+  assert.equal(a.localStatus, "active");
+  assert.equal(c.sent("a", "reqnodes").length, 0);
+  assert.equal(c.sent("a", "NS_ackmsg").length, 0);
+  assert.equal(getString(c.sent("a", "status").at(-1)!.msg, "protocol"), undefined);
+});
+
+test("alone at initdead, the node goes active without waiting for anyone", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.run(1900);
+  assert.equal(a.localStatus, "up");
+  c.run(200);
+  assert.equal(a.localStatus, "active");
+  assert.equal(a.nodeStatus("b"), "dead");
+  assert.equal(c.sent("a", "reqnodes").length, 0);
+});
+
+test("status report: local node first, ages, links and counters", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.start("b");
+  c.run(1000);
+  const r = a.report(1234);
+  assert.equal(r.pid, 1234);
+  assert.deepEqual(
+    r.nodes.map((n) => [n.name, n.local, n.status]),
+    [
+      ["a", true, "active"],
+      ["b", false, "active"],
+    ],
+  );
+  const b = r.nodes[1]!;
+  assert.ok(b.lastHeardAgeMs !== undefined && b.lastHeardAgeMs <= 110);
+  assert.deepEqual(
+    b.links.map((l) => [l.name, l.status]),
+    [["eth0", "up"]],
+  );
+  assert.equal(r.commUp, true);
+  assert.ok(r.counters.framesSent > 0 && r.counters.framesReceived > 0);
+});
+
+test("the tick period stays well below keepalive and deadtime, within 5..100 ms", () => {
+  assert.equal(tickPeriodMs(20, 100), 5);
+  assert.equal(tickPeriodMs(100, 1000), 25);
+  assert.equal(tickPeriodMs(1000, 6000), 100);
+  assert.equal(tickPeriodMs(10, 50), 5);
+});
