@@ -22,9 +22,10 @@ import { ExitCode } from "../base/errors.js";
 import { Prng } from "../base/prng.js";
 import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
-import type { Transport } from "../comm/transport.js";
+import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
 import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
+import type { Medium } from "../config/model.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
 import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
@@ -112,33 +113,73 @@ if (previous === undefined)
 const uuid = nodeUuid(flags.stateDir, config.uuidfrom, localNode);
 
 const transports: Transport[] = [];
+let stopping = false;
 const pings: PingMonitor[] = [];
 let ipc: IpcServer | undefined;
 
 /** Releases everything this process holds; never throws. */
 async function release(): Promise<void> {
+  for (const t of retryTimers) clearTimeout(t);
   for (const p of pings) await p.close().catch(() => {});
   for (const t of transports) await t.close().catch(() => {});
   await ipc?.close().catch(() => {});
   releasePidFile(flags.runDir);
 }
 
-try {
-  for (const m of config.media) transports.push(await openTransport(m, { clock: monotonicClock }));
-} catch (e) {
-  logger.error(
-    { event: "medium-failed", err: (e as Error).message },
-    `cannot open a medium: ${(e as Error).message}`,
-  );
-  process.stderr.write(`hbd: ${(e as Error).message}\n`);
-  await release();
-  logger.flush();
-  process.exit(ExitCode.warnings);
-}
-for (const t of transports) {
+/**
+ * Opens every medium. One that cannot be opened yet (an interface without
+ * carrier or address at boot, a serial device not yet present) does not stop
+ * hbd: its link is reported dead and opening is retried with backoff, as a
+ * Heartbeat node bound to its device would simply start hearing on it later.
+ */
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+const retryTimers = new Set<NodeJS.Timeout>();
+let addToNode: ((t: Transport) => void) | undefined;
+
+function watch(t: Transport): void {
   t.onError((e) =>
     logger.warn({ event: "medium-error", link: t.link, medium: t.id, code: e.code }, e.message),
   );
+}
+
+async function openMedium(m: Medium, attempt: number): Promise<void> {
+  try {
+    const t = await openTransport(m, { clock: monotonicClock });
+    if (stopping) {
+      await t.close().catch(() => {});
+      return;
+    }
+    watch(t);
+    transports.push(t);
+    addToNode?.(t);
+    if (attempt > 0)
+      logger.info({ event: "medium-open", medium: t.id, attempts: attempt + 1 }, `medium ${t.id} opened`);
+  } catch (e) {
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 4));
+    if (attempt === 0 || attempt % 30 === 0) {
+      logger.error(
+        {
+          event: "medium-failed",
+          medium: `${m.kind} ${linkName(m)}`,
+          err: (e as Error).message,
+          retryMs: delay,
+        },
+        `cannot open a medium (retrying every ${delay / 1000} s): ${(e as Error).message}`,
+      );
+    }
+    if (stopping) return;
+    const timer = setTimeout(() => {
+      retryTimers.delete(timer);
+      void openMedium(m, attempt + 1);
+    }, delay);
+    retryTimers.add(timer);
+  }
+}
+
+await Promise.all(config.media.map((m) => openMedium(m, 0)));
+if (transports.length === 0) {
+  process.stderr.write("hbd: no medium could be opened yet; retrying in the background (see the log)\n");
 }
 
 let loadText = "";
@@ -156,7 +197,7 @@ function loadavg(): string {
   return loadText;
 }
 
-const node = new HeartbeatNode(
+const node: HeartbeatNode = new HeartbeatNode(
   { config, localNode, generation, uuid, version: VERSION },
   {
     transports,
@@ -167,6 +208,8 @@ const node = new HeartbeatNode(
     loadavg,
   },
 );
+
+addToNode = (t) => node.addTransport(t);
 
 const timing = config.timing;
 for (const p of config.pingNodes) {
@@ -225,7 +268,6 @@ const loop = setInterval(() => {
 
 // ---------------------------------------------------------------- signals
 
-let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;

@@ -41,7 +41,7 @@ import {
   toHex,
   withControlFields,
 } from "../comm/message.js";
-import type { Clock, ReceivedFrame, Transport } from "../comm/transport.js";
+import { type Clock, linkName, type ReceivedFrame, type Transport } from "../comm/transport.js";
 import { decodeFrame, encodeFrame, verifyFrame } from "../comm/wire.js";
 import type { FrameFormat } from "../comm/wire-types.js";
 import type { AuthKeys, ClusterConfig } from "../config/model.js";
@@ -176,6 +176,10 @@ export class HeartbeatNode {
   private readonly unsubscribe: (() => void)[] = [];
   /** Event-loop lag as measured by the shell, for status reports. */
   lag = { lagMs: 0, maxLagMs: 0 };
+  /** Open media: those given at construction plus those added later. */
+  private readonly transports: Transport[];
+  /** Every configured link, open or not. */
+  private readonly linkNames: string[];
 
   constructor(options: NodeOptions, ports: NodePorts) {
     this.config = options.config;
@@ -192,7 +196,11 @@ export class HeartbeatNode {
     this.startMs = ports.clock.now();
     const cfg = options.config;
     this.ttl = cfg.nodes.length + cfg.pingNodes.length + (options.hopfudge ?? 1);
-    const media = [...new Set(ports.transports.map((t) => t.link))];
+    this.transports = [...ports.transports];
+    // Links come from the configuration too, so a medium that could not be opened yet (an interface
+    // without carrier at boot) is tracked, and shown, as a dead link until addTransport() brings it.
+    const media = [...new Set([...cfg.media.map(linkName), ...ports.transports.map((t) => t.link)])];
+    this.linkNames = media;
     this.membership = new Membership({
       localNode: this.localNode,
       nodes: cfg.nodes,
@@ -212,16 +220,28 @@ export class HeartbeatNode {
 
   // ------------------------------------------------------------ lifecycle
 
+  /**
+   * Adds a medium opened after construction (the shell retries media that
+   * failed to open). Its frames are received from now on; heartbeats go out on
+   * it from the next keepalive.
+   */
+  addTransport(t: Transport): void {
+    if (this.transports.includes(t)) return;
+    this.transports.push(t);
+    if (this.state === "running") this.unsubscribe.push(t.onFrame((f) => this.receive(f)));
+    this.log.info({ event: "medium-added", medium: t.id, link: t.link }, `medium ${t.id} is open`);
+  }
+
   /** Registers the frame handlers and announces this node: status `init`, then `up`. */
   start(): void {
     if (this.state !== "new") return;
     this.state = "running";
-    for (const t of this.ports.transports) {
+    for (const t of this.transports) {
       this.unsubscribe.push(t.onFrame((f) => this.receive(f)));
     }
     const now = this.ports.clock.now();
     this.log.info(
-      { event: "start", generation: this.generation, media: this.ports.transports.map((t) => t.id) },
+      { event: "start", generation: this.generation, media: this.transports.map((t) => t.id) },
       `starting node ${this.localNode} generation ${this.generation}`,
     );
     this.sendStatus(now);
@@ -562,7 +582,7 @@ export class HeartbeatNode {
   /** Signs and sends one message on every medium, encoded once per frame format. */
   private transmit(msg: Message): void {
     const encoded = new Map<FrameFormat, Uint8Array>();
-    for (const tr of this.ports.transports) {
+    for (const tr of this.transports) {
       const format: FrameFormat = tr.kind === "serial" ? "classic" : "netstring";
       let bytes = encoded.get(format);
       if (bytes === undefined) {
@@ -732,12 +752,12 @@ export class HeartbeatNode {
     const view = this.membership.view();
     const age = (at: number | undefined) =>
       at === undefined ? {} : { lastHeardAgeMs: Math.max(0, Math.round(now - at)) };
-    const localLinks: LinkReport[] = [...new Set(this.ports.transports.map((t) => t.link))].map((name) => ({
+    const localLinks: LinkReport[] = [
+      ...new Set([...this.linkNames, ...this.transports.map((t) => t.link)]),
+    ].map((name) => ({
       name,
       status:
-        this.state === "running" && this.ports.transports.some((t) => t.link === name && !t.closed)
-          ? "up"
-          : "dead",
+        this.state === "running" && this.transports.some((t) => t.link === name && !t.closed) ? "up" : "dead",
     }));
     const nodes: NodeReport[] = [
       {
@@ -768,7 +788,7 @@ export class HeartbeatNode {
         links: n.links.map((l) => ({ name: l.medium, status: l.status, ...age(l.lastHeardAtMs) })),
       });
     }
-    const media: MediumReport[] = this.ports.transports.map((t) => {
+    const media: MediumReport[] = this.transports.map((t) => {
       const s = t.stats();
       return {
         id: t.id,
