@@ -301,8 +301,8 @@ async function lagWindow(lab: InteropLab, seconds: number): Promise<LagWindow> {
  * One window on a fresh pair (so hbd's running maximum of the lag starts
  * near zero): `a` on CPU 0, `b` on CPU 1, optionally a busy loop on CPU 0.
  */
-async function hogWindow(withHog: boolean): Promise<LagWindow> {
-  const lab = pair("hbd", FAST);
+async function hogWindow(withHog: boolean, realtime: boolean): Promise<LagWindow> {
+  const lab = pair("hbd", FAST, realtime);
   let hogger: ChildProcess | undefined;
   const stopHog = () => {
     if (hogger?.pid !== undefined && hogger.exitCode === null && hogger.signalCode === null)
@@ -325,9 +325,12 @@ async function hogWindow(withHog: boolean): Promise<LagWindow> {
 }
 
 async function hog(): Promise<void> {
+  // realtime on is hbd's default (Heartbeat's too); off shows what SCHED_FIFO buys.
   const windows: Record<string, LagWindow> = {};
-  windows["quiet"] = await hogWindow(false);
-  windows["hog"] = await hogWindow(true);
+  windows["quiet, realtime on "] = await hogWindow(false, true);
+  windows["hog,   realtime on "] = await hogWindow(true, true);
+  windows["quiet, realtime off"] = await hogWindow(false, false);
+  windows["hog,   realtime off"] = await hogWindow(true, false);
   report["hog"] = {
     timing: FAST,
     seconds: hogS,
@@ -341,7 +344,7 @@ async function hog(): Promise<void> {
   for (const [k, w] of Object.entries(windows)) {
     const s = summary(w.samples);
     say(
-      `  ${k === "hog" ? "with a busy loop on CPU 0" : "quiet                    "}: sampled lag p50 ${s.p50} ms p99 ${s.p99} ms max ${s.max} ms (${s.n} samples); max since start ${w.maxLagMs ?? "?"} ms; late heartbeats seen by b: ${w.lateHeartbeats}${w.maxLateIntervalMs === undefined ? "" : ` (max interval ${w.maxLateIntervalMs} ms)`}; false deaths: ${w.falseDeaths.length}${w.falseDeaths.length ? ` (${w.falseDeaths.join(", ")})` : ""}`,
+      `  ${k.replace("hog,  ", "busy loop on CPU 0,")}: sampled lag p50 ${s.p50} ms p99 ${s.p99} ms max ${s.max} ms (${s.n} samples); max since start ${w.maxLagMs ?? "?"} ms; late heartbeats seen by b: ${w.lateHeartbeats}${w.maxLateIntervalMs === undefined ? "" : ` (max interval ${w.maxLateIntervalMs} ms)`}; false deaths: ${w.falseDeaths.length}${w.falseDeaths.length ? ` (${w.falseDeaths.join(", ")})` : ""}`,
     );
   }
 }

@@ -91,6 +91,8 @@ interface State {
   logfacility?: string;
   debugLevel: number;
   logBadPackets: boolean;
+  realtime: boolean;
+  rtprio?: number;
   msgfmt: "classic" | "netstring";
   maxRexmitDelayMs: number;
   hbgenmethod: "file" | "time";
@@ -607,14 +609,8 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
   ),
   log_badpack: bool((s, v) => (s.logBadPackets = v)),
   debug: uint(0, 255, (s, v) => (s.debugLevel = v)),
-  realtime: inert(
-    "hbd does not lock memory or switch to SCHED_FIFO; it measures its own event-loop lag and warns instead (run it with a systemd CPUSchedulingPolicy if wanted)",
-    bool(() => {}),
-  ),
-  rtprio: inert(
-    "see realtime: hbd does not change its scheduling class",
-    uint(1, 99, () => {}, "an integer from 1 to 99"),
-  ),
+  realtime: bool((s, v) => (s.realtime = v)),
+  rtprio: uint(1, 99, (s, v) => (s.rtprio = v), "an integer from 1 to 99"),
   memreserve: inert(
     "hbd does not pre-allocate memory",
     uint(0, 1 << 30, () => {}, "a size in KiB"),
@@ -750,6 +746,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions = {}): P
     env: {},
     debugLevel: HEARTBEAT_DEFAULTS.debugLevel,
     logBadPackets: HEARTBEAT_DEFAULTS.logBadPackets,
+    realtime: HEARTBEAT_DEFAULTS.realtime,
     msgfmt: HEARTBEAT_DEFAULTS.msgfmt,
     maxRexmitDelayMs: HEARTBEAT_DEFAULTS.maxRexmitDelayMs,
     hbgenmethod: HEARTBEAT_DEFAULTS.hbgenmethod,
@@ -871,6 +868,8 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
     ...(s.logfacility === undefined ? {} : { logfacility: s.logfacility }),
     debugLevel: s.debugLevel,
     logBadPackets: s.logBadPackets,
+    realtime: s.realtime,
+    ...(s.rtprio === undefined ? {} : { rtprio: s.rtprio }),
     msgfmt: s.msgfmt,
     maxRexmitDelayMs: s.maxRexmitDelayMs,
     hbgenmethod: s.hbgenmethod,

@@ -165,6 +165,14 @@ export interface ClusterConfig {
   readonly logfacility?: string;
   readonly debugLevel: number;
   readonly logBadPackets: boolean;
+  /**
+   * Heartbeat's `realtime` (default on): hbd raises its priority so that CPU
+   * contention does not delay heartbeats into false deaths (nice -20 on every
+   * thread; not SCHED_FIFO, see daemon/main.ts).
+   */
+  readonly realtime: boolean;
+  /** Heartbeat's SCHED_FIFO priority 1..99: validated, kept, without effect in hbd. */
+  readonly rtprio?: number;
   readonly msgfmt: "classic" | "netstring";
   readonly maxRexmitDelayMs: number;
   readonly hbgenmethod: "file" | "time";
@@ -188,6 +196,8 @@ export const HEARTBEAT_DEFAULTS = {
   autojoin: "none" as const,
   debugLevel: 0,
   logBadPackets: true,
+  realtime: true,
+  rtprio: 50,
 } as const;
 
 /** Heartbeat's initdead default: deadtime if > 10 s; 12 s if < 6 s; else 2 x deadtime. */

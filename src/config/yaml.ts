@@ -140,6 +140,8 @@ const schema = z.strictObject({
   logfile: z.string().min(1).optional(),
   debug: z.number().int().min(0).max(255).default(0),
   log_badpack: z.boolean().default(true),
+  realtime: z.boolean().default(HEARTBEAT_DEFAULTS.realtime),
+  rtprio: z.number().int().min(1).max(99).optional(),
   max_rexmit_delay: z.number().int().min(1).default(HEARTBEAT_DEFAULTS.maxRexmitDelayMs),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
 });
@@ -337,6 +339,8 @@ export function parseClusterYaml(
     ...(y.logfile === undefined ? {} : { logfile: y.logfile }),
     debugLevel: y.debug,
     logBadPackets: y.log_badpack,
+    realtime: y.realtime,
+    ...(y.rtprio === undefined ? {} : { rtprio: y.rtprio }),
     msgfmt: "netstring",
     maxRexmitDelayMs: y.max_rexmit_delay,
     hbgenmethod: "file",

@@ -12,8 +12,8 @@
  * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
+import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
@@ -100,6 +100,48 @@ const logger = pino(
   },
   destination,
 );
+
+/**
+ * Heartbeat's `realtime on` (its default) exists so that a busy CPU cannot
+ * delay heartbeats or the dead-time check into a false death. Heartbeat, a
+ * single-threaded C process, uses SCHED_FIFO. hbd does NOT: a Node process's
+ * main thread waits on its own V8 and libuv helper threads, and under FIFO on
+ * a busy or single CPU it starves them and hangs (seen here: main thread at
+ * 100 % while the helpers it waited for never ran). hbd instead takes the
+ * highest normal priority, nice -20 on every thread (threads started later
+ * inherit it), which a CPU hog at nice 0 cannot outweigh. `rtprio` is kept
+ * for compatibility and has no effect. Without the privilege hbd keeps running
+ * and says so. mlockall, the other half of Heartbeat's realtime, is not
+ * available to Node.
+ */
+function applyRealtime(realtime: boolean): void {
+  if (!realtime) return;
+  let threads: string[];
+  try {
+    threads = readdirSync("/proc/self/task");
+  } catch {
+    threads = [String(process.pid)];
+  }
+  const failed: string[] = [];
+  for (const tid of threads) {
+    try {
+      setPriority(Number(tid), -20);
+    } catch (e) {
+      failed.push(`${tid}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  if (failed.length === 0) {
+    logger.info(
+      { event: "realtime", nice: -20, threads: threads.length },
+      "scheduling: nice -20 on every thread",
+    );
+  } else {
+    logger.warn(
+      { event: "realtime-failed", err: failed.join(", ") },
+      `realtime on, but the priority could not be raised (${failed[0]}); CPU contention can delay heartbeats`,
+    );
+  }
+}
 
 const holder = claimPidFile(flags.runDir);
 if (holder !== undefined) {
@@ -247,6 +289,7 @@ const tickMs = tickPeriodMs(timing.keepaliveMs, timing.deadtimeMs);
 const lagWarnMs = Math.max(tickMs, timing.warntimeMs / 2);
 const lagLog = new RateLimiter(10_000);
 let expected = monotonicClock.now() + tickMs;
+applyRealtime(config.realtime);
 node.start();
 logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },

@@ -75,11 +75,11 @@ test("inert directives are listed as accepted without effect", () => {
   const dir = copyDir(join(repoRoot, "examples", "heartbeat-lvs-dr"), "inert");
   writeFileSync(
     join(dir, "ha.cf"),
-    "initdead 60\nucast eth0 10.0.0.2\nucast eth1 10.0.1.2\nnode primarylb backuplb\nrealtime on\nauto_failback on\napiauth ipfail uid=hacluster\n",
+    "initdead 60\nucast eth0 10.0.0.2\nucast eth1 10.0.1.2\nnode primarylb backuplb\nmemreserve 6500\nauto_failback on\napiauth ipfail uid=hacluster\n",
   );
   const r = hbctl("verify", dir);
   assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /ha\.cf:5: info: realtime accepted without effect: /);
+  assert.match(r.out, /ha\.cf:5: info: memreserve accepted without effect: /);
   assert.match(r.out, /ha\.cf:7: info: apiauth accepted without effect: /);
 });
 

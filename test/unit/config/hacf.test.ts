@@ -64,6 +64,7 @@ test("defaults match heartbeat -D", () => {
   assert.equal(cfg.autojoin, "none");
   assert.equal(cfg.clusterName, "linux-ha");
   assert.equal(cfg.logBadPackets, true);
+  assert.equal(cfg.realtime, true);
 });
 
 test("time syntax: seconds, ms, us; 2s rejected", () => {
@@ -714,9 +715,9 @@ const rows: Row[] = [
     out: [`${F}:8: error: debug: invalid value "256": expected an integer from 0 to 255`],
   },
   {
-    name: "realtime (inert)",
-    extra: ["realtime on"],
-    check: (c) => assert.equal(c.inert[0]?.directive, "realtime"),
+    name: "realtime off, rtprio",
+    extra: ["realtime off", "rtprio 70"],
+    check: (c) => assert.deepEqual([c.realtime, c.rtprio, c.inert.length], [false, 70, 0]),
   },
   {
     name: "rtprio bad",
