@@ -244,6 +244,7 @@ export class Membership {
     const ping = this.pings.get(result.node);
     if (ping === undefined || !result.up) return out;
     ping.lastReplyAtMs = this.nowMs;
+    ping.link.lastHeardAtMs = this.nowMs;
     this.applyLink(ping.name, ping.link, "packet", out);
     this.applyPing(ping, "reply", out);
     if (this.checkCommUp(out)) this.expire(out);

@@ -220,6 +220,17 @@ test("ping nodes: status ping on a reply, dead after deadping without one", () =
   assert.equal(m.linkStatus("10.0.0.254", "10.0.0.254"), "dead");
 });
 
+test("ping nodes: a link that keeps answering stays up (no flapping)", () => {
+  const m = make({ nodes: ["n1"], pingNodes: ["10.0.0.254"] });
+  const events: string[] = [];
+  for (let t = 400; t <= 2000; t += 100) {
+    events.push(...kinds(m.onPingResult({ node: "10.0.0.254", up: true, atMs: t })));
+    events.push(...kinds(m.tick(t + 50)));
+    assert.equal(m.linkStatus("10.0.0.254", "10.0.0.254"), "up", `at ${t + 50} ms`);
+  }
+  assert.equal(events.filter((e) => e.startsWith("link ")).length, 1, events.join("; "));
+});
+
 test("frames from unknown nodes are counted and ignored; our own loopback is watched when expected", () => {
   const m = make({ expectLoopback: true, media: ["eth0"] });
   assert.deepEqual(kinds(m.onHeartbeat(status(0, 1, "active", { from: "intruder" }))), ["unknown-node"]);
