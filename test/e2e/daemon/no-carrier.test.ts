@@ -18,7 +18,11 @@ test("hbd starts without carrier, then joins when the link comes up", { skip: sk
     const d2 = lab.configure("n2", hacf("10.250.0.1"), AUTHKEYS);
     lab.startHbd("a", "n1", d1);
     lab.startHbd("b", "n2", d2);
-    const running = await lab.waitFor(() => lab.hbctl(["cl", "hbstatus", "--socket", d1.sock]).code === 0, 10_000, 200);
+    const running = await lab.waitFor(
+      () => lab.hbctl(["cl", "hbstatus", "--socket", d1.sock]).code === 0,
+      10_000,
+      200,
+    );
     assert.ok(running, `n1's hbd did not come up without carrier:\n${lab.log("n1")}`);
     const logged = await lab.waitFor(() => lab.log("n1").includes('"event":"medium-failed"'), 5_000, 100);
     assert.ok(logged, `no medium-failed log line:\n${lab.log("n1")}`);
@@ -33,7 +37,10 @@ test("hbd starts without carrier, then joins when the link comes up", { skip: sk
       200,
     );
     assert.ok(active, `not both active after the link came up:\n${lab.log("n1")}\n${lab.log("n2")}`);
-    assert.ok(await lab.waitFor(() => lab.log("n1").includes('"event":"medium-open"'), 5_000, 100), lab.log("n1"));
+    assert.ok(
+      await lab.waitFor(() => lab.log("n1").includes('"event":"medium-open"'), 5_000, 100),
+      lab.log("n1"),
+    );
   } finally {
     lab.cleanup();
   }
