@@ -1,3 +1,5 @@
+import { SYSLOG_FACILITIES as BASE_FACILITIES } from "../base/syslog.js";
+
 /**
  * Value syntaxes shared by the config parsers. Each returns `undefined` for
  * invalid input; the caller turns that into a diagnostic with its line.
@@ -78,29 +80,7 @@ export function isIfaceName(text: string): boolean {
 }
 
 /** Syslog facilities Heartbeat's logfacility accepts, plus `none`. */
-export const SYSLOG_FACILITIES: ReadonlySet<string> = new Set([
-  "auth",
-  "authpriv",
-  "cron",
-  "daemon",
-  "ftp",
-  "kern",
-  "lpr",
-  "mail",
-  "news",
-  "syslog",
-  "user",
-  "uucp",
-  "local0",
-  "local1",
-  "local2",
-  "local3",
-  "local4",
-  "local5",
-  "local6",
-  "local7",
-  "none",
-]);
+export const SYSLOG_FACILITIES: ReadonlySet<string> = new Set([...BASE_FACILITIES, "none"]);
 
 export function formatMs(ms: number): string {
   return `${ms} ms`;

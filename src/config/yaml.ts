@@ -11,9 +11,10 @@
  *
  * Pure: text in, model and diagnostics out.
  */
-import { LineCounter, parseDocument } from "yaml";
+
 import { z } from "zod";
 import { DiagnosticSink, type Parsed } from "../base/diag.js";
+import { parseLocatedYaml, reportZodIssues } from "../base/yaml-doc.js";
 import { AUTH_METHODS, MAX_AUTH_INDEX } from "./authkeys.js";
 import { BAUD_RATES } from "./hacf.js";
 import { parseResourceWord } from "./haresources.js";
@@ -152,24 +153,12 @@ export interface YamlOptions {
   readonly localNode?: string;
 }
 
-type Path = readonly (string | number)[];
-
 export function parseClusterYaml(
   text: string,
   file: string,
   opts: YamlOptions = {},
 ): Parsed<ClusterConfig | undefined> {
   const sink = new DiagnosticSink(file);
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  for (const e of doc.errors) {
-    const line = e.linePos?.[0].line ?? 0;
-    sink.error(
-      line,
-      "yaml.syntax",
-      `YAML syntax: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`,
-    );
-  }
   if (opts.mode !== undefined && (opts.mode & 0o044) !== 0) {
     const m = (opts.mode & 0o777).toString(8).padStart(4, "0");
     sink.error(
@@ -178,43 +167,16 @@ export function parseClusterYaml(
       `file mode ${m} lets group or others read the authentication secrets; run "chmod 600 ${file}"`,
     );
   }
-  if (doc.errors.length > 0) return { value: undefined, diagnostics: sink.items };
-
-  /** Line of the node at `path`, or of the nearest parent that exists. */
-  const lineAt = (path: Path): number => {
-    for (let n = path.length; n >= 1; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line;
-    }
-    return 0;
-  };
-  /** Line of a key inside the mapping at `path` (for unknown keys). */
-  const keyLine = (path: Path, key: string): number => {
-    const map = doc.getIn(path, true) as
-      | { items?: { key: { value?: unknown; range?: [number, number, number] } }[] }
-      | undefined;
-    const pair = map?.items?.find((p) => p.key?.value === key);
-    return pair?.key.range ? lc.linePos(pair.key.range[0]).line : lineAt(path);
-  };
-  const dotted = (path: Path): string =>
-    path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("") || "(top level)";
-
+  const located = parseLocatedYaml(text, sink);
+  if (!located) return { value: undefined, diagnostics: sink.items };
+  const { doc, lineAt } = located;
   const parsed = schema.safeParse(doc.toJS());
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) {
-          sink.error(keyLine(path, k), "yaml.unknown-key", `${dotted([...path, k])}: unknown setting "${k}"`);
-        }
-        continue;
-      }
-      const message =
-        path[0] === "media" && path[path.length - 1] === "type"
-          ? "unknown medium type: expected one of ucast, ucast6, bcast, mcast, serial"
-          : describeIssue(issue);
-      sink.error(lineAt(path), "yaml.invalid", `${dotted(path)}: ${message}`);
-    }
+    reportZodIssues(parsed.error.issues, located, sink, (_issue, path) =>
+      path[0] === "media" && path[path.length - 1] === "type"
+        ? "unknown medium type: expected one of ucast, ucast6, bcast, mcast, serial"
+        : undefined,
+    );
     return { value: undefined, diagnostics: sink.items };
   }
   const y = parsed.data;
@@ -363,25 +325,4 @@ export function parseClusterYaml(
     },
   );
   return { value: cfg, diagnostics: sink.items };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "invalid_type":
-      return issue.input === undefined
-        ? `missing (expected ${issue.expected})`
-        : `expected ${issue.expected}`;
-    case "invalid_value":
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "too_small":
-      return issue.origin === "array"
-        ? `needs at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}`
-        : `must be at least ${issue.minimum}`;
-    case "too_big":
-      return `must be at most ${issue.maximum}`;
-    case "invalid_union":
-      return "does not match any accepted form";
-    default:
-      return issue.message;
-  }
 }
