@@ -9,6 +9,7 @@ import { registerCl } from "./commands/cl.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerResource } from "./commands/resource.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerStandby } from "./commands/standby.js";
 import { registerStatus } from "./commands/status.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerWire } from "./commands/wire.js";
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo): Command {
   registerSimulate(program, io);
   registerStatus(program, io);
   registerCl(program, io);
+  registerStandby(program, io);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { chmodSync, chownSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   answer,
+  type CommandResult,
   encodeLine,
   IPC_VERSION,
   LineSplitter,
@@ -25,6 +26,11 @@ export interface IpcServerOptions {
   /** Group allowed to connect (mode 0660); without it mode 0600. */
   readonly gid?: number;
   readonly report: () => StatusReport;
+  /** Changes (standby, online); without it those requests are answered with an error. Throw to refuse. */
+  readonly command?: (
+    method: "standby" | "online",
+    params: Readonly<Record<string, string>>,
+  ) => CommandResult;
   readonly log?: NodeLogger;
   /** Concurrent clients; more are refused. Default 32. */
   readonly maxConnections?: number;
@@ -98,7 +104,12 @@ export class IpcServer {
       for (const line of lines.push(chunk)) {
         const req = parseRequest(line);
         const res = req.ok
-          ? answer(req.value, () => opts.report())
+          ? answer<StatusReport | CommandResult>(req.value, (method, r) => {
+              if (method === "status") return opts.report();
+              if (opts.command === undefined)
+                throw new Error(`${method}: the resource manager is not running`);
+              return opts.command(method, r.params ?? {});
+            })
           : {
               v: IPC_VERSION,
               id: 0,

@@ -12,21 +12,30 @@
  * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
 import { Prng } from "../base/prng.js";
+import type { Cib } from "../cib/model.js";
+import { parseCib } from "../cib/parse.js";
 import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
 import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
-import type { Medium } from "../config/model.js";
+import type { ClusterConfig, Medium } from "../config/model.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
+import { convertHaresources } from "../config/to-cib.js";
+import { defaultHaEnv } from "../exec/env.js";
+import { createExecutor } from "../exec/process.js";
+import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
+import { Controller } from "./controller.js";
+import { haresourcesCib } from "./crm-cib.js";
 import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
@@ -239,6 +248,97 @@ function loadavg(): string {
   return loadText;
 }
 
+// ---------------------------------------------------------------- the resource manager
+
+/** Tandem's own agents (resource.d/ of the package): OCF provider "tandem" and a Heartbeat resource.d. */
+const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../resource.d", import.meta.url));
+
+/**
+ * The CIB at start. haresources mode (crm off): the conversion of haresources,
+ * keeping the stored copy's node attributes and version (crm-cib.ts
+ * haresourcesCib). CRM mode: the stored copy, else CONFIG_DIR/cib.xml, else an
+ * empty configuration. A stored file that fails its digest is refused (logged)
+ * and the newest good previous version is used.
+ */
+function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
+  const loaded = store.load();
+  for (const r of loaded.refused) logger.error({ event: "cib-refused" }, r);
+  if (loaded.file !== undefined && loaded.refused.length > 0)
+    logger.warn({ event: "cib-fallback", file: loaded.file }, `using the last good CIB ${loaded.file}`);
+  const empty = convertHaresources([], { autoFailback: cfg.autoFailback, nodes: cfg.nodes });
+  if (cfg.pacemaker === "off") {
+    const converted = convertHaresources(cfg.groups, {
+      autoFailback: cfg.autoFailback,
+      nodes: cfg.nodes,
+    });
+    return haresourcesCib(converted, loaded.cib);
+  }
+  if (loaded.cib !== undefined) return loaded.cib;
+  const seed = join(flags.configDir, "cib.xml");
+  if (existsSync(seed)) {
+    const p = parseCib(readFileSync(seed, "utf8"), seed);
+    if (p.value !== undefined) return p.value;
+    logger.error({ event: "cib-refused", file: seed }, `${seed}: not a valid CIB; starting empty`);
+  }
+  return empty;
+}
+
+const cibStore = new CibStore(flags.stateDir);
+const startCib = initialCib(cibStore, config);
+const storedVersion = cibStore.load().cib;
+if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0) cibStore.save(startCib);
+const rscTmp = join(flags.runDir, "rsctmp");
+mkdirSync(rscTmp, { recursive: true, mode: 0o755 });
+const executor = createExecutor({
+  ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
+  resourceDirs: [join(flags.configDir, "resource.d"), "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
+  haEnv: { ...defaultHaEnv, HA_D: flags.configDir, HA_DIR: flags.configDir, HA_RSCTMP: rscTmp },
+});
+let shippedAgents: Set<string>;
+try {
+  shippedAgents = new Set(readdirSync(SHIPPED_AGENTS_DIR).filter((n) => !n.startsWith(".")));
+} catch {
+  shippedAgents = new Set();
+}
+let sendCrm: (payload: string, dest?: string) => boolean = () => false;
+const controller = new Controller(
+  {
+    localNode,
+    nodes: config.nodes,
+    cib: startCib,
+    shippedAgents,
+    dcWaitMs: Math.max(1000, 2 * config.timing.keepaliveMs),
+  },
+  {
+    now: () => Date.now(),
+    monotonic: () => monotonicClock.now(),
+    exec: (req) => executor.exec(req),
+    send: (msg, dest) => {
+      if (!sendCrm(JSON.stringify(msg), dest))
+        logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);
+    },
+    persist: (cib) => {
+      try {
+        cibStore.save(cib);
+      } catch (e) {
+        logger.error(
+          { event: "cib-save-failed", err: (e as Error).message },
+          `cannot save the CIB: ${(e as Error).message}`,
+        );
+      }
+    },
+    log: logger,
+  },
+);
+logger.info(
+  {
+    event: "cib",
+    version: formatCibVersion(startCib),
+    mode: config.pacemaker === "off" ? "haresources" : "crm",
+  },
+  `CIB ${formatCibVersion(startCib)} loaded`,
+);
+
 const node: HeartbeatNode = new HeartbeatNode(
   { config, localNode, generation, uuid, version: VERSION },
   {
@@ -248,10 +348,13 @@ const node: HeartbeatNode = new HeartbeatNode(
     prng: new Prng(randomBytes(4).readUInt32LE(0)),
     log: logger,
     loadavg,
+    onEvent: (e) => controller.onMembership(e),
+    onCrm: (from, payload) => controller.onMessage(from, payload),
   },
 );
 
 addToNode = (t) => node.addTransport(t);
+sendCrm = (payload, dest) => node.sendCrm(payload, dest);
 
 const timing = config.timing;
 for (const p of config.pingNodes) {
@@ -269,7 +372,8 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => node.report(process.pid),
+    report: () => ({ ...node.report(process.pid), crm: controller.report() }),
+    command: (method, params) => controller.setStandby(params.node ?? localNode, method === "standby"),
     log: logger,
   });
 } catch (e) {
@@ -307,15 +411,27 @@ const loop = setInterval(() => {
       `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
     );
   node.tick();
+  controller.tick();
 }, tickMs);
 
 // ---------------------------------------------------------------- signals
+
+/** Upper bound for stopping this node's resources at shutdown. */
+const RELEASE_LIMIT_MS = 120_000;
 
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
-  setTimeout(() => process.exit(ExitCode.warnings), 5000).unref();
+  // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
+  // after this node has let go, so the VIP is never up on both.
+  setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();
+  const failed = await Promise.race([
+    controller.releaseLocal(),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_LIMIT_MS).unref()),
+  ]);
+  if (failed === undefined)
+    logger.error({ event: "release-timeout" }, "stopping resources took too long; leaving anyway");
   clearInterval(loop);
   node.shutdown();
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave

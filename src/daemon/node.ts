@@ -74,7 +74,15 @@ export interface NodePorts {
   readonly loadavg?: () => string;
   /** Every membership event, after the node has acted on it (the resource manager's input). */
   readonly onEvent?: (e: MembershipEvent) => void;
+  /** The payload of every accepted `t=tandem-crm` message addressed to us (or to all), with its sender. */
+  readonly onCrm?: (from: string, payload: string) => void;
 }
+
+/** Message type and field of the resource manager's messages (sequenced, signed like every message). */
+export const CRM_TYPE = "tandem-crm";
+export const CRM_FIELD = "crm";
+/** Largest CRM payload sent: Heartbeat's MAXMSG minus room for the control fields and signature. */
+export const MAX_CRM_PAYLOAD = 250 * 1024;
 
 export interface NodeOptions {
   readonly config: ClusterConfig;
@@ -388,6 +396,24 @@ export class HeartbeatNode {
     if (!forUs) return;
     if (t === "reqnodes") this.sendRepnodes(peer, now);
     else if (t === "repnodes") this.onRepnodes(peer, now);
+    else if (t === CRM_TYPE) {
+      const payload = getString(decoded.msg, CRM_FIELD);
+      if (payload !== undefined) this.ports.onCrm?.(src, payload);
+    }
+  }
+
+  /**
+   * Sends a resource manager message (sequenced, so it is retransmitted on
+   * loss) to `dest`, or to every node. False when not running or too large.
+   */
+  sendCrm(payload: string, dest?: string): boolean {
+    if (this.state !== "running" || Buffer.byteLength(payload) > MAX_CRM_PAYLOAD) return false;
+    const peer = dest === undefined ? undefined : this.peers.get(dest);
+    const fields = [str(F.type, CRM_TYPE)];
+    if (dest !== undefined) fields.push(str(F.dest, dest));
+    fields.push(str(CRM_FIELD, payload));
+    this.send({ fields }, this.ports.clock.now(), peer);
+    return true;
   }
 
   private incoming(

@@ -12,20 +12,32 @@ export const IPC_VERSION = 1;
 /** Longest line either side accepts, in bytes (a status report of a large cluster fits easily). */
 export const IPC_MAX_LINE_BYTES = 1024 * 1024;
 
-/** What a client may ask. */
-export type IpcMethod = "status";
-export const IPC_METHODS: readonly IpcMethod[] = ["status"];
+/**
+ * What a client may ask: `status` (the report), `standby` / `online`
+ * (params.node, default the daemon's own node: set the node attribute
+ * standby=on/off in the CIB; the DC applies and replicates it).
+ */
+export type IpcMethod = "status" | "standby" | "online";
+export const IPC_METHODS: readonly IpcMethod[] = ["status", "standby", "online"];
 
 export interface IpcRequest {
   readonly v: number;
   readonly id: number;
   readonly method: IpcMethod;
+  /** Method arguments (string values only). */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** The answer to a request that changes something. */
+export interface CommandResult {
+  /** One sentence saying what was done (or handed to the DC). */
+  readonly message: string;
 }
 
 export type IpcErrorCode = "version" | "bad-request" | "unknown-method" | "internal";
 
-export type IpcResponse =
-  | { readonly v: number; readonly id: number; readonly ok: true; readonly result: StatusReport }
+export type IpcResponse<R = StatusReport> =
+  | { readonly v: number; readonly id: number; readonly ok: true; readonly result: R }
   | {
       readonly v: number;
       readonly id: number;
@@ -84,6 +96,38 @@ export interface MediumReport {
   readonly sendErrors: number;
 }
 
+/** A node as the cluster resource manager's status section sees it. */
+export interface CrmNodeReport {
+  readonly name: string;
+  readonly online: boolean;
+  readonly standby: boolean;
+}
+
+/** A primitive and where it runs now (from the latest recorded operation per node). */
+export interface CrmResourceReport {
+  readonly id: string;
+  readonly group?: string;
+  /** class[:provider]:type */
+  readonly agent: string;
+  readonly running: readonly string[];
+  /** Nodes where its latest operation failed. */
+  readonly failed: readonly string[];
+}
+
+/** The resource manager's part of the status report. */
+export interface CrmReport {
+  /** The designated controller, undefined while none is elected. */
+  readonly dc?: string;
+  /** "admin_epoch.epoch.num_updates" of this node's CIB copy. */
+  readonly cibVersion: string;
+  /** Transitions this node ran as DC. */
+  readonly transitions: number;
+  /** A transition is executing now. */
+  readonly busy: boolean;
+  readonly nodes: readonly CrmNodeReport[];
+  readonly resources: readonly CrmResourceReport[];
+}
+
 export interface StatusReport {
   readonly version: string;
   readonly node: string;
@@ -105,11 +149,13 @@ export interface StatusReport {
   readonly media: readonly MediumReport[];
   readonly counters: CounterReport;
   readonly eventLoop: { readonly lagMs: number; readonly maxLagMs: number };
+  /** Resource manager state (absent when hbd runs without it). */
+  readonly crm?: CrmReport;
 }
 
 // ---------------------------------------------------------------- codec
 
-export function encodeLine(value: IpcRequest | IpcResponse): string {
+export function encodeLine(value: IpcRequest | IpcResponse<unknown>): string {
   return `${JSON.stringify(value)}\n`;
 }
 
@@ -142,7 +188,14 @@ export function parseRequest(line: string): LineResult<IpcRequest> {
   if (typeof v !== "number" || !Number.isSafeInteger(v)) return { ok: false, reason: "no version v" };
   if (typeof id !== "number" || !Number.isSafeInteger(id)) return { ok: false, reason: "no numeric id" };
   if (typeof method !== "string") return { ok: false, reason: "no method" };
-  return { ok: true, value: { v, id, method: method as IpcMethod } };
+  const params = j.value.params;
+  if (params === undefined) return { ok: true, value: { v, id, method: method as IpcMethod } };
+  if (!isObject(params) || !Object.values(params).every((p) => typeof p === "string"))
+    return { ok: false, reason: "params must be an object of strings" };
+  return {
+    ok: true,
+    value: { v, id, method: method as IpcMethod, params: params as Record<string, string> },
+  };
 }
 
 /** Validates a response line's envelope (the result's shape is the daemon's contract). */
@@ -158,8 +211,11 @@ export function parseResponse(line: string): LineResult<IpcResponse> {
 }
 
 /** Builds the response for a request: answers version and method errors, else calls `handle`. */
-export function answer(req: IpcRequest, handle: (method: IpcMethod) => StatusReport): IpcResponse {
-  const err = (code: IpcErrorCode, message: string): IpcResponse => ({
+export function answer<R = StatusReport>(
+  req: IpcRequest,
+  handle: (method: IpcMethod, req: IpcRequest) => R,
+): IpcResponse<R> {
+  const err = (code: IpcErrorCode, message: string): IpcResponse<R> => ({
     v: IPC_VERSION,
     id: req.id,
     ok: false,
@@ -170,7 +226,7 @@ export function answer(req: IpcRequest, handle: (method: IpcMethod) => StatusRep
   if (!IPC_METHODS.includes(req.method))
     return err("unknown-method", `unknown method ${JSON.stringify(req.method)}`);
   try {
-    return { v: IPC_VERSION, id: req.id, ok: true, result: handle(req.method) };
+    return { v: IPC_VERSION, id: req.id, ok: true, result: handle(req.method, req) };
   } catch (e) {
     return err("internal", e instanceof Error ? e.message : String(e));
   }

@@ -4,7 +4,7 @@
  * the counters of dropped frames (bad auth, replays, malformed).
  */
 import type { Command } from "commander";
-import type { NodeReport, StatusReport } from "../../ipc/protocol.js";
+import type { CrmReport, NodeReport, StatusReport } from "../../ipc/protocol.js";
 import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, requestStatus } from "../client.js";
 import type { CliIo } from "../io.js";
 
@@ -40,6 +40,30 @@ function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+/** The resource manager's part, crm_mon style: DC, nodes, resources and where they run. */
+export function formatCrm(c: CrmReport): string[] {
+  const online = c.nodes.filter((n) => n.online && !n.standby).map((n) => n.name);
+  const standby = c.nodes.filter((n) => n.online && n.standby).map((n) => n.name);
+  const offline = c.nodes.filter((n) => !n.online).map((n) => `${n.name}${n.standby ? " (standby)" : ""}`);
+  const lines = [
+    `Current DC: ${c.dc ?? "NONE"}; CIB ${c.cibVersion}; ${c.transitions} transition(s) run here${c.busy ? "; a transition is in progress" : ""}`,
+    `Online: [ ${online.join(" ")} ]`,
+  ];
+  if (standby.length > 0) lines.push(`Standby: [ ${standby.join(" ")} ]`);
+  if (offline.length > 0) lines.push(`OFFLINE: [ ${offline.join(" ")} ]`);
+  lines.push("", c.resources.length === 0 ? "No resources" : "Resources:");
+  let group: string | undefined;
+  for (const r of c.resources) {
+    if (r.group !== undefined && r.group !== group) lines.push(`  Resource Group: ${r.group}:`);
+    group = r.group;
+    const where =
+      r.running.length > 0 ? `Started ${r.running.join(" ")}` : r.failed.length > 0 ? "FAILED" : "Stopped";
+    const failed = r.failed.length > 0 ? ` (failed on ${r.failed.join(" ")})` : "";
+    lines.push(`${r.group === undefined ? "  " : "    "}* ${r.id} (${r.agent}): ${where}${failed}`);
+  }
+  return lines;
+}
+
 /** The text form of a status report. */
 export function formatStatus(r: StatusReport): string {
   const local = r.nodes.find((n) => n.local);
@@ -64,6 +88,7 @@ export function formatStatus(r: StatusReport): string {
     `Traffic: frames sent ${c.framesSent}, received ${c.framesReceived}, send errors ${c.sendErrors}, duplicates ${c.duplicates}, missing ${c.gapPackets}, lost ${c.packetsLost}, retransmit requests ${c.retransmitRequestsSent}, retransmits served ${c.retransmitsServed}, late heartbeats ${c.lateHeartbeats}`,
     `Media: ${r.media.map((m) => `${m.id} (sent ${m.framesSent}, received ${m.framesReceived}, errors ${m.sendErrors})`).join("; ") || "none"}`,
     `Event loop lag: ${r.eventLoop.lagMs} ms (max ${r.eventLoop.maxLagMs} ms)`,
+    ...(r.crm === undefined ? [] : ["", ...formatCrm(r.crm)]),
   ];
   return lines.join("\n");
 }
@@ -78,7 +103,7 @@ export function registerStatus(program: Command, io: CliIo): void {
     .command("status")
     .summary("show the running hbd's view of the cluster")
     .description(
-      "Ask the running hbd (through its control socket) for every node's state (init, up, active, dead; ping nodes: ping or dead), " +
+      "Ask the running hbd (through its control socket) for the DC, the resources and where they run, every node's state (init, up, active, dead; ping nodes: ping or dead), " +
         "each heartbeat link's state and when it was last heard, and the counters of dropped frames " +
         "(bad signature or unknown key, replays, malformed, unknown node).\n\n" +
         "Exit status: 0 answered, 3 hbd is not running or did not answer, 4 permission denied on the socket.",

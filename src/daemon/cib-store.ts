@@ -1,0 +1,157 @@
+/**
+ * The CIB on disk: STATE_DIR/crm/cib.xml plus numbered previous versions
+ * (cib-<serial>.xml, the newest `keep` of them). Every file is written
+ * atomically (temp, fsync, rename, directory fsync) and opens with a digest
+ * line, `<!-- tandem-cib sha256=<hex of the rest> -->`: a truncated or edited
+ * file fails the check and is refused with a message saying which file and
+ * why, and the newest previous version that passes is used instead.
+ *
+ * Only the configuration is persisted (the status section is written empty,
+ * as Pacemaker does): status is rebuilt at start from membership and probes.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Cib } from "../cib/model.js";
+import { parseCib } from "../cib/parse.js";
+import { serializeCib } from "../cib/serialize.js";
+import { writeFileAtomic } from "./state.js";
+
+export const CIB_DIR = "crm";
+export const CIB_FILE = "cib.xml";
+/** Previous versions kept by default. */
+export const DEFAULT_KEEP = 10;
+
+const HEADER = /^<!-- tandem-cib sha256=([0-9a-f]{64}) -->\n/;
+const HISTORY = /^cib-(\d{1,15})\.xml$/;
+
+/** The version triple Pacemaker orders CIBs by. */
+export interface CibVersion {
+  readonly adminEpoch: number;
+  readonly epoch: number;
+  readonly numUpdates: number;
+}
+
+/** Negative when a is older than b, 0 when equal, positive when newer: admin_epoch, then epoch, then num_updates. */
+export function compareCibVersions(a: CibVersion, b: CibVersion): number {
+  return a.adminEpoch - b.adminEpoch || a.epoch - b.epoch || a.numUpdates - b.numUpdates;
+}
+
+/** Only the configuration part of the version (admin_epoch, epoch). */
+export function compareConfigVersions(a: CibVersion, b: CibVersion): number {
+  return a.adminEpoch - b.adminEpoch || a.epoch - b.epoch;
+}
+
+/** "admin_epoch.epoch.num_updates", as cibadmin prints it. */
+export function formatCibVersion(v: CibVersion): string {
+  return `${v.adminEpoch}.${v.epoch}.${v.numUpdates}`;
+}
+
+/** A configuration change: epoch + 1, num_updates back to 0. */
+export function bumpEpoch(cib: Cib): Cib {
+  return { ...cib, epoch: cib.epoch + 1, numUpdates: 0 };
+}
+
+/** A status change: num_updates + 1. */
+export function bumpUpdates(cib: Cib): Cib {
+  return { ...cib, numUpdates: cib.numUpdates + 1 };
+}
+
+const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** The file text for a CIB: the digest line, then the XML with an empty status section. */
+export function encodeCibFile(cib: Cib): string {
+  const xml = serializeCib({ ...cib, status: [] });
+  return `<!-- tandem-cib sha256=${sha256(xml)} -->\n${xml}`;
+}
+
+/** Checks and parses a CIB file's text; a reason when it must be refused. */
+export function decodeCibFile(text: string): { ok: true; cib: Cib } | { ok: false; reason: string } {
+  const m = HEADER.exec(text);
+  if (m === null) return { ok: false, reason: "no tandem-cib digest line (truncated or not written by hbd)" };
+  const xml = text.slice(m[0].length);
+  if (sha256(xml) !== m[1])
+    return {
+      ok: false,
+      reason: "digest mismatch (the file is truncated or was changed after it was written)",
+    };
+  const parsed = parseCib(xml);
+  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
+  if (parsed.value === undefined || errors.length > 0)
+    return { ok: false, reason: `not a valid CIB: ${errors[0]?.message ?? "unreadable"}` };
+  return { ok: true, cib: parsed.value };
+}
+
+/** What `load` found. */
+export interface LoadedCib {
+  /** The CIB to use, undefined when there is no usable file at all. */
+  readonly cib?: Cib;
+  /** The file it came from. */
+  readonly file?: string;
+  /** Files refused, each with a sentence saying why (for the log). */
+  readonly refused: readonly string[];
+}
+
+/** Reads and writes one node's CIB under STATE_DIR/crm. */
+export class CibStore {
+  readonly dir: string;
+  readonly path: string;
+
+  constructor(
+    stateDir: string,
+    private readonly keep = DEFAULT_KEEP,
+  ) {
+    this.dir = join(stateDir, CIB_DIR);
+    this.path = join(this.dir, CIB_FILE);
+  }
+
+  /** Serials of the previous versions on disk, newest first. */
+  history(): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names
+      .map((n) => HISTORY.exec(n)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number)
+      .sort((a, b) => b - a);
+  }
+
+  /** Writes `cib` (status dropped) as the current file and as a new previous version; prunes old versions. */
+  save(cib: Cib): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    const text = encodeCibFile(cib);
+    const serials = this.history();
+    const next = (serials[0] ?? 0) + 1;
+    writeFileAtomic(join(this.dir, `cib-${next}.xml`), text, 0o600);
+    writeFileAtomic(this.path, text, 0o600);
+    for (const s of [next, ...serials].slice(this.keep))
+      rmSync(join(this.dir, `cib-${s}.xml`), { force: true });
+  }
+
+  /**
+   * The current file if it passes its digest and parses, else the newest
+   * previous version that does. Never throws for bad content.
+   */
+  load(): LoadedCib {
+    const refused: string[] = [];
+    const candidates = [this.path, ...this.history().map((s) => join(this.dir, `cib-${s}.xml`))];
+    for (const file of candidates) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT") refused.push(`${file}: cannot read (${code ?? String(e)})`);
+        continue;
+      }
+      const r = decodeCibFile(text);
+      if (r.ok) return { cib: r.cib, file, refused };
+      refused.push(`${file}: refused: ${r.reason}`);
+    }
+    return { refused };
+  }
+}

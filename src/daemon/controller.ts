@@ -1,0 +1,682 @@
+/**
+ * The controller (Pacemaker's controld, reduced): one per node, deterministic
+ * like node.ts. It owns no timer, socket or file: membership events come in
+ * through `onMembership`, peer messages through `onMessage`, the shell calls
+ * `tick()` from its loop, and it acts through ports (local executor, sending
+ * a message, persisting the CIB, clocks).
+ *
+ * DC election: among the nodes whose membership status is `active` (the local
+ * node included once active), the current DC is kept while it stays active.
+ * When there is none, a node that has never known a DC and hears peers (not
+ * dead) waits `dcWaitMs` for a peer's claim (a `sync` whose `dc` names its
+ * sender), so that nodes starting together agree, then takes the lowest
+ * active node name; when the known DC leaves, the lowest remaining name is taken at
+ * once (no wait on the failover path). Two DCs that meet (a healed partition)
+ * keep the lower name; the other abdicates.
+ *
+ * The DC keeps the status section: node_state from membership (a node that
+ * dies or joins has its resource history cleared, so it is probed again; a
+ * node that restarts, active -> init, keeps it until it is active again, so
+ * its running resources are adopted by the probe instead of moved) and
+ * lrm_rsc_op entries from executor results. It runs `schedule()` whenever
+ * something changed and no transition is running, executes the graph (local
+ * actions on the local executor, remote ones as `op` messages answered by
+ * `result`), records every result, and schedules again until nothing is left
+ * to do (bounded: `maxRuns` transitions in a row without an outside change).
+ *
+ * Replication: every node sends `sync` (its DC belief and its full CIB) to a
+ * peer that becomes active; the DC sends `sync` to all after every change.
+ * Configuration: the newer (admin_epoch, epoch) wins on both sides (equal
+ * versions with different content are logged as a conflict, own copy kept);
+ * status: a non-DC takes the DC's. Configuration changes are persisted.
+ *
+ * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
+ */
+import type { Cib } from "../cib/model.js";
+import { parseCib } from "../cib/parse.js";
+import { serializeCib } from "../cib/serialize.js";
+import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
+import type { ActionRequest, ActionResult, AgentSpec } from "../exec/types.js";
+import type { CommandResult, CrmReport } from "../ipc/protocol.js";
+import type { MembershipEvent } from "../membership/types.js";
+import { opFail } from "../policy/inject.js";
+import { schedule } from "../policy/schedule.js";
+import type { Transition } from "../policy/types.js";
+import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-store.js";
+import {
+  agentFor,
+  findPrimitive,
+  nodeMembership,
+  nodeReports,
+  opTimeoutMs,
+  resourceReports,
+  setNodeAttribute,
+} from "./crm-cib.js";
+import { type NodeLogger, silentLogger } from "./node.js";
+
+/** What one controller says to another. */
+export type CrmMessage =
+  /** The sender's DC belief (`dc` = sender: a claim) and its whole CIB as XML. */
+  | { readonly k: "sync"; readonly dc: string | null; readonly cib: string }
+  /** DC -> node: run this action. */
+  | {
+      readonly k: "op";
+      readonly tid: number;
+      readonly aid: string;
+      readonly rsc: string;
+      readonly op: string;
+      readonly intervalMs: number;
+      readonly agent: AgentSpec;
+      readonly timeoutMs?: number;
+    }
+  /** node -> DC: how the action ended. */
+  | {
+      readonly k: "result";
+      readonly tid: number;
+      readonly aid: string;
+      readonly rc: number;
+      readonly status: ActionResult["status"];
+      readonly reason: string;
+      readonly durationMs: number;
+    }
+  /** any node -> DC: set (value null: remove) a permanent node attribute. */
+  | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null };
+
+/** Parses a received payload; undefined when it is not a CrmMessage. */
+export function parseCrmMessage(payload: string): CrmMessage | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== "object" || v === null) return undefined;
+  const m = v as Record<string, unknown>;
+  const s = (k: string) => typeof m[k] === "string";
+  const n = (k: string) => typeof m[k] === "number" && Number.isFinite(m[k]);
+  switch (m.k) {
+    case "sync":
+      return s("cib") && (m.dc === null || s("dc")) ? (m as unknown as CrmMessage) : undefined;
+    case "op":
+      return n("tid") && s("aid") && s("rsc") && s("op") && n("intervalMs") && typeof m.agent === "object"
+        ? (m as unknown as CrmMessage)
+        : undefined;
+    case "result":
+      return n("tid") && s("aid") && n("rc") && s("status") ? (m as unknown as CrmMessage) : undefined;
+    case "attr":
+      return s("node") && s("name") && (m.value === null || s("value"))
+        ? (m as unknown as CrmMessage)
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export interface ControllerPorts {
+  /** Wall-clock ms since the epoch (the policy's `now`, operation timestamps). */
+  readonly now: () => number;
+  /** Monotonic ms (waits and timeouts). */
+  readonly monotonic: () => number;
+  /** Runs one action on this node; should not reject. */
+  readonly exec: (req: ActionRequest) => Promise<ActionResult>;
+  /** Sends a message to one peer, or to all when `dest` is undefined. */
+  readonly send: (msg: CrmMessage, dest?: string) => void;
+  /** Persists the CIB after a configuration change. */
+  readonly persist?: (cib: Cib) => void;
+  readonly log?: NodeLogger;
+}
+
+export interface ControllerOptions {
+  readonly localNode: string;
+  /** Configured member nodes. */
+  readonly nodes: readonly string[];
+  /** The CIB at start (loaded or converted from haresources). */
+  readonly cib: Cib;
+  /** ocf:heartbeat agents run from Tandem's own resource.d (see crm-cib.ts agentFor). */
+  readonly shippedAgents?: ReadonlySet<string>;
+  /** How long a starting node waits for a DC claim before electing. Default 1000 ms. */
+  readonly dcWaitMs?: number;
+  /** Added to an operation's timeout before a remote action counts as lost. Default 5000 ms. */
+  readonly opMarginMs?: number;
+  /** Transitions in a row without an outside change before the DC gives up. Default 20. */
+  readonly maxRuns?: number;
+}
+
+interface Pending {
+  readonly node: string;
+  readonly deadline: number;
+  readonly resolve: (r: ActionResult) => void;
+  readonly action: GraphAction;
+}
+
+/** The configuration part of a CIB as text (no status, num_updates or dc-uuid), to detect conflicts. */
+function configText(cib: Cib): string {
+  const { dcUuid: _dc, ...rest } = cib;
+  return serializeCib({ ...rest, numUpdates: 0, status: [] });
+}
+
+const PSEUDO_AGENT: AgentSpec = { class: "ocf", provider: "tandem", type: "pseudo" };
+
+function synthetic(a: GraphAction, rc: number, status: ActionResult["status"], reason: string): ActionResult {
+  return {
+    rscId: a.rsc,
+    op: a.op,
+    intervalMs: a.intervalMs ?? 0,
+    rc,
+    rcName: rc === 0 ? "ok" : "unknown error",
+    status,
+    exitCode: null,
+    signal: null,
+    durationMs: 0,
+    stdoutTail: "",
+    stderrTail: "",
+    reason,
+  };
+}
+
+export class Controller {
+  readonly localNode: string;
+  private cibValue: Cib;
+  private readonly log: NodeLogger;
+  private readonly active = new Set<string>();
+  /** Peers heard and not dead (init, up or active). */
+  private readonly present = new Set<string>();
+  private localActive = false;
+  private dcName: string | undefined;
+  private everHadDc = false;
+  private dcWaitUntil: number | undefined;
+  private readonly dcWaitMs: number;
+  private readonly opMarginMs: number;
+  private readonly maxRuns: number;
+  private readonly shipped: ReadonlySet<string>;
+  private tid = 0;
+  private runs = 0;
+  private transitionsRun = 0;
+  private running = false;
+  /** The transition in flight, if any. */
+  private current: Promise<void> | undefined;
+  /** Set by releaseLocal(): no new transition may start. */
+  private releasing = false;
+  private dirty = false;
+  private syncDue = false;
+  private readonly pending = new Map<string, Pending>();
+  /** Last transition (for logs and tests). */
+  lastTransition: Transition | undefined;
+
+  constructor(
+    private readonly options: ControllerOptions,
+    private readonly ports: ControllerPorts,
+  ) {
+    this.localNode = options.localNode.toLowerCase();
+    this.cibValue = options.cib;
+    this.log = ports.log ?? silentLogger;
+    this.dcWaitMs = options.dcWaitMs ?? 1000;
+    this.opMarginMs = options.opMarginMs ?? 5000;
+    this.maxRuns = options.maxRuns ?? 20;
+    this.shipped = options.shippedAgents ?? new Set();
+  }
+
+  get cib(): Cib {
+    return this.cibValue;
+  }
+
+  get dc(): string | undefined {
+    return this.dcName;
+  }
+
+  get isDc(): boolean {
+    return this.dcName === this.localNode;
+  }
+
+  /** No transition running and nothing left to schedule. */
+  get idle(): boolean {
+    return !this.running && !(this.isDc && this.dirty);
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  onMembership(e: MembershipEvent): void {
+    if (e.kind === "local-status") {
+      this.localActive = e.status === "active";
+      if (this.localActive) for (const p of this.active) this.sendSync(p);
+    } else if (e.kind === "node-status" && e.node !== this.localNode) {
+      const lost = e.status === "dead";
+      const wasPresent = this.present.has(e.node);
+      if (lost) this.present.delete(e.node);
+      else this.present.add(e.node);
+      const was = this.active.has(e.node);
+      const now = e.status === "active";
+      if (now && !was) {
+        this.active.add(e.node);
+        if (this.localActive) this.sendSync(e.node);
+      } else if (!now && was) {
+        this.active.delete(e.node);
+        this.failPendingOn(e.node, `node ${e.node} left the membership`);
+        if (this.dcName === e.node) {
+          this.log.warn({ event: "dc-lost", dc: e.node }, `DC ${e.node} left; electing a new one`);
+          this.dcName = undefined;
+        }
+      }
+      // A node that restarts (active -> init/up) keeps its recorded resources until it is active
+      // again and probed, so a restarted hbd adopts them; only a dead node's resources count as stopped.
+      if (this.isDc && ((now && !was) || (lost && (was || wasPresent)))) {
+        this.setCib(nodeMembership(this.cibValue, e.node, now), "status");
+        this.changed();
+      }
+    } else return;
+    this.elect();
+    this.kick();
+  }
+
+  /** A payload received from `from` (field `crm` of a tandem-crm message). */
+  onMessage(from: string, payload: string): void {
+    const msg = parseCrmMessage(payload);
+    if (msg === undefined) {
+      this.log.warn(
+        { event: "crm-malformed", peer: from },
+        `unreadable resource manager message from ${from}`,
+      );
+      return;
+    }
+    switch (msg.k) {
+      case "sync":
+        this.onSync(from, msg.dc, msg.cib);
+        break;
+      case "op":
+        void this.onOp(from, msg);
+        break;
+      case "result": {
+        const p = this.pending.get(`${msg.tid}:${msg.aid}`);
+        if (p === undefined || p.node !== from) return;
+        this.pending.delete(`${msg.tid}:${msg.aid}`);
+        p.resolve({ ...synthetic(p.action, msg.rc, msg.status, msg.reason), durationMs: msg.durationMs });
+        break;
+      }
+      case "attr":
+        if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
+        break;
+    }
+    this.kick();
+  }
+
+  /** Due work: the DC wait, lost remote actions, a pending schedule or sync. */
+  tick(): void {
+    const mono = this.ports.monotonic();
+    if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
+      this.dcWaitUntil = undefined;
+      this.elect(true);
+    }
+    for (const [key, p] of this.pending)
+      if (mono >= p.deadline) {
+        this.pending.delete(key);
+        p.resolve(synthetic(p.action, 1, "timeout", `no result from ${p.node}`));
+      }
+    this.kick();
+  }
+
+  /**
+   * `hbctl standby|online [NODE]`: standby=on/off for the node. The DC applies
+   * it; elsewhere it is handed to the DC. Throws when there is no DC.
+   */
+  setStandby(node: string, on: boolean): CommandResult {
+    const n = node.toLowerCase();
+    if (!this.options.nodes.includes(n)) throw new Error(`${node} is not a cluster node`);
+    const value = on ? "on" : "off";
+    if (this.isDc) {
+      this.applyAttribute(n, "standby", value);
+      this.kick();
+      return { message: `standby=${value} set for ${n}` };
+    }
+    if (this.dcName === undefined) throw new Error("no DC elected yet; try again in a moment");
+    this.ports.send({ k: "attr", node: n, name: "standby", value }, this.dcName);
+    return { message: `standby=${value} for ${n} handed to the DC ${this.dcName}` };
+  }
+
+  /**
+   * Clean shutdown (SIGTERM): stop every resource running here, in the order
+   * the policy engine gives for putting this node in standby (group members in
+   * reverse), before the node announces `shutdone` and the peer takes over;
+   * Heartbeat also gives its resources up before it leaves. Nothing is
+   * persisted or replicated: after a restart the node is not in standby. No
+   * transition starts after this is called. Resolves with the stops that
+   * failed (those resources may still be running here).
+   */
+  async releaseLocal(): Promise<ActionResult[]> {
+    this.releasing = true;
+    await this.current; // a transition in flight finishes first (its actions are bounded by their timeouts)
+    const t = schedule(setNodeAttribute(this.cibValue, this.localNode, "standby", "on"), this.ports.now());
+    const graph = this.toGraph(t);
+    const local = graph.actions.map((a) =>
+      a.op === "stop" && a.node === this.localNode ? a : { ...a, op: "pseudo", agent: PSEUDO_AGENT },
+    );
+    const stops = local.filter((a) => a.op === "stop");
+    if (stops.length === 0) return [];
+    this.log.info(
+      { event: "release", resources: stops.map((a) => a.rsc) },
+      `shutting down: stopping ${stops.length} resource(s) here first`,
+    );
+    const tid = ++this.tid;
+    const failed: ActionResult[] = [];
+    await runTransition({ actions: local, edges: graph.edges }, async (a) => {
+      const r = await this.runAction(tid, a);
+      if (a.op === "stop" && r.rc !== 0) failed.push(r);
+      return r;
+    });
+    for (const f of failed) {
+      this.log.error(
+        { event: "release-failed", rsc: f.rscId, rc: f.rc, reason: f.reason },
+        `stop of ${f.rscId} failed (${f.reason}): it may still be running on this node`,
+      );
+    }
+    return failed;
+  }
+
+  report(): CrmReport {
+    return {
+      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
+      cibVersion: formatCibVersion(this.cibValue),
+      transitions: this.transitionsRun,
+      busy: this.running,
+      nodes: nodeReports(this.cibValue, this.options.nodes),
+      resources: resourceReports(this.cibValue),
+    };
+  }
+
+  // ------------------------------------------------------------ election and replication
+
+  private elect(waited = false): void {
+    if (!this.localActive) return;
+    if (this.dcName !== undefined && (this.dcName === this.localNode || this.active.has(this.dcName))) return;
+    if (!this.everHadDc && this.present.size > 0 && !waited) {
+      this.dcWaitUntil ??= this.ports.monotonic() + this.dcWaitMs;
+      return;
+    }
+    const lowest = [this.localNode, ...this.active].sort()[0] ?? this.localNode;
+    this.dcWaitUntil = undefined;
+    if (lowest === this.localNode) this.becomeDc();
+    else this.dcName = lowest; // its claim follows; until then it is who we expect
+    this.everHadDc = true;
+  }
+
+  private becomeDc(): void {
+    this.dcName = this.localNode;
+    this.everHadDc = true;
+    this.log.info({ event: "dc", dc: this.localNode }, `${this.localNode} is the DC`);
+    let cib: Cib = { ...this.cibValue, dcUuid: this.localNode };
+    for (const n of this.options.nodes) {
+      const up = n === this.localNode || this.active.has(n);
+      if (!up && this.present.has(n)) continue; // restarting: keep what was recorded until it is active
+      const ns = cib.status.find((s) => s.uname === n);
+      const known = ns !== undefined && (ns.crmd === "online") === up;
+      // Keep what the previous DC recorded for nodes whose state did not change (fast failover);
+      // a node that changed, or was never seen, is (re)probed.
+      if (!known) cib = nodeMembership(cib, n, up);
+    }
+    this.setCib(cib, "status");
+    this.changed();
+  }
+
+  private onSync(from: string, dc: string | null, xml: string): void {
+    const parsed = parseCib(xml);
+    const theirs = parsed.value;
+    if (theirs === undefined) {
+      this.log.warn({ event: "crm-bad-cib", peer: from }, `unparsable CIB from ${from}`);
+      return;
+    }
+    if (dc === from) {
+      if (this.isDc && from !== this.localNode) {
+        this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} claim DC`);
+        if (from < this.localNode) {
+          this.dcName = from;
+          this.dirty = false;
+          this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
+        } else this.syncDue = true;
+      } else if (this.dcName !== from) {
+        this.dcName = from;
+        this.dcWaitUntil = undefined;
+        this.everHadDc = true;
+        this.log.info({ event: "dc", dc: from }, `${from} is the DC`);
+      }
+    }
+    const cmp = compareConfigVersions(theirs, this.cibValue);
+    let cib = this.cibValue;
+    if (cmp > 0) {
+      this.log.info(
+        { event: "cib-adopted", peer: from, version: formatCibVersion(theirs) },
+        `configuration ${formatCibVersion(theirs)} from ${from} replaces ${formatCibVersion(cib)}`,
+      );
+      cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
+      this.ports.persist?.(cib);
+      if (this.isDc) this.changed();
+    } else if (cmp < 0) {
+      if (this.isDc) this.syncDue = true;
+    } else if (configText(theirs) !== configText(cib)) {
+      this.log.warn(
+        { event: "cib-conflict", peer: from, version: formatCibVersion(theirs) },
+        `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; keeping ours`,
+      );
+    }
+    if (from === this.dcName && !this.isDc)
+      cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
+    this.cibValue = cib;
+  }
+
+  private sendSync(dest?: string): void {
+    this.ports.send({ k: "sync", dc: this.dcName ?? null, cib: serializeCib(this.cibValue) }, dest);
+  }
+
+  private applyAttribute(node: string, name: string, value: string | undefined): void {
+    this.log.info({ event: "attribute", node, name, value }, `${node}: ${name}=${value ?? "(removed)"}`);
+    this.setCib(setNodeAttribute(this.cibValue, node, name, value), "config");
+    this.changed();
+  }
+
+  private setCib(cib: Cib, kind: "config" | "status"): void {
+    this.cibValue = kind === "config" ? bumpEpoch(cib) : bumpUpdates(cib);
+    if (kind === "config") this.ports.persist?.(this.cibValue);
+    this.syncDue = true;
+  }
+
+  /** An outside change: schedule again, with a fresh run budget. */
+  private changed(): void {
+    this.dirty = true;
+    this.runs = 0;
+  }
+
+  // ------------------------------------------------------------ transitions
+
+  /** Starts a transition when one is due, and sends a due sync. */
+  private kick(): void {
+    if (this.releasing) return;
+    if (this.isDc && this.dirty && !this.running) {
+      if (this.runs >= this.maxRuns) {
+        this.dirty = false;
+        this.log.error(
+          { event: "transitions-exhausted", runs: this.runs },
+          `${this.runs} transitions in a row did not settle the cluster; waiting for a change`,
+        );
+      } else this.startTransition();
+    }
+    if (this.syncDue && this.isDc) {
+      this.syncDue = false;
+      this.sendSync();
+    }
+  }
+
+  private startTransition(): void {
+    this.dirty = false;
+    const t = schedule(this.cibValue, this.ports.now());
+    this.lastTransition = t;
+    const graph = this.toGraph(t);
+    if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
+    const tid = ++this.tid;
+    this.runs++;
+    this.transitionsRun++;
+    this.running = true;
+    this.log.info(
+      {
+        event: "transition",
+        tid,
+        summary: t.summary.map((s) => `${s.verb} ${s.rsc ?? ""} ${s.node}${s.to ? ` -> ${s.to}` : ""}`),
+      },
+      `transition ${tid}: ${graph.actions.filter((a) => a.op !== "pseudo").length} action(s)`,
+    );
+    this.current = runTransition(graph, (a) => this.runAction(tid, a)).then((res) => {
+      this.running = false;
+      this.log.info(
+        { event: "transition-done", tid, complete: res.complete },
+        `transition ${tid} ${res.complete ? "complete" : "aborted"}`,
+      );
+      this.dirty = true; // check again: more to do, or stable
+      this.kick();
+    });
+    this.kick(); // sync the status changes recorded so far
+  }
+
+  private toGraph(t: Transition): TransitionGraph {
+    const actions: GraphAction[] = [];
+    for (const a of t.actions) {
+      const id = String(a.id);
+      const p = a.rsc === undefined ? undefined : findPrimitive(this.cibValue, a.rsc);
+      if (a.op === "pseudo" || a.node === undefined || p === undefined || a.op === "fence") {
+        actions.push({
+          id,
+          rsc: a.rsc ?? "",
+          op: a.op === "fence" ? "fence" : "pseudo",
+          node: a.node ?? "",
+          agent: PSEUDO_AGENT,
+        });
+        continue;
+      }
+      const op = a.op === "probe" ? "monitor" : a.op;
+      const timeoutMs = opTimeoutMs(this.cibValue, p, op, a.intervalMs);
+      actions.push({
+        id,
+        rsc: p.id,
+        op,
+        node: a.node,
+        agent: agentFor(p, this.shipped),
+        intervalMs: a.intervalMs,
+        ...(a.op === "probe" ? { expectedRc: 7 } : {}),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+    }
+    const ids = new Set(actions.map((a) => a.id));
+    const edges = t.edges
+      .map((e) => ({ before: String(e.before), after: String(e.after) }))
+      .filter((e) => ids.has(e.before) && ids.has(e.after) && e.before !== e.after);
+    return { actions, edges };
+  }
+
+  private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
+    if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
+    if (a.op === "fence") return synthetic(a, 1, "error", "fencing is not implemented");
+    let result: ActionResult;
+    if (a.node === this.localNode) {
+      result = await this.ports.exec(this.request(a));
+    } else if (!this.active.has(a.node)) {
+      result = synthetic(a, 1, "error", `node ${a.node} is not active`);
+    } else {
+      const timeout = (a.timeoutMs ?? 20_000) + this.opMarginMs;
+      result = await new Promise<ActionResult>((resolve) => {
+        this.pending.set(`${tid}:${a.id}`, {
+          node: a.node,
+          deadline: this.ports.monotonic() + timeout,
+          resolve,
+          action: a,
+        });
+        this.ports.send(
+          {
+            k: "op",
+            tid,
+            aid: a.id,
+            rsc: a.rsc,
+            op: a.op,
+            intervalMs: a.intervalMs ?? 0,
+            agent: a.agent,
+            ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
+          },
+          a.node,
+        );
+      });
+    }
+    this.record(a, result);
+    return result;
+  }
+
+  private request(a: GraphAction): ActionRequest {
+    return {
+      rscId: a.rsc,
+      agent: a.agent,
+      op: a.op,
+      node: a.node,
+      intervalMs: a.intervalMs ?? 0,
+      ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
+    };
+  }
+
+  /** Records a result in the status section (fail counts included) unless we stopped being DC or the node left. */
+  private record(a: GraphAction, r: ActionResult): void {
+    if (!this.isDc) return;
+    // A node that left has its history cleared or re-probed when it returns: its lost actions are not failures.
+    if (a.node !== this.localNode && !this.active.has(a.node)) return;
+    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
+    this.log.info(
+      {
+        event: "op-result",
+        rsc: a.rsc,
+        op: a.op,
+        intervalMs: a.intervalMs ?? 0,
+        node: a.node,
+        rc,
+        ms: Math.round(r.durationMs),
+      },
+      `${a.rsc} ${a.op}${a.intervalMs ? ` (${a.intervalMs} ms)` : ""} on ${a.node}: rc ${rc}${rc === (a.expectedRc ?? 0) ? "" : ` (${r.reason})`}`,
+    );
+    const cib = opFail(
+      this.cibValue,
+      { rsc: a.rsc, op: a.op, intervalMs: a.intervalMs ?? 0, node: a.node, rc },
+      this.ports.now(),
+    );
+    this.setCib(cib, "status");
+  }
+
+  private failPendingOn(node: string, reason: string): void {
+    for (const [key, p] of this.pending)
+      if (p.node === node) {
+        this.pending.delete(key);
+        p.resolve(synthetic(p.action, 1, "error", reason));
+      }
+  }
+
+  /** An `op` from the DC: run it here, answer with `result`. Ops from anyone else are refused. */
+  private async onOp(from: string, m: Extract<CrmMessage, { k: "op" }>): Promise<void> {
+    const answer = (rc: number, status: ActionResult["status"], reason: string, durationMs: number) =>
+      this.ports.send({ k: "result", tid: m.tid, aid: m.aid, rc, status, reason, durationMs }, from);
+    if (from !== this.dcName) {
+      this.log.warn({ event: "op-refused", peer: from }, `refused an action from ${from}: it is not the DC`);
+      answer(1, "error", `${from} is not the DC of ${this.localNode}`, 0);
+      return;
+    }
+    const r = await this.ports.exec({
+      rscId: m.rsc,
+      agent: m.agent,
+      op: m.op,
+      node: this.localNode,
+      intervalMs: m.intervalMs,
+      ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }),
+    });
+    this.log.info(
+      {
+        event: "op-result",
+        rsc: m.rsc,
+        op: m.op,
+        node: this.localNode,
+        rc: r.rc,
+        ms: Math.round(r.durationMs),
+      },
+      `${m.rsc} ${m.op} for DC ${from}: rc ${r.rc}`,
+    );
+    answer(r.rc, r.status, r.reason, r.durationMs);
+  }
+}

@@ -1,0 +1,288 @@
+// Goal: controllers elect one DC, place a haresources group on its preferred node, fail it over when that node is lost, adopt running resources without restarting them, replicate standby, and settle a DC conflict.
+// Method: two Controllers exchanging messages through an in-memory bus, fake executors that keep per-node resource state, membership events fed by hand, a manual monotonic clock.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Cib } from "../../../src/cib/model.js";
+import { convertHaresources } from "../../../src/config/to-cib.js";
+import { Controller, type CrmMessage, parseCrmMessage } from "../../../src/daemon/controller.js";
+import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
+import type { MembershipEvent } from "../../../src/membership/types.js";
+
+const at = { file: "haresources", line: 1 };
+const RSC = "IPaddr2_10_0_0_100";
+const haCib = (): Cib =>
+  convertHaresources(
+    [
+      {
+        key: "IPaddr2::10.0.0.100",
+        node: "n1",
+        at,
+        resources: [{ type: "IPaddr2", args: ["10.0.0.100/24/eth0"], at }],
+      },
+    ],
+    { autoFailback: "on", nodes: ["n1", "n2"] },
+  );
+
+/** One node's "system": which resources run, and every action it was asked to run. */
+class FakeHost {
+  readonly running = new Set<string>();
+  readonly calls: string[] = [];
+  exec(req: ActionRequest): Promise<ActionResult> {
+    this.calls.push(`${req.op}${req.intervalMs ? `/${req.intervalMs}` : ""} ${req.rscId}`);
+    let rc = 0;
+    if (req.op === "start") this.running.add(req.rscId);
+    else if (req.op === "stop") this.running.delete(req.rscId);
+    else if (req.op === "monitor") rc = this.running.has(req.rscId) ? 0 : 7;
+    return Promise.resolve({
+      rscId: req.rscId,
+      op: req.op,
+      intervalMs: req.intervalMs ?? 0,
+      rc,
+      rcName: "",
+      status: "done",
+      exitCode: rc,
+      signal: null,
+      durationMs: 1,
+      stdoutTail: "",
+      stderrTail: "",
+      reason: "",
+    });
+  }
+}
+
+class Bus {
+  clock = 1000;
+  readonly hosts = new Map<string, FakeHost>([
+    ["n1", new FakeHost()],
+    ["n2", new FakeHost()],
+  ]);
+  readonly ctl = new Map<string, Controller>();
+  readonly persisted = new Map<string, Cib[]>();
+  /** Links that deliver (both directions). */
+  connected = true;
+  private queue: { from: string; to: string | undefined; payload: string }[] = [];
+
+  start(name: string, cib: Cib = haCib()): Controller {
+    const c = new Controller(
+      { localNode: name, nodes: ["n1", "n2"], cib, dcWaitMs: 500 },
+      {
+        now: () => 1_800_000_000_000 + this.clock,
+        monotonic: () => this.clock,
+        exec: (r) => (this.hosts.get(name) as FakeHost).exec(r),
+        send: (msg: CrmMessage, dest?: string) =>
+          this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) }),
+        persist: (cib) => this.persisted.set(name, [...(this.persisted.get(name) ?? []), cib]),
+      },
+    );
+    this.ctl.set(name, c);
+    return c;
+  }
+
+  get(name: string): Controller {
+    return this.ctl.get(name) as Controller;
+  }
+
+  local(name: string, status: "active" | "dead"): void {
+    this.get(name).onMembership({
+      kind: "local-status",
+      atMs: this.clock,
+      previous: "up",
+      status,
+    } as MembershipEvent);
+  }
+
+  peer(observer: string, node: string, status: "init" | "up" | "active" | "dead"): void {
+    this.get(observer).onMembership({
+      kind: "node-status",
+      atMs: this.clock,
+      node,
+      previous: status === "dead" ? "active" : "init",
+      status,
+      cause: status === "dead" ? "deadtime" : "heard",
+    } as MembershipEvent);
+  }
+
+  /** Delivers messages, lets executor promises settle and ticks, until quiet (bounded). */
+  async settle(stepMs = 100): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const batch = this.queue.splice(0);
+      for (const m of batch) {
+        if (!this.connected) continue;
+        for (const [name, c] of this.ctl)
+          if (name !== m.from && (m.to === undefined || m.to === name)) c.onMessage(m.from, m.payload);
+      }
+      await new Promise((r) => setImmediate(r));
+      this.clock += stepMs;
+      for (const c of this.ctl.values()) c.tick();
+      const quiet = this.queue.length === 0 && [...this.ctl.values()].every((c) => c.idle);
+      if (quiet && batch.length === 0 && i > 10) return;
+    }
+    assert.fail(
+      `cluster did not settle: queue ${this.queue.map((m) => m.payload.slice(0, 60)).join(" | ")}; ${[...this.ctl.values()].map((c) => `${c.localNode} dc=${c.dc} idle=${c.idle}`).join(", ")}`,
+    );
+  }
+
+  /**
+   * Both nodes starting together, as membership reports it: each hears the
+   * other (up) before its own comm-up makes it active, then sees it active.
+   */
+  async bothUp(): Promise<void> {
+    this.peer("n1", "n2", "up");
+    this.peer("n2", "n1", "up");
+    for (const n of ["n1", "n2"]) this.local(n, "active");
+    this.peer("n1", "n2", "active");
+    this.peer("n2", "n1", "active");
+    await this.settle();
+  }
+
+  where(observer: string): string {
+    return this.get(observer).report().resources[0]?.running.join(",") ?? "?";
+  }
+}
+
+test("one DC is elected and the group starts on its preferred node only", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  assert.equal(bus.get("n1").dc, "n1");
+  assert.equal(bus.get("n2").dc, "n1");
+  assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], [RSC]);
+  assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], []);
+  assert.deepEqual(bus.hosts.get("n2")?.calls, [`monitor ${RSC}`], "n2 is only probed");
+  assert.equal(bus.where("n1"), "n1");
+  assert.equal(bus.where("n2"), "n1", "status is replicated to the non-DC");
+  assert.equal(bus.get("n2").report().cibVersion, bus.get("n1").report().cibVersion);
+});
+
+test("losing the DC's node moves the group to the survivor, which becomes DC; auto_failback brings it back", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  bus.ctl.delete("n1"); // power loss: its controller is gone, its resources with it
+  bus.hosts.get("n1")?.running.clear();
+  bus.peer("n2", "n1", "dead");
+  await bus.settle();
+  assert.equal(bus.get("n2").dc, "n2");
+  assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], [RSC]);
+  assert.equal(bus.where("n2"), "n2");
+  // n1 returns with a fresh controller: n2 stays DC, n1 is probed, the group fails back.
+  bus.start("n1");
+  bus.peer("n1", "n2", "active"); // heard before its own comm-up
+  bus.local("n1", "active");
+  bus.peer("n2", "n1", "active");
+  await bus.settle();
+  assert.equal(bus.get("n1").dc, "n2", "the DC is kept while it stays active");
+  assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], [RSC]);
+  assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], []);
+});
+
+test("resources already running are adopted by the start-up probes, not restarted", async () => {
+  const bus = new Bus();
+  bus.hosts.get("n1")?.running.add(RSC);
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  assert.equal(bus.where("n1"), "n1");
+  const calls = [...(bus.hosts.get("n1")?.calls ?? []), ...(bus.hosts.get("n2")?.calls ?? [])];
+  assert.ok(!calls.some((c) => c.startsWith("start") || c.startsWith("stop")), calls.join("; "));
+  assert.ok(bus.hosts.get("n1")?.calls.includes(`monitor ${RSC}`));
+});
+
+test("standby asked on the non-DC is applied by the DC, replicated, persisted, and online undoes it", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  const before = bus.get("n1").cib.epoch;
+  assert.match(bus.get("n2").setStandby("n1", true).message, /handed to the DC n1/);
+  await bus.settle();
+  assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], [RSC]);
+  assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], []);
+  for (const n of ["n1", "n2"]) {
+    assert.equal(bus.get(n).cib.epoch, before + 1, `${n} epoch`);
+    assert.equal(
+      bus
+        .get(n)
+        .report()
+        .nodes.find((x) => x.name === "n1")?.standby,
+      true,
+    );
+    assert.equal(bus.persisted.get(n)?.at(-1)?.epoch, before + 1, `${n} persisted`);
+  }
+  bus.get("n1").setStandby("n1", false);
+  await bus.settle();
+  assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], [RSC]);
+  assert.equal(bus.get("n2").cib.epoch, before + 2);
+  assert.throws(() => bus.get("n1").setStandby("n9", true), /not a cluster node/);
+});
+
+test("two DCs that meet after a partition keep the lower name; the newer configuration wins", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  bus.connected = false;
+  bus.local("n1", "active");
+  bus.local("n2", "active");
+  await bus.settle();
+  assert.equal(bus.get("n1").dc, "n1");
+  assert.equal(bus.get("n2").dc, "n2");
+  bus.get("n2").setStandby("n2", true); // a change made in n2's partition only
+  await bus.settle();
+  bus.connected = true;
+  bus.peer("n1", "n2", "active");
+  bus.peer("n2", "n1", "active");
+  await bus.settle();
+  assert.equal(bus.get("n1").dc, "n1");
+  assert.equal(bus.get("n2").dc, "n1");
+  assert.equal(
+    bus
+      .get("n1")
+      .report()
+      .nodes.find((x) => x.name === "n2")?.standby,
+    true,
+    "n2's newer CIB won",
+  );
+  assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], [RSC]);
+  assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], []);
+});
+
+test("malformed payloads are not messages", () => {
+  for (const p of ["", "{", "[]", '{"k":"op"}', '{"k":"sync","dc":3,"cib":""}', '{"k":"nope"}'])
+    assert.equal(parseCrmMessage(p), undefined, p);
+  assert.deepEqual(parseCrmMessage('{"k":"attr","node":"n1","name":"standby","value":null}'), {
+    k: "attr",
+    node: "n1",
+    name: "standby",
+    value: null,
+  });
+});
+
+test("a restarted hbd (active -> init -> active) adopts its running resources: neither moved nor restarted", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  assert.equal(bus.get("n2").dc, "n1");
+  const n1 = bus.hosts.get("n1") as FakeHost;
+  const n2 = bus.hosts.get("n2") as FakeHost;
+  const before = [n1.calls.length, n2.calls.length] as const;
+  // The DC's hbd is SIGKILLed and restarted: its peer hears it again with a new generation (st=init).
+  bus.start("n1");
+  bus.peer("n2", "n1", "init");
+  await bus.settle();
+  assert.equal(bus.get("n2").dc, "n2", "the survivor takes over as DC");
+  assert.deepEqual([...n2.running], [], "nothing started on n2 while n1 restarts");
+  bus.peer("n1", "n2", "active");
+  bus.local("n1", "active");
+  bus.peer("n2", "n1", "active");
+  await bus.settle();
+  assert.equal(bus.get("n1").dc, "n2");
+  assert.deepEqual([...n1.running], [RSC]);
+  assert.deepEqual([...n2.running], []);
+  const after = [...n1.calls.slice(before[0]), ...n2.calls.slice(before[1])];
+  assert.ok(!after.some((c) => /^(start|stop) /.test(c)), after.join("; "));
+  assert.ok(n1.calls.slice(before[0]).includes(`monitor ${RSC}`), "n1 was probed");
+  assert.equal(bus.where("n1"), "n1");
+});
