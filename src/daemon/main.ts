@@ -339,8 +339,17 @@ logger.info(
   `CIB ${formatCibVersion(startCib)} loaded`,
 );
 
+/** An input gap of this many tick periods means hbd itself stalled (see MembershipOptions.stallGapMs). */
+const STALL_GAP_TICKS = 4;
 const node: HeartbeatNode = new HeartbeatNode(
-  { config, localNode, generation, uuid, version: VERSION },
+  {
+    config,
+    localNode,
+    generation,
+    uuid,
+    version: VERSION,
+    stallGapMs: STALL_GAP_TICKS * tickPeriodMs(config.timing.keepaliveMs, config.timing.deadtimeMs),
+  },
   {
     transports,
     clock: monotonicClock,

@@ -102,6 +102,8 @@ export interface NodeOptions {
   readonly version?: string;
   /** Heartbeat's hopfudge (ttl = nodes + ping nodes + hopfudge). Default 1. */
   readonly hopfudge?: number;
+  /** Membership stall compensation: gaps between inputs beyond this are not silence (off when absent). */
+  readonly stallGapMs?: number;
 }
 
 /**
@@ -219,6 +221,7 @@ export class HeartbeatNode {
       activateOnCommUp: false,
       prng: ports.prng.fork(),
       startMs: this.startMs,
+      ...(options.stallGapMs === undefined ? {} : { stallGapMs: options.stallGapMs }),
     });
     for (const name of cfg.nodes) {
       if (name === this.localNode || this.peers.has(name)) continue;
@@ -681,6 +684,12 @@ export class HeartbeatNode {
         log.info(
           { event: e.kind, peer: e.node, link: e.medium, status: e.status },
           `Link ${e.node}:${e.medium} ${e.status}.`,
+        );
+        return;
+      case "stall":
+        log.warn(
+          { event: e.kind, lostMs: e.lostMs },
+          `this node could not observe for ${e.lostMs} ms (event loop stalled): not counted as peers' silence`,
         );
         return;
       case "late-heartbeat":

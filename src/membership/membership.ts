@@ -75,7 +75,7 @@ type Events = MembershipEvent[];
 export class Membership {
   readonly localNode: string;
   private readonly timing: Timing;
-  private readonly startMs: number;
+  private startMs: number;
   private readonly activateOnCommUp: boolean;
   private readonly expectLoopback: boolean;
   private readonly peers = new Map<string, PeerRecord>();
@@ -87,7 +87,12 @@ export class Membership {
   private localLastHeardAtMs: number | undefined;
   private localLossReported = false;
 
+  /** Observation gaps compensated (see MembershipOptions.stallGapMs). */
+  readonly stalls = { count: 0, lostMs: 0 };
+  private readonly stallGapMs: number | undefined;
+
   constructor(options: MembershipOptions) {
+    this.stallGapMs = options.stallGapMs;
     this.localNode = options.localNode;
     this.timing = options.timing;
     this.startMs = options.startMs;
@@ -387,11 +392,31 @@ export class Membership {
   }
 
   private advance(nowMs: number, out: Events): void {
+    const gap = this.stallGapMs;
+    if (gap !== undefined && nowMs - this.nowMs > gap) this.compensateStall(nowMs - this.nowMs - gap, out);
     if (nowMs > this.nowMs) this.nowMs = nowMs;
     this.expire(out);
     // Comm-up shortens every dead interval from initdead to deadtime: check again at once.
     if (!this.commUpValue && this.checkCommUp(out)) this.expire(out);
     this.checkLoopback(this.nowMs, out);
+  }
+
+  /** See MembershipOptions.stallGapMs: the last `lostMs` were not observable, so they are not silence. */
+  private compensateStall(lostMs: number, out: Events): void {
+    const shift = (t: number | undefined) => (t === undefined ? undefined : t + lostMs);
+    this.startMs += lostMs;
+    for (const peer of this.peers.values()) {
+      peer.lastStatusAtMs = shift(peer.lastStatusAtMs);
+      for (const link of peer.links.values()) link.lastHeardAtMs = shift(link.lastHeardAtMs);
+    }
+    for (const ping of this.pings.values()) {
+      ping.lastReplyAtMs = shift(ping.lastReplyAtMs);
+      ping.link.lastHeardAtMs = shift(ping.link.lastHeardAtMs);
+    }
+    this.localLastHeardAtMs = shift(this.localLastHeardAtMs);
+    this.stalls.count++;
+    this.stalls.lostMs += lostMs;
+    out.push({ kind: "stall", atMs: this.nowMs, lostMs: Math.round(lostMs) });
   }
 
   private expire(out: Events): void {

@@ -73,6 +73,18 @@ export interface MembershipOptions {
   readonly prng?: Prng;
   /** Monotonic ms at which the daemon started (the base for initdead). */
   readonly startMs: number;
+  /**
+   * Stall compensation (off when undefined). When consecutive inputs (ticks,
+   * frames, ping results) are further apart than this, this node could not
+   * observe during the gap (its own event loop stalled: GC, CPU starvation,
+   * a suspended VM), so the gap beyond this bound is not counted as anyone's
+   * silence: peers' last-heard times move forward by it. Without this, a stall
+   * longer than deadtime declares every live peer dead before their queued
+   * heartbeats are read (Heartbeat's behaviour). The daemon sets it to a few
+   * tick periods; a peer that really died during a stall is then declared
+   * dead later by at most the stall's length.
+   */
+  readonly stallGapMs?: number;
 }
 
 // ---------------------------------------------------------------- events
@@ -93,6 +105,7 @@ export type NodeCause =
   | "returned-after-partition";
 
 export type MembershipEvent =
+  | (At & { readonly kind: "stall"; readonly lostMs: number })
   | (At & {
       readonly kind: "node-status";
       readonly node: string;

@@ -304,3 +304,45 @@ test("other sequenced messages keep links up and sequence tracking going, but do
   assert.equal(m.view().nodes[0]!.lastSeq, 3);
   assert.deepEqual(kinds(m.onHeartbeat(other(210, 2))), ["replay-dropped"]);
 });
+
+/** n2 sends a status every 50 ms until `until`; we tick every 5 ms, except during [stallFrom, stallTo). */
+function runWithStall(m: Membership, opts: { until: number; stallFrom: number; stallTo: number; end: number }) {
+  const events: string[] = [];
+  let seq = 1;
+  const queued: number[] = [];
+  for (let t = 0; t <= opts.end; t += 5) {
+    const stalled = t >= opts.stallFrom && t < opts.stallTo;
+    if (t % 50 === 0 && t <= opts.until) queued.push(t);
+    if (stalled) continue;
+    events.push(...kinds(m.tick(t)));
+    // frames queued in the socket during a stall are read after the timer fires, all at once
+    for (const _ of queued.splice(0)) events.push(...kinds(m.onHeartbeat(status(t, seq++))));
+  }
+  return events;
+}
+
+test("stall compensation: our own 300 ms stall is not the peer's silence (no false death)", () => {
+  const m = make({ media: ["eth0"], stallGapMs: 20 });
+  m.localStarted(0);
+  const events = runWithStall(m, { until: 1000, stallFrom: 400, stallTo: 700, end: 1000 });
+  assert.ok(!events.some((e) => e.startsWith("node n2 dead")), events.join("; "));
+  assert.ok(events.includes("stall"), events.join("; "));
+  assert.equal(m.stalls.count, 1);
+  assert.equal(m.nodeStatus("n2"), "active");
+});
+
+test("without stall compensation the same stall declares the live peer dead (Heartbeat's behaviour)", () => {
+  const m = make({ media: ["eth0"] });
+  m.localStarted(0);
+  const events = runWithStall(m, { until: 1000, stallFrom: 400, stallTo: 700, end: 1000 });
+  assert.ok(events.some((e) => e.startsWith("node n2 dead")), events.join("; "));
+});
+
+test("stall compensation still declares a peer that really died, late by at most the stall", () => {
+  const m = make({ media: ["eth0"], stallGapMs: 20 });
+  m.localStarted(0);
+  // n2's last status at 300; we stall from 400 to 700; dead by 300 + 200 + (300 - 20) + one tick
+  const events = runWithStall(m, { until: 300, stallFrom: 400, stallTo: 700, end: 1200 });
+  assert.ok(events.some((e) => e.startsWith("node n2 dead")), events.join("; "));
+  assert.equal(m.nodeStatus("n2"), "dead");
+});
