@@ -306,7 +306,10 @@ test("other sequenced messages keep links up and sequence tracking going, but do
 });
 
 /** n2 sends a status every 50 ms until `until`; we tick every 5 ms, except during [stallFrom, stallTo). */
-function runWithStall(m: Membership, opts: { until: number; stallFrom: number; stallTo: number; end: number }) {
+function runWithStall(
+  m: Membership,
+  opts: { until: number; stallFrom: number; stallTo: number; end: number },
+) {
   const events: string[] = [];
   let seq = 1;
   const queued: number[] = [];
@@ -335,7 +338,10 @@ test("without stall compensation the same stall declares the live peer dead (Hea
   const m = make({ media: ["eth0"] });
   m.localStarted(0);
   const events = runWithStall(m, { until: 1000, stallFrom: 400, stallTo: 700, end: 1000 });
-  assert.ok(events.some((e) => e.startsWith("node n2 dead")), events.join("; "));
+  assert.ok(
+    events.some((e) => e.startsWith("node n2 dead")),
+    events.join("; "),
+  );
 });
 
 test("stall compensation still declares a peer that really died, late by at most the stall", () => {
@@ -343,6 +349,9 @@ test("stall compensation still declares a peer that really died, late by at most
   m.localStarted(0);
   // n2's last status at 300; we stall from 400 to 700; dead by 300 + 200 + (300 - 20) + one tick
   const events = runWithStall(m, { until: 300, stallFrom: 400, stallTo: 700, end: 1200 });
-  assert.ok(events.some((e) => e.startsWith("node n2 dead")), events.join("; "));
+  assert.ok(
+    events.some((e) => e.startsWith("node n2 dead")),
+    events.join("; "),
+  );
   assert.equal(m.nodeStatus("n2"), "dead");
 });
