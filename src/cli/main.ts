@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
 import { registerCl } from "./commands/cl.js";
 import { registerConvert } from "./commands/convert.js";
+import { registerLvs } from "./commands/lvs.js";
 import { registerResource } from "./commands/resource.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerStandby } from "./commands/standby.js";
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerSimulate(program, io);
   registerStatus(program, io);
   registerCl(program, io);
+  registerLvs(program, io);
   registerStandby(program, io);
   return program;
 }

@@ -39,6 +39,7 @@ test("every shipped agent prints OCF meta-data naming itself, with start/stop/mo
     "IPaddr2",
     "MailTo",
     "SendArp",
+    "ldirectord",
     "lvs",
     "realserver",
   ]);

@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+/**
+ * hb-director: the ldirectord-equivalent daemon (runs in the foreground; the
+ * resource agent resource.d/ldirectord backgrounds it and keeps the pid file).
+ *
+ *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
+ *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
+ *               [--concurrency N] [--check]
+ *
+ * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
+ * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
+ */
+import { existsSync } from "node:fs";
+import { unlink, writeFile } from "node:fs/promises";
+import { Command } from "commander";
+import { execa } from "execa";
+import { pino } from "pino";
+import type { Diagnostic } from "../base/diag.js";
+import { parseLdirectordCf } from "./config.js";
+import { parseDirectorYaml } from "./config-yaml.js";
+import { Director, DirectorConfigError } from "./director.js";
+import { IpvsDirectorBackend } from "./ipvs-director.js";
+import type { DirectorConfig } from "./model.js";
+import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
+
+interface MainOptions {
+  config: string;
+  backend: string;
+  pidfile?: string;
+  stateFile?: string;
+  device?: string;
+  table: string;
+  killFlows?: boolean;
+  notifyCommand?: string;
+  concurrency: string;
+  connStatsInterval: string;
+  check?: boolean;
+}
+
+/** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
+export function autoBackend(procIpVs = "/proc/net/ip_vs"): "ipvs" | "nft" {
+  return existsSync(procIpVs) ? "ipvs" : "nft";
+}
+
+/** ldirectord.cf, or the YAML form for *.yaml / *.yml files. */
+export function parserFor(
+  file: string,
+): (text: string, f: string) => { value: DirectorConfig; diagnostics: readonly Diagnostic[] } {
+  if (!/\.ya?ml$/i.test(file)) return parseLdirectordCf;
+  return (text, f) => {
+    const r = parseDirectorYaml(text, f);
+    if (r.value) return { value: r.value, diagnostics: r.diagnostics };
+    const bad: Diagnostic = {
+      file: f,
+      line: 1,
+      severity: "error",
+      code: "lvs.yaml",
+      message: "not a director configuration",
+    };
+    return {
+      value: { file: f, global: {} as DirectorConfig["global"], virtuals: [] },
+      diagnostics: r.diagnostics.length ? r.diagnostics : [bad],
+    };
+  };
+}
+
+/** The device the route to `ip` leaves through (for the DR ingress hook). */
+async function routeDevice(ip: string): Promise<string | undefined> {
+  const r = await execa("ip", ["-j", "route", "get", ip], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const j = JSON.parse(String(r.stdout)) as { dev?: string }[];
+  return j[0]?.dev;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command("hb-director")
+    .requiredOption("-c, --config <file>", "ldirectord.cf configuration")
+    .option("-b, --backend <name>", "auto, nft or ipvs", "auto")
+    .option("--pidfile <file>", "pid file")
+    .option("--state-file <file>", "status file read by `hbctl lvs status`")
+    .option(
+      "--device <dev>",
+      "director device for DR (nft netdev ingress); default: the route to the first gate real",
+    )
+    .option("--table <name>", "nft table name", "tandem_lvs")
+    .option("--kill-flows", "kill the flows of removed real servers (expire_nodest_conn)")
+    .option("--notify-command <cmd>", "run `CMD EVENT SERVICE REAL` on every health event")
+    .option("--concurrency <n>", "checks in flight at most", "256")
+    .option(
+      "--conn-stats-interval <ms>",
+      "recount ActiveConn/InActConn from conntrack at most this often (0 = never)",
+      "2000",
+    )
+    .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
+    .exitOverride();
+  try {
+    program.parse(argv, { from: "user" });
+  } catch {
+    return 2;
+  }
+  const o = program.opts<MainOptions>();
+  const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
+  const log = pino({ name: "hb-director" }, pino.destination(2));
+  if (backendName !== "nft" && backendName !== "ipvs") {
+    process.stderr.write(`hb-director: unknown backend ${backendName} (auto, nft, ipvs)\n`);
+    return 2;
+  }
+  let device = o.device;
+  if (!device) {
+    try {
+      const { readFileSync } = await import("node:fs");
+      const parsed = parserFor(o.config)(readFileSync(o.config, "utf8"), o.config);
+      const gate = parsed.value.virtuals.flatMap((v) => v.reals).find((r) => r.method === "gate");
+      if (gate) device = await routeDevice(gate.ip);
+    } catch {
+      // reported by the director's own load below
+    }
+  }
+  const backend: DirectorBackend =
+    backendName === "ipvs"
+      ? new IpvsDirectorBackend()
+      : new NftBackend({
+          table: o.table,
+          ...(device ? { device } : {}),
+          killFlows: o.killFlows === true,
+          connStatsIntervalMs: Number(o.connStatsInterval),
+          warn: (m) => log.warn({}, m),
+        });
+  const director = new Director({
+    configFile: o.config,
+    backend,
+    log,
+    statusFile: o.stateFile,
+    checkConcurrency: Number(o.concurrency) || 256,
+    notifyCommand: o.notifyCommand,
+    parse: parserFor(o.config),
+  });
+  if (o.check) {
+    try {
+      await director.load();
+      return 0;
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return e instanceof DirectorConfigError ? 2 : 1;
+    }
+  }
+  try {
+    await director.start();
+  } catch (e) {
+    log.error({ err: (e as Error).message }, "cannot start");
+    process.stderr.write(`hb-director: ${(e as Error).message}\n`);
+    return e instanceof DirectorConfigError ? 2 : 1;
+  }
+  if (o.pidfile) await writeFile(o.pidfile, `${process.pid}\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal: sig }, "stopping");
+      void director
+        .stop()
+        .then(async () => {
+          if (o.pidfile) await unlink(o.pidfile).catch(() => undefined);
+          resolve(0);
+        })
+        .catch(() => resolve(1));
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGQUIT", () => stop("SIGQUIT"));
+    process.on("SIGHUP", () => void director.reload("SIGHUP"));
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// pino's destination flushes synchronously on fd 2; timers and sockets are closed by stop()
+process.exit();

@@ -1,0 +1,84 @@
+// Goal: hb-director drives nftables DR (netdev ingress fwd with flow pinning): both reals serve new connections by their weights, a failed real leaves with no failed new connection afterwards, and a quiesced real keeps its established keep-alive connection (drain). Method: client, director and two real servers (VIP on lo, arp_ignore/arp_announce, direct return route) on a bridge inside namespaces, node:http servers, the real hb-director program.
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { repoRoot } from "../../helpers.js";
+import { LvsLab, NET, VIP, waitFor } from "./lab.js";
+
+let lab: LvsLab;
+let director: ChildProcess;
+let logs = "";
+
+function drTable(): string {
+  try {
+    return lab.run("dir", "nft", "list", "table", "netdev", "tandem_lvs");
+  } catch {
+    return "";
+  }
+}
+/** Which reals hold slots: per-real chains referenced by the slot map. */
+const slotted = (): string[] =>
+  [...new Set([...drTable().matchAll(/jump (s[0-9a-f]+_r_[0-9a-f]+)/g)].map((m) => m[1] ?? ""))].sort();
+
+before(async () => {
+  lab = new LvsLab();
+  lab.build(2);
+  for (const rs of ["rs1", "rs2"]) {
+    lab.run(
+      rs,
+      "sysctl",
+      "-qw",
+      "net.ipv4.conf.all.arp_ignore=1",
+      "net.ipv4.conf.all.arp_announce=2",
+      "net.ipv4.conf.eth0.arp_ignore=1",
+      "net.ipv4.conf.eth0.arp_announce=2",
+    );
+    lab.run(rs, "ip", "addr", "add", `${VIP}/32`, "dev", "lo");
+    lab.run(rs, "ip", "route", "add", `${NET}.0/25`, "dev", "eth0");
+    await lab.server(rs, rs, 80);
+  }
+  const cfg = join(lab.tmp, "dr.cf");
+  writeFileSync(
+    cfg,
+    `checkinterval=1\nnegotiatetimeout=1\nfailurecount=1\nquiescent=yes\nvirtual=${VIP}:80\n\treal=${NET}.131:80 gate 3\n\treal=${NET}.132:80 gate 1\n\tservice=http\n\trequest="/health"\n\treceive="ok"\n\tscheduler=wrr\n`,
+  );
+  director = lab.spawnIn("dir", [
+    process.execPath,
+    join(repoRoot, "dist/src/lvs/main.js"),
+    "--config",
+    cfg,
+    "--backend",
+    "nft",
+    "--kill-flows",
+  ]);
+  director.stderr?.on("data", (b: Buffer) => (logs += b.toString()));
+  assert.ok((await waitFor(() => slotted().length === 2, 10_000)) >= 0, `${drTable()}\n${logs}`);
+});
+
+after(() => lab?.cleanup());
+
+test("DR: new connections spread over both reals roughly by weight; the director keeps no conntrack for them", () => {
+  const r = lab.client("new", 80, 80);
+  assert.equal(r.errors, 0, r.errorText.join(" "));
+  assert.ok((r.names.rs1 ?? 0) > (r.names.rs2 ?? 0) && (r.names.rs2 ?? 0) > 0, JSON.stringify(r.names));
+  const ct = lab.run("dir", "cat", "/proc/net/nf_conntrack");
+  assert.ok(!ct.includes(`dst=${VIP} `), "DR traffic bypasses conntrack on the director");
+});
+
+test("DR: a quiesced real drains (its keep-alive connection goes on), new connections avoid it", async () => {
+  const ka = lab.clientBg("ka", 80, 3000);
+  await new Promise((r) => setTimeout(r, 300));
+  lab.signal("rs1", "SIGUSR1");
+  lab.signal("rs2", "SIGUSR1");
+  assert.ok((await waitFor(() => slotted().length === 0, 5000)) >= 0, drTable());
+  const res = await ka;
+  assert.equal(res.errors, 0, res.errorText.join(" "));
+  assert.equal(res.sockets, 1);
+  lab.signal("rs2", "SIGUSR2");
+  assert.ok((await waitFor(() => slotted().length === 1, 5000)) >= 0, drTable());
+  const r = lab.client("new", 80, 20);
+  assert.equal(r.errors, 0, r.errorText.join(" "));
+  assert.deepEqual(r.names, { rs2: 20 });
+});
