@@ -182,3 +182,41 @@ test("the notify command gets kind, service and real, plus HB_DIRECTOR_* variabl
     "fallback-in tcp:10.0.0.1:80  no real server is up running\nreal-up tcp:10.0.0.1:80 10.0.0.2:80 status 200 running\n",
   );
 });
+
+test("the director loop mails when a real server goes down (real Director, SMTP sink)", async () => {
+  const { createServer: createHttp } = await import("node:http");
+  const { writeFileSync } = await import("node:fs");
+  const { Director } = await import("../../../src/lvs/director.js");
+  const { MemoryBackend } = await import("./memory-backend.js");
+  let healthy = true;
+  const web = createHttp((_req, res) => res.writeHead(healthy ? 200 : 503).end(healthy ? "ok" : "sick"));
+  await new Promise<void>((r) => web.listen(0, "127.0.0.1", r));
+  const webPort = (web.address() as { port: number }).port;
+  const file = join(tmp, "alert.cf");
+  writeFileSync(
+    file,
+    `checkinterval=0.1\nnegotiatetimeout=0.3\nfailurecount=1\nemailalert="ops@example.com"\nsmtp=127.0.0.1:${port}\n` +
+      `virtual=10.9.9.9:80\n\treal=127.0.0.1:${webPort} masq 1\n\tservice=http\n\treceive="ok"\n`,
+  );
+  const before = mails.length;
+  const quiet = { info() {}, warn() {}, error() {} };
+  const d = new Director({ configFile: file, backend: new MemoryBackend(), log: quiet });
+  await d.start();
+  try {
+    const waitMail = async (re: RegExp) => {
+      for (let i = 0; i < 200; i++) {
+        if (mails.slice(before).some((m) => re.test(m.data))) return true;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return false;
+    };
+    await new Promise((r) => setTimeout(r, 600)); // the real is checked and comes up first
+    healthy = false;
+    assert.ok(await waitMail(new RegExp(`127\\.0\\.0\\.1:${webPort}`)), JSON.stringify(mails.slice(before)));
+    const m = mails.slice(before).find((x) => x.data.includes(String(webPort)));
+    assert.deepEqual(m?.to, ["<ops@example.com>"]);
+  } finally {
+    await d.stop();
+    web.close();
+  }
+});

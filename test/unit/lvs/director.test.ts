@@ -12,30 +12,7 @@ import {
   DirectorConfigError,
   type DirectorLogger,
 } from "../../../src/lvs/director.js";
-import type { Table, TableChange } from "../../../src/lvs/model.js";
-import { NFT_CAPABILITIES } from "../../../src/lvs/nft.js";
-import type { ConnCounts, DirectorBackend } from "../../../src/lvs/nft-adapter.js";
-
-class MemoryBackend implements DirectorBackend {
-  readonly name = "memory";
-  readonly capabilities = NFT_CAPABILITIES;
-  table: Table = { services: [] };
-  readonly batches: TableChange[][] = [];
-  lastBatch = "";
-  async read(): Promise<Table> {
-    return this.table;
-  }
-  async apply(changes: readonly TableChange[], desired: Table): Promise<void> {
-    this.batches.push([...changes]);
-    this.table = desired;
-  }
-  async clear(): Promise<void> {
-    this.table = { services: [] };
-  }
-  async connections(): Promise<Map<string, Map<string, ConnCounts>>> {
-    return new Map();
-  }
-}
+import { MemoryBackend } from "./memory-backend.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tdl-director-"));
 const servers: Server[] = [];
