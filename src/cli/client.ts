@@ -4,7 +4,15 @@
  */
 import { createConnection } from "node:net";
 import { ExitCode, TandemError } from "../base/errors.js";
-import { encodeLine, IPC_VERSION, LineSplitter, parseResponse, type StatusReport } from "../ipc/protocol.js";
+import {
+  encodeLine,
+  IPC_VERSION,
+  type IpcMethod,
+  type IpcResponse,
+  LineSplitter,
+  parseResponse,
+  type StatusReport,
+} from "../ipc/protocol.js";
 
 export const DEFAULT_SOCKET = "/run/tandem/hbd.sock";
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -53,29 +61,35 @@ export function connectError(path: string, err: NodeJS.ErrnoException): IpcClien
   }
 }
 
-/** Asks hbd for its status report. Rejects with IpcClientError. */
-export function requestStatus(
+/** Sends one request to hbd and resolves with its result. Rejects with IpcClientError. */
+export function request<R>(
+  method: IpcMethod,
+  params: Readonly<Record<string, string>> | undefined,
   path: string = DEFAULT_SOCKET,
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
-): Promise<StatusReport> {
+): Promise<R> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
     const lines = new LineSplitter();
     let done = false;
-    const finish = (err: IpcClientError | undefined, report?: StatusReport) => {
+    const finish = (err: IpcClientError | undefined, result?: R) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
       if (err) reject(err);
-      else resolve(report as StatusReport);
+      else resolve(result as R);
     };
     const timer = setTimeout(
       () => finish(new IpcClientError("timeout", `hbd did not answer on ${path} within ${timeoutMs} ms`)),
       timeoutMs,
     );
     socket.setEncoding("utf8");
-    socket.on("connect", () => socket.write(encodeLine({ v: IPC_VERSION, id: 1, method: "status" })));
+    socket.on("connect", () =>
+      socket.write(
+        encodeLine({ v: IPC_VERSION, id: 1, method, ...(params === undefined ? {} : { params }) }),
+      ),
+    );
     socket.on("error", (err: NodeJS.ErrnoException) => finish(connectError(path, err)));
     socket.on("close", () =>
       finish(new IpcClientError("protocol", `hbd closed the connection on ${path} without answering`)),
@@ -84,13 +98,22 @@ export function requestStatus(
       for (const line of lines.push(chunk)) {
         const r = parseResponse(line);
         if (!r.ok) return finish(new IpcClientError("protocol", `unexpected answer on ${path}: ${r.reason}`));
-        if (!r.value.ok)
-          return finish(new IpcClientError("protocol", `hbd refused the request: ${r.value.error.message}`));
-        return finish(undefined, r.value.result);
+        const res = r.value as unknown as IpcResponse<R>;
+        if (!res.ok)
+          return finish(new IpcClientError("protocol", `hbd refused the request: ${res.error.message}`));
+        return finish(undefined, res.result);
       }
       if (lines.overflow) finish(new IpcClientError("protocol", `oversized answer on ${path}`));
     });
   });
+}
+
+/** Asks hbd for its status report. Rejects with IpcClientError. */
+export function requestStatus(
+  path: string = DEFAULT_SOCKET,
+  timeoutMs: number = DEFAULT_TIMEOUT_MS,
+): Promise<StatusReport> {
+  return request<StatusReport>("status", undefined, path, timeoutMs);
 }
 
 /** Parses --timeout. */

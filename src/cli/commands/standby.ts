@@ -5,17 +5,9 @@
  * standby node (and back when it is online again, if stickiness allows).
  * Only root and hbd's --group may use the socket: others get a clear refusal.
  */
-import { createConnection } from "node:net";
 import type { Command } from "commander";
-import {
-  type CommandResult,
-  encodeLine,
-  IPC_VERSION,
-  type IpcResponse,
-  LineSplitter,
-  parseResponse,
-} from "../../ipc/protocol.js";
-import { connectError, DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, IpcClientError, parseTimeout } from "../client.js";
+import type { CommandResult } from "../../ipc/protocol.js";
+import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, request } from "../client.js";
 import type { CliIo } from "../io.js";
 
 interface StandbyOptions {
@@ -30,43 +22,7 @@ export function requestStandby(
   path: string,
   timeoutMs: number,
 ): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    const lines = new LineSplitter();
-    let done = false;
-    const finish = (err: IpcClientError | undefined, result?: CommandResult) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(result as CommandResult);
-    };
-    const timer = setTimeout(
-      () => finish(new IpcClientError("timeout", `hbd did not answer on ${path} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    socket.setEncoding("utf8");
-    socket.on("connect", () =>
-      socket.write(
-        encodeLine({ v: IPC_VERSION, id: 1, method, ...(node === undefined ? {} : { params: { node } }) }),
-      ),
-    );
-    socket.on("error", (err: NodeJS.ErrnoException) => finish(connectError(path, err)));
-    socket.on("close", () =>
-      finish(new IpcClientError("protocol", `hbd closed the connection on ${path} without answering`)),
-    );
-    socket.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) {
-        const r = parseResponse(line);
-        if (!r.ok) return finish(new IpcClientError("protocol", `unexpected answer on ${path}: ${r.reason}`));
-        const res = r.value as unknown as IpcResponse<CommandResult>;
-        if (!res.ok) return finish(new IpcClientError("protocol", `hbd refused: ${res.error.message}`));
-        return finish(undefined, res.result);
-      }
-      if (lines.overflow) finish(new IpcClientError("protocol", `oversized answer on ${path}`));
-    });
-  });
+  return request<CommandResult>(method, node === undefined ? undefined : { node }, path, timeoutMs);
 }
 
 export function registerStandby(program: Command, io: CliIo): void {

@@ -43,7 +43,7 @@ test("standby and online reach the daemon's handler with their node; errors come
     assert.deepEqual(calls, ["standby n2", "online (local)"]);
     await assert.rejects(
       requestStandby("standby", "n9", server.path, 2000),
-      /hbd refused: n9 is not a cluster node/,
+      /hbd refused the request: n9 is not a cluster node/,
     );
     await assert.rejects(requestStandby("standby", "n1", bare.path, 2000), /resource manager is not running/);
   } finally {
