@@ -30,13 +30,27 @@
  * versions with different content are logged as a conflict, own copy kept);
  * status: a non-DC takes the DC's. Configuration changes are persisted.
  *
+ * Recurring monitors: when an action `monitor` with an interval ends with rc 0
+ * on a node, that node keeps running it every interval (exec/monitor.ts
+ * MonitorScheduler on the `timers` port, first rerun one interval later; one
+ * per resource/op/interval, a new one replaces the old). They are cancelled
+ * before a stop of the resource on that node, when a monitor of the same key
+ * fails inside a transition, when the local node stops being active and on
+ * releaseLocal(). A recurring result other than rc 0 (or a timeout/error) is
+ * a failure: the node sends `monitor-failed` to the DC (the DC handles its own
+ * directly), once per failure (sent again on the next run while no DC is
+ * known, and again after the monitor succeeded in between). The DC records it
+ * with policy/inject opFail (history entry plus fail count) and schedules: the
+ * policy engine restarts in place, or moves after migration-threshold.
+ *
  * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
  */
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { serializeCib } from "../cib/serialize.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
-import type { ActionRequest, ActionResult, AgentSpec } from "../exec/types.js";
+import { MonitorScheduler, opKey } from "../exec/monitor.js";
+import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/types.js";
 import type { CommandResult, CrmReport } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
@@ -79,6 +93,14 @@ export type CrmMessage =
       readonly reason: string;
       readonly durationMs: number;
     }
+  /** node -> DC: a recurring monitor running on the sender failed (rc other than 0, or rc 1 for a timeout/error). */
+  | {
+      readonly k: "monitor-failed";
+      readonly rsc: string;
+      readonly intervalMs: number;
+      readonly rc: number;
+      readonly reason: string;
+    }
   /** any node -> DC: set (value null: remove) a permanent node attribute. */
   | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null };
 
@@ -103,6 +125,8 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
         : undefined;
     case "result":
       return n("tid") && s("aid") && n("rc") && s("status") ? (m as unknown as CrmMessage) : undefined;
+    case "monitor-failed":
+      return s("rsc") && n("intervalMs") && n("rc") && s("reason") ? (m as unknown as CrmMessage) : undefined;
     case "attr":
       return s("node") && s("name") && (m.value === null || s("value"))
         ? (m as unknown as CrmMessage)
@@ -121,6 +145,8 @@ export interface ControllerPorts {
   readonly exec: (req: ActionRequest) => Promise<ActionResult>;
   /** Sends a message to one peer, or to all when `dest` is undefined. */
   readonly send: (msg: CrmMessage, dest?: string) => void;
+  /** Timers for recurring monitors (real timers in hbd, a fake clock under test). */
+  readonly timers: TimerPort;
   /** Persists the CIB after a configuration change. */
   readonly persist?: (cib: Cib) => void;
   readonly log?: NodeLogger;
@@ -200,6 +226,10 @@ export class Controller {
   private dirty = false;
   private syncDue = false;
   private readonly pending = new Map<string, Pending>();
+  /** Recurring monitors running on this node. */
+  private readonly monitors: MonitorScheduler;
+  /** Keys of recurring monitors whose current failure reached a DC (not reported again until they succeed). */
+  private readonly reportedFailures = new Set<string>();
   /** Last transition (for logs and tests). */
   lastTransition: Transition | undefined;
 
@@ -214,6 +244,16 @@ export class Controller {
     this.opMarginMs = options.opMarginMs ?? 5000;
     this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
+    this.monitors = new MonitorScheduler({
+      timer: ports.timers,
+      run: (req) => this.ports.exec(req),
+      onResult: (r) => this.onRecurringResult(r),
+    });
+  }
+
+  /** Keys (`rsc_monitor_interval`) of the recurring monitors running on this node, for logs and tests. */
+  get recurringMonitors(): string[] {
+    return this.monitors.keys;
   }
 
   get cib(): Cib {
@@ -238,6 +278,7 @@ export class Controller {
   onMembership(e: MembershipEvent): void {
     if (e.kind === "local-status") {
       this.localActive = e.status === "active";
+      if (!this.localActive) this.cancelMonitors();
       if (this.localActive) for (const p of this.active) this.sendSync(p);
     } else if (e.kind === "node-status" && e.node !== this.localNode) {
       const lost = e.status === "dead";
@@ -292,6 +333,9 @@ export class Controller {
         p.resolve({ ...synthetic(p.action, msg.rc, msg.status, msg.reason), durationMs: msg.durationMs });
         break;
       }
+      case "monitor-failed":
+        if (this.isDc) this.monitorFailed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
+        break;
       case "attr":
         if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
         break;
@@ -343,6 +387,7 @@ export class Controller {
    */
   async releaseLocal(): Promise<ActionResult[]> {
     this.releasing = true;
+    this.cancelMonitors();
     await this.current; // a transition in flight finishes first (its actions are bounded by their timeouts)
     const t = schedule(setNodeAttribute(this.cibValue, this.localNode, "standby", "on"), this.ports.now());
     const graph = this.toGraph(t);
@@ -573,7 +618,7 @@ export class Controller {
     if (a.op === "fence") return synthetic(a, 1, "error", "fencing is not implemented");
     let result: ActionResult;
     if (a.node === this.localNode) {
-      result = await this.ports.exec(this.request(a));
+      result = await this.execHere(this.request(a));
     } else if (!this.active.has(a.node)) {
       result = synthetic(a, 1, "error", `node ${a.node} is not active`);
     } else {
@@ -641,6 +686,71 @@ export class Controller {
     this.setCib(cib, "status");
   }
 
+  // ------------------------------------------------------------ recurring monitors
+
+  /**
+   * Runs an action of a transition on this node and keeps the recurring
+   * monitors in step: a stop cancels the resource's monitors first; a
+   * recurring monitor that succeeds keeps running, one that fails does not.
+   */
+  private async execHere(req: ActionRequest): Promise<ActionResult> {
+    if (req.op === "stop") this.monitors.cancelResource(req.rscId);
+    const r = await this.ports.exec(req);
+    const interval = req.intervalMs ?? 0;
+    if (req.op === "monitor" && interval > 0) {
+      const key = opKey(req.rscId, req.op, interval);
+      this.reportedFailures.delete(key);
+      if (r.status === "done" && r.rc === 0 && this.localActive && !this.releasing)
+        this.monitors.start(req, true);
+      else this.monitors.cancel(key);
+    }
+    return r;
+  }
+
+  private cancelMonitors(): void {
+    this.monitors.cancelAll();
+    this.reportedFailures.clear();
+  }
+
+  /** A result of a recurring monitor of this node: a failure goes to the DC once. */
+  private onRecurringResult(r: ActionResult): void {
+    const key = opKey(r.rscId, r.op, r.intervalMs);
+    if (r.status === "done" && r.rc === 0) {
+      this.reportedFailures.delete(key);
+      return;
+    }
+    if (this.reportedFailures.has(key)) return;
+    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
+    this.log.warn(
+      { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
+      `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
+    );
+    if (this.isDc) this.monitorFailed(this.localNode, r.rscId, r.intervalMs, rc, r.reason);
+    else if (this.dcName !== undefined)
+      this.ports.send(
+        { k: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
+        this.dcName,
+      );
+    else return; // no DC to tell: try again on the next run
+    this.reportedFailures.add(key);
+    this.kick();
+  }
+
+  /** DC: a recurring monitor failed on `node`: record it (fail count included) and schedule. */
+  private monitorFailed(node: string, rsc: string, intervalMs: number, rc: number, reason: string): void {
+    if (node !== this.localNode && !this.active.has(node)) return;
+    if (findPrimitive(this.cibValue, rsc) === undefined) return;
+    this.log.warn(
+      { event: "op-result", rsc, op: "monitor", intervalMs, node, rc, recurring: true },
+      `${rsc} monitor (${intervalMs} ms) on ${node}: rc ${rc}${reason ? ` (${reason})` : ""}`,
+    );
+    this.setCib(
+      opFail(this.cibValue, { rsc, op: "monitor", intervalMs, node, rc }, this.ports.now()),
+      "status",
+    );
+    this.changed();
+  }
+
   private failPendingOn(node: string, reason: string): void {
     for (const [key, p] of this.pending)
       if (p.node === node) {
@@ -658,7 +768,7 @@ export class Controller {
       answer(1, "error", `${from} is not the DC of ${this.localNode}`, 0);
       return;
     }
-    const r = await this.ports.exec({
+    const r = await this.execHere({
       rscId: m.rsc,
       agent: m.agent,
       op: m.op,

@@ -32,7 +32,7 @@ import type { ClusterConfig, Medium } from "../config/model.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
 import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
-import { createExecutor } from "../exec/process.js";
+import { createExecutor, realTimers } from "../exec/process.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
@@ -313,6 +313,7 @@ const controller = new Controller(
     now: () => Date.now(),
     monotonic: () => monotonicClock.now(),
     exec: (req) => executor.exec(req),
+    timers: realTimers,
     send: (msg, dest) => {
       if (!sendCrm(JSON.stringify(msg), dest))
         logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);

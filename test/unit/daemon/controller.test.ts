@@ -1,5 +1,5 @@
-// Goal: controllers elect one DC, place a haresources group on its preferred node, fail it over when that node is lost, adopt running resources without restarting them, replicate standby, and settle a DC conflict.
-// Method: two Controllers exchanging messages through an in-memory bus, fake executors that keep per-node resource state, membership events fed by hand, a manual monotonic clock.
+// Goal: controllers elect one DC, place a haresources group on its preferred node, fail it over when that node is lost, adopt running resources without restarting them, replicate standby, settle a DC conflict, and act on recurring monitor failures (restart in place, move after migration-threshold).
+// Method: two Controllers exchanging messages through an in-memory bus, fake executors that keep per-node resource state, membership events fed by hand, a manual clock driving fake timers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cib } from "../../../src/cib/model.js";
@@ -10,18 +10,32 @@ import type { MembershipEvent } from "../../../src/membership/types.js";
 
 const at = { file: "haresources", line: 1 };
 const RSC = "IPaddr2_10_0_0_100";
-const haCib = (): Cib =>
+const haCib = (preferred = "n1"): Cib =>
   convertHaresources(
     [
       {
         key: "IPaddr2::10.0.0.100",
-        node: "n1",
+        node: preferred,
         at,
         resources: [{ type: "IPaddr2", args: ["10.0.0.100/24/eth0"], at }],
       },
     ],
     { autoFailback: "on", nodes: ["n1", "n2"] },
   );
+/** The same CIB with rsc_defaults migration-threshold=`n`. */
+const withThreshold = (cib: Cib, n: number): Cib => ({
+  ...cib,
+  configuration: {
+    ...cib.configuration,
+    rscDefaults: [
+      {
+        kind: "meta_attributes",
+        id: "rsc-options",
+        nvpairs: [{ id: "rsc-options-mt", name: "migration-threshold", value: String(n) }],
+      },
+    ],
+  },
+});
 
 /** One node's "system": which resources run, and every action it was asked to run. */
 class FakeHost {
@@ -60,6 +74,8 @@ class Bus {
   readonly persisted = new Map<string, Cib[]>();
   /** Links that deliver (both directions). */
   connected = true;
+  /** Fake timers (recurring monitors), fired only by advance(). */
+  private timers: { at: number; fn: () => void; node: string }[] = [];
   private queue: { from: string; to: string | undefined; payload: string }[] = [];
 
   start(name: string, cib: Cib = haCib()): Controller {
@@ -69,6 +85,16 @@ class Bus {
         now: () => 1_800_000_000_000 + this.clock,
         monotonic: () => this.clock,
         exec: (r) => (this.hosts.get(name) as FakeHost).exec(r),
+        timers: {
+          setTimeout: (fn, ms) => {
+            const t = { at: this.clock + ms, fn, node: name };
+            this.timers.push(t);
+            return t;
+          },
+          clearTimeout: (h) => {
+            this.timers = this.timers.filter((t) => t !== h);
+          },
+        },
         send: (msg: CrmMessage, dest?: string) =>
           this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) }),
         persist: (cib) => this.persisted.set(name, [...(this.persisted.get(name) ?? []), cib]),
@@ -76,6 +102,26 @@ class Bus {
     );
     this.ctl.set(name, c);
     return c;
+  }
+
+  /** Timers pending for a node's controller. */
+  timersOf(name: string): number {
+    return this.timers.filter((t) => t.node === name).length;
+  }
+
+  /** Moves the clock `ms` ahead, firing the timers that fall due (in order), then settles. */
+  async advance(ms: number): Promise<void> {
+    const end = this.clock + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (due === undefined) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.clock = Math.max(this.clock, due.at);
+      due.fn();
+      await new Promise((r) => setImmediate(r));
+    }
+    this.clock = end;
+    await this.settle();
   }
 
   get(name: string): Controller {
@@ -285,4 +331,85 @@ test("a restarted hbd (active -> init -> active) adopts its running resources: n
   assert.ok(!after.some((c) => /^(start|stop) /.test(c)), after.join("; "));
   assert.ok(n1.calls.slice(before[0]).includes(`monitor ${RSC}`), "n1 was probed");
   assert.equal(bus.where("n1"), "n1");
+});
+
+const MON = `monitor/10000 ${RSC}`;
+const count = (calls: readonly string[], c: string) => calls.filter((x) => x === c).length;
+
+for (const home of ["n1", "n2"] as const)
+  test(`a recurring monitor failure on ${home} (${home === "n1" ? "the DC" : "reported to the DC"}) restarts the resource in place`, async () => {
+    const bus = new Bus();
+    bus.start("n1", haCib(home));
+    bus.start("n2", haCib(home));
+    await bus.bothUp();
+    const h = bus.hosts.get(home) as FakeHost;
+    assert.deepEqual([...h.running], [RSC]);
+    assert.equal(count(h.calls, MON), 1, "the transition ran the monitor once");
+    assert.deepEqual(bus.get(home).recurringMonitors, [`${RSC}_monitor_10000`]);
+    await bus.advance(10_000);
+    await bus.advance(10_000);
+    assert.equal(count(h.calls, MON), 3, "it recurs every 10 s, not duplicated");
+    const mark = h.calls.length;
+    h.running.delete(RSC); // the resource dies behind the cluster's back
+    await bus.advance(10_000);
+    assert.deepEqual(h.calls.slice(mark), [MON, `stop ${RSC}`, `start ${RSC}`, MON], "restarted in place");
+    assert.deepEqual([...h.running], [RSC]);
+    const other = bus.hosts.get(home === "n1" ? "n2" : "n1") as FakeHost;
+    assert.ok(!other.calls.some((c) => /^(start|stop)/.test(c)), other.calls.join("; "));
+    const failcount = bus
+      .get("n1")
+      .cib.status.find((n) => n.uname === home)
+      ?.transientAttributes.flatMap((a) => a.nvpairs)
+      .find((p) => p.name.startsWith("fail-count-"))?.value;
+    assert.equal(failcount, "1");
+    assert.equal(bus.timersOf(home), 1, "one recurring monitor after the restart");
+    await bus.advance(10_000);
+    assert.equal(count(h.calls.slice(mark), MON), 3, "monitoring resumed, still once per interval");
+  });
+
+test("with migration-threshold=1 a recurring monitor failure moves the resource; monitors follow it", async () => {
+  const bus = new Bus();
+  bus.start("n1", withThreshold(haCib(), 1));
+  bus.start("n2", withThreshold(haCib(), 1));
+  await bus.bothUp();
+  const n1 = bus.hosts.get("n1") as FakeHost;
+  const n2 = bus.hosts.get("n2") as FakeHost;
+  n1.running.delete(RSC);
+  await bus.advance(10_000);
+  assert.deepEqual([...n1.running], []);
+  assert.deepEqual([...n2.running], [RSC]);
+  assert.equal(n1.calls.at(-1), `stop ${RSC}`);
+  assert.equal(bus.where("n2"), "n2");
+  assert.equal(bus.timersOf("n1"), 0, "the stop cancelled n1's monitor");
+  assert.deepEqual(bus.get("n2").recurringMonitors, [`${RSC}_monitor_10000`]);
+  const mark = n2.calls.length;
+  await bus.advance(10_000);
+  assert.deepEqual(n2.calls.slice(mark), [MON]);
+});
+
+test("recurring monitors stop when the node releases its resources or leaves the membership", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  assert.equal(bus.timersOf("n1"), 1);
+  await bus.get("n1").releaseLocal();
+  assert.equal(bus.timersOf("n1"), 0);
+  assert.deepEqual(bus.get("n1").recurringMonitors, []);
+  const bus2 = new Bus();
+  bus2.start("n1", haCib("n2"));
+  bus2.start("n2", haCib("n2"));
+  await bus2.bothUp();
+  assert.equal(bus2.timersOf("n2"), 1);
+  bus2.local("n2", "dead");
+  assert.equal(bus2.timersOf("n2"), 0);
+  const mark = bus2.hosts.get("n2")?.calls.length;
+  await bus2.advance(30_000);
+  assert.equal(bus2.hosts.get("n2")?.calls.length, mark);
+});
+
+test("monitor-failed messages parse; malformed ones do not", () => {
+  const m = { k: "monitor-failed", rsc: RSC, intervalMs: 10000, rc: 7, reason: "" };
+  assert.deepEqual(parseCrmMessage(JSON.stringify(m)), m);
+  assert.equal(parseCrmMessage(JSON.stringify({ ...m, rc: "7" })), undefined);
 });
