@@ -19,6 +19,15 @@
  * Every service also keeps a metadata map `<id>_reals` (real ip . port ->
  * weight | role bit) whose comment holds the service definition: read-back is
  * exact, including quiesced (weight 0) reals that hold no slot.
+ * KNOWN DEFECT (DR): a pin maps (client address, port) to a real for the flow
+ * timeout (900 s) and a packet-path `update` refreshes it without changing
+ * the real, so a NEW connection that reuses a client port within that time
+ * goes to the pinned real even if it was quiesced, or removed (then it fails,
+ * unless --kill-flows purged the pin). IPVS would reschedule it. Planned fix:
+ * one pin SET per real; a SYN skips the pins and is hashed, and the real's
+ * chain deletes the key from the other reals' sets before adding it to its
+ * own (packet-path delete works on sets, not on maps, with nft 1.0.6).
+ *
  * Conntrack keeps NAT bindings and `<id>_flows` keeps DR flows, so replacing
  * the slots never touches established connections (weight 0 = quiescent).
  */

@@ -32,13 +32,13 @@ s.keepAliveTimeout = 60000; s.listen(+port, () => console.log("ready"));`;
  * new connections for MS ms; "ka IP PORT MS" one keep-alive connection with a GET every 50 ms.
  * Prints JSON {names: {name: count}, errors, order?, sockets}.
  */
-const CLIENT = `const http = require("http"); const [mode, ip, port, arg] = process.argv.slice(2);
+const CLIENT = `const http = require("http"); const [mode, ip, port, arg, lport] = process.argv.slice(2);
 const out = { names: {}, errors: 0, order: [], sockets: 0, errorText: [] };
 const agent = mode === "ka" ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : undefined;
-function get() { return new Promise((res) => { const r = http.get({ host: ip, port: +port, path: "/", agent: agent ?? false, timeout: 1500, headers: agent ? {} : { connection: "close" } }, (rs) => { let d = ""; rs.on("data", (b) => (d += b)); rs.on("end", () => res(d)); });
+function get(i) { return new Promise((res) => { const r = http.get({ host: ip, port: +port, ...(lport ? { localPort: +lport + i } : {}), path: "/", agent: agent ?? false, timeout: 1500, headers: agent ? {} : { connection: "close" } }, (rs) => { let d = ""; rs.on("data", (b) => (d += b)); rs.on("end", () => res(d)); });
   r.on("socket", (s) => { if (!s._seen) { s._seen = true; out.sockets++; } }); r.on("timeout", () => r.destroy(new Error("timeout"))); r.on("error", (e) => res("error:" + (e.code || e.message))); }); }
 (async () => { const end = Date.now() + (mode === "new" ? 1e9 : +arg); const n = mode === "new" ? +arg : 1e9;
-  for (let i = 0; i < n && Date.now() < end; i++) { const name = await get(); if (name.startsWith("error:")) { out.errors++; out.errorText.push(name); } else out.names[name] = (out.names[name] || 0) + 1; out.order.push(name); if (mode === "ka") await new Promise((r) => setTimeout(r, 50)); }
+  for (let i = 0; i < n && Date.now() < end; i++) { const name = await get(i); if (name.startsWith("error:")) { out.errors++; out.errorText.push(name); } else out.names[name] = (out.names[name] || 0) + 1; out.order.push(name); if (mode === "ka") await new Promise((r) => setTimeout(r, 50)); }
   console.log(JSON.stringify(out)); agent?.destroy(); })();`;
 
 export interface ClientResult {
@@ -155,10 +155,23 @@ export class LvsLab {
     if (c?.pid) process.kill(c.pid, sig);
   }
 
-  /** Runs the client to completion (synchronously). */
-  client(mode: "new" | "loop" | "ka", port: number, arg: number): ClientResult {
+  /**
+   * Runs the client to completion (synchronously). With `firstLocalPort`, connection i uses
+   * client port firstLocalPort + i (otherwise the kernel picks ephemeral ports).
+   */
+  client(mode: "new" | "loop" | "ka", port: number, arg: number, firstLocalPort?: number): ClientResult {
+    const extra = firstLocalPort === undefined ? [] : [String(firstLocalPort)];
     return JSON.parse(
-      this.run("cl", process.execPath, join(this.tmp, "cl.cjs"), mode, VIP, String(port), String(arg)),
+      this.run(
+        "cl",
+        process.execPath,
+        join(this.tmp, "cl.cjs"),
+        mode,
+        VIP,
+        String(port),
+        String(arg),
+        ...extra,
+      ),
     ) as ClientResult;
   }
 
