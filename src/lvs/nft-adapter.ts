@@ -4,7 +4,7 @@
  * transaction (atomic: the kernel commits all of it or none), then purges
  * persistence entries of removed reals and, optionally, kills their flows with
  * the `conntrack` tool (IPVS's expire_nodest_conn; Debian package `conntrack`).
- * Connection counts come from /proc/net/nf_conntrack (NAT) and the DR flow maps.
+ * Connection counts come from /proc/net/nf_conntrack (NAT) and the DR pin sets.
  */
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
@@ -15,6 +15,7 @@ import {
   type NftObjects,
   type NftOptions,
   parseNftJson,
+  pinSetName,
   renderNftBatch,
   renderPurge,
   serviceId as serviceIdOf,
@@ -25,7 +26,7 @@ export interface NftAdapterOptions extends NftOptions {
   readonly nft?: string;
   /** conntrack binary. Default "conntrack". */
   readonly conntrack?: string;
-  /** Kill the flows of deleted reals (conntrack -D for NAT, flow-map purge for DR). Default false. */
+  /** Kill the flows of deleted reals (conntrack -D for NAT; DR pins always leave with their real). Default false. */
   readonly killFlows?: boolean;
   /** Where NAT connection counts are read. Default /proc/net/nf_conntrack. */
   readonly conntrackProc?: string;
@@ -157,7 +158,7 @@ export class NftBackend implements DirectorBackend {
     if (!this.opts.killFlows) return;
     const now = new Map(desired.services.map((s) => [s.key, new Set(s.reals.map((r) => r.key))]));
     for (const s of previous.services) {
-      if (s.reals.some((r) => r.method === "gate")) continue; // DR flows are purged from the flow map above
+      if (s.reals.some((r) => r.method === "gate")) continue; // DR pins went with the real's pin set
       for (const r of s.reals) {
         if (now.get(s.key)?.has(r.key) === true) continue;
         await this.killFlows(s.protocol, r.address, r.port);
@@ -215,15 +216,14 @@ export class NftBackend implements DirectorBackend {
       // no conntrack accounting visible here
     }
     const out = countConntrack(text, table);
-    // DR: the director keeps no conntrack for the VIP; its flow maps count the pinned flows
+    // DR: the director keeps no conntrack for the VIP; each real's pin set counts its pinned flows
     const st = await this.readState();
     for (const s of table.services) {
       if (!s.reals.some((r) => r.method === "gate")) continue;
       const m = new Map<string, ConnCounts>();
       for (const r of s.reals) {
-        const n = st.objects.dynamic.filter(
-          (e) => e.map.endsWith("_flows") && e.target === r.address && e.map.startsWith(serviceIdOf(s.key)),
-        ).length;
+        const pins = pinSetName(serviceIdOf(s.key), r.address);
+        const n = st.objects.dynamic.filter((e) => e.family === "netdev" && e.map === pins).length;
         m.set(r.key, { active: n, inactive: 0 });
       }
       out.set(s.key, m);

@@ -12,23 +12,26 @@
  * (dstnat - 5); established ones (quiesced reals) go on.
  *
  * DR (gate) services live in table `netdev NAME` on the ingress hook of one
- * device: known flows are pinned through `<id>_flows`, new ones hashed
- * (`jhash ip saddr . tcp sport`) into a verdict map that jumps to one chain per
- * real doing `update @<id>_flows {...} fwd ip to RIP device D`.
+ * device. Each real of a service has a pin set `<id>_p_<ip hex>` (client
+ * ip . port, timeout = flow timeout) and an ingress rule forwarding the
+ * packets found in it (refreshing the pin); a TCP SYN skips every pin (a new
+ * connection, even on a reused client port, is scheduled afresh, as IPVS
+ * does). Unpinned packets go to persistence (if any), then are hashed
+ * (`jhash ip saddr . tcp sport`) into a verdict map that jumps to one chain
+ * per slotted real doing `delete` of the key from the other reals' pin sets,
+ * `update` of its own, then `fwd ip to RIP device D` (packet-path delete
+ * works on sets, not on maps, with nft 1.0.6). A quiesced real keeps its set
+ * (established flows drain); a removed real's set is deleted with it, so its
+ * pins vanish. Limit: a SYN answered by persistence is forwarded without
+ * moving its pin, so an older pin of that client port at another real would
+ * catch the rest of that connection (needs the persistence entry to differ
+ * from a pin younger than the flow timeout).
  *
  * Every service also keeps a metadata map `<id>_reals` (real ip . port ->
  * weight | role bit) whose comment holds the service definition: read-back is
  * exact, including quiesced (weight 0) reals that hold no slot.
- * KNOWN DEFECT (DR): a pin maps (client address, port) to a real for the flow
- * timeout (900 s) and a packet-path `update` refreshes it without changing
- * the real, so a NEW connection that reuses a client port within that time
- * goes to the pinned real even if it was quiesced, or removed (then it fails,
- * unless --kill-flows purged the pin). IPVS would reschedule it. Planned fix:
- * one pin SET per real; a SYN skips the pins and is hashed, and the real's
- * chain deletes the key from the other reals' sets before adding it to its
- * own (packet-path delete works on sets, not on maps, with nft 1.0.6).
  *
- * Conntrack keeps NAT bindings and `<id>_flows` keeps DR flows, so replacing
+ * Conntrack keeps NAT bindings and the pin sets keep DR flows, so replacing
  * the slots never touches established connections (weight 0 = quiescent).
  */
 import type { BackendCapabilities, Table, TableReal, TableService, TableServiceSpec } from "./model.js";
@@ -60,9 +63,10 @@ export interface NftOptions {
 
 export type NftFamily = "ip" | "netdev";
 
-/** A dynamic-map element pointing at a real (persistence or DR flow), for purges. */
+/** A dynamic element pointing at a real (persistence map entry or DR pin), for purges and counts. */
 export interface NftDynamicEntry {
   readonly family: NftFamily;
+  /** The map or set holding it. */
   readonly map: string;
   /** The element key in nft syntax ("10.0.0.100" or "10.0.0.100 . 40000"). */
   readonly key: string;
@@ -77,11 +81,13 @@ export interface NftObjects {
     readonly name: string;
     readonly timeoutSec?: number;
   }[];
+  /** Named sets (DR pin sets), same shape as maps. */
+  readonly sets: NftObjects["maps"];
   readonly chains: readonly { readonly family: NftFamily; readonly name: string }[];
   readonly dynamic: readonly NftDynamicEntry[];
 }
 
-export const EMPTY_OBJECTS: NftObjects = { maps: [], chains: [], dynamic: [] };
+export const EMPTY_OBJECTS: NftObjects = { maps: [], sets: [], chains: [], dynamic: [] };
 
 const FALLBACK_BIT = 0x40000000;
 const WEIGHT_MASK = 0x3fffffff;
@@ -167,6 +173,20 @@ function ipHex(ip: string): string {
     .split(".")
     .map((o) => Number(o).toString(16).padStart(2, "0"))
     .join("");
+}
+
+/** The DR pin set of one real of a service: `<id>_p_<ip in hex>`. */
+export function pinSetName(id: string, address: string): string {
+  return `${id}_p_${ipHex(address)}`;
+}
+
+/** Inverse of pinSetName's suffix ("0a00008d" -> "10.0.0.141"); undefined when not a pin set. */
+function pinSetReal(name: string): string | undefined {
+  const m = /_p_([0-9a-f]{8})$/.exec(name);
+  return m?.[1]
+    ?.match(/../g)
+    ?.map((h) => String(Number.parseInt(h, 16)))
+    .join(".");
 }
 
 function familyOf(s: TableService): NftFamily {
@@ -297,8 +317,9 @@ interface Batch {
   fill: string[];
 }
 
-function persistMapNeedsRecreate(objects: NftObjects, f: NftFamily, name: string, sec: number): boolean {
-  const cur = objects.maps.find((m) => m.family === f && m.name === name);
+/** Whether an existing timeout map or set has another timeout (nft cannot change it: recreate). */
+function timeoutChanged(objs: NftObjects["maps"], f: NftFamily, name: string, sec: number): boolean {
+  const cur = objs.find((m) => m.family === f && m.name === name);
   return cur !== undefined && cur.timeoutSec !== undefined && cur.timeoutSec !== sec;
 }
 
@@ -327,7 +348,7 @@ function renderNat(t: string, plans: ServicePlan[], objects: NftObjects): Batch 
       );
     if (s.persistenceSec !== undefined) {
       const pm = `${id}_persist`;
-      if (persistMapNeedsRecreate(objects, f, pm, s.persistenceSec)) b.del.push(`delete map ${f} ${t} ${pm}`);
+      if (timeoutChanged(objects.maps, f, pm, s.persistenceSec)) b.del.push(`delete map ${f} ${t} ${pm}`);
       b.fill.push(
         `add map ${f} ${t} ${pm} { typeof ip saddr : ip daddr . tcp dport; flags timeout; timeout ${s.persistenceSec}s; size 262144; }`,
         `add rule ${f} ${t} pre ${match(s)} dnat ip to ${saddrKey(s)} map @${pm}`,
@@ -360,38 +381,52 @@ function renderDr(t: string, plans: ServicePlan[], objects: NftObjects, opts: Nf
     del: [],
     fill: [],
   };
+  const pinTimeout = opts.flowTimeoutSec ?? 900;
   for (const p of plans) {
     const { s, id } = p;
     const slots = `${id}_slots`;
-    const flows = `${id}_flows`;
     const pm = `${id}_persist`;
     const proto = s.protocol;
-    b.create.push(
-      `add map ${f} ${t} ${slots} { typeof numgen inc mod 2 : verdict; }`,
-      `add map ${f} ${t} ${flows} { typeof ip saddr . tcp sport : ip daddr; flags timeout; timeout ${opts.flowTimeoutSec ?? 900}s; size 262144; }`,
-    );
+    const key = `ip saddr . ${proto} sport`;
+    const pin = (r: TableReal): string => pinSetName(id, r.address);
+    const reals = [...new Map(s.reals.map((r) => [r.address, r])).values()];
+    b.create.push(`add map ${f} ${t} ${slots} { typeof numgen inc mod 2 : verdict; }`);
     b.flush.push(`flush map ${f} ${t} ${slots}`);
     b.fill.push(...metaMap(f, t, p));
+    // one pin set per real (also quiesced ones: their established flows go on); a set leaves with its real
+    for (const r of reals) {
+      if (timeoutChanged(objects.sets, f, pin(r), pinTimeout)) b.del.push(`delete set ${f} ${t} ${pin(r)}`);
+      b.fill.push(
+        `add set ${f} ${t} ${pin(r)} { typeof ${key}; flags timeout,dynamic; timeout ${pinTimeout}s; size 262144; }`,
+      );
+    }
     if (s.persistenceSec !== undefined) {
-      if (persistMapNeedsRecreate(objects, f, pm, s.persistenceSec)) b.del.push(`delete map ${f} ${t} ${pm}`);
+      if (timeoutChanged(objects.maps, f, pm, s.persistenceSec)) b.del.push(`delete map ${f} ${t} ${pm}`);
       b.fill.push(
         `add map ${f} ${t} ${pm} { typeof ip saddr : ip daddr; flags timeout; timeout ${s.persistenceSec}s; size 262144; }`,
       );
     }
-    const used = [...new Set(p.slots)];
-    for (const i of used) {
-      const r = s.reals[i] as TableReal;
-      const chain = `${id}_r_${ipHex(r.address)}`;
+    const used = [...new Set(p.slots.map((i) => (s.reals[i] as TableReal).address))];
+    for (const addr of used) {
+      const chain = `${id}_r_${ipHex(addr)}`;
       b.create.push(`add chain ${f} ${t} ${chain}`);
       b.flush.push(`flush chain ${f} ${t} ${chain}`);
-      const rec = s.persistenceSec !== undefined ? ` update @${pm} { ${saddrKey(s)} : ${r.address} }` : "";
+      // a new flow moves its key: out of every other real's pins, into this one's
+      const moves = reals
+        .filter((o) => o.address !== addr)
+        .map((o) => `delete @${pin(o)} { ${key} } `)
+        .join("");
+      const rec = s.persistenceSec !== undefined ? ` update @${pm} { ${saddrKey(s)} : ${addr} }` : "";
       b.fill.push(
-        `add rule ${f} ${t} ${chain} update @${flows} { ip saddr . ${proto} sport : ${r.address} }${rec} fwd ip to ${r.address} ${d}`,
+        `add rule ${f} ${t} ${chain} ${moves}update @${pinSetName(id, addr)} { ${key} }${rec} fwd ip to ${addr} ${d}`,
       );
     }
-    b.fill.push(
-      `add rule ${f} ${t} ingress ${match(s)} fwd ip to ip saddr . ${proto} sport map @${flows} ${d}`,
-    );
+    // a TCP SYN (a new connection, maybe on a reused client port) skips the pins and is scheduled afresh
+    const notSyn = proto === "tcp" ? " tcp flags & (syn | ack) != syn" : "";
+    for (const r of reals)
+      b.fill.push(
+        `add rule ${f} ${t} ingress ${match(s)}${notSyn} ${key} @${pin(r)} update @${pin(r)} { ${key} } fwd ip to ${r.address} ${d}`,
+      );
     if (s.persistenceSec !== undefined)
       b.fill.push(`add rule ${f} ${t} ingress ${match(s)} fwd ip to ${saddrKey(s)} map @${pm} ${d}`);
     if (p.slots.length) {
@@ -408,11 +443,11 @@ function renderDr(t: string, plans: ServicePlan[], objects: NftObjects, opts: Nf
 function staleDeletes(f: NftFamily, t: string, objects: NftObjects, b: Batch): void {
   const wanted = new Set(
     [...b.create, ...b.fill]
-      .map((l) => new RegExp(`^add (map|chain) ${f} ${t} (\\S+)`).exec(l))
+      .map((l) => new RegExp(`^add (map|set|chain) ${f} ${t} (\\S+)`).exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => `${m[1]}:${m[2]}`),
   );
-  // slot maps jump to per-real chains, whose rules update the other maps: delete in that order
+  // slot maps jump to per-real chains, whose rules update the other maps and sets: delete in that order
   const staleMaps = objects.maps
     .filter((m) => m.family === f && !wanted.has(`map:${m.name}`))
     .map((m) => m.name);
@@ -421,6 +456,9 @@ function staleDeletes(f: NftFamily, t: string, objects: NftObjects, b: Batch): v
   for (const c of objects.chains)
     if (c.family === f && !wanted.has(`chain:${c.name}`)) b.del.push(`delete chain ${f} ${t} ${c.name}`);
   for (const m of staleMaps.filter((x) => slotsFirst(x) === 1)) b.del.push(`delete map ${f} ${t} ${m}`);
+  // pin sets of removed reals (their rules are flushed or deleted above): their pins go with them
+  for (const x of objects.sets)
+    if (x.family === f && !wanted.has(`set:${x.name}`)) b.del.push(`delete set ${f} ${t} ${x.name}`);
 }
 
 /**
@@ -450,7 +488,8 @@ export function renderNftBatch(desired: Table, current: NftObjects, opts: NftOpt
 /**
  * A second, best-effort batch deleting persistence / flow entries that point
  * at reals no longer present (IPVS drops the templates of deleted reals;
- * flows are only purged with `killFlows`, i.e. expire_nodest_conn).
+ * DR pins need no purge: a removed real's pin set is deleted with it by the
+ * main batch, so `killFlows` only matters for NAT (conntrack, in the adapter).
  */
 export function renderPurge(
   table: Table,
@@ -466,7 +505,7 @@ export function renderPurge(
   const out: string[] = [];
   for (const e of current.dynamic) {
     const [id, kind] = e.map.split("_");
-    if (!id || (kind === "flows" && !opts.killFlows)) continue;
+    if (!id || kind === "p" || (kind === "flows" && !opts.killFlows)) continue;
     const live = alive.get(id);
     if (live?.has(e.target)) continue;
     if (!live) continue; // the whole service went away: its maps are deleted by the main batch
@@ -510,6 +549,7 @@ function elems(m: Json): [unknown, unknown][] {
 export function parseNftJson(...docs: readonly string[]): { table: Table; objects: NftObjects } {
   const services: TableService[] = [];
   const maps: { family: NftFamily; name: string; timeoutSec?: number }[] = [];
+  const sets: { family: NftFamily; name: string; timeoutSec?: number }[] = [];
   const chains: { family: NftFamily; name: string }[] = [];
   const dynamic: NftDynamicEntry[] = [];
   for (const doc of docs) {
@@ -519,6 +559,21 @@ export function parseNftJson(...docs: readonly string[]): { table: Table; object
       if (it.chain) {
         const c = it.chain as Json;
         chains.push({ family: c.family as NftFamily, name: String(c.name) });
+      }
+      if (it.set) {
+        const st = it.set as Json;
+        const family = st.family as NftFamily;
+        const name = String(st.name);
+        sets.push(
+          typeof st.timeout === "number" ? { family, name, timeoutSec: st.timeout } : { family, name },
+        );
+        const target = pinSetReal(name);
+        const e = st.elem;
+        if (target && Array.isArray(e))
+          for (const k of e) {
+            const key = keyText(k);
+            if (key) dynamic.push({ family, map: name, key, target });
+          }
       }
       if (!it.map) continue;
       const m = it.map as Json;
@@ -554,5 +609,5 @@ export function parseNftJson(...docs: readonly string[]): { table: Table; object
     }
   }
   services.sort((a, b) => a.key.localeCompare(b.key));
-  return { table: { services }, objects: { maps, chains, dynamic } };
+  return { table: { services }, objects: { maps, sets, chains, dynamic } };
 }

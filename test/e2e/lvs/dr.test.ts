@@ -1,4 +1,4 @@
-// Goal: hb-director drives nftables DR (netdev ingress fwd with flow pinning): both reals serve new connections by their weights, a failed real leaves with no failed new connection afterwards, and a quiesced real keeps its established keep-alive connection (drain). Method: client, director and two real servers (VIP on lo, arp_ignore/arp_announce, direct return route) on a bridge inside namespaces, node:http servers, the real hb-director program.
+// Goal: hb-director drives nftables DR (netdev ingress fwd with flow pinning): both reals serve new connections by their weights, a failed real leaves with no failed new connection afterwards, a quiesced real keeps its established keep-alive connection (drain), and a new connection reusing a pinned client port is rescheduled away from a quiesced real. Method: client, director and two real servers (VIP on lo, arp_ignore/arp_announce, direct return route) on a bridge inside namespaces, node:http servers, the real hb-director program.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -78,10 +78,28 @@ test("DR: a quiesced real drains (its keep-alive connection goes on), new connec
   assert.equal(res.sockets, 1);
   lab.signal("rs2", "SIGUSR2");
   assert.ok((await waitFor(() => slotted().length === 1, 5000)) >= 0, drTable());
-  // Fresh client ports (below the ephemeral range, so never used before here): a port reused within
-  // the DR flow-pin timeout still follows its pin to the quiesced real (known defect, see
-  // src/lvs/nft.ts), which made this check flaky with ephemeral ports.
+  // fresh client ports (below the ephemeral range); reused ones are the next test's subject
   const r = lab.client("new", 80, 20, 21000);
   assert.equal(r.errors, 0, r.errorText.join(" "));
   assert.deepEqual(r.names, { rs2: 20 });
+});
+
+test("DR: a new connection reusing a pinned client port is scheduled afresh, away from a quiesced real", async () => {
+  lab.signal("rs1", "SIGUSR2");
+  lab.signal("rs2", "SIGUSR2");
+  assert.ok((await waitFor(() => slotted().length === 2, 5000)) >= 0, drTable());
+  const first = lab.client("new", 80, 1, 22000);
+  assert.equal(first.errors, 0, first.errorText.join(" "));
+  const a = Object.keys(first.names)[0] ?? "";
+  assert.ok(a === "rs1" || a === "rs2", JSON.stringify(first.names));
+  const other = a === "rs1" ? "rs2" : "rs1";
+  try {
+    lab.signal(a, "SIGUSR1");
+    assert.ok((await waitFor(() => slotted().length === 1, 5000)) >= 0, drTable());
+    const again = lab.client("new", 80, 1, 22000);
+    assert.equal(again.errors, 0, again.errorText.join(" "));
+    assert.deepEqual(again.names, { [other]: 1 }, drTable());
+  } finally {
+    lab.signal(a, "SIGUSR2");
+  }
 });

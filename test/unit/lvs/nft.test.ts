@@ -190,7 +190,7 @@ test("fallback only: the slots hold the fallback; nothing at all: a TCP reset in
   assert.ok(udp.includes("ip daddr 10.0.0.10 udp dport 53 ct state new reject\n"));
 });
 
-test("DR: netdev ingress on the device, flow pinning first, hashed vmap to one chain per real", () => {
+test("DR: netdev ingress on the device, per-real pin sets first (SYNs skip them), hashed vmap to one chain per real", () => {
   const out = render(
     {
       services: [
@@ -206,18 +206,47 @@ test("DR: netdev ingress on the device, flow pinning first, hashed vmap to one c
       'add chain netdev tl ingress { type filter hook ingress device "eth0" priority 0; policy accept; }',
     ),
   );
-  const pin = lines.indexOf(
-    `add rule netdev tl ingress ip daddr 10.0.0.12 tcp dport 80 fwd ip to ip saddr . tcp sport map @${id}_flows device "eth0"`,
-  );
+  const set = (hex: string): string =>
+    `add set netdev tl ${id}_p_${hex} { typeof ip saddr . tcp sport; flags timeout,dynamic; timeout 900s; size 262144; }`;
+  const pinRule = (hex: string, ip: string): number =>
+    lines.indexOf(
+      `add rule netdev tl ingress ip daddr 10.0.0.12 tcp dport 80 tcp flags & (syn | ack) != syn ip saddr . tcp sport @${id}_p_${hex} update @${id}_p_${hex} { ip saddr . tcp sport } fwd ip to ${ip} device "eth0"`,
+    );
+  const pin1 = pinRule("0a00008d", "10.0.0.141");
+  const pin2 = pinRule("0a00008e", "10.0.0.142");
   const hash = lines.indexOf(
     `add rule netdev tl ingress ip daddr 10.0.0.12 tcp dport 80 jhash ip saddr . tcp sport mod 256 seed 0x5eed vmap @${id}_slots`,
   );
-  assert.ok(pin >= 0 && hash > pin, out);
+  const sets = [lines.indexOf(set("0a00008d")), lines.indexOf(set("0a00008e"))];
+  assert.ok(sets.every((i) => i >= 0 && i < pin1) && pin1 >= 0 && pin2 > pin1 && hash > pin2, out);
+  // a new flow leaves the other reals' pins before it is pinned to this one
   assert.ok(
     lines.includes(
-      `add rule netdev tl ${id}_r_0a00008d update @${id}_flows { ip saddr . tcp sport : 10.0.0.141 } fwd ip to 10.0.0.141 device "eth0"`,
+      `add rule netdev tl ${id}_r_0a00008d delete @${id}_p_0a00008e { ip saddr . tcp sport } update @${id}_p_0a00008d { ip saddr . tcp sport } fwd ip to 10.0.0.141 device "eth0"`,
     ),
   );
+  assert.ok(!out.includes("_flows"));
+  // UDP has no SYN: pins hold for the timeout; a quiesced real keeps its set (drain) but gets no slot
+  const udp = render(
+    {
+      services: [
+        svc("10.0.0.12", 53, [real("10.0.0.141", 53, 1, "gate"), real("10.0.0.142", 53, 0, "gate")], {
+          protocol: "udp",
+          key: "udp:10.0.0.12:53",
+        }),
+      ],
+    },
+    "eth0",
+  );
+  const uid = serviceId("udp:10.0.0.12:53");
+  assert.ok(
+    udp.includes(
+      `add rule netdev tl ingress ip daddr 10.0.0.12 udp dport 53 ip saddr . udp sport @${uid}_p_0a00008e update @${uid}_p_0a00008e { ip saddr . udp sport } fwd ip to 10.0.0.142 device "eth0"\n`,
+    ),
+    udp,
+  );
+  assert.ok(udp.includes(`add set netdev tl ${uid}_p_0a00008e { typeof ip saddr . udp sport;`));
+  assert.ok(!udp.includes(`add chain netdev tl ${uid}_r_0a00008e`));
   const el = lines.find((l) => l.startsWith(`add element netdev tl ${id}_slots`)) ?? "";
   assert.equal((el.match(/jump s[0-9a-f]+_r_0a00008d/g) ?? []).length, 192, "3:1 over 256 slots");
   assert.throws(
@@ -245,6 +274,10 @@ test("stale objects of removed services are deleted in a safe order; an empty ta
       { family: "netdev" as const, name: "sdead_flows", timeoutSec: 900 },
       { family: "ip" as const, name: "sdead_slots" },
     ],
+    sets: [
+      { family: "netdev" as const, name: "sdead_p_0a000001", timeoutSec: 900 },
+      { family: "netdev" as const, name: `${serviceId("tcp:10.0.0.12:80")}_p_0a00008d`, timeoutSec: 600 },
+    ],
     chains: [
       { family: "netdev" as const, name: "ingress" },
       { family: "netdev" as const, name: "sdead_r_0a000001" },
@@ -260,7 +293,12 @@ test("stale objects of removed services are deleted in a safe order; an empty ta
   const a = lines.indexOf("delete map netdev tl sdead_slots");
   const b = lines.indexOf("delete chain netdev tl sdead_r_0a000001");
   const c = lines.indexOf("delete map netdev tl sdead_flows");
-  assert.ok(a >= 0 && b > a && c > b, out);
+  const d = lines.indexOf("delete set netdev tl sdead_p_0a000001");
+  assert.ok(a >= 0 && b > a && c > b && d > b, out);
+  // a pin set whose timeout changed is recreated before it is filled again
+  const pins = `${serviceId("tcp:10.0.0.12:80")}_p_0a00008d`;
+  const del = lines.indexOf(`delete set netdev tl ${pins}`);
+  assert.ok(del >= 0 && del < lines.findIndex((l) => l.startsWith(`add set netdev tl ${pins} `)), out);
   assert.ok(lines.includes("delete table ip tl"));
   assert.ok(!lines.includes("delete chain netdev tl ingress"));
   assert.equal(
@@ -283,7 +321,7 @@ test("service comments round-trip", () => {
   assert.equal(parseServiceComment("something else"), undefined);
 });
 
-test("read-back of real nft -j output gives the rendered table back, dynamic entries included", () => {
+test("read-back of real nft -j output gives the rendered table back, dynamic entries and pin sets included", () => {
   const { table, objects } = parseNftJson(
     readFixture("lvs", "nft-list-ip.json"),
     readFixture("lvs", "nft-list-netdev.json"),
@@ -313,10 +351,14 @@ test("read-back of real nft -j output gives the rendered table back, dynamic ent
   const dyn = objects.dynamic.map((d) => `${d.family} ${d.map.split("_")[1]} ${d.key} -> ${d.target}`).sort();
   assert.deepEqual(dyn, [
     "ip persist 10.9.9.0 -> 10.0.0.2:8443",
-    "netdev flows 10.9.9.7 . 40000 -> 10.0.0.141",
+    "netdev p 10.9.9.7 . 40000 -> 10.0.0.141",
     "netdev persist 10.9.9.7 -> 10.0.0.141",
   ]);
-  // purge: nothing while the reals exist; their entries once they are gone (flows only with killFlows)
+  assert.deepEqual(
+    objects.sets.map((x) => `${x.name.split("_").slice(1).join("_")} ${x.timeoutSec}`).sort(),
+    ["p_0a00008d 900", "p_0a00008e 900"],
+  );
+  // purge: nothing while the reals exist; persistence entries once they are gone (DR pins go with their set)
   assert.equal(renderPurge(table, objects, { table: "tl" }), "");
   const gone: Table = {
     services: table.services.map((s) => ({
@@ -327,9 +369,10 @@ test("read-back of real nft -j output gives the rendered table back, dynamic ent
   const p = renderPurge(gone, objects, { table: "tl" });
   assert.match(p, /delete element ip tl s[0-9a-f]+_persist \{ 10\.9\.9\.0 \}/);
   assert.match(p, /delete element netdev tl s[0-9a-f]+_persist \{ 10\.9\.9\.7 \}/);
-  assert.ok(!p.includes("_flows"));
-  assert.match(
-    renderPurge(gone, objects, { table: "tl", killFlows: true }),
-    /delete element netdev tl s[0-9a-f]+_flows \{ 10\.9\.9\.7 \. 40000 \}/,
-  );
+  assert.ok(!p.includes("_p_"));
+  assert.equal(renderPurge(gone, objects, { table: "tl", killFlows: true }), p);
+  // ...because the main batch deletes the removed real's pin set
+  const batch = renderNftBatch(gone, objects, { table: "tl", device: "eth0" });
+  assert.match(batch, /^delete set netdev tl s[0-9a-f]+_p_0a00008d$/m);
+  assert.ok(!/^add set netdev tl s[0-9a-f]+_p_0a00008d /m.test(batch));
 });
