@@ -462,15 +462,8 @@ function readLocation(r: Reader): LocationConstraint | undefined {
   const rsc = r.get("rsc");
   if (rsc === undefined) {
     const what = r.el.attrs["rsc-pattern"] !== undefined ? '"rsc-pattern"' : "resource sets";
-    if (r.el.attrs["rsc-pattern"] !== undefined || hasResourceSet(r.el)) {
-      r.ctx.warning(
-        r.el,
-        r.path,
-        "cib.unsupported",
-        `${what} are not supported; constraint kept but ignored`,
-      );
-      return undefined;
-    }
+    if (r.el.attrs["rsc-pattern"] !== undefined || hasResourceSet(r.el))
+      return unsupportedConstraint(r, what);
     r.required("rsc");
   }
   const node = r.get("node");
@@ -500,17 +493,15 @@ function readLocation(r: Reader): LocationConstraint | undefined {
   };
 }
 
+/** Warns that a constraint form is kept (round trips) but ignored; gives undefined for the caller to return. */
+function unsupportedConstraint(r: Reader, what: string): undefined {
+  r.ctx.warning(r.el, r.path, "cib.unsupported", `${what} are not supported; constraint kept but ignored`);
+  return undefined;
+}
+
 function readColocation(r: Reader): ColocationConstraint | undefined {
   const id = r.id(true) ?? "";
-  if (hasResourceSet(r.el)) {
-    r.ctx.warning(
-      r.el,
-      r.path,
-      "cib.unsupported",
-      "resource sets are not supported; constraint kept but ignored",
-    );
-    return undefined;
-  }
+  if (hasResourceSet(r.el)) return unsupportedConstraint(r, "resource sets");
   const rsc = r.required("rsc");
   const withRsc = r.required("with-rsc");
   let score = r.score("score");
@@ -536,15 +527,7 @@ function readColocation(r: Reader): ColocationConstraint | undefined {
 
 function readOrder(r: Reader): OrderConstraint | undefined {
   const id = r.id(true) ?? "";
-  if (hasResourceSet(r.el)) {
-    r.ctx.warning(
-      r.el,
-      r.path,
-      "cib.unsupported",
-      "resource sets are not supported; constraint kept but ignored",
-    );
-    return undefined;
-  }
+  if (hasResourceSet(r.el)) return unsupportedConstraint(r, "resource sets");
   const first = r.required("first");
   const then = r.required("then");
   const firstAction = r.get("first-action") ?? "start";
