@@ -38,8 +38,9 @@
  * fails inside a transition, when the local node stops being active and on
  * releaseLocal(). A recurring result other than rc 0 (or a timeout/error) is
  * a failure: the node sends `monitor-failed` to the DC (the DC handles its own
- * directly), once per failure (sent again on the next run while no DC is
- * known, and again after the monitor succeeded in between). The DC records it
+ * directly) on every failed run until the status it holds (the DC's) shows
+ * that failure, so a report lost with a dying DC reaches the next one; the DC
+ * ignores a failure its status already shows. The DC records it
  * with policy/inject opFail (history entry plus fail count) and schedules: the
  * policy engine restarts in place, or moves after migration-threshold.
  *
@@ -47,6 +48,9 @@
  */
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
+import { parseDurationMs } from "../cib/duration.js";
+import { policyClock } from "../cib/pe-input.js";
+import { clusterOptions } from "../cib/query.js";
 import { serializeCib } from "../cib/serialize.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
 import { MonitorScheduler, opKey } from "../exec/monitor.js";
@@ -54,6 +58,7 @@ import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/
 import type { CommandResult, CrmReport } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
+import { nextFailureExpiry } from "../policy/recheck.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
 import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-store.js";
@@ -149,6 +154,11 @@ export interface ControllerPorts {
   readonly timers: TimerPort;
   /** Persists the CIB after a configuration change. */
   readonly persist?: (cib: Cib) => void;
+  /**
+   * Saves the policy input of a transition that has actions (the CIB and the
+   * policy clock it was scheduled at); returns where it went, for the log.
+   */
+  readonly savePolicyInput?: (cib: Cib, nowMs: number) => string | undefined;
   readonly log?: NodeLogger;
 }
 
@@ -224,11 +234,13 @@ export class Controller {
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
   private dirty = false;
+  /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
+  private recheckAt: number | undefined;
   private syncDue = false;
   private readonly pending = new Map<string, Pending>();
   /** Recurring monitors running on this node. */
   private readonly monitors: MonitorScheduler;
-  /** Keys of recurring monitors whose current failure reached a DC (not reported again until they succeed). */
+  /** Keys of recurring monitors whose current failure was reported (logged once; reports repeat until recorded). */
   private readonly reportedFailures = new Set<string>();
   /** Last transition (for logs and tests). */
   lastTransition: Transition | undefined;
@@ -343,9 +355,17 @@ export class Controller {
     this.kick();
   }
 
-  /** Due work: the DC wait, lost remote actions, a pending schedule or sync. */
+  /** Due work: the DC wait, lost remote actions, a recheck (failure-timeout), a pending schedule or sync. */
   tick(): void {
     const mono = this.ports.monotonic();
+    if (this.isDc && !this.running && this.recheckAt !== undefined && this.ports.now() >= this.recheckAt) {
+      this.recheckAt = undefined;
+      this.log.info(
+        { event: "recheck" },
+        "recheck: running the policy (a failure expired or the recheck interval passed)",
+      );
+      this.changed();
+    }
     if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
       this.dcWaitUntil = undefined;
       this.elect(true);
@@ -550,10 +570,14 @@ export class Controller {
 
   private startTransition(): void {
     this.dirty = false;
-    const t = schedule(this.cibValue, this.ports.now());
+    const input = this.cibValue;
+    const now = policyClock(this.ports.now());
+    const t = schedule(input, now);
     this.lastTransition = t;
+    this.recheckAt = this.nextRecheck(input, now);
     const graph = this.toGraph(t);
     if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
+    const saved = this.savePolicyInput(input, now);
     const tid = ++this.tid;
     this.runs++;
     this.transitionsRun++;
@@ -563,6 +587,7 @@ export class Controller {
         event: "transition",
         tid,
         summary: t.summary.map((s) => `${s.verb} ${s.rsc ?? ""} ${s.node}${s.to ? ` -> ${s.to}` : ""}`),
+        ...(saved === undefined ? {} : { input: saved }),
       },
       `transition ${tid}: ${graph.actions.filter((a) => a.op !== "pseudo").length} action(s)`,
     );
@@ -576,6 +601,33 @@ export class Controller {
       this.kick();
     });
     this.kick(); // sync the status changes recorded so far
+  }
+
+  /**
+   * When the DC must run the policy again without an event: when a recorded
+   * failure expires (failure-timeout), and every cluster-recheck-interval
+   * (Pacemaker's default 15 min; 0 disables it).
+   */
+  private nextRecheck(cib: Cib, nowMs: number): number | undefined {
+    const raw = clusterOptions(cib).raw["cluster-recheck-interval"];
+    const interval = raw === undefined ? 15 * 60_000 : (parseDurationMs(raw) ?? 15 * 60_000);
+    const expiry = nextFailureExpiry(cib, nowMs);
+    const periodic = interval > 0 ? nowMs + interval : undefined;
+    if (expiry === undefined) return periodic;
+    return periodic === undefined ? expiry : Math.min(expiry, periodic);
+  }
+
+  /** Saves a policy input through the port; a failure is logged, never fatal. */
+  private savePolicyInput(cib: Cib, nowMs: number): string | undefined {
+    try {
+      return this.ports.savePolicyInput?.(cib, nowMs);
+    } catch (e) {
+      this.log.error(
+        { event: "pe-input-save-failed", err: (e as Error).message },
+        `cannot save the policy input: ${(e as Error).message}`,
+      );
+      return undefined;
+    }
   }
 
   private toGraph(t: Transition): TransitionGraph {
@@ -719,12 +771,15 @@ export class Controller {
       this.reportedFailures.delete(key);
       return;
     }
-    if (this.reportedFailures.has(key)) return;
     const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
-    this.log.warn(
-      { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-      `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
-    );
+    // Sent on every failed run until the DC's status (replicated here) shows it, so a report lost
+    // with a DC that died is made again to the next one; the DC ignores a failure it already has.
+    if (this.failureRecorded(this.localNode, r.rscId, r.intervalMs, rc)) return;
+    if (!this.reportedFailures.has(key))
+      this.log.warn(
+        { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
+        `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
+      );
     if (this.isDc) this.monitorFailed(this.localNode, r.rscId, r.intervalMs, rc, r.reason);
     else if (this.dcName !== undefined)
       this.ports.send(
@@ -736,10 +791,24 @@ export class Controller {
     this.kick();
   }
 
+  /**
+   * Whether the status section shows recurring monitor `rsc`/`intervalMs` of
+   * `node` failed with `rc` (its history entry is replaced by the next run's
+   * result, so a failure after a restart is a new one).
+   */
+  private failureRecorded(node: string, rsc: string, intervalMs: number, rc: number): boolean {
+    const ns = this.cibValue.status.find((s) => s.uname === node);
+    const op = ns?.lrmResources
+      .find((r) => r.id === rsc)
+      ?.ops.find((o) => o.id === `${rsc}_monitor_${intervalMs}`);
+    return op !== undefined && op.rcCode === rc;
+  }
+
   /** DC: a recurring monitor failed on `node`: record it (fail count included) and schedule. */
   private monitorFailed(node: string, rsc: string, intervalMs: number, rc: number, reason: string): void {
     if (node !== this.localNode && !this.active.has(node)) return;
     if (findPrimitive(this.cibValue, rsc) === undefined) return;
+    if (this.failureRecorded(node, rsc, intervalMs, rc)) return; // a report sent again
     this.log.warn(
       { event: "op-result", rsc, op: "monitor", intervalMs, node, rc, recurring: true },
       `${rsc} monitor (${intervalMs} ms) on ${node}: rc ${rc}${reason ? ` (${reason})` : ""}`,

@@ -35,6 +35,7 @@ import { defaultHaEnv } from "../exec/env.js";
 import { createExecutor, realTimers } from "../exec/process.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
+import { PeInputStore } from "./pe-inputs.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
@@ -284,6 +285,7 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
 }
 
 const cibStore = new CibStore(flags.stateDir);
+const peInputs = new PeInputStore(flags.stateDir);
 const startCib = initialCib(cibStore, config);
 const storedVersion = cibStore.load().cib;
 if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0) cibStore.save(startCib);
@@ -318,6 +320,7 @@ const controller = new Controller(
       if (!sendCrm(JSON.stringify(msg), dest))
         logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);
     },
+    savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
     persist: (cib) => {
       try {
         cibStore.save(cib);

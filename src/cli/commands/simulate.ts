@@ -3,14 +3,18 @@
  * [--op-fail RSC_OP_INTERVAL@NODE=RC] [--now ISO] [--scores] [--all] [--json]`:
  * runs the policy engine offline on a CIB, after applying simulated events,
  * and prints the decision in the `# oracle v1` format (as crm_simulate would
- * decide it) or as JSON.
+ * decide it) or as JSON. `--replay N|latest|FILE` takes a policy input saved
+ * by hbd (STATE_DIR/pengine/pe-input-N.xml) instead; `--list-inputs` lists
+ * them. The clock is --now, else the file's execution-date, else now.
  */
-import { basename } from "node:path";
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { formatDiagnostic } from "../../base/diag.js";
 import { ExitCode, UsageError } from "../../base/errors.js";
 import type { Cib } from "../../cib/model.js";
 import { parseCib } from "../../cib/parse.js";
+import { EXECUTION_DATE, executionDate, peInputName, peInputNumbers } from "../../cib/pe-input.js";
 import { readInput } from "../../config/read.js";
 import { nodeDown, nodeFail, nodeUp, opFail, parseOpFailSpec } from "../../policy/inject.js";
 import { renderOracle } from "../../policy/oracle.js";
@@ -23,6 +27,9 @@ interface SimulateOpts {
   nodeFail: string[];
   opFail: string[];
   now?: string;
+  replay?: string;
+  listInputs?: boolean;
+  stateDir: string;
   scores?: boolean;
   all?: boolean;
   json?: boolean;
@@ -36,9 +43,60 @@ function knownNode(cib: Cib, n: string, flag: string): string {
   return n;
 }
 
-export function runSimulate(file: string, opts: SimulateOpts, io: CliIo): void {
-  const now = opts.now === undefined ? new Date() : new Date(opts.now);
-  if (Number.isNaN(now.getTime()))
+export const DEFAULT_STATE_DIR = "/var/lib/tandem";
+
+function savedInputs(stateDir: string): { dir: string; numbers: number[] } {
+  const dir = join(stateDir, "pengine");
+  try {
+    return { dir, numbers: peInputNumbers(readdirSync(dir)) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { dir, numbers: [] };
+    throw new UsageError(`cannot read ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** The file `--replay` names: a saved input's number, `latest`, or a path. */
+function replayFile(which: string, stateDir: string): string {
+  if (which !== "latest" && !/^\d{1,12}$/.test(which)) return which;
+  const { dir, numbers } = savedInputs(stateDir);
+  const n = which === "latest" ? numbers.at(-1) : Number(which);
+  if (n === undefined) throw new UsageError(`no saved policy inputs in ${dir}`);
+  if (!numbers.includes(n))
+    throw new UsageError(
+      `no saved policy input ${n} in ${dir} (saved: ${numbers.length === 0 ? "none" : `${numbers[0]}..${numbers.at(-1)}`})`,
+    );
+  return join(dir, peInputName(n));
+}
+
+/** `--list-inputs`: the saved inputs, oldest first, with their execution dates. */
+function listInputs(stateDir: string, io: CliIo, json: boolean): void {
+  const { dir, numbers } = savedInputs(stateDir);
+  const rows = numbers.map((n) => {
+    const file = join(dir, peInputName(n));
+    const text = readInput(file).text;
+    const cib = text === undefined ? undefined : parseCib(text, file).value;
+    const at = cib === undefined ? undefined : executionDate(cib);
+    return { n, file, ...(at === undefined ? {} : { executionDate: new Date(at).toISOString() }) };
+  });
+  if (json) io.out(JSON.stringify({ version: 1, dir, inputs: rows }, null, 2));
+  else if (rows.length === 0) io.out(`no saved policy inputs in ${dir}`);
+  else io.out(rows.map((r) => `${r.n}\t${r.executionDate ?? "?"}\t${r.file}`).join("\n"));
+  io.exit(ExitCode.ok);
+}
+
+export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io: CliIo): void {
+  if (opts.listInputs) {
+    listInputs(opts.stateDir, io, opts.json === true);
+    return;
+  }
+  if (fileArg !== undefined && opts.replay !== undefined)
+    throw new UsageError("give either a CIB file or --replay, not both");
+  const file = opts.replay !== undefined ? replayFile(opts.replay, opts.stateDir) : fileArg;
+  if (file === undefined)
+    throw new UsageError("a CIB file, --replay N|latest|FILE or --list-inputs is needed");
+  let now = opts.now === undefined ? undefined : new Date(opts.now);
+  if (now !== undefined && Number.isNaN(now.getTime()))
     throw new UsageError(`--now "${opts.now}": expected an ISO 8601 time, e.g. 2024-01-01T00:00:00Z`);
   const f = readInput(file);
   if (f.text === undefined) {
@@ -55,6 +113,10 @@ export function runSimulate(file: string, opts: SimulateOpts, io: CliIo): void {
     return;
   }
   let cib = parsed.value;
+  if (now === undefined) {
+    const at = executionDate(cib);
+    now = at === undefined ? new Date() : new Date(at);
+  }
   for (const n of opts.nodeUp) cib = nodeUp(cib, knownNode(cib, n, "--node-up"));
   for (const n of opts.nodeDown) cib = nodeDown(cib, knownNode(cib, n, "--node-down"));
   for (const n of opts.nodeFail) cib = nodeFail(cib, knownNode(cib, n, "--node-fail"));
@@ -90,9 +152,11 @@ export function registerSimulate(program: Command, io: CliIo): void {
       "Run the policy engine on a CIB file, after applying simulated events, and print its decision: node states, " +
         "where each resource will run, the transition summary, the actions in execution order and the order edges " +
         "between them (the `# oracle v1` format, comparable with crm_simulate). Nothing is changed.\n\n" +
+        "Every transition hbd's DC runs saves its input as STATE_DIR/pengine/pe-input-N.xml (the newest " +
+        "pe-input-series-max, default 400, are kept); --replay recomputes one exactly as the DC did.\n\n" +
         "Exit status: 0 simulated, 2 the CIB or an option is invalid.",
     )
-    .argument("<cib>", "cib.xml (Pacemaker or Heartbeat-2 schema)")
+    .argument("[cib]", "cib.xml (Pacemaker or Heartbeat-2 schema)")
     .option("--node-up <node>", "bring a node online first (repeatable)", collect, [])
     .option("--node-down <node>", "take a node offline cleanly (repeatable)", collect, [])
     .option("--node-fail <node>", "make a node fail: offline and unclean (repeatable)", collect, [])
@@ -102,13 +166,22 @@ export function registerSimulate(program: Command, io: CliIo): void {
       collect,
       [],
     )
-    .option("--now <iso>", "the scheduler's clock, for failure-timeout (default: now)")
+    .option(
+      "--now <iso>",
+      `the scheduler's clock, for failure-timeout (default: the file's ${EXECUTION_DATE}, else now)`,
+    )
+    .option(
+      "--replay <which>",
+      "replay a policy input saved by hbd: its number, `latest`, or a file (events above still apply)",
+    )
+    .option("--list-inputs", "list the policy inputs hbd saved (number, execution date, file)")
+    .option("--state-dir <dir>", "hbd's state directory, for --replay and --list-inputs", DEFAULT_STATE_DIR)
     .option("--scores", "also print allocation scores")
     .option("--all", "also list probes and recurring monitors")
     .option("--json", "print the transition as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  hbctl simulate cib.xml --node-fail primarylb\n  hbctl simulate cib.xml --op-fail ip_monitor_10000@primarylb=7 --scores\n  hbctl simulate cib.xml --now 2024-01-01T00:00:00Z",
+      "\nExamples:\n  hbctl simulate cib.xml --node-fail primarylb\n  hbctl simulate cib.xml --op-fail ip_monitor_10000@primarylb=7 --scores\n  hbctl simulate cib.xml --now 2024-01-01T00:00:00Z\n  hbctl simulate --list-inputs\n  hbctl simulate --replay latest --scores",
     )
-    .action((file: string, opts: SimulateOpts) => runSimulate(file, opts, io));
+    .action((file: string | undefined, opts: SimulateOpts) => runSimulate(file, opts, io));
 }

@@ -367,6 +367,28 @@ for (const home of ["n1", "n2"] as const)
     assert.equal(count(h.calls.slice(mark), MON), 3, "monitoring resumed, still once per interval");
   });
 
+test("a monitor failure report lost on the way to the DC is sent again on the next failed run, and counted once", async () => {
+  const bus = new Bus();
+  bus.start("n1", haCib("n2"));
+  bus.start("n2", haCib("n2"));
+  await bus.bothUp();
+  const h = bus.hosts.get("n2") as FakeHost;
+  const mark = h.calls.length;
+  h.running.delete(RSC);
+  bus.connected = false; // the report is lost
+  await bus.advance(10_000);
+  assert.deepEqual(h.calls.slice(mark), [MON], "nothing restarted: the DC never heard");
+  bus.connected = true;
+  await bus.advance(10_000);
+  assert.deepEqual(h.calls.slice(mark), [MON, MON, `stop ${RSC}`, `start ${RSC}`, MON], "restarted in place");
+  const failcount = bus
+    .get("n1")
+    .cib.status.find((n) => n.uname === "n2")
+    ?.transientAttributes.flatMap((a) => a.nvpairs)
+    .find((p) => p.name.startsWith("fail-count-"))?.value;
+  assert.equal(failcount, "1");
+});
+
 test("with migration-threshold=1 a recurring monitor failure moves the resource; monitors follow it", async () => {
   const bus = new Bus();
   bus.start("n1", withThreshold(haCib(), 1));
@@ -385,6 +407,27 @@ test("with migration-threshold=1 a recurring monitor failure moves the resource;
   const mark = n2.calls.length;
   await bus.advance(10_000);
   assert.deepEqual(n2.calls.slice(mark), [MON]);
+});
+
+test("failure-timeout: when the fail count expires the DC schedules again by itself and the resource fails back", async () => {
+  const cib = (): Cib => {
+    const c = withThreshold(haCib(), 1);
+    const set = c.configuration.rscDefaults[0] as Cib["configuration"]["rscDefaults"][number];
+    const nvpairs = [...set.nvpairs, { id: "rsc-options-ft", name: "failure-timeout", value: "60s" }];
+    return { ...c, configuration: { ...c.configuration, rscDefaults: [{ ...set, nvpairs }] } };
+  };
+  const bus = new Bus();
+  bus.start("n1", cib());
+  bus.start("n2", cib());
+  await bus.bothUp();
+  (bus.hosts.get("n1") as FakeHost).running.delete(RSC);
+  await bus.advance(10_000);
+  assert.equal(bus.where("n1"), "n2", "moved after the failure (migration-threshold=1)");
+  await bus.advance(40_000);
+  assert.equal(bus.where("n1"), "n2", "still away while the failure counts");
+  await bus.advance(30_000);
+  assert.equal(bus.where("n1"), "n1", "back home once the failure expired (auto_failback on)");
+  assert.deepEqual([...(bus.hosts.get("n1") as FakeHost).running], [RSC]);
 });
 
 test("recurring monitors stop when the node releases its resources or leaves the membership", async () => {

@@ -1,0 +1,36 @@
+/**
+ * When the policy must run again with no event: the earliest moment a
+ * recorded failure expires by its resource's failure-timeout (a fail count
+ * that stops counting towards migration-threshold, a failed operation that
+ * no longer marks the resource failed). Pacemaker 2.x computes the same
+ * instant and re-runs the scheduler then, besides its cluster-recheck-interval.
+ */
+import type { Cib } from "../cib/model.js";
+import { indexFailures, unpack } from "./unpack.js";
+
+/** The first time (ms, > nowMs) at which a failure recorded in `cib` expires; undefined when none will. */
+export function nextFailureExpiry(cib: Cib, nowMs: number): number | undefined {
+  const w = unpack(cib, nowMs);
+  let best: number | undefined;
+  // a failure counts while now <= last * 1000 + timeout: it is gone 1 ms later
+  const consider = (lastS: number, timeoutMs: number) => {
+    const t = lastS * 1000 + timeoutMs + 1;
+    if (t > nowMs && (best === undefined || t < best)) best = t;
+  };
+  const timeouts = new Map<string, number>();
+  for (const p of w.prims) if (p.meta.failureTimeoutMs > 0) timeouts.set(p.base, p.meta.failureTimeoutMs);
+  if (timeouts.size === 0) return undefined;
+  for (const n of w.nodes)
+    for (const [rsc, e] of indexFailures(n.attrs).legacy) {
+      const ft = timeouts.get(rsc);
+      if (ft !== undefined && e.count > 0 && e.last > 0) consider(e.last, ft);
+    }
+  for (const ns of cib.status)
+    for (const r of ns.lrmResources) {
+      const ft = timeouts.get(r.id.replace(/:\d+$/, ""));
+      if (ft === undefined) continue;
+      for (const op of r.ops)
+        if (op.id.endsWith("_last_failure_0") && op.lastRcChange !== undefined) consider(op.lastRcChange, ft);
+    }
+  return best;
+}
