@@ -25,7 +25,11 @@
  * to do (bounded: `maxRuns` transitions in a row without an outside change).
  *
  * Replication: every node sends `sync` (its DC belief and its full CIB) to a
- * peer that becomes active; the DC sends `sync` to all after every change.
+ * peer that becomes active; after every change the DC sends all peers the
+ * node_state entries that changed since its last broadcast (`status`, see
+ * replication.ts), or the whole CIB (`sync`) when the configuration changed
+ * or it just became DC; a peer that cannot apply an update (it missed one)
+ * answers `sync-request` and gets the whole CIB.
  * Configuration: the newer (admin_epoch, epoch) wins on both sides (equal
  * versions with different content are logged as a conflict, own copy kept);
  * status: a non-DC takes the DC's. Configuration changes are persisted.
@@ -72,11 +76,16 @@ import {
   setNodeAttribute,
 } from "./crm-cib.js";
 import { type NodeLogger, silentLogger } from "./node.js";
+import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
 
 /** What one controller says to another. */
 export type CrmMessage =
   /** The sender's DC belief (`dc` = sender: a claim) and its whole CIB as XML. */
   | { readonly k: "sync"; readonly dc: string | null; readonly cib: string }
+  /** DC -> all: the node_state entries changed since the last broadcast (replication.ts). */
+  | ({ readonly k: "status" } & StatusUpdate)
+  /** node -> DC: a status update did not apply here; send the whole CIB. */
+  | { readonly k: "sync-request" }
   /** DC -> node: run this action. */
   | {
       readonly k: "op";
@@ -124,6 +133,16 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
   switch (m.k) {
     case "sync":
       return s("cib") && (m.dc === null || s("dc")) ? (m as unknown as CrmMessage) : undefined;
+    case "status":
+      return s("base") &&
+        n("numUpdates") &&
+        s("cib") &&
+        Array.isArray(m.removed) &&
+        m.removed.every((x) => typeof x === "string")
+        ? (m as unknown as CrmMessage)
+        : undefined;
+    case "sync-request":
+      return m as unknown as CrmMessage;
     case "op":
       return n("tid") && s("aid") && s("rsc") && s("op") && n("intervalMs") && typeof m.agent === "object"
         ? (m as unknown as CrmMessage)
@@ -237,6 +256,8 @@ export class Controller {
   /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
   private recheckAt: number | undefined;
   private syncDue = false;
+  /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
+  private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
   /** Recurring monitors running on this node. */
   private readonly monitors: MonitorScheduler;
@@ -334,6 +355,12 @@ export class Controller {
     switch (msg.k) {
       case "sync":
         this.onSync(from, msg.dc, msg.cib);
+        break;
+      case "status":
+        this.onStatusUpdate(from, msg);
+        break;
+      case "sync-request":
+        if (this.isDc) this.sendSync(from);
         break;
       case "op":
         void this.onOp(from, msg);
@@ -465,6 +492,7 @@ export class Controller {
 
   private becomeDc(): void {
     this.dcName = this.localNode;
+    this.shared = undefined; // the first broadcast is the whole CIB
     this.everHadDc = true;
     this.log.info({ event: "dc", dc: this.localNode }, `${this.localNode} is the DC`);
     let cib: Cib = { ...this.cibValue, dcUuid: this.localNode };
@@ -528,6 +556,32 @@ export class Controller {
 
   private sendSync(dest?: string): void {
     this.ports.send({ k: "sync", dc: this.dcName ?? null, cib: serializeCib(this.cibValue) }, dest);
+    if (dest === undefined) this.shared = this.cibValue;
+  }
+
+  /** DC: tells every peer what changed since the last broadcast: a status update when it can, else the whole CIB. */
+  private broadcast(): void {
+    const u = this.shared === undefined ? undefined : statusUpdate(this.shared, this.cibValue);
+    if (u === undefined) this.sendSync();
+    else {
+      this.ports.send({ k: "status", ...u });
+      this.shared = this.cibValue;
+    }
+  }
+
+  /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
+  private onStatusUpdate(from: string, u: StatusUpdate): void {
+    if (from !== this.dcName || this.isDc) return;
+    const applied = applyStatusUpdate(this.cibValue, u);
+    if (applied === undefined) {
+      this.log.info(
+        { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
+        `status update for ${u.base} does not apply to ${formatCibVersion(this.cibValue)}; asking ${from} for the CIB`,
+      );
+      this.ports.send({ k: "sync-request" }, from);
+      return;
+    }
+    this.cibValue = { ...applied, dcUuid: from };
   }
 
   private applyAttribute(node: string, name: string, value: string | undefined): void {
@@ -564,7 +618,7 @@ export class Controller {
     }
     if (this.syncDue && this.isDc) {
       this.syncDue = false;
-      this.sendSync();
+      this.broadcast();
     }
   }
 

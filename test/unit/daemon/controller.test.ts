@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cib } from "../../../src/cib/model.js";
+import { serializeCib } from "../../../src/cib/serialize.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
 import { Controller, type CrmMessage, parseCrmMessage } from "../../../src/daemon/controller.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
@@ -72,6 +73,8 @@ class Bus {
   ]);
   readonly ctl = new Map<string, Controller>();
   readonly persisted = new Map<string, Cib[]>();
+  /** Every message sent: sender, kind, size. */
+  readonly sent: { from: string; kind: string; bytes: number }[] = [];
   /** Links that deliver (both directions). */
   connected = true;
   /** Fake timers (recurring monitors), fired only by advance(). */
@@ -95,8 +98,10 @@ class Bus {
             this.timers = this.timers.filter((t) => t !== h);
           },
         },
-        send: (msg: CrmMessage, dest?: string) =>
-          this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) }),
+        send: (msg: CrmMessage, dest?: string) => {
+          this.sent.push({ from: name, kind: msg.k, bytes: JSON.stringify(msg).length });
+          this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) });
+        },
         persist: (cib) => this.persisted.set(name, [...(this.persisted.get(name) ?? []), cib]),
       },
     );
@@ -292,6 +297,47 @@ test("two DCs that meet after a partition keep the lower name; the newer configu
   );
   assert.deepEqual([...(bus.hosts.get("n1")?.running ?? [])], [RSC]);
   assert.deepEqual([...(bus.hosts.get("n2")?.running ?? [])], []);
+});
+
+test("after the first full copy the DC sends status updates; the peer's CIB stays identical to the DC's", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  const mark = bus.sent.length;
+  bus.get("n2").setStandby("n1", true);
+  await bus.settle();
+  assert.equal(bus.where("n2"), "n2");
+  const fromDc = bus.sent.slice(mark).filter((m) => m.from === "n1");
+  const updates = fromDc.filter((m) => m.kind === "status");
+  assert.ok(updates.length >= 2, fromDc.map((m) => m.kind).join(","));
+  assert.deepEqual(
+    fromDc.filter((m) => m.kind === "sync").length,
+    1,
+    "one full copy for the configuration change (standby), updates for the rest",
+  );
+  const full = bus.sent.filter((m) => m.kind === "sync").at(-1)?.bytes ?? 0;
+  assert.ok(Math.max(...updates.map((m) => m.bytes)) < full, "updates are smaller than the CIB");
+  const statusOf = (n: string) => serializeCib({ ...bus.get(n).cib, dcUuid: "n1" });
+  assert.equal(statusOf("n2"), statusOf("n1"));
+});
+
+test("a status update that does not apply makes the peer ask for the whole CIB", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  const n2 = bus.get("n2");
+  const mark = bus.sent.length;
+  n2.onMessage(
+    "n1",
+    JSON.stringify({ k: "status", base: "9.9.9", numUpdates: 10, cib: "<cib/>", removed: [] }),
+  );
+  await bus.settle();
+  assert.deepEqual(
+    bus.sent.slice(mark).map((m) => `${m.from}:${m.kind}`),
+    ["n2:sync-request", "n1:sync"],
+  );
 });
 
 test("malformed payloads are not messages", () => {
