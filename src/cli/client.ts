@@ -17,7 +17,8 @@ import {
 export const DEFAULT_SOCKET = "/run/tandem/hbd.sock";
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-export type ClientFailure = "not-running" | "permission" | "timeout" | "protocol";
+/** `refused`: hbd understood the request and refused it (exit 2); `unavailable`: it cannot serve it now (exit 3). */
+export type ClientFailure = "not-running" | "permission" | "timeout" | "protocol" | "refused" | "unavailable";
 
 export class IpcClientError extends TandemError {
   override readonly name = "IpcClientError";
@@ -31,7 +32,9 @@ export class IpcClientError extends TandemError {
         ? ExitCode.permission
         : reason === "protocol"
           ? ExitCode.warnings
-          : ExitCode.unavailable,
+          : reason === "refused"
+            ? ExitCode.usage
+            : ExitCode.unavailable,
     );
   }
 }
@@ -99,8 +102,11 @@ export function request<R>(
         const r = parseResponse(line);
         if (!r.ok) return finish(new IpcClientError("protocol", `unexpected answer on ${path}: ${r.reason}`));
         const res = r.value as unknown as IpcResponse<R>;
-        if (!res.ok)
-          return finish(new IpcClientError("protocol", `hbd refused the request: ${res.error.message}`));
+        if (!res.ok) {
+          const code = res.error.code;
+          const reason = code === "refused" || code === "unavailable" ? code : "protocol";
+          return finish(new IpcClientError(reason, `hbd refused the request: ${res.error.message}`));
+        }
         return finish(undefined, res.result);
       }
       if (lines.overflow) finish(new IpcClientError("protocol", `oversized answer on ${path}`));

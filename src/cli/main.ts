@@ -5,13 +5,17 @@
  */
 import { Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
+import { registerCib } from "./commands/cib.js";
 import { registerCl } from "./commands/cl.js";
 import { registerConvert } from "./commands/convert.js";
+import { registerFence } from "./commands/fence.js";
 import { registerLvs } from "./commands/lvs.js";
+import { registerNode } from "./commands/node.js";
 import { registerResource } from "./commands/resource.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerStandby } from "./commands/standby.js";
 import { registerStatus } from "./commands/status.js";
+import { registerTakeover } from "./commands/takeover.js";
 import { registerVerify } from "./commands/verify.js";
 import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
@@ -34,6 +38,10 @@ export function buildProgram(io: CliIo): Command {
   registerCl(program, io);
   registerLvs(program, io);
   registerStandby(program, io);
+  registerFence(program, io);
+  registerTakeover(program, io);
+  registerCib(program, io);
+  registerNode(program, io);
   return program;
 }
 

@@ -50,25 +50,36 @@
  *
  * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
  */
+
+import { parseDurationMs } from "../cib/duration.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
-import { parseDurationMs } from "../cib/duration.js";
 import { policyClock } from "../cib/pe-input.js";
 import { clusterOptions } from "../cib/query.js";
 import { serializeCib } from "../cib/serialize.js";
+import { devicesFor, type FenceDevice, fenceTimeoutMs } from "../exec/fence-devices.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
 import { MonitorScheduler, opKey } from "../exec/monitor.js";
 import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/types.js";
-import type { CommandResult, CrmReport } from "../ipc/protocol.js";
+import {
+  type AdminRequest,
+  type CibShowResult,
+  type CommandResult,
+  type CrmReport,
+  IpcRefusal,
+  parseAdminRequest,
+} from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
 import { nextFailureExpiry } from "../policy/recheck.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
+import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
 import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-store.js";
 import {
   agentFor,
   findPrimitive,
+  nodeFenced,
   nodeMembership,
   nodeReports,
   opTimeoutMs,
@@ -115,8 +126,10 @@ export type CrmMessage =
       readonly rc: number;
       readonly reason: string;
     }
-  /** any node -> DC: set (value null: remove) a permanent node attribute. */
-  | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null };
+  /** Older form of `admin` op attr (still accepted): set (value null: remove) a permanent node attribute. */
+  | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null }
+  /** any node -> DC: an administrative change (hbctl) for the DC to check and apply. */
+  | { readonly k: "admin"; readonly req: AdminRequest };
 
 /** Parses a received payload; undefined when it is not a CrmMessage. */
 export function parseCrmMessage(payload: string): CrmMessage | undefined {
@@ -155,6 +168,8 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
       return s("node") && s("name") && (m.value === null || s("value"))
         ? (m as unknown as CrmMessage)
         : undefined;
+    case "admin":
+      return parseAdminRequest(m.req) === undefined ? undefined : (m as unknown as CrmMessage);
     default:
       return undefined;
   }
@@ -178,7 +193,26 @@ export interface ControllerPorts {
    * policy clock it was scheduled at); returns where it went, for the log.
    */
   readonly savePolicyInput?: (cib: Cib, nowMs: number) => string | undefined;
+  /**
+   * Runs one fence device's agent against `target` (hbd: exec/fence.ts).
+   * Without it every fencing fails.
+   */
+  readonly fence?: (req: FenceRequest) => Promise<FenceResult>;
   readonly log?: NodeLogger;
+}
+
+/** One fencing attempt with one device. */
+export interface FenceRequest {
+  readonly device: FenceDevice;
+  readonly action: string;
+  readonly target: string;
+  readonly timeoutMs: number;
+}
+
+export interface FenceResult {
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly durationMs: number;
 }
 
 export interface ControllerOptions {
@@ -195,6 +229,12 @@ export interface ControllerOptions {
   readonly opMarginMs?: number;
   /** Transitions in a row without an outside change before the DC gives up. Default 20. */
   readonly maxRuns?: number;
+  /** First wait after a failed fencing before the next transition, doubled per failure. Default 1000 ms. */
+  readonly fenceRetryMinMs?: number;
+  /** Longest wait between fencing attempts. Default 30000 ms. */
+  readonly fenceRetryMaxMs?: number;
+  /** Failed fencings of one node in a row before waiting for an outside change. Default 10. */
+  readonly fenceMaxAttempts?: number;
 }
 
 interface Pending {
@@ -265,6 +305,14 @@ export class Controller {
   private readonly reportedFailures = new Set<string>();
   /** Last transition (for logs and tests). */
   lastTransition: Transition | undefined;
+  /** Nodes lost from membership without a clean shutdown (and not fenced since). */
+  private readonly unclean = new Set<string>();
+  /** Nodes this node fenced (or saw fenced) since they were last active: their loss is clean. */
+  private readonly fencedNodes = new Set<string>();
+  /** Failed fencings in a row, per target. */
+  private readonly fenceFailures = new Map<string, number>();
+  /** No transition starts before this (monotonic ms): the backoff after a failed fencing. */
+  private fenceHoldUntil = 0;
 
   constructor(
     private readonly options: ControllerOptions,
@@ -316,6 +364,11 @@ export class Controller {
     } else if (e.kind === "node-status" && e.node !== this.localNode) {
       const lost = e.status === "dead";
       const wasPresent = this.present.has(e.node);
+      // Lost without shutdone (deadtime): unclean, unless we know it was fenced.
+      const clean = !lost || e.cause === "shutdown" || this.fencedNodes.has(e.node);
+      if (lost && !clean) this.unclean.add(e.node);
+      else this.unclean.delete(e.node);
+      if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) this.present.delete(e.node);
       else this.present.add(e.node);
       const was = this.active.has(e.node);
@@ -334,7 +387,7 @@ export class Controller {
       // A node that restarts (active -> init/up) keeps its recorded resources until it is active
       // again and probed, so a restarted hbd adopts them; only a dead node's resources count as stopped.
       if (this.isDc && ((now && !was) || (lost && (was || wasPresent)))) {
-        this.setCib(nodeMembership(this.cibValue, e.node, now), "status");
+        this.setCib(nodeMembership(this.cibValue, e.node, now, clean), "status");
         this.changed();
       }
     } else return;
@@ -378,6 +431,9 @@ export class Controller {
       case "attr":
         if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
         break;
+      case "admin":
+        if (this.isDc) this.onAdmin(from, msg.req);
+        break;
     }
     this.kick();
   }
@@ -419,7 +475,7 @@ export class Controller {
       return { message: `standby=${value} set for ${n}` };
     }
     if (this.dcName === undefined) throw new Error("no DC elected yet; try again in a moment");
-    this.ports.send({ k: "attr", node: n, name: "standby", value }, this.dcName);
+    this.ports.send({ k: "admin", req: { op: "attr", node: n, name: "standby", value } }, this.dcName);
     return { message: `standby=${value} for ${n} handed to the DC ${this.dcName}` };
   }
 
@@ -474,6 +530,64 @@ export class Controller {
     };
   }
 
+  // ---- administration
+
+  /**
+   * An administrative change (hbctl resource|cib apply|standby X|takeover X):
+   * checked against this node's copy of the CIB (a refusal throws IpcRefusal
+   * "refused" with the reason), then applied here when this node is the DC,
+   * else handed to the DC in an `admin` message (the DC checks it again
+   * against its own copy and logs a refusal). Throws IpcRefusal
+   * "unavailable" while no DC is known.
+   */
+  admin(req: AdminRequest): CommandResult {
+    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
+    if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
+    if (this.isDc) {
+      this.applyPlan(plan, this.localNode, req.op);
+      this.kick();
+      return { message: plan.message };
+    }
+    if (this.dcName === undefined)
+      throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
+    this.ports.send({ k: "admin", req }, this.dcName);
+    return { message: `${plan.message} (handed to the DC ${this.dcName})` };
+  }
+
+  /** `hbctl cib show`: this node's copy of the CIB. */
+  cibShow(): CibShowResult {
+    const c = this.cibValue;
+    return {
+      xml: serializeCib(c),
+      version: formatCibVersion(c),
+      adminEpoch: c.adminEpoch,
+      epoch: c.epoch,
+      numUpdates: c.numUpdates,
+      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
+      counts: cibCounts(c),
+    };
+  }
+
+  /** DC: an admin request from a peer. */
+  private onAdmin(from: string, req: AdminRequest): void {
+    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
+    if (!plan.ok) {
+      this.log.warn(
+        { event: "admin-refused", peer: from, op: req.op, reason: plan.reason },
+        `refused ${req.op} from ${from}: ${plan.reason}`,
+      );
+      return;
+    }
+    this.applyPlan(plan, from, req.op);
+  }
+
+  private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): void {
+    this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
+    if (plan.cib === undefined) return;
+    this.setCib(plan.cib, plan.kind);
+    this.changed();
+  }
+
   // ------------------------------------------------------------ election and replication
 
   private elect(waited = false): void {
@@ -503,7 +617,7 @@ export class Controller {
       const known = ns !== undefined && (ns.crmd === "online") === up;
       // Keep what the previous DC recorded for nodes whose state did not change (fast failover);
       // a node that changed, or was never seen, is (re)probed.
-      if (!known) cib = nodeMembership(cib, n, up);
+      if (!known) cib = nodeMembership(cib, n, up, up || !this.unclean.has(n));
     }
     this.setCib(cib, "status");
     this.changed();
@@ -600,6 +714,7 @@ export class Controller {
   private changed(): void {
     this.dirty = true;
     this.runs = 0;
+    if (this.fenceHoldUntil === Number.POSITIVE_INFINITY) this.fenceHoldUntil = 0; // fencing gave up: try again
   }
 
   // ------------------------------------------------------------ transitions
@@ -607,7 +722,10 @@ export class Controller {
   /** Starts a transition when one is due, and sends a due sync. */
   private kick(): void {
     if (this.releasing) return;
-    if (this.isDc && this.dirty && !this.running) {
+    // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
+    // claim would refuse an `op` from a DC it does not know yet.
+    this.flushSync();
+    if (this.isDc && this.dirty && !this.running && this.ports.monotonic() >= this.fenceHoldUntil) {
       if (this.runs >= this.maxRuns) {
         this.dirty = false;
         this.log.error(
@@ -616,6 +734,10 @@ export class Controller {
         );
       } else this.startTransition();
     }
+    this.flushSync();
+  }
+
+  private flushSync(): void {
     if (this.syncDue && this.isDc) {
       this.syncDue = false;
       this.broadcast();
@@ -695,7 +817,8 @@ export class Controller {
           rsc: a.rsc ?? "",
           op: a.op === "fence" ? "fence" : "pseudo",
           node: a.node ?? "",
-          agent: PSEUDO_AGENT,
+          agent:
+            a.op === "fence" ? { ...PSEUDO_AGENT, params: { action: a.detail ?? "reboot" } } : PSEUDO_AGENT,
         });
         continue;
       }
@@ -721,7 +844,7 @@ export class Controller {
 
   private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
     if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
-    if (a.op === "fence") return synthetic(a, 1, "error", "fencing is not implemented");
+    if (a.op === "fence") return this.fenceAction(tid, a);
     let result: ActionResult;
     if (a.node === this.localNode) {
       result = await this.execHere(this.request(a));
@@ -790,6 +913,116 @@ export class Controller {
       this.ports.now(),
     );
     this.setCib(cib, "status");
+  }
+
+  // ---- fencing
+
+  /**
+   * A `fence` action of a transition (DC). Another node is fenced from here
+   * with the devices that can fence it; the DC itself is never fenced from
+   * here: the lowest-named other active node is asked to do it (an `op` with
+   * op "fence"), and without one the action fails. Success is recorded as
+   * Pacemaker does (node down, history and transient attributes cleared);
+   * failure aborts the transition and holds the next one back (doubling from
+   * fenceRetryMinMs to fenceRetryMaxMs; after fenceMaxAttempts failures in a
+   * row until an outside change).
+   */
+  private async fenceAction(tid: number, a: GraphAction): Promise<ActionResult> {
+    const target = a.node;
+    const action = a.agent.params?.action ?? "reboot";
+    let r: ActionResult;
+    if (target !== this.localNode) {
+      const f = await this.fenceHere(target, action);
+      r = { ...synthetic(a, f.ok ? 0 : 1, f.ok ? "done" : "error", f.reason), durationMs: f.durationMs };
+    } else {
+      const peer = [...this.active].sort()[0];
+      r =
+        peer === undefined
+          ? synthetic(a, 1, "error", `${target} (the DC) must be fenced and no other active node can do it`)
+          : await this.delegateFence(tid, a, peer);
+    }
+    if (!this.isDc) return r;
+    if (r.rc === 0 && r.status === "done") {
+      this.fenceFailures.delete(target);
+      this.unclean.delete(target);
+      this.fencedNodes.add(target);
+      this.setCib(nodeFenced(this.cibValue, target), "status");
+    } else {
+      const n = (this.fenceFailures.get(target) ?? 0) + 1;
+      this.fenceFailures.set(target, n);
+      const max = this.options.fenceMaxAttempts ?? 10;
+      const wait = Math.min(
+        this.options.fenceRetryMaxMs ?? 30_000,
+        (this.options.fenceRetryMinMs ?? 1000) * 2 ** (n - 1),
+      );
+      this.fenceHoldUntil = n >= max ? Number.POSITIVE_INFINITY : this.ports.monotonic() + wait;
+      this.log.error(
+        { event: "fence-failed", target, attempts: n, retryMs: n >= max ? null : wait, reason: r.reason },
+        `fencing ${target} failed (${r.reason}); ${n >= max ? `${n} attempts: waiting for a change` : `retrying in ${wait} ms`}; its resources stay where they are`,
+      );
+    }
+    return r;
+  }
+
+  /** Fences `target` with each device that can, in CIB order, until one succeeds. Never the local node. */
+  private async fenceHere(target: string, action: string): Promise<FenceResult> {
+    if (target === this.localNode) return { ok: false, reason: "a node never fences itself", durationMs: 0 };
+    const devices = devicesFor(this.cibValue, target);
+    if (devices.length === 0 || this.ports.fence === undefined)
+      return { ok: false, reason: `no fence device can fence ${target}`, durationMs: 0 };
+    const reasons: string[] = [];
+    let durationMs = 0;
+    for (const device of devices) {
+      const timeoutMs = fenceTimeoutMs(this.cibValue, device, action);
+      this.log.warn(
+        { event: "fence", target, action, device: device.id, agent: device.agent },
+        `fencing ${target} (${action}) with ${device.id} (${device.agent})`,
+      );
+      const f = await this.ports.fence({ device, action, target, timeoutMs });
+      durationMs += f.durationMs;
+      if (f.ok) {
+        this.fencedNodes.add(target);
+        this.log.warn(
+          { event: "fenced", target, action, device: device.id, ms: Math.round(f.durationMs) },
+          `${target} was fenced (${action}) by ${device.id}`,
+        );
+        return { ok: true, reason: `fenced by ${device.id}`, durationMs };
+      }
+      reasons.push(`${device.id}: ${f.reason}`);
+    }
+    return { ok: false, reason: reasons.join("; "), durationMs };
+  }
+
+  /** DC: asks `peer` to fence the DC itself; resolves with its answer (or a timeout). */
+  private delegateFence(tid: number, a: GraphAction, peer: string): Promise<ActionResult> {
+    const timeout =
+      devicesFor(this.cibValue, a.node).reduce((t, d) => t + fenceTimeoutMs(this.cibValue, d, "reboot"), 0) +
+      this.opMarginMs;
+    this.log.warn(
+      { event: "fence-delegated", target: a.node, peer },
+      `asking ${peer} to fence ${a.node} (this DC)`,
+    );
+    return new Promise<ActionResult>((resolve) => {
+      this.pending.set(`${tid}:${a.id}`, {
+        node: peer,
+        deadline: this.ports.monotonic() + timeout,
+        resolve,
+        action: a,
+      });
+      this.ports.send(
+        {
+          k: "op",
+          tid,
+          aid: a.id,
+          rsc: a.node,
+          op: "fence",
+          intervalMs: 0,
+          agent: a.agent,
+          timeoutMs: timeout,
+        },
+        peer,
+      );
+    });
   }
 
   // ------------------------------------------------------------ recurring monitors
@@ -889,6 +1122,11 @@ export class Controller {
     if (from !== this.dcName) {
       this.log.warn({ event: "op-refused", peer: from }, `refused an action from ${from}: it is not the DC`);
       answer(1, "error", `${from} is not the DC of ${this.localNode}`, 0);
+      return;
+    }
+    if (m.op === "fence") {
+      const f = await this.fenceHere(m.rsc, m.agent.params?.action ?? "reboot");
+      answer(f.ok ? 0 : 1, f.ok ? "done" : "error", f.reason, f.durationMs);
       return;
     }
     const r = await this.execHere({

@@ -7,9 +7,10 @@ import { parseDurationMs } from "../cib/duration.js";
 import type { Cib, CibNode, LrmRscOp, NvSet, Primitive } from "../cib/model.js";
 import { isStandby, nodeStateOnline, nvMap, opDefaults, primitives } from "../cib/query.js";
 import { serializeCib } from "../cib/serialize.js";
+import { stonithAgentSpec } from "../exec/fence-devices.js";
 import type { AgentSpec } from "../exec/types.js";
 import type { CrmNodeReport, CrmResourceReport } from "../ipc/protocol.js";
-import { nodeDown, nodeUp } from "../policy/inject.js";
+import { nodeDown, nodeFail, nodeUp } from "../policy/inject.js";
 
 /** Sets (or, with `value` undefined, removes) a permanent node attribute in configuration/nodes. */
 export function setNodeAttribute(cib: Cib, uname: string, name: string, value: string | undefined): Cib {
@@ -34,13 +35,39 @@ export function setNodeAttribute(cib: Cib, uname: string, name: string, value: s
 
 /**
  * The node's status: in membership or not, with its resource history cleared
- * (it is probed again when it returns). A lost node is recorded as cleanly
- * down: without fencing, its resources are assumed stopped, which is what
- * Heartbeat assumes too (see ARCHITECTURE: two nodes that cannot see each other).
+ * (it is probed again when it returns). A node that left cleanly (`clean`:
+ * it sent shutdone after stopping its resources) is recorded as down
+ * (expected down); one lost from membership (deadtime) as failed (expected
+ * member), which the policy engine treats as unclean, so it is fenced before
+ * its resources start elsewhere when stonith-enabled and a fence device exist.
+ * Without fencing an unclean node is just offline: its resources are assumed
+ * stopped, which is what Heartbeat assumes too (see docs/FENCING.md).
  */
-export function nodeMembership(cib: Cib, uname: string, online: boolean): Cib {
-  const next = online ? nodeUp(cib, uname) : nodeDown(cib, uname);
+export function nodeMembership(cib: Cib, uname: string, online: boolean, clean = true): Cib {
+  const next = online ? nodeUp(cib, uname) : clean ? nodeDown(cib, uname) : nodeFail(cib, uname);
   return clearHistory(next, uname);
+}
+
+/** A node fenced successfully, recorded as Pacemaker does (policy/inject applyTransition's "fence"). */
+export function nodeFenced(cib: Cib, uname: string): Cib {
+  const known = cib.status.some((s) => s.uname === uname);
+  const base = known ? cib : nodeDown(cib, uname);
+  return {
+    ...base,
+    status: base.status.map((s) =>
+      s.uname === uname
+        ? {
+            ...s,
+            inCcm: "false",
+            crmd: "offline",
+            join: "down",
+            expected: "down",
+            transientAttributes: [],
+            lrmResources: [],
+          }
+        : s,
+    ),
+  };
 }
 
 /** Forgets a node's resource history (what Pacemaker does when a node leaves or rejoins). */
@@ -60,6 +87,7 @@ export function clearHistory(cib: Cib, uname: string): Cib {
  * class parameters named 1, 2, ... become the positional arguments.
  */
 export function agentFor(p: Primitive, shipped: ReadonlySet<string> = new Set()): AgentSpec {
+  if (p.class === "stonith") return stonithAgentSpec(p); // a fence device: the fence runner answers
   const params = nvMap(p.instanceAttributes);
   if (p.class === "ocf") {
     const provider =
@@ -126,7 +154,10 @@ export function resourceReports(cib: Cib): CrmResourceReport[] {
 /**
  * haresources mode: the CIB is always the conversion of the haresources file,
  * but what the cluster decided since is kept from the stored copy: its node
- * attributes (standby) and its version. When the conversion differs from the
+ * attributes (standby), the administrators' cli-prefer / cli-ban constraints
+ * (hbctl resource move/ban, standby/takeover all|foreign|local) of resources
+ * that still exist, the target-role of top-level resources (hbctl resource
+ * start/stop) and its version. When the conversion differs from the
  * stored configuration (haresources was edited), the epoch goes up so that
  * the edit wins against older copies on peers.
  */
@@ -136,12 +167,35 @@ export function haresourcesCib(converted: Cib, stored: Cib | undefined): Cib {
     const old = stored.configuration.nodes.find((o) => o.uname === n.uname);
     return old === undefined ? n : { ...n, instanceAttributes: old.instanceAttributes };
   });
+  const ids = new Set(converted.configuration.resources.map((r) => r.id));
+  const cli = stored.configuration.constraints.locations.filter(
+    (c) => c.id.startsWith("cli-") && ids.has(c.rsc),
+  );
+  const resources = converted.configuration.resources.map((r) => {
+    const role = stored.configuration.resources.find(
+      (o) => o.id === r.id && o.kind === r.kind,
+    )?.metaAttributes;
+    const value = role === undefined ? undefined : nvMap(role)["target-role"];
+    if (value === undefined) return r;
+    const set: NvSet = {
+      kind: "meta_attributes",
+      id: `${r.id}-meta_attributes`,
+      nvpairs: [{ id: `${r.id}-meta_attributes-target-role`, name: "target-role", value }],
+    };
+    return { ...r, metaAttributes: [set, ...r.metaAttributes] };
+  });
+  const constraints = converted.configuration.constraints;
   const merged: Cib = {
     ...converted,
     adminEpoch: stored.adminEpoch,
     epoch: stored.epoch,
     numUpdates: 0,
-    configuration: { ...converted.configuration, nodes },
+    configuration: {
+      ...converted.configuration,
+      nodes,
+      resources,
+      constraints: { ...constraints, locations: [...constraints.locations, ...cli] },
+    },
   };
   const body = ({ dcUuid: _dc, ...c }: Cib) =>
     serializeCib({ ...c, adminEpoch: 0, epoch: 0, numUpdates: 0, status: [] });

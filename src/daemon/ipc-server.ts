@@ -8,10 +8,16 @@
 import { chmodSync, chownSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import {
+  type AdminRequest,
   answer,
+  type CibShowResult,
   type CommandResult,
   encodeLine,
+  HB_WHICH,
+  type HbWhich,
   IPC_VERSION,
+  type IpcMethod,
+  IpcRefusal,
   LineSplitter,
   parseRequest,
   type StatusReport,
@@ -26,11 +32,11 @@ export interface IpcServerOptions {
   /** Group allowed to connect (mode 0660); without it mode 0600. */
   readonly gid?: number;
   readonly report: () => StatusReport;
-  /** Changes (standby, online); without it those requests are answered with an error. Throw to refuse. */
+  /** Every method but status (see dispatchCommand); without it those requests are answered with an error. Throw to refuse. */
   readonly command?: (
-    method: "standby" | "online",
+    method: Exclude<IpcMethod, "status">,
     params: Readonly<Record<string, string>>,
-  ) => CommandResult;
+  ) => CommandResult | CibShowResult;
   readonly log?: NodeLogger;
   /** Concurrent clients; more are refused. Default 32. */
   readonly maxConnections?: number;
@@ -104,10 +110,10 @@ export class IpcServer {
       for (const line of lines.push(chunk)) {
         const req = parseRequest(line);
         const res = req.ok
-          ? answer<StatusReport | CommandResult>(req.value, (method, r) => {
+          ? answer<StatusReport | CommandResult | CibShowResult>(req.value, (method, r) => {
               if (method === "status") return opts.report();
               if (opts.command === undefined)
-                throw new Error(`${method}: the resource manager is not running`);
+                throw new IpcRefusal(`${method}: the resource manager is not running`, "unavailable");
               return opts.command(method, r.params ?? {});
             })
           : {
@@ -130,5 +136,82 @@ export class IpcServer {
     for (const c of this.clients) c.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.path, { force: true });
+  }
+}
+
+/** What dispatchCommand needs of the controller. */
+export interface AdminPort {
+  setStandby(node: string, on: boolean): CommandResult;
+  admin(req: AdminRequest): CommandResult;
+  cibShow(): CibShowResult;
+}
+
+const RESOURCE_OPS = ["move", "ban", "clear", "cleanup", "start", "stop"] as const;
+
+/**
+ * Turns an hbctl request into a controller call: `standby` / `online` with
+ * params.node (default `localNode`) set the standby attribute; `standby` with
+ * params.which and `takeover` are Heartbeat's hb_standby / hb_takeover run on
+ * `localNode`; `resource` (op, rsc, node) and `cib-apply` (xml, file) are
+ * admin requests; `cib-show` reads. In haresources mode the configuration
+ * comes from haresources at every start, so `cib-apply` is refused there.
+ */
+export function dispatchCommand(
+  port: AdminPort,
+  localNode: string,
+  method: Exclude<IpcMethod, "status">,
+  params: Readonly<Record<string, string>>,
+  opts: { readonly haresources?: boolean } = {},
+): CommandResult | CibShowResult {
+  const need = (name: string): string => {
+    const v = params[name];
+    if (v === undefined || v === "")
+      throw new IpcRefusal(`${method}: parameter ${name} is missing`, "refused");
+    return v;
+  };
+  const which = (): HbWhich => {
+    const w = params.which ?? "all";
+    if (!HB_WHICH.includes(w as HbWhich))
+      throw new IpcRefusal(`${method}: ${w} is not one of ${HB_WHICH.join(", ")}`, "refused");
+    return w as HbWhich;
+  };
+  const standby = (on: boolean): CommandResult => {
+    try {
+      return port.setStandby(params.node ?? localNode, on);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new IpcRefusal(msg, /no DC/.test(msg) ? "unavailable" : "refused");
+    }
+  };
+  switch (method) {
+    case "standby":
+      if (params.which !== undefined)
+        return port.admin({ op: "hb-standby", which: which(), node: localNode });
+      return standby(true);
+    case "online":
+      return standby(false);
+    case "takeover":
+      return port.admin({ op: "hb-takeover", which: which(), node: localNode });
+    case "cib-show":
+      return port.cibShow();
+    case "cib-apply":
+      if (opts.haresources)
+        throw new IpcRefusal(
+          "cib apply: this cluster runs in haresources mode (crm off): its configuration is converted from haresources at every start; edit haresources instead, or switch to crm on",
+          "refused",
+        );
+      return port.admin({ op: "cib-apply", xml: need("xml"), ...(params.file ? { file: params.file } : {}) });
+    case "resource": {
+      const op = need("op");
+      if (!(RESOURCE_OPS as readonly string[]).includes(op))
+        throw new IpcRefusal(`resource: unknown operation ${op} (${RESOURCE_OPS.join(", ")})`, "refused");
+      const rsc = need("rsc");
+      const node = params.node;
+      if (op === "clear" || op === "start" || op === "stop") {
+        if (node !== undefined) throw new IpcRefusal(`resource ${op} takes no node`, "refused");
+        return port.admin({ op, rsc } as AdminRequest);
+      }
+      return port.admin({ op, rsc, ...(node === undefined ? {} : { node }) } as AdminRequest);
+    }
   }
 }

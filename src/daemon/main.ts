@@ -32,14 +32,17 @@ import type { ClusterConfig, Medium } from "../config/model.js";
 import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
 import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
+import { FenceRunner } from "../exec/fence.js";
+import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
-import { PeInputStore } from "./pe-inputs.js";
 import { haresourcesCib } from "./crm-cib.js";
-import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
+import { PeInputStore } from "./pe-inputs.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
+import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 export const DEFAULT_RUN_DIR = "/run/tandem";
@@ -296,9 +299,32 @@ const executor = createExecutor({
   resourceDirs: [join(flags.configDir, "resource.d"), "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
   haEnv: { ...defaultHaEnv, HA_D: flags.configDir, HA_DIR: flags.configDir, HA_RSCTMP: rscTmp },
 });
+// ---- fencing
+/**
+ * Fence agents (docs/FENCING.md): CONFIG_DIR/resource.d/stonith, Tandem's
+ * resource.d/stonith, then /usr/sbin (the fence-agents package speaks the same
+ * stdin protocol). fence_meatware's confirmations live in RUN_DIR/fence.
+ */
+const fenceRunner = new FenceRunner({
+  agentDirs: [
+    join(flags.configDir, "resource.d", "stonith"),
+    join(SHIPPED_AGENTS_DIR, "stonith"),
+    "/usr/sbin",
+  ],
+  env: {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    TANDEM_FENCE_DIR: join(flags.runDir, "fence"),
+    HA_D: flags.configDir,
+  },
+  onOutput: (device, line) => logger.warn({ event: "fence-agent", device }, `${device}: ${line}`),
+});
 let shippedAgents: Set<string>;
 try {
-  shippedAgents = new Set(readdirSync(SHIPPED_AGENTS_DIR).filter((n) => !n.startsWith(".")));
+  shippedAgents = new Set(
+    readdirSync(SHIPPED_AGENTS_DIR, { withFileTypes: true })
+      .filter((d) => d.isFile() && !d.name.startsWith("."))
+      .map((d) => d.name),
+  );
 } catch {
   shippedAgents = new Set();
 }
@@ -314,7 +340,8 @@ const controller = new Controller(
   {
     now: () => Date.now(),
     monotonic: () => monotonicClock.now(),
-    exec: (req) => executor.exec(req),
+    exec: (req) => (req.agent.provider === STONITH_PROVIDER ? fenceRunner.deviceOp(req) : executor.exec(req)),
+    fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),
     timers: realTimers,
     send: (msg, dest) => {
       if (!sendCrm(JSON.stringify(msg), dest))
@@ -386,7 +413,8 @@ try {
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
     report: () => ({ ...node.report(process.pid), crm: controller.report() }),
-    command: (method, params) => controller.setStandby(params.node ?? localNode, method === "standby"),
+    command: (method, params) =>
+      dispatchCommand(controller, localNode, method, params, { haresources: config.pacemaker === "off" }),
     log: logger,
   });
 } catch (e) {
@@ -412,6 +440,19 @@ logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
   `hbd ${VERSION} running as ${localNode}`,
 );
+/** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
+let watchdog: Watchdog | undefined;
+if (config.watchdog !== undefined) {
+  try {
+    watchdog = Watchdog.open({ path: config.watchdog, intervalMs: Math.min(timing.keepaliveMs, 1000) });
+    logger.info({ event: "watchdog", device: config.watchdog }, `watchdog ${config.watchdog} armed`);
+  } catch (e) {
+    logger.error(
+      { event: "watchdog-failed", device: config.watchdog, err: (e as Error).message },
+      `cannot open the watchdog ${config.watchdog}: ${(e as Error).message}; running without it`,
+    );
+  }
+}
 const loop = setInterval(() => {
   const now = monotonicClock.now();
   const lag = Math.max(0, now - expected);
@@ -425,6 +466,7 @@ const loop = setInterval(() => {
     );
   node.tick();
   controller.tick();
+  if (!stopping) watchdog?.tickle(now);
 }, tickMs);
 
 // ---------------------------------------------------------------- signals
@@ -436,6 +478,7 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
+  watchdog?.close(); // a clean shutdown is not watched: disarm at once, however long the stops take
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
   setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();

@@ -13,12 +13,26 @@ export const IPC_VERSION = 1;
 export const IPC_MAX_LINE_BYTES = 1024 * 1024;
 
 /**
- * What a client may ask: `status` (the report), `standby` / `online`
+ * What a client may ask: `status` (the report); `standby` / `online`
  * (params.node, default the daemon's own node: set the node attribute
- * standby=on/off in the CIB; the DC applies and replicates it).
+ * standby=on/off in the CIB; `standby` with params.which instead is
+ * Heartbeat's hb_standby all|foreign|local|failback for the daemon's node);
+ * `takeover` (params.which: Heartbeat's hb_takeover); `resource` (params.op
+ * move|ban|clear|cleanup|start|stop, params.rsc, optional params.node);
+ * `cib-show` (the CIB: CibShowResult); `cib-apply` (params.xml, params.file:
+ * replace the configuration). Every change is applied by the DC (see
+ * AdminRequest) and answered with a CommandResult.
  */
-export type IpcMethod = "status" | "standby" | "online";
-export const IPC_METHODS: readonly IpcMethod[] = ["status", "standby", "online"];
+export type IpcMethod = "status" | "standby" | "online" | "takeover" | "resource" | "cib-show" | "cib-apply";
+export const IPC_METHODS: readonly IpcMethod[] = [
+  "status",
+  "standby",
+  "online",
+  "takeover",
+  "resource",
+  "cib-show",
+  "cib-apply",
+];
 
 export interface IpcRequest {
   readonly v: number;
@@ -34,7 +48,101 @@ export interface CommandResult {
   readonly message: string;
 }
 
-export type IpcErrorCode = "version" | "bad-request" | "unknown-method" | "internal";
+/**
+ * `refused`: the request was understood and refused (unknown resource or
+ * node, invalid CIB, nothing can take over): an input error. `unavailable`:
+ * it cannot be served now (no DC elected, no resource manager).
+ */
+export type IpcErrorCode =
+  | "version"
+  | "bad-request"
+  | "unknown-method"
+  | "internal"
+  | "refused"
+  | "unavailable";
+
+/** Thrown by a request handler to answer with `refused` or `unavailable` instead of `internal`. */
+export class IpcRefusal extends Error {
+  override readonly name = "IpcRefusal";
+  constructor(
+    message: string,
+    readonly code: "refused" | "unavailable",
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------- administration
+
+/** Heartbeat's hb_standby / hb_takeover argument. */
+export type HbWhich = "all" | "foreign" | "local" | "failback";
+export const HB_WHICH: readonly HbWhich[] = ["all", "foreign", "local", "failback"];
+
+/**
+ * A change to the cluster, applied by the DC (a non-DC checks it against its
+ * copy of the CIB and hands it over in a `admin` CRM message):
+ * - `move`: location `cli-prefer-RSC` INFINITY on `node`; without `node`,
+ *   a ban from the node where RSC runs now (crm_resource --move);
+ * - `ban`: `cli-ban-RSC-on-NODE` -INFINITY (default: where it runs);
+ * - `clear`: removes RSC's cli-prefer / cli-ban constraints;
+ * - `cleanup`: forgets RSC's operation history and fail counts (on `node` or everywhere);
+ * - `start` / `stop`: meta target-role Started / Stopped;
+ * - `attr`: a permanent node attribute (value null: removed);
+ * - `cib-apply`: the configuration section replaced by `xml`'s;
+ * - `hb-standby` / `hb-takeover`: Heartbeat's commands run on `node` (docs/ADMIN.md).
+ */
+export type AdminRequest =
+  | { readonly op: "move" | "ban" | "cleanup"; readonly rsc: string; readonly node?: string }
+  | { readonly op: "clear" | "start" | "stop"; readonly rsc: string }
+  | { readonly op: "attr"; readonly node: string; readonly name: string; readonly value: string | null }
+  | { readonly op: "cib-apply"; readonly xml: string; readonly file?: string }
+  | { readonly op: "hb-standby" | "hb-takeover"; readonly which: HbWhich; readonly node: string };
+
+/** Validates an AdminRequest received as JSON; undefined when it is not one. */
+export function parseAdminRequest(v: unknown): AdminRequest | undefined {
+  if (!isObject(v)) return undefined;
+  const s = (k: string) => typeof v[k] === "string";
+  const opt = (k: string) => v[k] === undefined || s(k);
+  switch (v.op) {
+    case "move":
+    case "ban":
+    case "cleanup":
+      return s("rsc") && opt("node") ? (v as unknown as AdminRequest) : undefined;
+    case "clear":
+    case "start":
+    case "stop":
+      return s("rsc") ? (v as unknown as AdminRequest) : undefined;
+    case "attr":
+      return s("node") && s("name") && (v.value === null || s("value"))
+        ? (v as unknown as AdminRequest)
+        : undefined;
+    case "cib-apply":
+      return s("xml") && opt("file") ? (v as unknown as AdminRequest) : undefined;
+    case "hb-standby":
+    case "hb-takeover":
+      return s("node") && HB_WHICH.includes(v.which as HbWhich) ? (v as unknown as AdminRequest) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `cib-show`: the CIB as this node holds it. */
+export interface CibShowResult {
+  /** The whole CIB (status included) as XML. */
+  readonly xml: string;
+  /** "admin_epoch.epoch.num_updates". */
+  readonly version: string;
+  readonly adminEpoch: number;
+  readonly epoch: number;
+  readonly numUpdates: number;
+  readonly dc?: string;
+  readonly counts: {
+    readonly nodes: number;
+    readonly resources: number;
+    readonly primitives: number;
+    readonly constraints: number;
+  };
+}
 
 export type IpcResponse<R = StatusReport> =
   | { readonly v: number; readonly id: number; readonly ok: true; readonly result: R }
@@ -228,6 +336,7 @@ export function answer<R = StatusReport>(
   try {
     return { v: IPC_VERSION, id: req.id, ok: true, result: handle(req.method, req) };
   } catch (e) {
+    if (e instanceof IpcRefusal) return err(e.code, e.message);
     return err("internal", e instanceof Error ? e.message : String(e));
   }
 }

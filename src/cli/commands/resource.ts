@@ -2,6 +2,12 @@
  * `hbctl resource exec AGENT ACTION`: runs one agent action on this node,
  * outside the cluster (like crm_resource --force-start), and prints rc,
  * meaning, duration and output. The exit status is the agent's OCF rc.
+ *
+ * `hbctl resource move|ban|clear|cleanup|start|stop RSC [NODE]`: the cluster
+ * changes of crm_resource, applied by the DC (docs/ADMIN.md): move =
+ * cli-prefer-RSC INFINITY on NODE (without NODE: a ban from where it runs),
+ * ban = cli-ban-RSC-on-NODE -INFINITY, clear removes both kinds, cleanup
+ * forgets the operation history and fail counts, start/stop set target-role.
  */
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -11,6 +17,7 @@ import { formatResultJson, formatResultText } from "../../exec/format.js";
 import { createExecutor } from "../../exec/process.js";
 import type { AgentClass, AgentSpec } from "../../exec/types.js";
 import type { CliIo } from "../io.js";
+import { ADMIN_EXIT, type AdminOptions, runAdmin, withAdminOptions } from "./standby.js";
 
 /** The agents shipped with Tandem (resource.d/ of the package), OCF provider "tandem". */
 export const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../../resource.d", import.meta.url));
@@ -133,4 +140,68 @@ export function registerResource(program: Command, io: CliIo): void {
         "  hbctl resource exec heartbeat:IPaddr2 status -a 192.168.1.110/24/eth0\n  hbctl resource exec lsb:nginx status --json",
     )
     .action((agent: string, action: string, opts: ExecOpts) => runResourceExec(agent, action, opts, io));
+  registerResourceAdmin(resource, io);
+}
+
+/** The cluster verbs of `hbctl resource`: what each does, and whether it takes a node. */
+const ADMIN_VERBS: readonly { verb: string; node: "optional" | "none"; summary: string; text: string }[] = [
+  {
+    verb: "move",
+    node: "optional",
+    summary: "make a resource run on a node",
+    text: "Add the location constraint cli-prefer-RSC with score INFINITY on NODE (replacing an older cli-prefer-RSC, and lifting a ban of RSC from NODE). Without NODE, RSC is banned from the node where it runs now (cli-ban-RSC-on-THATNODE, -INFINITY), as crm_resource --move does. A group member or clone child moves with its group or clone. The constraint stays until `hbctl resource clear RSC`.",
+  },
+  {
+    verb: "ban",
+    node: "optional",
+    summary: "keep a resource off a node",
+    text: "Add the location constraint cli-ban-RSC-on-NODE with score -INFINITY (default NODE: where RSC runs now). RSC will not run there, even if it is the only node left, until `hbctl resource clear RSC`.",
+  },
+  {
+    verb: "clear",
+    node: "none",
+    summary: "remove the move/ban constraints of a resource",
+    text: "Remove cli-prefer-RSC and every cli-ban-RSC-on-* constraint (also those of the group or clone holding RSC), so the configured preferences and stickiness decide again. Also undoes `hbctl standby|takeover all|foreign|local` for that group.",
+  },
+  {
+    verb: "cleanup",
+    node: "optional",
+    summary: "forget a resource's failures and history",
+    text: "Erase the operation history and fail counts (fail-count-*, last-failure-*) of RSC (every primitive in it for a group or clone) on NODE, or on every node: it is probed again and may run where it failed before.",
+  },
+  {
+    verb: "start",
+    node: "none",
+    summary: "let the cluster run a resource (target-role Started)",
+    text: "Set the meta attribute target-role=Started on RSC.",
+  },
+  {
+    verb: "stop",
+    node: "none",
+    summary: "stop a resource everywhere (target-role Stopped)",
+    text: "Set the meta attribute target-role=Stopped on RSC: the cluster stops it and keeps it stopped until `hbctl resource start RSC`.",
+  },
+];
+
+function registerResourceAdmin(resource: Command, io: CliIo): void {
+  for (const v of ADMIN_VERBS) {
+    const cmd = resource
+      .command(v.verb)
+      .summary(v.summary)
+      .description(
+        `${v.text} Applied by the DC, replicated to every node; RSC is a primitive, group or clone id.\n\n${ADMIN_EXIT}`,
+      )
+      .argument("<rsc>", "resource id (primitive, group or clone)");
+    if (v.node === "optional") cmd.argument("[node]", "cluster node");
+    withAdminOptions(cmd)
+      .addHelpText(
+        "after",
+        `\nExample:\n  hbctl resource ${v.verb} group_vip${v.node === "optional" ? " n2" : ""}`,
+      )
+      .action(async (rsc: string, ...rest: unknown[]) => {
+        const node = v.node === "optional" ? (rest[0] as string | undefined) : undefined;
+        const opts = (v.node === "optional" ? rest[1] : rest[0]) as AdminOptions;
+        await runAdmin("resource", { op: v.verb, rsc, ...(node === undefined ? {} : { node }) }, opts, io);
+      });
+  }
 }

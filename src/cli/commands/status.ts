@@ -1,9 +1,13 @@
 /**
- * `hbctl status [--json] [--socket PATH]`: the running hbd's view: every
- * node with its state, each link's state and last-heard age, ping nodes, and
- * the counters of dropped frames (bad auth, replays, malformed).
+ * `hbctl status [--json] [--socket PATH] [--watch [--interval SEC] [--count N]]`:
+ * the running hbd's view: every node with its state, each link's state and
+ * last-heard age, ping nodes, and the counters of dropped frames (bad auth,
+ * replays, malformed). --watch redraws it like crm_mon: the screen is cleared
+ * when stdout is a terminal, frames are separated by a dated line otherwise;
+ * it ends after --count redraws or on SIGINT.
  */
 import type { Command } from "commander";
+import { TandemError, UsageError } from "../../base/errors.js";
 import type { CrmReport, NodeReport, StatusReport } from "../../ipc/protocol.js";
 import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, requestStatus } from "../client.js";
 import type { CliIo } from "../io.js";
@@ -12,7 +16,13 @@ interface StatusOptions {
   json?: boolean;
   socket: string;
   timeout: string;
+  watch?: boolean;
+  interval: string;
+  count?: string;
 }
+
+/** ANSI: cursor home, clear screen. */
+export const CLEAR_SCREEN = "\x1b[H\x1b[2J";
 
 /** "350 ms" or "2.4 s". */
 export function formatAge(ms: number | undefined): string {
@@ -94,8 +104,97 @@ export function formatStatus(r: StatusReport): string {
 }
 
 export async function runStatus(opts: StatusOptions, io: CliIo): Promise<void> {
+  if (opts.watch) {
+    const timeoutMs = parseTimeout(opts.timeout);
+    await watchStatus(opts, io, {
+      fetch: () => requestStatus(opts.socket, timeoutMs),
+      tty: process.stdout.isTTY === true,
+      onInterrupt: (stop) => {
+        process.once("SIGINT", stop);
+        return () => process.off("SIGINT", stop);
+      },
+    });
+    return;
+  }
   const report = await requestStatus(opts.socket, parseTimeout(opts.timeout));
   io.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+}
+
+/** What --watch needs from the outside (injected by tests). */
+export interface WatchDeps {
+  readonly fetch: () => Promise<StatusReport>;
+  /** stdout is a terminal: clear the screen between frames. */
+  readonly tty: boolean;
+  /** Registers `stop` for SIGINT; returns the unregistration. */
+  readonly onInterrupt: (stop: () => void) => () => void;
+  /** Waits `ms` unless `stop` was called first (default: a timer). */
+  readonly sleep?: (ms: number, stopped: Promise<void>) => Promise<void>;
+  readonly now?: () => Date;
+}
+
+function positive(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`${name} ${value}: expected a ${integer ? "whole " : ""}number > 0`);
+  return n;
+}
+
+/**
+ * Redraws the status every --interval seconds (default 2) until --count
+ * frames were drawn or SIGINT. A frame hbd did not answer shows the error and
+ * the loop goes on (crm_mon does the same); when the last frame was such an
+ * error, its exit code is the command's.
+ */
+export async function watchStatus(opts: StatusOptions, io: CliIo, deps: WatchDeps): Promise<void> {
+  const intervalMs = (positive("--interval", opts.interval, false) ?? 2) * 1000;
+  const count = positive("--count", opts.count, true);
+  let stop: () => void = () => {};
+  let stopped = false;
+  const stopSignal = new Promise<void>((resolve) => {
+    stop = () => {
+      stopped = true;
+      resolve();
+    };
+  });
+  const unregister = deps.onInterrupt(() => stop());
+  const sleep =
+    deps.sleep ??
+    ((ms: number, until: Promise<void>) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        void until.then(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      }));
+  let lastCode = 0;
+  try {
+    for (let frame = 1; !stopped; frame++) {
+      let body: string;
+      try {
+        const r = await deps.fetch();
+        body = opts.json ? JSON.stringify(r) : formatStatus(r);
+        lastCode = 0;
+      } catch (e) {
+        if (!(e instanceof TandemError)) throw e;
+        body = `hbctl: ${e.message}`;
+        lastCode = e.exitCode;
+      }
+      if (stopped) break;
+      const when = (deps.now?.() ?? new Date()).toISOString();
+      if (opts.json) io.out(body);
+      else if (deps.tty)
+        io.out(`${CLEAR_SCREEN}Every ${intervalMs / 1000} s: hbctl status   ${when}\n\n${body}`);
+      else
+        io.out(`${frame > 1 ? "\n" : ""}---------------- ${when} (frame ${frame}) ----------------\n${body}`);
+      if (count !== undefined && frame >= count) break;
+      await sleep(intervalMs, stopSignal);
+    }
+  } finally {
+    unregister();
+  }
+  io.exit(lastCode);
 }
 
 export function registerStatus(program: Command, io: CliIo): void {
@@ -108,12 +207,15 @@ export function registerStatus(program: Command, io: CliIo): void {
         "(bad signature or unknown key, replays, malformed, unknown node).\n\n" +
         "Exit status: 0 answered, 3 hbd is not running or did not answer, 4 permission denied on the socket.",
     )
-    .option("--json", "print the report as JSON")
+    .option("--json", "print the report as JSON (with --watch: one line per frame)")
+    .option("-w, --watch", "redraw every --interval seconds like crm_mon, until Ctrl-C")
+    .option("-i, --interval <sec>", "seconds between redraws with --watch", "2")
+    .option("--count <n>", "with --watch: stop after this many redraws")
     .option("--socket <path>", "hbd's control socket", DEFAULT_SOCKET)
     .option("--timeout <ms>", "give up after this many milliseconds", String(DEFAULT_TIMEOUT_MS))
     .addHelpText(
       "after",
-      "\nExamples:\n  hbctl status\n  hbctl status --json | jq '.nodes[] | {name, status}'\n  hbctl status --socket /tmp/n1/run/hbd.sock",
+      "\nExamples:\n  hbctl status\n  hbctl status --watch --interval 1\n  hbctl status --json | jq '.nodes[] | {name, status}'\n  hbctl status --socket /tmp/n1/run/hbd.sock",
     )
     .action((opts: StatusOptions) => runStatus(opts, io));
 }

@@ -64,3 +64,36 @@ test("the line splitter joins chunks, skips blank lines and stops at an oversize
   assert.equal(s.overflow, true);
   assert.deepEqual(s.push("\n{}\n"), [], "nothing more once overflowed");
 });
+
+test("admin requests validate their fields; a handler's IpcRefusal is answered with its code", async () => {
+  const { IpcRefusal, parseAdminRequest } = await import("../../../src/ipc/protocol.js");
+  assert.deepEqual(parseAdminRequest({ op: "ban", rsc: "g" }), { op: "ban", rsc: "g" });
+  assert.deepEqual(
+    parseAdminRequest({ op: "hb-takeover", which: "failback", node: "n1" })?.op,
+    "hb-takeover",
+  );
+  for (const bad of [
+    null,
+    [],
+    { op: "ban" },
+    { op: "move", rsc: "g", node: 2 },
+    { op: "attr", node: "n1", name: "x" },
+    { op: "hb-standby", which: "half", node: "n1" },
+    { op: "zap", rsc: "g" },
+  ])
+    assert.equal(parseAdminRequest(bad), undefined, JSON.stringify(bad));
+  const req = { v: IPC_VERSION, id: 3, method: "resource" as const };
+  const refused = answer(req, () => {
+    throw new IpcRefusal("no resource x", "refused");
+  });
+  assert.deepEqual(refused, {
+    v: IPC_VERSION,
+    id: 3,
+    ok: false,
+    error: { code: "refused", message: "no resource x" },
+  });
+  const internal = answer(req, () => {
+    throw new Error("boom");
+  });
+  assert.equal(!internal.ok && internal.error.code, "internal");
+});
