@@ -28,6 +28,7 @@ import {
   type PacemakerMode,
   type PingNode,
   type SourceRef,
+  type StonithHost,
 } from "./model.js";
 import { checkClusterRules } from "./validate.js";
 import {
@@ -50,6 +51,14 @@ export interface HaCfOptions {
   /** Whether a haresources file is present (for the legacy auto_failback warning). */
   readonly haresourcesPresent?: boolean;
 }
+
+/** Heartbeat STONITH plugins with a Tandem fence agent (their parameters are a host list). */
+export const STONITH_PLUGINS: Readonly<Record<string, StonithHost["agent"]>> = {
+  ssh: "fence_ssh",
+  "external/ssh": "fence_ssh",
+  meatware: "fence_meatware",
+  null: "fence_null",
+};
 
 export const MAX_LINE_BYTES = 5120;
 export const MAX_NODES = 100;
@@ -86,6 +95,7 @@ interface State {
   apiauth: ApiAuth[];
   env: Record<string, string>;
   watchdog?: string;
+  stonithHosts: StonithHost[];
   logfile?: string;
   debugfile?: string;
   logfacility?: string;
@@ -625,7 +635,7 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
     },
   },
   stonith: inert(
-    "legacy R1 STONITH is not used: configure fencing with stonith-enabled and fence devices in the CIB",
+    "a STONITH device configured from a file is not read: write it as stonith_host (ssh, external/ssh, meatware, null), or configure fence devices in a cib.xml",
     {
       kind: "line",
       apply(ctx, value, name) {
@@ -633,15 +643,36 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       },
     },
   ),
-  stonith_host: inert(
-    "legacy R1 STONITH is not used: configure fencing with stonith-enabled and fence devices in the CIB",
-    {
-      kind: "line",
-      apply(ctx, value, name) {
-        if (value.split(/\s+/).length < 2) bad(ctx, name, value, '"stonith_host HOST|* TYPE PARAMS..."');
-      },
+  stonith_host: {
+    kind: "line",
+    apply(ctx, value, name) {
+      const [from, plugin, ...hosts] = value.split(/\s+/).filter((t) => t !== "");
+      if (from === undefined || plugin === undefined)
+        return bad(ctx, name, value, '"stonith_host HOST|* TYPE PARAMS..."');
+      const agent = STONITH_PLUGINS[plugin];
+      if (agent === undefined) {
+        ctx.sink.warning(
+          ctx.line,
+          "hacf.stonith-plugin",
+          `stonith_host: Heartbeat plugin "${plugin}" has no Tandem fence agent (${Object.keys(STONITH_PLUGINS).join(", ")} do): this device is not used; with crm on, configure a fence agent in cib.xml`,
+        );
+        ctx.s.inert.push({
+          directive: name,
+          value,
+          at: at(ctx),
+          reason: `no fence agent for plugin ${plugin}`,
+        });
+        return;
+      }
+      ctx.s.stonithHosts.push({
+        from: from.toLowerCase(),
+        plugin,
+        agent,
+        hosts: hosts.map((h) => h.toLowerCase()),
+        at: at(ctx),
+      });
     },
-  ),
+  },
   coredumps: inert(
     "core dumps are governed by the service manager (LimitCORE), not by hbd",
     bool(() => {}),
@@ -752,6 +783,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions = {}): P
     hbgenmethod: HEARTBEAT_DEFAULTS.hbgenmethod,
     uuidfrom: HEARTBEAT_DEFAULTS.uuidfrom,
     inert: [],
+    stonithHosts: [],
     seen: new Map(),
     failed: new Set(),
     udpMediaLines: [],
@@ -823,6 +855,17 @@ function lineOf(s: State, name: string): number {
 /** Applies defaults and Heartbeat's fatal cross-field rules, plus the warnings Tandem adds. */
 function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
   const { s, sink } = ctx;
+  for (const d of s.stonithHosts) {
+    const strangers = d.hosts.filter((h) => !s.nodes.includes(h));
+    if (strangers.length > 0 || d.hosts.length === 0)
+      sink.warning(
+        d.at.line,
+        "hacf.stonith-hosts",
+        d.hosts.length === 0
+          ? `stonith_host ${d.plugin}: no host list, so this device may be asked to fence any node`
+          : `stonith_host ${d.plugin}: ${strangers.join(", ")} ${strangers.length === 1 ? "is not a node" : "are not nodes"} of this cluster`,
+      );
+  }
   const keepaliveMs = s.keepaliveMs ?? HEARTBEAT_DEFAULTS.keepaliveMs;
   const deadtimeMs = s.deadtimeMs ?? HEARTBEAT_DEFAULTS.deadtimeMs;
   const warntimeMs = s.warntimeMs ?? Math.floor(deadtimeMs / 2);
@@ -863,6 +906,7 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
     apiauth: s.apiauth,
     env: s.env,
     ...(s.watchdog === undefined ? {} : { watchdog: s.watchdog }),
+    ...(s.stonithHosts.length === 0 ? {} : { stonithHosts: s.stonithHosts }),
     ...(s.logfile === undefined ? {} : { logfile: s.logfile }),
     ...(s.debugfile === undefined ? {} : { debugfile: s.debugfile }),
     ...(s.logfacility === undefined ? {} : { logfacility: s.logfacility }),

@@ -135,6 +135,22 @@ export interface InertDirective {
   readonly reason: string;
 }
 
+/**
+ * An ha.cf `stonith_host FROM TYPE PARAMS...` line whose Heartbeat plugin has
+ * a Tandem fence agent (haresources mode turns it into a stonith primitive).
+ */
+export interface StonithHost {
+  /** `*` or the node the line applies on (kept for reference; any node may run the device). */
+  readonly from: string;
+  /** The Heartbeat plugin name as written (ssh, external/ssh, meatware, null). */
+  readonly plugin: string;
+  /** The Tandem agent in resource.d/stonith. */
+  readonly agent: "fence_ssh" | "fence_meatware" | "fence_null";
+  /** The nodes it can fence (the plugin's host list). */
+  readonly hosts: readonly string[];
+  readonly at: SourceRef;
+}
+
 export type PacemakerMode = "off" | "on" | "respawn" | "minimal" | "manual" | "ccm-only" | "valgrind";
 
 export interface ClusterConfig {
@@ -160,6 +176,8 @@ export interface ClusterConfig {
   readonly apiauth: readonly ApiAuth[];
   readonly env: Readonly<Record<string, string>>;
   readonly watchdog?: string;
+  /** ha.cf stonith_host devices Tandem can run (absent: none). */
+  readonly stonithHosts?: readonly StonithHost[];
   readonly logfile?: string;
   readonly debugfile?: string;
   readonly logfacility?: string;

@@ -30,8 +30,10 @@
  *   answer it gave for an init script.
  * - Ids are readable: `IPaddr_192_168_1_110`, `ldirectord`, `lvs` (suffix
  *   `_2`, `_3` on collision) rather than `<type>_<counter>`.
- * - Cluster options for an R1 setup: stonith-enabled=false (no fencing
- *   resources exist; with true Pacemaker starts nothing), no-quorum-policy=
+ * - Cluster options for an R1 setup: stonith-enabled=false unless ha.cf has
+ *   stonith_host devices Tandem can run (then one stonith primitive each:
+ *   ssh and external/ssh -> fence_ssh, meatware, null, with their host list;
+ *   with stonith-enabled=true and no device Pacemaker would start nothing), no-quorum-policy=
  *   ignore (R1 had no quorum: a lone survivor takes over), a recurring
  *   monitor per resource (R1 never monitored), op_defaults timeout 60s
  *   (R1 had no timeouts; 20s would kill slow init scripts).
@@ -39,7 +41,7 @@
 import { formatDurationMs } from "../cib/duration.js";
 import type { Cib, Group, LocationConstraint, NvPair, NvSet, Op, Primitive } from "../cib/model.js";
 import { decodeIpArg } from "./ipspec.js";
-import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup } from "./model.js";
+import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup, StonithHost } from "./model.js";
 
 /** Score of the haresources node preference (haresources2cib's value). */
 export const HARESOURCES_LOCATION_SCORE = 100;
@@ -75,6 +77,25 @@ export interface ConvertOptions {
   readonly autoFailback: AutoFailback;
   /** Cluster node names (ha.cf `node` lines), lower-cased. */
   readonly nodes: readonly string[];
+  /** ha.cf stonith_host devices: each becomes a stonith primitive, and stonith-enabled=true. */
+  readonly stonith?: readonly StonithHost[];
+}
+
+/** A stonith primitive per ha.cf stonith_host device (ids `fence_<hosts>`), as Heartbeat R1 fenced a lost peer. */
+function fencePrimitives(devices: readonly StonithHost[], ids: Ids): Primitive[] {
+  return devices.map((d) => {
+    const id = ids.take(`fence_${sanitizeId(d.hosts.join("_") || "any", "n")}`);
+    return {
+      kind: "primitive",
+      id,
+      class: "stonith",
+      type: d.agent,
+      instanceAttributes: params(id, [["hostlist", d.hosts.join(" ")]]),
+      metaAttributes: [],
+      utilization: [],
+      operations: [monitor(id, 60_000, 60_000)],
+    };
+  });
 }
 
 /** Turns arbitrary text into a valid XML id (NCName): letters, digits, `_`, `.`, `-`; starts with a letter or `_`. */
@@ -215,6 +236,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
     score: HARESOURCES_LOCATION_SCORE,
     rules: [],
   }));
+  const fences = fencePrimitives(opts.stonith ?? [], ids);
   const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
   const boot = "cib-bootstrap-options";
   return {
@@ -229,7 +251,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
           kind: "cluster_property_set",
           id: boot,
           nvpairs: [
-            option(boot, "stonith-enabled", "false"),
+            option(boot, "stonith-enabled", fences.length > 0 ? "true" : "false"),
             option(boot, "no-quorum-policy", "ignore"),
             option(boot, "symmetric-cluster", "true"),
           ],
@@ -242,7 +264,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         instanceAttributes: [],
         utilization: [],
       })),
-      resources,
+      resources: [...resources, ...fences],
       constraints: { locations, colocations: [], orders: [] },
       rscDefaults: [
         {

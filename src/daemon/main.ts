@@ -274,6 +274,7 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
     const converted = convertHaresources(cfg.groups, {
       autoFailback: cfg.autoFailback,
       nodes: cfg.nodes,
+      ...(cfg.stonithHosts === undefined ? {} : { stonith: cfg.stonithHosts }),
     });
     return haresourcesCib(converted, loaded.cib);
   }

@@ -11,7 +11,7 @@ import { ExitCode } from "../../base/errors.js";
 import { serializeCib } from "../../cib/serialize.js";
 import { parseHaCf } from "../../config/hacf.js";
 import { parseHaresources } from "../../config/haresources.js";
-import type { AutoFailback } from "../../config/model.js";
+import type { AutoFailback, StonithHost } from "../../config/model.js";
 import { readInput } from "../../config/read.js";
 import { convertHaresources } from "../../config/to-cib.js";
 import type { CliIo } from "../io.js";
@@ -32,6 +32,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
   const diagnostics: Diagnostic[] = [];
   let nodes: readonly string[] | undefined;
   let autoFailback: AutoFailback = "legacy";
+  let stonith: readonly StonithHost[] = [];
   const hacfPath = opts.haCf ?? join(dirname(path), "ha.cf");
   const hacf = readInput(hacfPath);
   if (hacf.text !== undefined) {
@@ -40,6 +41,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
     diagnostics.push(...r.diagnostics.filter((d) => d.severity === "error"));
     nodes = r.value.nodes;
     autoFailback = r.value.autoFailback;
+    stonith = r.value.stonithHosts ?? [];
   } else if (opts.haCf !== undefined) {
     io.err(`hbctl convert: cannot read ${hacfPath}: ${hacf.readError ?? "file not found"}`);
     io.exit(ExitCode.usage);
@@ -63,7 +65,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
     return;
   }
   const allNodes = nodes ?? [...new Set(parsed.value.map((g) => g.node))];
-  const xml = serializeCib(convertHaresources(parsed.value, { autoFailback, nodes: allNodes }));
+  const xml = serializeCib(convertHaresources(parsed.value, { autoFailback, nodes: allNodes, stonith }));
   if (opts.output) {
     writeFileSync(opts.output, xml, { mode: 0o600 });
     io.err(

@@ -762,9 +762,34 @@ const rows: Row[] = [
     out: [`${F}:8: error: stonith: invalid value "baytech": expected "stonith TYPE CONFIGFILE"`],
   },
   {
-    name: "stonith_host (inert)",
-    extra: ["stonith_host * null alpha beta"],
-    check: (c) => assert.equal(c.inert[0]?.value, "* null alpha beta"),
+    name: "stonith_host with a plugin Tandem runs: a device",
+    extra: ["stonith_host * null alpha beta", "stonith_host alpha external/ssh Beta"],
+    check: (c) => {
+      assert.deepEqual(
+        c.stonithHosts?.map((d) => [d.from, d.plugin, d.agent, d.hosts.join(",")]),
+        [
+          ["*", "null", "fence_null", "alpha,beta"],
+          ["alpha", "external/ssh", "fence_ssh", "beta"],
+        ],
+      );
+      assert.deepEqual(c.inert, []);
+    },
+  },
+  {
+    name: "stonith_host with another plugin: a warning, not used",
+    extra: ["stonith_host * baytech 10.0.0.3 mylogin mysecret"],
+    out: [
+      `${F}:8: warning: stonith_host: Heartbeat plugin "baytech" has no Tandem fence agent (ssh, external/ssh, meatware, null do): this device is not used; with crm on, configure a fence agent in cib.xml`,
+    ],
+    check: (c) => {
+      assert.equal(c.stonithHosts, undefined);
+      assert.equal(c.inert[0]?.directive, "stonith_host");
+    },
+  },
+  {
+    name: "stonith_host fencing a stranger",
+    extra: ["stonith_host * meatware gamma"],
+    out: [`${F}:8: warning: stonith_host meatware: gamma is not a node of this cluster`],
   },
   {
     name: "coredumps (inert)",

@@ -15,6 +15,8 @@ import {
   STICKINESS_NO_FAILBACK,
   sanitizeId,
 } from "../../../src/config/to-cib.js";
+import { nodeFail, nodeUp } from "../../../src/policy/inject.js";
+import { schedule } from "../../../src/policy/schedule.js";
 
 const at = { file: "haresources", line: 1 };
 const NODES = ["primarylb", "backuplb"];
@@ -166,4 +168,36 @@ test("converted CIBs serialise, validate cleanly and round-trip", () => {
     assert.deepEqual(back.diagnostics.map(formatDiagnostic), [], text);
     assert.deepEqual(back.value, cib);
   }
+});
+
+test("ha.cf stonith_host devices become stonith primitives with stonith-enabled=true; a lost node is then fenced first", () => {
+  const cib = convertHaresources(groupsOf("primarylb IPaddr::192.168.1.110/24/eth0\n"), {
+    autoFailback: "on",
+    nodes: NODES,
+    stonith: [
+      { from: "primarylb", plugin: "external/ssh", agent: "fence_ssh", hosts: ["backuplb"], at },
+      { from: "backuplb", plugin: "meatware", agent: "fence_meatware", hosts: ["primarylb"], at },
+    ],
+  });
+  assert.equal(clusterOptions(cib).stonithEnabled, true);
+  const fences = primitives(cib)
+    .map((i) => i.primitive)
+    .filter((p) => p.class === "stonith");
+  assert.deepEqual(
+    fences.map((p) => [p.id, p.type, params(p).hostlist]),
+    [
+      ["fence_backuplb", "fence_ssh", "backuplb"],
+      ["fence_primarylb", "fence_meatware", "primarylb"],
+    ],
+  );
+  const back = parseCib(serializeCib(cib), "cib.xml");
+  assert.deepEqual(back.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic), []);
+  const up = nodeUp(nodeUp(cib, "primarylb"), "backuplb");
+  const t = schedule(nodeFail(up, "primarylb"), 0);
+  const fence = t.actions.find((a) => a.op === "fence");
+  assert.equal(fence?.node, "primarylb");
+  assert.equal(
+    clusterOptions(convertHaresources([], { autoFailback: "on", nodes: NODES })).stonithEnabled,
+    false,
+  );
 });
