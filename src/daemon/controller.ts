@@ -117,6 +117,8 @@ export type CrmMessage =
       readonly status: ActionResult["status"];
       readonly reason: string;
       readonly durationMs: number;
+      /** Not run: the sender does not take the requester for its DC. */
+      readonly refused?: boolean;
     }
   /** node -> DC: a recurring monitor running on the sender failed (rc other than 0, or rc 1 for a timeout/error). */
   | {
@@ -299,6 +301,8 @@ export class Controller {
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
+  /** Results of actions that never ran (see notRun): not recorded in the status section. */
+  private readonly undelivered = new WeakSet<ActionResult>();
   /** Recurring monitors running on this node. */
   private readonly monitors: MonitorScheduler;
   /** Keys of recurring monitors whose current failure was reported (logged once; reports repeat until recorded). */
@@ -422,6 +426,13 @@ export class Controller {
         const p = this.pending.get(`${msg.tid}:${msg.aid}`);
         if (p === undefined || p.node !== from) return;
         this.pending.delete(`${msg.tid}:${msg.aid}`);
+        if (msg.refused === true) {
+          // It has another DC (a healing partition): not a resource failure. Tell it our claim; the
+          // transition aborts and runs again once one DC is left.
+          p.resolve(this.notRun(p.action, `${from} refused: it does not take ${this.localNode} for its DC`));
+          if (this.isDc) this.sendSync(from);
+          break;
+        }
         p.resolve({ ...synthetic(p.action, msg.rc, msg.status, msg.reason), durationMs: msg.durationMs });
         break;
       }
@@ -637,7 +648,7 @@ export class Controller {
           this.dcName = from;
           this.dirty = false;
           this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        } else this.syncDue = true;
+        } else this.keepDc(from);
       } else if (this.dcName !== from) {
         this.dcName = from;
         this.dcWaitUntil = undefined;
@@ -683,9 +694,30 @@ export class Controller {
     }
   }
 
+  /**
+   * Two DCs met and we stay: send the other our whole CIB (our claim; it
+   * ignores status updates while it is DC itself), and give up the actions
+   * sent to it meanwhile (refused or lost): the transition runs again.
+   */
+  private keepDc(other: string): void {
+    this.sendSync(other);
+    this.failPendingOn(other, `${other} acted as DC`, true);
+  }
+
   /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
   private onStatusUpdate(from: string, u: StatusUpdate): void {
-    if (from !== this.dcName || this.isDc) return;
+    if (this.isDc && from !== this.localNode) {
+      // Another DC (a partition that healed unevenly, its claim lost): the lower name stays.
+      this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
+      if (from < this.localNode) {
+        this.dcName = from;
+        this.dirty = false;
+        this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
+        this.ports.send({ k: "sync-request" }, from);
+      } else this.keepDc(from);
+      return;
+    }
+    if (from !== this.dcName) return;
     const applied = applyStatusUpdate(this.cibValue, u);
     if (applied === undefined) {
       this.log.info(
@@ -874,7 +906,7 @@ export class Controller {
         );
       });
     }
-    this.record(a, result);
+    if (!this.undelivered.has(result)) this.record(a, result);
     return result;
   }
 
@@ -1107,12 +1139,19 @@ export class Controller {
     this.changed();
   }
 
-  private failPendingOn(node: string, reason: string): void {
+  private failPendingOn(node: string, reason: string, notRun = false): void {
     for (const [key, p] of this.pending)
       if (p.node === node) {
         this.pending.delete(key);
-        p.resolve(synthetic(p.action, 1, "error", reason));
+        p.resolve(notRun ? this.notRun(p.action, reason) : synthetic(p.action, 1, "error", reason));
       }
+  }
+
+  /** A failed result for an action that never ran (refused, or lost with another DC): not recorded. */
+  private notRun(a: GraphAction, reason: string): ActionResult {
+    const r = synthetic(a, 1, "error", reason);
+    this.undelivered.add(r);
+    return r;
   }
 
   /** An `op` from the DC: run it here, answer with `result`. Ops from anyone else are refused. */
@@ -1121,7 +1160,19 @@ export class Controller {
       this.ports.send({ k: "result", tid: m.tid, aid: m.aid, rc, status, reason, durationMs }, from);
     if (from !== this.dcName) {
       this.log.warn({ event: "op-refused", peer: from }, `refused an action from ${from}: it is not the DC`);
-      answer(1, "error", `${from} is not the DC of ${this.localNode}`, 0);
+      this.ports.send(
+        {
+          k: "result",
+          tid: m.tid,
+          aid: m.aid,
+          rc: 1,
+          status: "error",
+          reason: `${from} is not the DC of ${this.localNode}`,
+          durationMs: 0,
+          refused: true,
+        },
+        from,
+      );
       return;
     }
     if (m.op === "fence") {
