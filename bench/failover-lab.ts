@@ -1,14 +1,21 @@
 /**
  * The failover benchmark's namespace lab: the resource manager's CrmLab
- * (test/e2e/crm/lab.ts) with its own prefix `tdf-<pid>-<n>-<role>` and a
+ * (test/e2e/crm/lab.ts) with its own prefix `tdf-<pid>-<n>-<role>` (another
+ * tag for other users, e.g. the demo's `tdemo`) and a
  * bridged topology instead of a point-to-point veth pair: a client namespace
  * holds bridge br0 (10.250.0.10/24) and one veth per node, whose node side is
  * eth0 with 10.250.0.<i+1>/24. So a client outside both nodes reaches the VIP
  * over the same L2 and still does when a node's eth0 goes down (power loss).
- * Helper processes (HTTP servers, the probe client) started with spawnIn() are
- * killed by pid in cleanup(), which also deletes the namespaces and runs at exit.
+ * More hosts (real servers) join the bridge with attach(). Helper processes
+ * (HTTP servers, the probe client) started with spawnIn() are killed by pid in
+ * cleanup(), as are daemons the cluster started that left a pid file (see
+ * adoptPidFile); cleanup() also deletes the namespaces and runs at exit.
+ *
+ * Also here, for the benchmark and the demo: the HTTP probe client
+ * (probeClientScript) and its parsed log (ProbeLog).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { CrmLab } from "../test/e2e/crm/lab.js";
 
 let counter = 0;
@@ -17,9 +24,18 @@ let counter = 0;
 export const CLIENT_IP = "10.250.0.10";
 
 export class FailoverLab extends CrmLab {
-  readonly benchPrefix = `tdf-${process.pid}-${++counter}`;
+  readonly benchPrefix: string;
   private readonly ownNamespaces: string[] = [];
-  private readonly helpers: ChildProcess[] = [];
+  /** Helper processes killed by pid in cleanup(). */
+  protected readonly helpers: ChildProcess[] = [];
+  private readonly pidFiles: { file: string; marker: string }[] = [];
+  private readonly bridgeNs: string[] = [];
+
+  /** `tag` starts the namespace names (`<tag>-<pid>-<n>-<role>`); default "tdf". */
+  constructor(tag = "tdf") {
+    super();
+    this.benchPrefix = `${tag}-${process.pid}-${++counter}`;
+  }
 
   override ns(role: string): string {
     return `${this.benchPrefix}-${role}`;
@@ -27,6 +43,7 @@ export class FailoverLab extends CrmLab {
 
   /** Node namespaces `nodes` (eth0 = 10.250.0.1, .2, ...) bridged through br0 in namespace `client`. */
   bridged(nodes: readonly string[], client: string): void {
+    this.bridgeNs.push(client);
     for (const r of [client, ...nodes]) {
       execFileSync("ip", ["netns", "add", this.ns(r)]);
       this.ownNamespaces.push(this.ns(r));
@@ -63,6 +80,48 @@ export class FailoverLab extends CrmLab {
     }
   }
 
+  /** A further namespace `role` on the bridge of bridged() with eth0 = `cidr` (e.g. a real server). */
+  attach(role: string, cidr: string): void {
+    const client = this.bridgeNs[0];
+    if (client === undefined) throw new Error("attach() needs bridged() first");
+    execFileSync("ip", ["netns", "add", this.ns(role)]);
+    this.ownNamespaces.push(this.ns(role));
+    this.exec(role, "ip", "link", "set", "lo", "up");
+    const port = `v-${role}`.slice(0, 15);
+    this.exec(
+      client,
+      "ip",
+      "link",
+      "add",
+      port,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "tdfpeer",
+      "netns",
+      this.ns(role),
+    );
+    this.exec(client, "ip", "link", "set", port, "master", "br0", "up");
+    this.exec(role, "ip", "link", "set", "tdfpeer", "name", "eth0");
+    this.exec(role, "ip", "addr", "add", cidr, "dev", "eth0");
+    this.exec(role, "ip", "link", "set", "eth0", "up");
+  }
+
+  /**
+   * Registers a pid file written by a daemon the cluster started (e.g. hb-director under the
+   * ldirectord agent, which detaches it): cleanup() kills that pid if its command line contains `marker`
+   * (several entries may name one file with different markers).
+   */
+  adoptPidFile(file: string, marker: string): void {
+    this.pidFiles.push({ file, marker });
+  }
+
+  /** SIGKILLs the process in pid file `file` now if its command line contains `marker` (power loss); true when killed. */
+  killPidFile(file: string, marker: string): boolean {
+    return killIfMatches(file, marker);
+  }
+
   /** Runs `node -e script` inside namespace `role`; killed by pid in cleanup(). */
   spawnIn(role: string, script: string): ChildProcess {
     const child = spawn("ip", ["netns", "exec", this.ns(role), process.execPath, "-e", script], {
@@ -82,7 +141,122 @@ export class FailoverLab extends CrmLab {
         }
       }
     }
+    for (const p of this.pidFiles.splice(0)) killIfMatches(p.file, p.marker);
     super.cleanup();
     for (const ns of this.ownNamespaces.splice(0)) spawnSync("ip", ["netns", "del", ns]);
+  }
+}
+
+/** SIGKILLs the pid in `file` when its /proc command line contains `marker` (so a reused pid is left alone). */
+function killIfMatches(file: string, marker: string): boolean {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 1) return false;
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) return false;
+    process.kill(pid, "SIGKILL");
+    return true;
+  } catch {
+    return false; // no pid file, or the process is gone
+  }
+}
+
+/** Parameters of the HTTP probe client. */
+export interface ProbeOptions {
+  readonly host: string;
+  readonly port: number;
+  /** A new connection (GET /) is started this often. */
+  readonly everyMs: number;
+  /** A probe not answered within this is destroyed and counts as failed. */
+  readonly timeoutMs: number;
+  /** The client exits by itself after this (a bound); default 30 min. */
+  readonly maxRunMs?: number;
+}
+
+/**
+ * Source of the probe client (`node -e`): every `everyMs` an HTTP GET on a new connection;
+ * prints one line per probe, `START END ANSWER` (epoch ms; ANSWER is the trimmed body, "-" when it failed).
+ */
+export function probeClientScript(o: ProbeOptions): string {
+  return `
+const http = require("node:http");
+let pending = "";
+setInterval(() => {
+  const start = Date.now();
+  let done = false;
+  const fin = (a) => { if (!done) { done = true; clearTimeout(t); pending += start + " " + Date.now() + " " + a + "\\n"; } };
+  const req = http.get({ host: ${JSON.stringify(o.host)}, port: ${o.port}, path: "/", agent: false }, (res) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (d) => (body += d));
+    res.on("end", () => fin(body.trim() || "?"));
+    res.on("error", () => fin("-"));
+  });
+  const t = setTimeout(() => { req.destroy(); fin("-"); }, ${o.timeoutMs});
+  req.on("error", () => fin("-"));
+}, ${o.everyMs});
+setInterval(() => { if (pending) { process.stdout.write(pending); pending = ""; } }, 10);
+setTimeout(() => process.exit(0), ${o.maxRunMs ?? 30 * 60 * 1000});
+`;
+}
+
+/** One probe of the client: start and end (epoch ms) and the answer, or "-" when it failed. */
+export interface Probe {
+  readonly start: number;
+  readonly end: number;
+  readonly answer: string;
+}
+
+/** Collects the probe client's lines from its stdout (bounded: the oldest half goes beyond 400 000). */
+export class ProbeLog {
+  readonly probes: Probe[] = [];
+  private rest = "";
+  constructor(child: ChildProcess) {
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      const lines = (this.rest + chunk).split("\n");
+      this.rest = lines.pop() ?? "";
+      for (const l of lines) {
+        const [s, e, a] = l.split(" ");
+        if (s !== undefined && e !== undefined && a !== undefined)
+          this.probes.push({ start: Number(s), end: Number(e), answer: a });
+      }
+      if (this.probes.length > 400_000) this.probes.splice(0, 200_000);
+    });
+  }
+  /** The first probe answered by `answer` (or by anyone, when undefined) that completed after `t`. */
+  firstAnswer(answer: string | undefined, t: number): Probe | undefined {
+    let best: Probe | undefined;
+    for (const p of this.probes)
+      if (
+        (answer === undefined ? p.answer !== "-" : p.answer === answer) &&
+        p.end > t &&
+        (!best || p.end < best.end)
+      )
+        best = p;
+    return best;
+  }
+  /** The answer of the probe that completed last, if any. */
+  last(): string | undefined {
+    return this.probes.at(-1)?.answer;
+  }
+  /** Probes that completed in [from, to): counts per answer ("-" = failed). */
+  counts(from: number, to: number): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const p of this.probes) if (p.end >= from && p.end < to) m.set(p.answer, (m.get(p.answer) ?? 0) + 1);
+    return m;
+  }
+  /** Longest time between two consecutive successful completions within [from, to] (ms). */
+  longestGap(from: number, to: number): number {
+    const oks = this.probes
+      .filter((p) => p.answer !== "-" && p.end >= from && p.end <= to)
+      .map((p) => p.end)
+      .sort((x, y) => x - y);
+    let gap = 0;
+    for (let i = 1; i < oks.length; i++) gap = Math.max(gap, (oks[i] ?? 0) - (oks[i - 1] ?? 0));
+    return gap;
+  }
+  /** Failed probes that ended after `from` and started before `to`. */
+  failed(from: number, to: number): number {
+    return this.probes.filter((p) => p.answer === "-" && p.end > from && p.start < to).length;
   }
 }

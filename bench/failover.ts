@@ -14,17 +14,30 @@
  * - standby: `hbctl standby n1` on the fast cluster → VIP gap = longest time
  *   between two consecutive successful probe completions around the move.
  *
+ * - soak (--soak MINUTES): the fast cluster settled on n1 idles; counted as spurious
+ *   failovers or their symptoms: VIP holder changes (both namespaces polled each
+ *   second), probes answered by n2, failed probes, and from the hbd logs peers or
+ *   links declared dead, stalls, late heartbeats, plus the DC's transitions.
+ * - hog (--hog MINUTES): the same while one busy process per core runs on the
+ *   machine outside the cluster's processes.
+ * The kill of a power-loss trial comes after a uniform random wait of up to one
+ * keepalive, so it does not fall at a fixed phase of n1's heartbeats.
+ *
  * Runs as root. Usage:
- *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby] [--json]
+ *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby] [--soak MIN] [--hog MIN] [--json]
+ * (--soak/--hog alone run only the soaks; add --only for trials too.)
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpus } from "node:os";
 import type { StatusReport } from "../src/ipc/protocol.js";
 import type { NodeDirs } from "../test/e2e/daemon/lab.js";
-import { FailoverLab } from "./failover-lab.js";
+import { FailoverLab, ProbeLog, probeClientScript } from "./failover-lab.js";
 
 const VIP = "10.250.0.100";
 const PROBE_EVERY_MS = 5;
 const PROBE_TIMEOUT_MS = 250;
+/** The soaks probe less often: 10 minutes at 5 ms would be 120 000 connections. */
+const SOAK_PROBE_EVERY_MS = 20;
 const DT_RULE_MS = 5500;
 const AUTHKEYS = "auth 1\n1 sha1 failover-bench-secret\n";
 const HARESOURCES = `n1 IPaddr2::${VIP}/24/eth0\n`;
@@ -36,10 +49,27 @@ interface Timing {
   readonly warntime: string;
   readonly initdead: string;
   readonly deadtimeMs: number;
+  readonly keepaliveMs: number;
 }
 const TIMINGS: readonly Timing[] = [
-  { name: "slow", keepalive: "1", deadtime: "3", warntime: "2", initdead: "6", deadtimeMs: 3000 },
-  { name: "fast", keepalive: "20ms", deadtime: "100ms", warntime: "60ms", initdead: "1", deadtimeMs: 100 },
+  {
+    name: "slow",
+    keepalive: "1",
+    deadtime: "3",
+    warntime: "2",
+    initdead: "6",
+    deadtimeMs: 3000,
+    keepaliveMs: 1000,
+  },
+  {
+    name: "fast",
+    keepalive: "20ms",
+    deadtime: "100ms",
+    warntime: "60ms",
+    initdead: "1",
+    deadtimeMs: 100,
+    keepaliveMs: 20,
+  },
 ];
 
 const argv = process.argv.slice(2);
@@ -48,69 +78,27 @@ const opt = (name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const trials = Math.max(1, Number(opt("--trials") ?? 10) || 10);
-const only = new Set((opt("--only") ?? "fast,slow,standby").split(","));
+const soakMin = opt("--soak") === undefined ? undefined : Number(opt("--soak"));
+const hogMin = opt("--hog") === undefined ? undefined : Number(opt("--hog"));
+for (const [flag, v] of [
+  ["--soak", soakMin],
+  ["--hog", hogMin],
+] as const)
+  if (v !== undefined && !(v > 0 && v <= 600))
+    throw new Error(`${flag} MINUTES: a number of minutes in (0, 600]`);
+// --soak / --hog alone run only those; with --only too, both
+const only = new Set(
+  (opt("--only") ?? (soakMin !== undefined || hogMin !== undefined ? "" : "fast,slow,standby")).split(","),
+);
 const asJson = argv.includes("--json");
 
-/** One probe of the client: start and end (epoch ms) and the answer, or "-" when it failed. */
-interface Probe {
-  readonly start: number;
-  readonly end: number;
-  readonly answer: string;
-}
-
-const clientScript = `
-const http = require("node:http");
-let pending = "";
-setInterval(() => {
-  const start = Date.now();
-  let done = false;
-  const fin = (a) => { if (!done) { done = true; clearTimeout(t); pending += start + " " + Date.now() + " " + a + "\\n"; } };
-  const req = http.get({ host: ${JSON.stringify(VIP)}, port: 8080, path: "/", agent: false }, (res) => {
-    let body = "";
-    res.setEncoding("utf8");
-    res.on("data", (d) => (body += d));
-    res.on("end", () => fin(body.trim() || "?"));
-    res.on("error", () => fin("-"));
-  });
-  const t = setTimeout(() => { req.destroy(); fin("-"); }, ${PROBE_TIMEOUT_MS});
-  req.on("error", () => fin("-"));
-}, ${PROBE_EVERY_MS});
-setInterval(() => { if (pending) { process.stdout.write(pending); pending = ""; } }, 10);
-setTimeout(() => process.exit(0), 30 * 60 * 1000);
-`;
+/** The probe client; it exits by itself after `maxRunMs` should the benchmark die without cleaning up. */
+const clientScript = (everyMs: number, maxRunMs: number) =>
+  probeClientScript({ host: VIP, port: 8080, everyMs, timeoutMs: PROBE_TIMEOUT_MS, maxRunMs });
 const serverScript = (node: string) =>
   `require("node:http").createServer((q, s) => s.end(${JSON.stringify(`${node}\n`)})).listen(8080, "0.0.0.0");`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Collects the client's probes from its stdout. */
-class ProbeLog {
-  readonly probes: Probe[] = [];
-  private rest = "";
-  constructor(child: ChildProcess) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      const lines = (this.rest + chunk).split("\n");
-      this.rest = lines.pop() ?? "";
-      for (const l of lines) {
-        const [s, e, a] = l.split(" ");
-        if (s !== undefined && e !== undefined && a !== undefined)
-          this.probes.push({ start: Number(s), end: Number(e), answer: a });
-      }
-      if (this.probes.length > 400_000) this.probes.splice(0, 200_000); // bounded
-    });
-  }
-  /** The first probe answered by `node` that completed after `t`. */
-  firstAnswer(node: string, t: number): Probe | undefined {
-    let best: Probe | undefined;
-    for (const p of this.probes) if (p.answer === node && p.end > t && (!best || p.end < best.end)) best = p;
-    return best;
-  }
-  /** The answer of the probe that completed last, if any. */
-  last(): string | undefined {
-    return this.probes.at(-1)?.answer;
-  }
-}
 
 interface Cluster {
   readonly lab: FailoverLab;
@@ -127,7 +115,7 @@ const status = (c: Cluster, sock: string): StatusReport | undefined => {
 const logs = (c: Cluster) =>
   `--- n1\n${c.lab.log("n1").slice(-4000)}\n--- n2\n${c.lab.log("n2").slice(-4000)}`;
 
-function startCluster(t: Timing): Cluster {
+function startCluster(t: Timing, probeEveryMs = PROBE_EVERY_MS, maxRunMs = 30 * 60_000): Cluster {
   const lab = new FailoverLab();
   lab.bridged(["a", "b"], "c");
   const hacf = (peer: string) =>
@@ -136,7 +124,7 @@ function startCluster(t: Timing): Cluster {
   const d2 = lab.configureCrm("n2", hacf("10.250.0.1"), AUTHKEYS, HARESOURCES);
   lab.spawnIn("a", serverScript("n1"));
   lab.spawnIn("b", serverScript("n2"));
-  const client = new ProbeLog(lab.spawnIn("c", clientScript));
+  const client = new ProbeLog(lab.spawnIn("c", clientScript(probeEveryMs, maxRunMs)));
   const n1StartedAt = Date.now();
   lab.startHbd("a", "n1", d1);
   lab.startHbd("b", "n2", d2);
@@ -162,11 +150,30 @@ async function settledOnN1(c: Cluster, maxMs: number): Promise<void> {
 interface FailoverTrial {
   readonly ms: number;
   readonly failedProbes: number;
+  /** The random wait between settling and the kill (ms). */
+  readonly waitMs: number;
+  /** From the kill until n2's hbd logged n1 dead (ms; wall clock of the log line), if found. */
+  readonly detectedMs?: number;
+}
+
+/** Wall-clock time of the first `node-status dead` line in `log` at or after `since`. */
+function deathLoggedAt(log: string, since: number): number | undefined {
+  for (const line of log.split("\n")) {
+    if (!line.includes('"event":"node-status"') || !line.includes('"status":"dead"')) continue;
+    const t = Date.parse((/"time":"([^"]+)"/.exec(line) ?? [])[1] ?? "");
+    if (t >= since) return t;
+  }
+  return undefined;
 }
 
 /** Power loss of n1 → first answer from n2; then reboots n1 and waits for failback. */
 async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   await settledOnN1(c, 40_000);
+  // The settle polling (200 ms steps after the dt rule, counted from n1's start) puts the kill at an
+  // almost fixed phase of n1's keepalive schedule: the 1 s / 3 s trials all landed at 2.2-2.4 s.
+  // A uniform random wait over one keepalive period spreads the kill's phase, hence deadtime - [0, keepalive).
+  const waitMs = Math.round(Math.random() * t.keepaliveMs);
+  await sleep(waitMs);
   const lostAt = Date.now();
   c.lab.kill("n1", "SIGKILL");
   c.lab.exec("a", "ip", "link", "set", "eth0", "down");
@@ -187,7 +194,13 @@ async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   c.lab.exec("a", "ip", "link", "set", "eth0", "up");
   c.n1StartedAt = Date.now();
   c.lab.startHbd("a", "n1", c.d1);
-  return { ms: first.end - lostAt, failedProbes };
+  const died = deathLoggedAt(c.lab.log("n2"), lostAt);
+  return {
+    ms: first.end - lostAt,
+    failedProbes,
+    waitMs,
+    ...(died === undefined ? {} : { detectedMs: died - lostAt }),
+  };
 }
 
 interface StandbyTrial {
@@ -232,6 +245,109 @@ const summary = (xs: readonly number[]) => ({
   min: Math.min(...xs),
 });
 
+/** What an idle (or CPU-hogged) soak counts: each of these is a spurious failover or its symptom. */
+interface SoakResult {
+  readonly minutes: number;
+  readonly hogProcesses: number;
+  /** Changes of the VIP's holder seen by polling both namespaces once a second. */
+  readonly vipMoves: number;
+  /** Probes answered by n2 (the VIP belongs on n1). */
+  readonly answersFromN2: number;
+  readonly probes: number;
+  readonly failedProbes: number;
+  /** hbd log lines: a peer declared dead, a link declared dead, hbd stalled, a late heartbeat. */
+  readonly nodeDeaths: number;
+  readonly linkDeaths: number;
+  readonly stalls: number;
+  readonly lateHeartbeats: number;
+  /** Transitions the DC ran during the soak (0 when nothing happened). */
+  readonly transitions: number;
+  /** Largest event-loop lag either hbd reported (ms). */
+  readonly maxLagMs: number;
+}
+
+/** Occurrences of `"event":"<event>"` (and `extra`, if given) in hbd log text. */
+const countEvents = (text: string, event: string, extra?: string): number =>
+  text
+    .split("\n")
+    .filter((l) => l.includes(`"event":"${event}"`) && (extra === undefined || l.includes(extra))).length;
+
+/** One busy process per core, outside the namespaces; each exits by itself after `ms` (a bound). */
+function startHog(ms: number): ChildProcess[] {
+  return Array.from({ length: cpus().length }, () =>
+    spawn(process.execPath, ["-e", `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], {
+      stdio: "ignore",
+    }),
+  );
+}
+
+/** The fast cluster settled on n1, then `minutes` of idling (with a CPU hog when `hog`): counts spurious failovers. */
+async function soak(minutes: number, hog: boolean, say: (s: string) => void): Promise<SoakResult> {
+  const t = TIMINGS.find((x) => x.name === "fast")!;
+  const c = startCluster(t, SOAK_PROBE_EVERY_MS, (minutes + 5) * 60_000);
+  const hogs: ChildProcess[] = [];
+  try {
+    await settledOnN1(c, 40_000);
+    const logStart = { n1: c.lab.log("n1").length, n2: c.lab.log("n2").length };
+    const before = [status(c, c.d1.sock), status(c, c.d2.sock)];
+    const from = Date.now();
+    const until = from + minutes * 60_000;
+    if (hog) hogs.push(...startHog(minutes * 60_000 + 5000));
+    let holder = "n1";
+    let vipMoves = 0;
+    let nextReport = from + 60_000;
+    for (let i = 0; i < minutes * 60 + 5 && Date.now() < until; i++) {
+      await sleep(1000);
+      const a = c.lab.hasAddress("a", VIP);
+      const b = c.lab.hasAddress("b", VIP);
+      const now = a && !b ? "n1" : b && !a ? "n2" : a && b ? "both" : "none";
+      if (now !== holder) {
+        vipMoves++;
+        say(`    ${new Date().toISOString()} VIP holder ${holder} -> ${now}`);
+        holder = now;
+      }
+      if (Date.now() >= nextReport) {
+        nextReport += 60_000;
+        const k = c.client.counts(from, Date.now());
+        say(
+          `    ${Math.round((Date.now() - from) / 60_000)} min: probes n1 ${k.get("n1") ?? 0}, n2 ${k.get("n2") ?? 0}, failed ${k.get("-") ?? 0}, VIP moves ${vipMoves}`,
+        );
+      }
+    }
+    const to = Date.now();
+    for (const h of hogs) h.kill("SIGKILL");
+    await sleep(PROBE_TIMEOUT_MS + 100);
+    const after = [status(c, c.d1.sock), status(c, c.d2.sock)];
+    const logs = [c.lab.log("n1").slice(logStart.n1), c.lab.log("n2").slice(logStart.n2)].join("\n");
+    const k = c.client.counts(from, to);
+    const dcTransitions = (i: number) =>
+      (after[i]?.crm?.transitions ?? 0) - (before[i]?.crm?.transitions ?? 0);
+    return {
+      minutes,
+      hogProcesses: hogs.length,
+      vipMoves,
+      answersFromN2: k.get("n2") ?? 0,
+      probes: [...k.values()].reduce((x, y) => x + y, 0),
+      failedProbes: k.get("-") ?? 0,
+      nodeDeaths: countEvents(logs, "node-status", '"status":"dead"'),
+      linkDeaths: countEvents(logs, "link-status", '"status":"dead"'),
+      stalls: countEvents(logs, "stall"),
+      lateHeartbeats: countEvents(logs, "late-heartbeat"),
+      transitions: dcTransitions(0) + dcTransitions(1),
+      maxLagMs: Math.max(...after.map((r) => r?.eventLoop.maxLagMs ?? Number.NaN)),
+    };
+  } finally {
+    for (const h of hogs) h.kill("SIGKILL");
+    c.lab.cleanup();
+  }
+}
+
+const soakLine = (r: SoakResult): string =>
+  `${r.hogProcesses > 0 ? `CPU hog (${r.hogProcesses} busy processes)` : "idle soak"} ${r.minutes} min at keepalive 20ms / deadtime 100ms: ` +
+  `VIP moves ${r.vipMoves}, answers from n2 ${r.answersFromN2}, failed probes ${r.failedProbes} of ${r.probes}, ` +
+  `node deaths ${r.nodeDeaths}, link deaths ${r.linkDeaths}, stalls ${r.stalls}, late heartbeats ${r.lateHeartbeats}, ` +
+  `transitions ${r.transitions}, max event-loop lag ${Math.round(r.maxLagMs)} ms`;
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the failover benchmark needs root (ip netns)");
   const results: Record<string, unknown> = {};
@@ -251,7 +367,9 @@ async function main(): Promise<void> {
         const runs: FailoverTrial[] = [];
         for (let i = 0; i < trials; i++) {
           runs.push(await failoverTrial(c, t));
-          say(`  ${t.name} #${i + 1}: ${runs.at(-1)!.ms} ms, ${runs.at(-1)!.failedProbes} failed probes`);
+          say(
+            `  ${t.name} #${i + 1}: ${runs.at(-1)!.ms} ms, ${runs.at(-1)!.failedProbes} failed probes (random wait ${runs.at(-1)!.waitMs} ms, n1 dead in n2's log after ${runs.at(-1)!.detectedMs ?? "?"} ms)`,
+          );
         }
         const ms = summary(runs.map((r) => r.ms));
         const failed = summary(runs.map((r) => r.failedProbes));
@@ -290,6 +408,16 @@ async function main(): Promise<void> {
     } finally {
       c.lab.cleanup();
     }
+  }
+  for (const [minutes, hog] of [
+    [soakMin, false],
+    [hogMin, true],
+  ] as const) {
+    if (minutes === undefined) continue;
+    say(`${hog ? "CPU hog" : "idle soak"}: ${minutes} min (probe every ${SOAK_PROBE_EVERY_MS} ms)`);
+    const r = await soak(minutes, hog, say);
+    results[hog ? "hog" : "soak"] = r;
+    say(soakLine(r));
   }
   if (asJson) console.log(JSON.stringify(results, null, 2));
 }
