@@ -10,6 +10,7 @@ import { dispatchCommand } from "../../../src/daemon/ipc-server.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import { IpcRefusal } from "../../../src/ipc/protocol.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
+import { doneResult } from "../../helpers.js";
 
 const at = { file: "haresources", line: 1 };
 const G1 = "IPaddr2_10.0.0.1";
@@ -45,20 +46,7 @@ class Host {
       else this.running.add(req.rscId);
     } else if (req.op === "stop") this.running.delete(req.rscId);
     else if (req.op === "monitor") rc = this.running.has(req.rscId) ? 0 : 7;
-    const r: ActionResult = {
-      rscId: req.rscId,
-      op: req.op,
-      intervalMs: req.intervalMs ?? 0,
-      rc,
-      rcName: "",
-      status: "done",
-      exitCode: rc,
-      signal: null,
-      durationMs: 1,
-      stdoutTail: "",
-      stderrTail: "",
-      reason: rc === 0 || rc === 7 ? "" : "failed",
-    };
+    const r: ActionResult = doneResult(req, rc, rc === 0 || rc === 7 ? "" : "failed");
     return Promise.resolve(r);
   }
 }

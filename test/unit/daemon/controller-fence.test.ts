@@ -12,6 +12,7 @@ import {
 } from "../../../src/daemon/controller.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
+import { doneResult } from "../../helpers.js";
 
 function cib(opts: { stonith: boolean; prefer: string }): Cib {
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
@@ -28,20 +29,7 @@ function cib(opts: { stonith: boolean; prefer: string }): Cib {
   return p.value;
 }
 
-const ok = (req: ActionRequest, rc: number): ActionResult => ({
-  rscId: req.rscId,
-  op: req.op,
-  intervalMs: req.intervalMs ?? 0,
-  rc,
-  rcName: "",
-  status: "done",
-  exitCode: rc,
-  signal: null,
-  durationMs: 1,
-  stdoutTail: "",
-  stderrTail: "",
-  reason: rc === 0 ? "" : "failed",
-});
+const ok = (req: ActionRequest, rc: number): ActionResult => doneResult(req, rc, rc === 0 ? "" : "failed");
 
 class Cluster {
   clock = 1000;

@@ -8,6 +8,7 @@ import { convertHaresources } from "../../../src/config/to-cib.js";
 import { Controller, type CrmMessage, parseCrmMessage } from "../../../src/daemon/controller.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
+import { doneResult } from "../../helpers.js";
 
 const at = { file: "haresources", line: 1 };
 const RSC = "IPaddr2_10_0_0_100";
@@ -48,20 +49,7 @@ class FakeHost {
     if (req.op === "start") this.running.add(req.rscId);
     else if (req.op === "stop") this.running.delete(req.rscId);
     else if (req.op === "monitor") rc = this.running.has(req.rscId) ? 0 : 7;
-    return Promise.resolve({
-      rscId: req.rscId,
-      op: req.op,
-      intervalMs: req.intervalMs ?? 0,
-      rc,
-      rcName: "",
-      status: "done",
-      exitCode: rc,
-      signal: null,
-      durationMs: 1,
-      stdoutTail: "",
-      stderrTail: "",
-      reason: "",
-    });
+    return Promise.resolve(doneResult(req, rc));
   }
 }
 

@@ -14,11 +14,10 @@ import { serializeCib } from "../../../src/cib/serialize.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
 import { Controller } from "../../../src/daemon/controller.js";
 import { PeInputStore } from "../../../src/daemon/pe-inputs.js";
-import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
 import { schedule } from "../../../src/policy/schedule.js";
 import type { Transition } from "../../../src/policy/types.js";
-import { repoRoot } from "../../helpers.js";
+import { doneResult, repoRoot } from "../../helpers.js";
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -63,23 +62,6 @@ const withSeriesMax = (cib: Cib, n: number): Cib => ({
   },
 });
 
-function ok(req: ActionRequest, rc: number): ActionResult {
-  return {
-    rscId: req.rscId,
-    op: req.op,
-    intervalMs: req.intervalMs ?? 0,
-    rc,
-    rcName: "",
-    status: "done",
-    exitCode: rc,
-    signal: null,
-    durationMs: 1,
-    stdoutTail: "",
-    stderrTail: "",
-    reason: "",
-  };
-}
-
 test("policy clock and execution-date survive a serialize/parse round trip", () => {
   const now = 1_800_000_123_456;
   assert.equal(policyClock(now), 1_800_000_123_000);
@@ -102,7 +84,7 @@ test("the DC saves each transition's input; replaying it gives the same transiti
       exec: (r) => {
         if (r.op === "start") running.add(r.rscId);
         if (r.op === "stop") running.delete(r.rscId);
-        return Promise.resolve(ok(r, r.op === "monitor" && !running.has(r.rscId) ? 7 : 0));
+        return Promise.resolve(doneResult(r, r.op === "monitor" && !running.has(r.rscId) ? 7 : 0));
       },
       timers: { setTimeout: () => ({}), clearTimeout: () => {} },
       send: () => {},

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { checkGraph, type GraphAction, runTransition, toRequest } from "../../../src/exec/graph.js";
 import type { ActionResult } from "../../../src/exec/types.js";
+import { doneResult } from "../../helpers.js";
 
 const act = (id: string, extra: Partial<GraphAction> = {}): GraphAction => ({
   id,
@@ -12,20 +13,7 @@ const act = (id: string, extra: Partial<GraphAction> = {}): GraphAction => ({
   agent: { class: "ocf", type: "Dummy" },
   ...extra,
 });
-const res = (a: GraphAction, rc: number): ActionResult => ({
-  rscId: a.rsc,
-  op: a.op,
-  intervalMs: 0,
-  rc,
-  rcName: "",
-  status: "done",
-  exitCode: rc,
-  signal: null,
-  durationMs: 0,
-  stdoutTail: "",
-  stderrTail: "",
-  reason: "",
-});
+const res = (a: GraphAction, rc: number): ActionResult => doneResult({ rscId: a.rsc, op: a.op }, rc, "", 0);
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 test("independent actions run in parallel; ordered ones wait", async () => {

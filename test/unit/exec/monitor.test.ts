@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MonitorScheduler, opKey } from "../../../src/exec/monitor.js";
 import type { ActionRequest, ActionResult, TimerPort } from "../../../src/exec/types.js";
+import { doneResult } from "../../helpers.js";
 
 class ManualTimers implements TimerPort {
   now = 0;
@@ -32,20 +33,7 @@ class ManualTimers implements TimerPort {
 }
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-const result = (req: ActionRequest, rc: number): ActionResult => ({
-  rscId: req.rscId,
-  op: req.op,
-  intervalMs: req.intervalMs ?? 0,
-  rc,
-  rcName: "",
-  status: "done",
-  exitCode: rc,
-  signal: null,
-  durationMs: 0,
-  stdoutTail: "",
-  stderrTail: "",
-  reason: "",
-});
+const result = (req: ActionRequest, rc: number): ActionResult => doneResult(req, rc, "", 0);
 
 test("runs at once, then every interval; reports rc changes", async () => {
   const timers = new ManualTimers();
