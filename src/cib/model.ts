@@ -335,6 +335,16 @@ export interface Configuration {
   readonly sectionExtra?: SectionExtra;
 }
 
+/** A configuration with nothing in it. */
+export const EMPTY_CONFIGURATION: Configuration = {
+  crmConfig: [],
+  nodes: [],
+  resources: [],
+  constraints: { locations: [], colocations: [], orders: [] },
+  rscDefaults: [],
+  opDefaults: [],
+};
+
 /** Extras per section element (for round trips). */
 export interface SectionExtra {
   readonly configuration?: Extra;

@@ -37,6 +37,7 @@ import type {
   SectionExtra,
   XmlElement,
 } from "./model.js";
+import { EMPTY_CONFIGURATION } from "./model.js";
 import { parseScore } from "./score.js";
 import { parseXml } from "./xml.js";
 
@@ -917,14 +918,7 @@ export function parseCib(xml: string, file = "cib.xml"): Parsed<Cib | undefined>
   }
   const ctx = new Ctx(sink);
   const r = new Reader(root, "/cib", ctx);
-  let configuration: Configuration = {
-    crmConfig: [],
-    nodes: [],
-    resources: [],
-    constraints: { locations: [], colocations: [], orders: [] },
-    rscDefaults: [],
-    opDefaults: [],
-  };
+  let configuration: Configuration = EMPTY_CONFIGURATION;
   const sectionExtra: Record<string, Extra> = {};
   let status: NodeState[] = [];
   let sawConfiguration = false;

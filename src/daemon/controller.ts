@@ -883,27 +883,15 @@ export class Controller {
     } else if (!this.active.has(a.node)) {
       result = synthetic(a, 1, "error", `node ${a.node} is not active`);
     } else {
-      const timeout = (a.timeoutMs ?? 20_000) + this.opMarginMs;
-      result = await new Promise<ActionResult>((resolve) => {
-        this.pending.set(`${tid}:${a.id}`, {
-          node: a.node,
-          deadline: this.ports.monotonic() + timeout,
-          resolve,
-          action: a,
-        });
-        this.ports.send(
-          {
-            k: "op",
-            tid,
-            aid: a.id,
-            rsc: a.rsc,
-            op: a.op,
-            intervalMs: a.intervalMs ?? 0,
-            agent: a.agent,
-            ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
-          },
-          a.node,
-        );
+      result = await this.remoteOp(a, a.node, (a.timeoutMs ?? 20_000) + this.opMarginMs, {
+        k: "op",
+        tid,
+        aid: a.id,
+        rsc: a.rsc,
+        op: a.op,
+        intervalMs: a.intervalMs ?? 0,
+        agent: a.agent,
+        ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
       });
     }
     if (!this.undelivered.has(result)) this.record(a, result);
@@ -1034,26 +1022,33 @@ export class Controller {
       { event: "fence-delegated", target: a.node, peer },
       `asking ${peer} to fence ${a.node} (this DC)`,
     );
+    return this.remoteOp(a, peer, timeout, {
+      k: "op",
+      tid,
+      aid: a.id,
+      rsc: a.node,
+      op: "fence",
+      intervalMs: 0,
+      agent: a.agent,
+      timeoutMs: timeout,
+    });
+  }
+
+  /** Sends `op` to `node`; resolves with its `result`, or a timeout after `timeoutMs` (tick()). */
+  private remoteOp(
+    a: GraphAction,
+    node: string,
+    timeoutMs: number,
+    op: Extract<CrmMessage, { k: "op" }>,
+  ): Promise<ActionResult> {
     return new Promise<ActionResult>((resolve) => {
-      this.pending.set(`${tid}:${a.id}`, {
-        node: peer,
-        deadline: this.ports.monotonic() + timeout,
+      this.pending.set(`${op.tid}:${op.aid}`, {
+        node,
+        deadline: this.ports.monotonic() + timeoutMs,
         resolve,
         action: a,
       });
-      this.ports.send(
-        {
-          k: "op",
-          tid,
-          aid: a.id,
-          rsc: a.node,
-          op: "fence",
-          intervalMs: 0,
-          agent: a.agent,
-          timeoutMs: timeout,
-        },
-        peer,
-      );
+      this.ports.send(op, node);
     });
   }
 

@@ -9,7 +9,7 @@
  *
  * Pure: CIB values in, CIB values and strings out.
  */
-import type { Cib, Configuration, NodeState } from "../cib/model.js";
+import { type Cib, EMPTY_CONFIGURATION, type NodeState } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { serializeCib } from "../cib/serialize.js";
 import { compareConfigVersions, formatCibVersion } from "./cib-store.js";
@@ -25,15 +25,6 @@ export interface StatusUpdate {
   /** Ids of node_state entries removed. */
   readonly removed: readonly string[];
 }
-
-const EMPTY_CONFIGURATION: Configuration = {
-  crmConfig: [],
-  nodes: [],
-  resources: [],
-  constraints: { locations: [], colocations: [], orders: [] },
-  rscDefaults: [],
-  opDefaults: [],
-};
 
 /**
  * The update that turns `prev` (what every peer holds) into `next`, or
