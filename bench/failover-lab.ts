@@ -52,27 +52,7 @@ export class FailoverLab extends CrmLab {
     this.exec(client, "ip", "link", "add", "br0", "type", "bridge");
     this.exec(client, "ip", "addr", "add", `${CLIENT_IP}/24`, "dev", "br0");
     this.exec(client, "ip", "link", "set", "br0", "up");
-    nodes.forEach((r, i) => {
-      const port = `v-${r}`;
-      this.exec(
-        client,
-        "ip",
-        "link",
-        "add",
-        port,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "tdfpeer",
-        "netns",
-        this.ns(r),
-      );
-      this.exec(client, "ip", "link", "set", port, "master", "br0", "up");
-      this.exec(r, "ip", "link", "set", "tdfpeer", "name", "eth0");
-      this.exec(r, "ip", "addr", "add", `10.250.0.${i + 1}/24`, "dev", "eth0");
-      this.exec(r, "ip", "link", "set", "eth0", "up");
-    });
+    for (const [i, r] of nodes.entries()) this.plug(client, r, `10.250.0.${i + 1}/24`);
     // veth carrier comes up asynchronously; node lists only running interfaces. Bounded wait.
     for (const r of nodes) {
       for (let i = 0; i < 50 && this.exec(r, "ip", "link", "show", "eth0").includes("NO-CARRIER"); i++)
@@ -87,6 +67,11 @@ export class FailoverLab extends CrmLab {
     execFileSync("ip", ["netns", "add", this.ns(role)]);
     this.ownNamespaces.push(this.ns(role));
     this.exec(role, "ip", "link", "set", "lo", "up");
+    this.plug(client, role, cidr);
+  }
+
+  /** A veth from the bridge in namespace `client` to eth0 (address `cidr`) in namespace `role`. */
+  private plug(client: string, role: string, cidr: string): void {
     const port = `v-${role}`.slice(0, 15);
     this.exec(
       client,
