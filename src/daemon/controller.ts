@@ -131,7 +131,9 @@ export type CrmMessage =
   /** Older form of `admin` op attr (still accepted): set (value null: remove) a permanent node attribute. */
   | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null }
   /** any node -> DC: an administrative change (hbctl) for the DC to check and apply. */
-  | { readonly k: "admin"; readonly req: AdminRequest };
+  | { readonly k: "admin"; readonly req: AdminRequest; readonly rid?: number }
+  /** DC -> node: the verdict on the `admin` request `rid` of that node. */
+  | { readonly k: "admin-result"; readonly rid: number; readonly ok: boolean; readonly message: string };
 
 /** Parses a received payload; undefined when it is not a CrmMessage. */
 export function parseCrmMessage(payload: string): CrmMessage | undefined {
@@ -171,7 +173,11 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
         ? (m as unknown as CrmMessage)
         : undefined;
     case "admin":
-      return parseAdminRequest(m.req) === undefined ? undefined : (m as unknown as CrmMessage);
+      return parseAdminRequest(m.req) === undefined || !(m.rid === undefined || n("rid"))
+        ? undefined
+        : (m as unknown as CrmMessage);
+    case "admin-result":
+      return n("rid") && typeof m.ok === "boolean" && s("message") ? (m as unknown as CrmMessage) : undefined;
     default:
       return undefined;
   }
@@ -252,6 +258,9 @@ function configText(cib: Cib): string {
   return serializeCib({ ...rest, numUpdates: 0, status: [] });
 }
 
+/** How long hbctl waits for the DC's verdict on a change handed to it (below hbctl's 5 s timeout). */
+const ADMIN_ANSWER_MS = 3000;
+
 const PSEUDO_AGENT: AgentSpec = { class: "ocf", provider: "tandem", type: "pseudo" };
 
 function synthetic(a: GraphAction, rc: number, status: ActionResult["status"], reason: string): ActionResult {
@@ -301,6 +310,12 @@ export class Controller {
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
+  /** hbctl changes handed to the DC, waiting for its verdict, by request id. */
+  private readonly adminWaits = new Map<
+    number,
+    { dc: string; done: (ok: boolean, message: string) => void }
+  >();
+  private adminSeq = 0;
   /** Results of actions that never ran (see notRun): not recorded in the status section. */
   private readonly undelivered = new WeakSet<ActionResult>();
   /** Recurring monitors running on this node. */
@@ -443,8 +458,15 @@ export class Controller {
         if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
         break;
       case "admin":
-        if (this.isDc) this.onAdmin(from, msg.req);
+        if (this.isDc) this.onAdmin(from, msg.req, msg.rid);
         break;
+      case "admin-result": {
+        const w = this.adminWaits.get(msg.rid);
+        if (w === undefined || from !== w.dc) break;
+        this.adminWaits.delete(msg.rid);
+        w.done(msg.ok, msg.message);
+        break;
+      }
     }
     this.kick();
   }
@@ -551,7 +573,7 @@ export class Controller {
    * against its own copy and logs a refusal). Throws IpcRefusal
    * "unavailable" while no DC is known.
    */
-  admin(req: AdminRequest): CommandResult {
+  admin(req: AdminRequest): CommandResult | Promise<CommandResult> {
     const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
     if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
     if (this.isDc) {
@@ -559,10 +581,25 @@ export class Controller {
       this.kick();
       return { message: plan.message };
     }
-    if (this.dcName === undefined)
-      throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
-    this.ports.send({ k: "admin", req }, this.dcName);
-    return { message: `${plan.message} (handed to the DC ${this.dcName})` };
+    const dc = this.dcName;
+    if (dc === undefined) throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
+    const rid = ++this.adminSeq;
+    this.ports.send({ k: "admin", req, rid }, dc);
+    // The DC answers with its verdict (its copy of the CIB may differ from ours); an older DC never does.
+    return new Promise<CommandResult>((resolve, reject) => {
+      const timer = this.ports.timers.setTimeout(() => {
+        this.adminWaits.delete(rid);
+        resolve({ message: `${plan.message} (handed to the DC ${dc}, which has not answered yet)` });
+      }, ADMIN_ANSWER_MS);
+      this.adminWaits.set(rid, {
+        dc,
+        done: (ok, message) => {
+          this.ports.timers.clearTimeout(timer);
+          if (ok) resolve({ message: `${message} (applied by the DC ${dc})` });
+          else reject(new IpcRefusal(`the DC ${dc} refused: ${message}`, "refused"));
+        },
+      });
+    });
   }
 
   /** `hbctl cib show`: this node's copy of the CIB. */
@@ -580,16 +617,21 @@ export class Controller {
   }
 
   /** DC: an admin request from a peer. */
-  private onAdmin(from: string, req: AdminRequest): void {
+  private onAdmin(from: string, req: AdminRequest, rid?: number): void {
     const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
+    const verdict = (ok: boolean, message: string) => {
+      if (rid !== undefined) this.ports.send({ k: "admin-result", rid, ok, message }, from);
+    };
     if (!plan.ok) {
       this.log.warn(
         { event: "admin-refused", peer: from, op: req.op, reason: plan.reason },
         `refused ${req.op} from ${from}: ${plan.reason}`,
       );
+      verdict(false, plan.reason);
       return;
     }
     this.applyPlan(plan, from, req.op);
+    verdict(true, plan.message);
   }
 
   private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): void {

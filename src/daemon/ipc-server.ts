@@ -9,7 +9,7 @@ import { chmodSync, chownSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   type AdminRequest,
-  answer,
+  answerLater,
   type CibShowResult,
   type CommandResult,
   encodeLine,
@@ -36,7 +36,7 @@ export interface IpcServerOptions {
   readonly command?: (
     method: Exclude<IpcMethod, "status">,
     params: Readonly<Record<string, string>>,
-  ) => CommandResult | CibShowResult;
+  ) => CommandResult | CibShowResult | Promise<CommandResult>;
   readonly log?: NodeLogger;
   /** Concurrent clients; more are refused. Default 32. */
   readonly maxConnections?: number;
@@ -106,23 +106,28 @@ export class IpcServer {
     socket.on("close", () => this.clients.delete(socket));
     socket.on("error", () => socket.destroy());
     const lines = new LineSplitter();
+    // answers go out in request order, even when one waits for the DC
+    let queue: Promise<void> = Promise.resolve();
     socket.on("data", (chunk: string) => {
       for (const line of lines.push(chunk)) {
         const req = parseRequest(line);
         const res = req.ok
-          ? answer<StatusReport | CommandResult | CibShowResult>(req.value, (method, r) => {
+          ? answerLater<StatusReport | CommandResult | CibShowResult>(req.value, (method, r) => {
               if (method === "status") return opts.report();
               if (opts.command === undefined)
                 throw new IpcRefusal(`${method}: the resource manager is not running`, "unavailable");
               return opts.command(method, r.params ?? {});
             })
-          : {
+          : Promise.resolve({
               v: IPC_VERSION,
               id: 0,
               ok: false as const,
               error: { code: "bad-request" as const, message: req.reason },
-            };
-        socket.write(encodeLine(res));
+            });
+        queue = queue.then(async () => {
+          const r = await res;
+          if (!socket.destroyed) socket.write(encodeLine(r));
+        });
       }
       if (lines.overflow) {
         log.warn({ event: "ipc-overflow" }, "control socket client sent an oversized line; disconnected");
@@ -142,7 +147,7 @@ export class IpcServer {
 /** What dispatchCommand needs of the controller. */
 export interface AdminPort {
   setStandby(node: string, on: boolean): CommandResult;
-  admin(req: AdminRequest): CommandResult;
+  admin(req: AdminRequest): CommandResult | Promise<CommandResult>;
   cibShow(): CibShowResult;
 }
 
@@ -162,7 +167,7 @@ export function dispatchCommand(
   method: Exclude<IpcMethod, "status">,
   params: Readonly<Record<string, string>>,
   opts: { readonly haresources?: boolean } = {},
-): CommandResult | CibShowResult {
+): CommandResult | CibShowResult | Promise<CommandResult> {
   const need = (name: string): string => {
     const v = params[name];
     if (v === undefined || v === "")

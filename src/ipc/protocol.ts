@@ -336,8 +336,30 @@ export function answer<R = StatusReport>(
   try {
     return { v: IPC_VERSION, id: req.id, ok: true, result: handle(req.method, req) };
   } catch (e) {
-    if (e instanceof IpcRefusal) return err(e.code, e.message);
-    return err("internal", e instanceof Error ? e.message : String(e));
+    return failure(req, e);
+  }
+}
+
+/** The error response for a handler that threw (IpcRefusal keeps its code). */
+function failure<R>(req: IpcRequest, e: unknown): IpcResponse<R> {
+  const error =
+    e instanceof IpcRefusal
+      ? { code: e.code, message: e.message }
+      : { code: "internal" as const, message: e instanceof Error ? e.message : String(e) };
+  return { v: IPC_VERSION, id: req.id, ok: false, error };
+}
+
+/** `answer` for a handler that may answer later (a change handed to the DC waits for its verdict). */
+export async function answerLater<R>(
+  req: IpcRequest,
+  handle: (method: IpcMethod, req: IpcRequest) => R | Promise<R>,
+): Promise<IpcResponse<R>> {
+  const checked = answer<null>(req, () => null);
+  if (!checked.ok) return checked;
+  try {
+    return { v: IPC_VERSION, id: req.id, ok: true, result: await handle(req.method, req) };
+  } catch (e) {
+    return failure(req, e);
   }
 }
 

@@ -115,7 +115,7 @@ test("hbctl administration on a real pair: resource verbs, cib show/apply, node 
     assert.equal(status("n2")?.crm?.dc, "n1");
 
     // resource move to the peer (asked on the non-DC), clear brings it home; ban without a node bans from where it runs.
-    assert.match(must("n2", "resource", "move", "g_vip", "n2").out, /handed to the DC n1/);
+    assert.match(must("n2", "resource", "move", "g_vip", "n2").out, /applied by the DC n1/);
     await settled("b", "n2", "move g_vip n2");
     must("n1", "resource", "clear", "g_vip");
     await settled("a", "n2", "clear g_vip");

@@ -126,13 +126,14 @@ test("move and clear asked on the non-DC are handed to the DC, applied, replicat
   assert.equal(p.get("n2").dc, "n1");
   assert.equal(p.where(), `n1:${P1} n2:${P2}`);
   const epoch = p.get("n1").cib.epoch;
-  const r = p.get("n2").admin({ op: "move", rsc: P1, node: "n2" });
-  assert.match(r.message, /cli-prefer-IPaddr2_10\.0\.0\.1 = INFINITY .*handed to the DC n1/);
+  const pending = p.get("n2").admin({ op: "move", rsc: P1, node: "n2" });
   assert.ok(
     p.sent.some((s) => s.from === "n2" && s.msg.k === "admin"),
     "an admin message went to the DC",
   );
   await p.settle();
+  const r = await pending;
+  assert.match(r.message, /cli-prefer-IPaddr2_10\.0\.0\.1 = INFINITY .*applied by the DC n1/);
   assert.equal(p.where(), `n1: n2:${P1}+${P2}`);
   for (const n of ["n1", "n2"]) {
     assert.equal(p.get(n).cib.epoch, epoch + 1, `${n} epoch`);
@@ -191,9 +192,9 @@ test("stop/start through target-role, ban, and cleanup after a failed start", as
       .find((x) => x.name.startsWith(`fail-count-${P2}`))?.value;
   assert.equal(failCount(p.get("n2")), "INFINITY", "the failed start is recorded (start-failure-is-fatal)");
   p.hosts.n1.failStart.clear();
-  const r = p.get("n2").admin({ op: "cleanup", rsc: G2, node: "n1" });
-  assert.match(r.message, /cleaned up IPaddr2_10_0_0_2 on n1/);
+  const pending = p.get("n2").admin({ op: "cleanup", rsc: G2, node: "n1" });
   await p.settle();
+  assert.match((await pending).message, /cleaned up IPaddr2_10_0_0_2 on n1 .*applied by the DC n1/);
   assert.equal(p.where(), `n1:${P1}+${P2} n2:`, "after cleanup it is probed and started");
   assert.equal(failCount(p.get("n2")), undefined, "the fail count is gone");
 });
@@ -279,4 +280,33 @@ test("admin messages parse; malformed ones are not messages; the old attr form i
   ])
     assert.equal(parseCrmMessage(JSON.stringify(bad)), undefined, JSON.stringify(bad));
   assert.equal(parseCrmMessage('{"k":"attr","node":"n1","name":"standby","value":"on"}')?.k, "attr");
+});
+
+test("the DC's verdict on a change handed to it reaches the asking node: a refusal is an error there", async () => {
+  const p = new Pair();
+  await p.up();
+  const mark = p.sent.length;
+  p.get("n1").onMessage(
+    "n2",
+    JSON.stringify({ k: "admin", req: { op: "move", rsc: "nope", node: "n2" }, rid: 7 }),
+  );
+  const verdict = p.sent.slice(mark).find((s) => s.msg.k === "admin-result")?.msg;
+  assert.deepEqual(verdict, {
+    k: "admin-result",
+    rid: 7,
+    ok: false,
+    message: verdict?.k === "admin-result" ? verdict.message : "",
+  });
+  assert.match(JSON.stringify(verdict), /nope/);
+  const asked = p.get("n2").admin({ op: "move", rsc: P1, node: "n2" });
+  const rid = (p.sent.at(-1)?.msg as { rid?: number } | undefined)?.rid;
+  p.get("n2").onMessage(
+    "n1",
+    JSON.stringify({ k: "admin-result", rid, ok: false, message: "its CIB differs" }),
+  );
+  await assert.rejects(
+    Promise.resolve(asked),
+    (e: unknown) =>
+      e instanceof IpcRefusal && /the DC n1 refused: its CIB differs/.test(e.message) && e.code === "refused",
+  );
 });
