@@ -602,6 +602,32 @@ export class Controller {
     });
   }
 
+  /**
+   * `hbctl fence reboot|off NODE` (stonith_admin's manual fencing): this node
+   * runs NODE's fence devices now. On success NODE is recorded fenced (a DC
+   * writes it in the status section and recovers its resources; any node
+   * treats NODE's coming loss as clean, so it is not fenced twice). A node
+   * never fences itself: run it on the peer.
+   */
+  async fenceNode(node: string, action: string): Promise<CommandResult> {
+    const target = node.toLowerCase();
+    if (!this.options.nodes.includes(target))
+      throw new IpcRefusal(`${node} is not a cluster node`, "refused");
+    if (target === this.localNode)
+      throw new IpcRefusal(`a node never fences itself: run this on another node`, "refused");
+    this.log.warn({ event: "fence-manual", target, action }, `fencing ${target} (${action}) on request`);
+    const f = await this.fenceHere(target, action);
+    if (!f.ok) throw new IpcRefusal(`fencing ${target} failed: ${f.reason}`, "refused");
+    this.unclean.delete(target);
+    this.fencedNodes.add(target);
+    if (this.isDc) {
+      this.setCib(nodeFenced(this.cibValue, target), "status");
+      this.changed();
+      this.kick();
+    }
+    return { message: `${target} fenced (${action}): ${f.reason}` };
+  }
+
   /** `hbctl cib show`: this node's copy of the CIB. */
   cibShow(): CibShowResult {
     const c = this.cibValue;

@@ -148,6 +148,7 @@ export class IpcServer {
 export interface AdminPort {
   setStandby(node: string, on: boolean): CommandResult;
   admin(req: AdminRequest): CommandResult | Promise<CommandResult>;
+  fenceNode(node: string, action: string): Promise<CommandResult>;
   cibShow(): CibShowResult;
 }
 
@@ -199,6 +200,12 @@ export function dispatchCommand(
       return port.admin({ op: "hb-takeover", which: which(), node: localNode });
     case "cib-show":
       return port.cibShow();
+    case "fence": {
+      const action = params.action ?? "reboot";
+      if (action !== "reboot" && action !== "off")
+        throw new IpcRefusal(`fence: action ${action} is not reboot or off`, "refused");
+      return port.fenceNode(need("node"), action);
+    }
     case "cib-apply":
       if (opts.haresources)
         throw new IpcRefusal(

@@ -23,7 +23,15 @@ export const IPC_MAX_LINE_BYTES = 1024 * 1024;
  * replace the configuration). Every change is applied by the DC (see
  * AdminRequest) and answered with a CommandResult.
  */
-export type IpcMethod = "status" | "standby" | "online" | "takeover" | "resource" | "cib-show" | "cib-apply";
+export type IpcMethod =
+  | "status"
+  | "standby"
+  | "online"
+  | "takeover"
+  | "resource"
+  | "cib-show"
+  | "cib-apply"
+  | "fence";
 export const IPC_METHODS: readonly IpcMethod[] = [
   "status",
   "standby",
@@ -32,6 +40,7 @@ export const IPC_METHODS: readonly IpcMethod[] = [
   "resource",
   "cib-show",
   "cib-apply",
+  "fence",
 ];
 
 export interface IpcRequest {

@@ -1,4 +1,7 @@
 /**
+ * `hbctl fence reboot|off NODE`: fence NODE now with its configured devices
+ * (Pacemaker's `stonith_admin --reboot|--off`), run by the local hbd.
+ *
  * `hbctl fence confirm NODE`: the operator's half of fence_meatware
  * (Heartbeat's meatclient). fence_meatware, asked to fence NODE, writes
  * FENCE_DIR/meatware.NODE and waits; this command, run on the same machine
@@ -12,6 +15,7 @@ import type { Command } from "commander";
 import { ExitCode, TandemError, UsageError } from "../../base/errors.js";
 import { DEFAULT_SOCKET } from "../client.js";
 import type { CliIo } from "../io.js";
+import { type AdminOptions, runAdmin } from "./standby.js";
 
 interface ConfirmOptions {
   socket: string;
@@ -59,8 +63,26 @@ export function confirmFence(node: string, fenceDir: string): ConfirmResult {
 export function registerFence(program: Command, io: CliIo): void {
   const fence = program
     .command("fence")
-    .summary("fencing: confirm a manual (meatware) fencing")
+    .summary("fencing: fence a node now, or confirm a manual (meatware) fencing")
     .description("Fencing commands. See docs/FENCING.md.");
+  for (const action of ["reboot", "off"] as const)
+    fence
+      .command(action)
+      .summary(`fence NODE now (${action}) with its configured fence devices`)
+      .description(
+        `Fence NODE now, as stonith_admin --${action} does: this node's hbd runs the stonith devices that can fence NODE (CIB order) with action=${action}. ` +
+          "On success NODE counts as fenced: its resources are recovered elsewhere and its coming loss from the membership is not fenced again. " +
+          "A node never fences itself: run this on another node. It waits for the agents (up to their timeouts; --timeout is 120 s here).\n\n" +
+          "Exit status: 0 fenced, 2 refused (unknown node, this node, no device, every device failed: the reason is printed), 3 hbd not running or no answer, 4 permission denied.",
+      )
+      .argument("<node>", "the node to fence")
+      .option("--socket <path>", "hbd's control socket", DEFAULT_SOCKET)
+      .option("--timeout <ms>", "give up waiting after this many milliseconds", "120000")
+      .option("--json", "print the answer as JSON")
+      .addHelpText("after", `\nExample:\n  hbctl fence ${action} n2`)
+      .action(async (node: string, opts: AdminOptions) => {
+        await runAdmin("fence", { node, action }, opts, io);
+      });
   fence
     .command("confirm")
     .summary("confirm that NODE was power-cycled by hand (fence_meatware)")

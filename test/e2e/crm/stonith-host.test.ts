@@ -1,6 +1,7 @@
 // Goal: a legacy ha.cf `stonith_host` line fences in haresources mode as Heartbeat R1 did: the lost node is
 // fenced before its VIP starts on the survivor, and the survivor's saved policy input replays (hbctl simulate
-// --replay) to exactly that decision: fence n1, then start the VIP on n2.
+// --replay) to exactly that decision: fence n1, then start the VIP on n2; `hbctl fence reboot|off` fences a peer
+// on request and refuses to fence the node it runs on.
 // Method: CrmLab namespaces (tdc-<pid>-*), haresources + `stonith_host * null n1 n2`; power loss = SIGKILL of
 // n1's hbd + link down; the order read from n2's structured log; the replay run on n2's state dir.
 import assert from "node:assert/strict";
@@ -90,6 +91,14 @@ test("stonith_host in ha.cf: the lost node is fenced before the VIP moves; the s
     }
     assert.match(replayed, /^summary fence n1 reboot$/m, `no saved input fences n1:\n${list.out}`);
     assert.match(replayed, /^summary start IPaddr2_\S+ n2$/m);
+
+    // manual fencing (stonith_admin --reboot): of the peer works, of oneself is refused
+    const manual = lab.hbctl(["fence", "reboot", "n1", "--json", "--socket", d2.sock]);
+    assert.equal(manual.code, 0, manual.err);
+    assert.match(JSON.parse(manual.out).message, /^n1 fenced \(reboot\)/);
+    const self = lab.hbctl(["fence", "off", "n2", "--socket", d2.sock]);
+    assert.equal(self.code, 2);
+    assert.match(self.err, /never fences itself/);
   } finally {
     lab.cleanup();
   }

@@ -11,6 +11,7 @@ import {
   type FenceResult,
 } from "../../../src/daemon/controller.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
+import { IpcRefusal } from "../../../src/ipc/protocol.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
 import { doneResult } from "../../helpers.js";
 
@@ -244,4 +245,30 @@ test("without fencing a lost node's resource starts on the survivor at once (Hea
   await c.powerLoss("n1");
   assert.ok(idx(c.log, "n2 start rsc") >= 0, c.log.join("; "));
   assert.equal(c.log.filter((l) => l.includes(" fence ")).length, 0);
+});
+
+test("hbctl fence reboot NODE: the DC fences the peer now, recovers its resource, and does not fence it again when it drops out", async () => {
+  const c = new Cluster(cib({ stonith: true, prefer: "n2" }));
+  await c.bothUp();
+  assert.ok(c.running.get("n2")?.has("rsc"));
+  c.log.length = 0;
+  const r = await c.get("n1").fenceNode("N2", "reboot");
+  assert.match(r.message, /^n2 fenced \(reboot\)/);
+  await c.settle(40);
+  assert.equal(c.expectedOf("n1", "n2"), "down", "recorded as fenced");
+  assert.ok(c.running.get("n1")?.has("rsc"), `recovered on n1: ${c.log.join("; ")}`);
+  await c.powerLoss("n2");
+  assert.equal(c.log.filter((l) => l.includes(" fence ")).length, 1, `fenced once: ${c.log.join("; ")}`);
+});
+
+test("hbctl fence: never the node itself, never a stranger, and a failing device is an error", async () => {
+  const c = new Cluster(cib({ stonith: true, prefer: "n1" }));
+  await c.bothUp();
+  const refused = (p: Promise<unknown>, re: RegExp) =>
+    assert.rejects(p, (e: unknown) => e instanceof IpcRefusal && e.code === "refused" && re.test(e.message));
+  await refused(c.get("n1").fenceNode("n1", "reboot"), /never fences itself/);
+  await refused(c.get("n1").fenceNode("n9", "reboot"), /not a cluster node/);
+  c.fenceOutcomes.push(false);
+  await refused(c.get("n2").fenceNode("n1", "off"), /fencing n1 failed: .*device error/);
+  assert.ok(c.running.get("n1")?.has("rsc"), "nothing moved");
 });
