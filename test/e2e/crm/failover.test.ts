@@ -52,6 +52,7 @@ test("haresources VIP: placement, power-loss failover, auto_failback, standby/on
 
     // 2. Power loss of n1 (hbd SIGKILLed, link down): the VIP comes up on n2 within deadtime + margin.
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 7000 - Date.now()))); // past dt = deadtime + 2 s
+    assert.ok(await lab.plainDeadtime(d2.sock, "n1", DEADTIME_MS), "n2 never applied n1's plain deadtime");
     lab.kill("n1", "SIGKILL");
     lab.exec("a", "ip", "link", "set", "eth0", "down");
     const lostAt = Date.now();

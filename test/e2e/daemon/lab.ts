@@ -137,6 +137,24 @@ export class DaemonLab {
   }
 
   /** Polls `cond` every `stepMs` until it holds or `maxMs` passes (bounded). */
+  /**
+   * Waits until the hbd behind `sock` applies `peer`'s plain deadtime: for its
+   * first 5 s a node advertises deadtime + 2 s (as Heartbeat does), counted from
+   * its own start, which can be seconds after it was spawned on a loaded machine.
+   */
+  async plainDeadtime(sock: string, peer: string, deadtimeMs: number, maxMs = 15_000): Promise<boolean> {
+    return this.waitFor(
+      () => {
+        const r = this.hbctl(["status", "--json", "--socket", sock]);
+        if (r.code !== 0) return false;
+        const nodes = (JSON.parse(r.out) as { nodes: { name: string; deadIntervalMs?: number }[] }).nodes;
+        return nodes.find((n) => n.name === peer)?.deadIntervalMs === deadtimeMs;
+      },
+      maxMs,
+      200,
+    );
+  }
+
   async waitFor(cond: () => boolean, maxMs: number, stepMs = 100): Promise<boolean> {
     const end = Date.now() + maxMs;
     for (let i = 0; i < Math.ceil(maxMs / stepMs) + 1; i++) {

@@ -66,6 +66,7 @@ test("two hbd nodes over a serial cable, with a ping node", { skip: skipReason()
 
     // For its first 5 s a node advertises deadtime + 2 s (as Heartbeat does); measure after that.
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 7_000 - Date.now())));
+    assert.ok(await lab.plainDeadtime(d1.sock, "n2", 1000), "n1 never applied n2's plain deadtime");
     const pulledAt = Date.now();
     stopSocat(); // pull the cable
     const dead = await lab.waitFor(() => cl(d1, "nodestatus", "n2").out.trim() === "dead", 5_000, 50);

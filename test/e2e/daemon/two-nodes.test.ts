@@ -70,8 +70,11 @@ test("two hbd nodes: both active, SIGKILL detected within deadtime, clean SIGTER
     assert.deepEqual([admitted.out, admitted.code], ["active\n", 0]);
 
     // SIGKILL n2: n1 declares it dead within deadtime (+ margin for one tick and scheduling).
-    // Not during n2's first 5 s, while it advertises dt = deadtime + 2 s as Heartbeat does.
+    // Not during n2's first 5 s, while it advertises dt = deadtime + 2 s as Heartbeat does: those 5 s
+    // count from n2's own start (Node start-up can take seconds on a loaded machine), so wait until n1
+    // applies the plain deadtime to n2.
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 6000 - Date.now())));
+    assert.ok(await lab.plainDeadtime(d1.sock, "n2", DEADTIME_MS), "n1 never applied n2's plain deadtime");
     const lastHeardBefore = Date.now();
     lab.kill("n2", "SIGKILL");
     const killedAt = Date.now();
