@@ -256,8 +256,23 @@ export function planAdmin(cib: Cib, req: AdminRequest, ctx: AdminContext): Admin
   if (found === undefined) return refuse(`no resource ${rsc} in the CIB`);
   const top = topLevel(cib, rsc) ?? found;
   const via = top.id === rsc ? "" : ` (through its ${top.kind} ${top.id})`;
+  /** `cli-ban-TOP-on-N` for N = `on`, or the one node where it runs now (crm_resource --ban / --move without a node). */
+  const banFrom = (on: string | undefined, what: string, say: (n: string) => string): AdminPlan => {
+    const where = on === undefined ? runningNodes(cib, top.id) : [on];
+    const n = where[0];
+    if (where.length !== 1 || n === undefined)
+      return refuse(
+        `${rsc} runs on ${where.length === 0 ? "no node" : where.join(", ")}: name the node to ${what}`,
+      );
+    return {
+      ok: true,
+      kind: "config",
+      message: `${say(n)}: ${banId(top.id, n)} = -INFINITY${via}`,
+      cib: banNode(cib, top.id, n),
+    };
+  };
   switch (req.op) {
-    case "move": {
+    case "move":
       if (node !== undefined)
         return {
           ok: true,
@@ -265,33 +280,9 @@ export function planAdmin(cib: Cib, req: AdminRequest, ctx: AdminContext): Admin
           message: `${top.id} prefers ${node}: ${preferId(top.id)} = INFINITY${via}`,
           cib: preferNode(cib, top.id, node),
         };
-      const where = runningNodes(cib, top.id);
-      if (where.length !== 1)
-        return refuse(
-          `${rsc} runs on ${where.length === 0 ? "no node" : where.join(", ")}: name the node to move it to`,
-        );
-      const from = where[0] as string;
-      return {
-        ok: true,
-        kind: "config",
-        message: `${top.id} moves away from ${from}: ${banId(top.id, from)} = -INFINITY${via}`,
-        cib: banNode(cib, top.id, from),
-      };
-    }
-    case "ban": {
-      const where = node === undefined ? runningNodes(cib, top.id) : [node];
-      if (where.length !== 1)
-        return refuse(
-          `${rsc} runs on ${where.length === 0 ? "no node" : where.join(", ")}: name the node to ban it from`,
-        );
-      const on = where[0] as string;
-      return {
-        ok: true,
-        kind: "config",
-        message: `${top.id} banned from ${on}: ${banId(top.id, on)} = -INFINITY${via}`,
-        cib: banNode(cib, top.id, on),
-      };
-    }
+      return banFrom(undefined, "move it to", (n) => `${top.id} moves away from ${n}`);
+    case "ban":
+      return banFrom(node, "ban it from", (n) => `${top.id} banned from ${n}`);
     case "clear": {
       let next = cib;
       const removed: string[] = [];

@@ -6,7 +6,6 @@ import type { Cib } from "../../../src/cib/model.js";
 import { nvMap } from "../../../src/cib/query.js";
 import { INFINITY, MINUS_INFINITY } from "../../../src/cib/score.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
-import { convertHaresources } from "../../../src/config/to-cib.js";
 import {
   banNode,
   cibCounts,
@@ -20,31 +19,10 @@ import {
 } from "../../../src/daemon/cib-edit.js";
 import { haresourcesCib } from "../../../src/daemon/crm-cib.js";
 import { nodeUp, opFail } from "../../../src/policy/inject.js";
+import { G1, G2, P1, P2, twoGroupsCib } from "./two-groups.js";
 
-const at = { file: "haresources", line: 1 };
 const NOW = 1_800_000_000_000;
-const base = (): Cib =>
-  convertHaresources(
-    [
-      {
-        key: "IPaddr2::10.0.0.1",
-        node: "n1",
-        at,
-        resources: [{ type: "IPaddr2", args: ["10.0.0.1/24/eth0"], at }],
-      },
-      {
-        key: "IPaddr2::10.0.0.2",
-        node: "n2",
-        at,
-        resources: [{ type: "IPaddr2", args: ["10.0.0.2/24/eth0"], at }],
-      },
-    ],
-    { autoFailback: "on", nodes: ["n1", "n2"] },
-  );
-const G1 = "IPaddr2_10.0.0.1";
-const G2 = "IPaddr2_10.0.0.2";
-const P1 = "IPaddr2_10_0_0_1";
-const P2 = "IPaddr2_10_0_0_2";
+const base = twoGroupsCib;
 /** Both nodes online, P1 running on n1 (with a failed monitor on n2), P2 running on n2. */
 const running = (): Cib => {
   let c = nodeUp(nodeUp(base(), "n1"), "n2");

@@ -4,37 +4,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cib } from "../../../src/cib/model.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
-import { convertHaresources } from "../../../src/config/to-cib.js";
 import { Controller, type CrmMessage, parseCrmMessage } from "../../../src/daemon/controller.js";
 import { dispatchCommand } from "../../../src/daemon/ipc-server.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import { IpcRefusal } from "../../../src/ipc/protocol.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
 import { doneResult } from "../../helpers.js";
+import { G1, G2, P1, P2, twoGroupsCib } from "./two-groups.js";
 
-const at = { file: "haresources", line: 1 };
-const G1 = "IPaddr2_10.0.0.1";
-const G2 = "IPaddr2_10.0.0.2";
-const P1 = "IPaddr2_10_0_0_1";
-const P2 = "IPaddr2_10_0_0_2";
-const haCib = (): Cib =>
-  convertHaresources(
-    [
-      {
-        key: "IPaddr2::10.0.0.1",
-        node: "n1",
-        at,
-        resources: [{ type: "IPaddr2", args: ["10.0.0.1/24/eth0"], at }],
-      },
-      {
-        key: "IPaddr2::10.0.0.2",
-        node: "n2",
-        at,
-        resources: [{ type: "IPaddr2", args: ["10.0.0.2/24/eth0"], at }],
-      },
-    ],
-    { autoFailback: "on", nodes: ["n1", "n2"] },
-  );
+const haCib = twoGroupsCib;
 
 class Host {
   readonly running = new Set<string>();
