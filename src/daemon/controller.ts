@@ -71,7 +71,6 @@ import {
 } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
-import { nextFailureExpiry } from "../policy/recheck.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
@@ -850,7 +849,7 @@ export class Controller {
     const now = policyClock(this.ports.now());
     const t = schedule(input, now);
     this.lastTransition = t;
-    this.recheckAt = this.nextRecheck(input, now);
+    this.recheckAt = this.nextRecheck(input, now, t);
     const graph = this.toGraph(t);
     if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
     const saved = this.savePolicyInput(input, now);
@@ -884,10 +883,10 @@ export class Controller {
    * failure expires (failure-timeout), and every cluster-recheck-interval
    * (Pacemaker's default 15 min; 0 disables it).
    */
-  private nextRecheck(cib: Cib, nowMs: number): number | undefined {
+  private nextRecheck(cib: Cib, nowMs: number, t: Transition): number | undefined {
     const raw = clusterOptions(cib).raw["cluster-recheck-interval"];
     const interval = raw === undefined ? 15 * 60_000 : (parseDurationMs(raw) ?? 15 * 60_000);
-    const expiry = nextFailureExpiry(cib, nowMs);
+    const expiry = t.recheckAtMs;
     const periodic = interval > 0 ? nowMs + interval : undefined;
     if (expiry === undefined) return periodic;
     return periodic === undefined ? expiry : Math.min(expiry, periodic);

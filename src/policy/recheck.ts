@@ -2,20 +2,19 @@
  * When the policy must run again with no event: the earliest moment a
  * recorded failure expires by its resource's failure-timeout (a fail count
  * that stops counting towards migration-threshold, a failed operation that
- * no longer marks the resource failed). Pacemaker 2.x computes the same
- * instant and re-runs the scheduler then, besides its cluster-recheck-interval.
+ * no longer marks the resource failed). Pacemaker's scheduler computes the
+ * same instant and puts it in the graph (`recheck-by`); schedule() sets it as
+ * `Transition.recheckAtMs` from the world it already unpacked.
  */
-import type { Cib } from "../cib/model.js";
-import { indexFailures, unpack } from "./unpack.js";
+import { indexFailures, type World } from "./unpack.js";
 
-/** The first time (ms, > nowMs) at which a failure recorded in `cib` expires; undefined when none will. */
-export function nextFailureExpiry(cib: Cib, nowMs: number): number | undefined {
-  const w = unpack(cib, nowMs);
+/** The first time (ms, > world.nowMs) at which a failure recorded in the CIB expires; undefined when none will. */
+export function nextFailureExpiry(w: World): number | undefined {
   let best: number | undefined;
   // a failure counts while now <= last * 1000 + timeout: it is gone 1 ms later
   const consider = (lastS: number, timeoutMs: number) => {
     const t = lastS * 1000 + timeoutMs + 1;
-    if (t > nowMs && (best === undefined || t < best)) best = t;
+    if (t > w.nowMs && (best === undefined || t < best)) best = t;
   };
   const timeouts = new Map<string, number>();
   for (const p of w.prims) if (p.meta.failureTimeoutMs > 0) timeouts.set(p.base, p.meta.failureTimeoutMs);
@@ -25,7 +24,7 @@ export function nextFailureExpiry(cib: Cib, nowMs: number): number | undefined {
       const ft = timeouts.get(rsc);
       if (ft !== undefined && e.count > 0 && e.last > 0) consider(e.last, ft);
     }
-  for (const ns of cib.status)
+  for (const ns of w.cib.status)
     for (const r of ns.lrmResources) {
       const ft = timeouts.get(r.id.replace(/:\d+$/, ""));
       if (ft === undefined) continue;

@@ -6,6 +6,7 @@
 import type { Cib } from "../cib/model.js";
 import { buildTransition } from "./actions.js";
 import { assignAll, buildColocs, initWeights } from "./assign.js";
+import { nextFailureExpiry } from "./recheck.js";
 import type { Transition } from "./types.js";
 import { unpack } from "./unpack.js";
 
@@ -27,5 +28,7 @@ export function schedule(cib: Cib, now: Date | number, _opts: ScheduleOptions = 
   const { constraints } = cib.configuration;
   initWeights(world, constraints.locations);
   assignAll(world, buildColocs(world, constraints.colocations));
-  return buildTransition(world, constraints.orders, constraints.colocations);
+  const t = buildTransition(world, constraints.orders, constraints.colocations);
+  const recheckAtMs = nextFailureExpiry(world);
+  return recheckAtMs === undefined ? t : { ...t, recheckAtMs };
 }

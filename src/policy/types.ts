@@ -108,4 +108,10 @@ export interface Transition {
   readonly scores: readonly ScoreEntry[];
   /** Human-readable notes (why something is blocked, ignored config, ...). */
   readonly notes: readonly string[];
+  /**
+   * When the decision changes with no event (Pacemaker's graph `recheck-by`):
+   * the first moment, after `now`, a recorded failure expires by its
+   * failure-timeout. Absent when none will.
+   */
+  readonly recheckAtMs?: number;
 }

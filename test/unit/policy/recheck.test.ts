@@ -1,4 +1,4 @@
-// Goal: the DC knows when to run the policy again by itself: the first instant a recorded failure
+// Goal: the policy says when it must run again by itself (Transition.recheckAtMs, Pacemaker's recheck-by): the first instant a recorded failure
 // expires by failure-timeout, and never for failures without one. Method: CIBs with failures recorded
 // by policy/inject opFail at a known time; schedule() at the computed instant agrees that it expired.
 import assert from "node:assert/strict";
@@ -6,7 +6,6 @@ import { test } from "node:test";
 import type { Cib } from "../../../src/cib/model.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
 import { nodeUp, opFail } from "../../../src/policy/inject.js";
-import { nextFailureExpiry } from "../../../src/policy/recheck.js";
 import { schedule } from "../../../src/policy/schedule.js";
 
 const at = { file: "haresources", line: 1 };
@@ -36,7 +35,7 @@ test("the expiry instant is last failure + failure-timeout + 1 ms, and the polic
     { rsc: RSC, op: "monitor", intervalMs: 10000, node: "n1", rc: 7 },
     T0,
   );
-  const t = nextFailureExpiry(failed, T0 + 5000);
+  const t = schedule(failed, T0 + 5000).recheckAtMs;
   assert.equal(t, T0 + 90_000 + 1);
   const where = (now: number) =>
     schedule(failed, now)
@@ -44,11 +43,11 @@ test("the expiry instant is last failure + failure-timeout + 1 ms, and the polic
       .join(",");
   assert.match(where((t as number) - 1), /n2/, "just before: the failure still bans n1");
   assert.doesNotMatch(where(t as number), /->n2|start n2/, "at the instant: n1 is allowed again");
-  assert.equal(nextFailureExpiry(failed, t as number), undefined, "nothing left to expire");
+  assert.equal(schedule(failed, t as number).recheckAtMs, undefined, "nothing left to expire");
 });
 
 test("no failure-timeout, or no failure: no recheck", () => {
   const spec = { rsc: RSC, op: "monitor", intervalMs: 10000, node: "n1", rc: 7 };
-  assert.equal(nextFailureExpiry(opFail(cib({ "migration-threshold": "1" }), spec, T0), T0), undefined);
-  assert.equal(nextFailureExpiry(cib({ "failure-timeout": "90s" }), T0), undefined);
+  assert.equal(schedule(opFail(cib({ "migration-threshold": "1" }), spec, T0), T0).recheckAtMs, undefined);
+  assert.equal(schedule(cib({ "failure-timeout": "90s" }), T0).recheckAtMs, undefined);
 });
