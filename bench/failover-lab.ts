@@ -70,6 +70,25 @@ export class FailoverLab extends CrmLab {
     this.plug(client, role, cidr);
   }
 
+  /**
+   * A direct-routing real server on the bridge: attach() plus `vip` on lo,
+   * without answering ARP for it (arp_ignore/arp_announce), so it replies to
+   * clients straight with the VIP as source.
+   */
+  attachDrReal(role: string, cidr: string, vip: string): void {
+    this.attach(role, cidr);
+    this.exec(
+      role,
+      "sysctl",
+      "-qw",
+      "net.ipv4.conf.all.arp_ignore=1",
+      "net.ipv4.conf.all.arp_announce=2",
+      "net.ipv4.conf.eth0.arp_ignore=1",
+      "net.ipv4.conf.eth0.arp_announce=2",
+    );
+    this.exec(role, "ip", "addr", "add", `${vip}/32`, "dev", "lo");
+  }
+
   /** A veth from the bridge in namespace `client` to eth0 (address `cidr`) in namespace `role`. */
   private plug(client: string, role: string, cidr: string): void {
     const port = `v-${role}`.slice(0, 15);

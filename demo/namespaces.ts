@@ -173,17 +173,7 @@ export async function namespaceDemo(steps: Steps, onCleanup: (fn: () => void) =>
   await steps.run("build the lab: client, two directors, two real servers (namespaces tdemo-*)", () => {
     lab.bridged(["a", "b"], "c");
     for (const r of REALS) {
-      lab.attach(r.role, `${r.ip}/24`);
-      lab.exec(
-        r.role,
-        "sysctl",
-        "-qw",
-        "net.ipv4.conf.all.arp_ignore=1",
-        "net.ipv4.conf.all.arp_announce=2",
-        "net.ipv4.conf.eth0.arp_ignore=1",
-        "net.ipv4.conf.eth0.arp_announce=2",
-      );
-      lab.exec(r.role, "ip", "addr", "add", `${VIP}/32`, "dev", "lo");
+      lab.attachDrReal(r.role, `${r.ip}/24`, VIP);
       lab.spawnIn(r.role, realServer(r.role));
     }
     d1 = configure(lab, "n1", "10.250.0.2");

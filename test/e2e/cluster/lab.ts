@@ -140,17 +140,7 @@ export class ClusterLab extends FailoverLab {
   start(): void {
     this.bridged(["a", "b"], "c");
     for (const rs of REALS) {
-      this.attach(rs, `${REAL_IP[rs]}/24`);
-      this.exec(
-        rs,
-        "sysctl",
-        "-qw",
-        "net.ipv4.conf.all.arp_ignore=1",
-        "net.ipv4.conf.all.arp_announce=2",
-        "net.ipv4.conf.eth0.arp_ignore=1",
-        "net.ipv4.conf.eth0.arp_announce=2",
-      );
-      this.exec(rs, "ip", "addr", "add", `${VIP}/32`, "dev", "lo");
+      this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
       this.spawnIn(rs, serverScript(rs));
     }
     if (this.opts.serial) {
