@@ -56,6 +56,7 @@ import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { policyClock } from "../cib/pe-input.js";
 import { clusterOptions } from "../cib/query.js";
+import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
 import { devicesFor, type FenceDevice, fenceTimeoutMs } from "../exec/fence-devices.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
@@ -331,6 +332,13 @@ export class Controller {
   private readonly fenceFailures = new Map<string, number>();
   /** No transition starts before this (monotonic ms): the backoff after a failed fencing. */
   private fenceHoldUntil = 0;
+  /**
+   * Mixed pair with a Heartbeat peer (r1.ts): the top-level resources this
+   * node may run; every other one is banned here. Undefined: no restriction.
+   */
+  private legacyHold: ReadonlySet<string> | undefined;
+  /** Called once the controller is idle after the last setLegacyHold(). */
+  private holdWaiters: (() => void)[] = [];
 
   constructor(
     private readonly options: ControllerOptions,
@@ -468,6 +476,51 @@ export class Controller {
       }
     }
     this.kick();
+  }
+
+  /**
+   * Restricts this node to the top-level resources `ids` (undefined: no
+   * restriction), as Heartbeat's resource protocol decided (r1.ts); `done`
+   * runs once no transition is running and nothing is left to schedule.
+   */
+  setLegacyHold(ids: ReadonlySet<string> | undefined, done: () => void): void {
+    const before = this.legacyHold;
+    const same =
+      before === ids ||
+      (before !== undefined &&
+        ids !== undefined &&
+        before.size === ids.size &&
+        [...ids].every((i) => before.has(i)));
+    this.legacyHold = ids;
+    this.holdWaiters.push(done);
+    if (!same) {
+      this.log.info(
+        { event: "legacy-hold", resources: ids === undefined ? null : [...ids].sort() },
+        ids === undefined
+          ? "resource protocol: no restriction (the CRM decides)"
+          : `resource protocol: this node may run ${ids.size === 0 ? "nothing" : [...ids].sort().join(", ")}`,
+      );
+      this.changed();
+    }
+    this.kick();
+  }
+
+  /** The policy input: the CIB plus a -INFINITY ban here for each resource the resource protocol withholds. */
+  private policyInput(cib: Cib): Cib {
+    const hold = this.legacyHold;
+    if (hold === undefined) return cib;
+    const bans = cib.configuration.resources
+      .filter((r) => !hold.has(r.id))
+      .map((r) => ({ id: `r1-hold-${r.id}`, rsc: r.id, node: this.localNode, score: -INFINITY, rules: [] }));
+    if (bans.length === 0) return cib;
+    const c = cib.configuration;
+    return {
+      ...cib,
+      configuration: {
+        ...c,
+        constraints: { ...c.constraints, locations: [...c.constraints.locations, ...bans] },
+      },
+    };
   }
 
   /** Due work: the DC wait, lost remote actions, a recheck (failure-timeout), a pending schedule or sync. */
@@ -834,6 +887,11 @@ export class Controller {
       } else this.startTransition();
     }
     this.flushSync();
+    if (this.holdWaiters.length > 0 && !this.running && !(this.isDc && this.dirty)) {
+      const waiters = this.holdWaiters;
+      this.holdWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   private flushSync(): void {
@@ -845,7 +903,7 @@ export class Controller {
 
   private startTransition(): void {
     this.dirty = false;
-    const input = this.cibValue;
+    const input = this.policyInput(this.cibValue);
     const now = policyClock(this.ports.now());
     const t = schedule(input, now);
     this.lastTransition = t;

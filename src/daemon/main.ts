@@ -35,12 +35,16 @@ import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
+import type { CommandResult } from "../ipc/protocol.js";
+import { IpcRefusal } from "../ipc/protocol.js";
+import type { MembershipEvent } from "../membership/types.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
+import { encodeHold, type Fields, R1Engine } from "./r1.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -330,6 +334,7 @@ try {
   shippedAgents = new Set();
 }
 let sendCrm: (payload: string, dest?: string) => boolean = () => false;
+let sendLegacy: (fields: Fields, dest?: string) => boolean = () => false;
 const controller = new Controller(
   {
     localNode,
@@ -362,6 +367,84 @@ const controller = new Controller(
     log: logger,
   },
 );
+// ---- Heartbeat's haresources resource protocol, for a Heartbeat peer (mixed pair, docs/MIGRATION.md)
+const haresourcesMode = config.pacemaker === "off";
+/** haresources group key -> the group's id in the converted CIB (groups come first, in file order). */
+const groupIdByKey = new Map<string, string>(
+  haresourcesMode
+    ? config.groups.map((g, i) => [g.key, startCib.configuration.resources[i]?.id ?? g.key])
+    : [],
+);
+const r1 = new R1Engine(
+  {
+    localNode,
+    autoFailback: config.autoFailback,
+    groups: haresourcesMode ? config.groups.map((g) => ({ key: g.key, node: g.node })) : [],
+    crmMode: !haresourcesMode,
+  },
+  {
+    send: (fields, dest) => {
+      if (!sendLegacy(fields, dest))
+        logger.error({ event: "r1-send-failed" }, "could not send a resource message");
+    },
+    hold: (keys, done) =>
+      controller.setLegacyHold(
+        keys === undefined ? undefined : new Set([...keys].map((k) => groupIdByKey.get(k) ?? k)),
+        done,
+      ),
+    log: logger,
+  },
+);
+/** Peers the controller has been told are alive: Tandem nodes only (a Heartbeat node never gets a CRM message). */
+const crmPeers = new Set<string>();
+function onMembershipEvent(e: MembershipEvent): void {
+  const now = monotonicClock.now();
+  if (e.kind === "node-status" && e.node !== localNode) {
+    const kind = node.peerKind(e.node);
+    const alive = e.status !== "dead";
+    if (alive && kind === "tandem") {
+      crmPeers.add(e.node);
+      controller.onMembership(e);
+    } else if (crmPeers.has(e.node)) {
+      // Gone, or back as a Heartbeat node (a rollback): the controller stops counting on it.
+      crmPeers.delete(e.node);
+      controller.onMembership(alive ? { ...e, status: "dead", cause: "shutdown" } : e);
+    }
+    r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
+    if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);
+    return;
+  }
+  controller.onMembership(e);
+  if (e.kind === "local-status") {
+    if (e.status === "active") r1.onLocalActive(now);
+    else r1.onLocalInactive(now);
+  }
+}
+
+/** hbctl standby|takeover|online with a Heartbeat peer: Heartbeat's hb_standby / hb_takeover (r1.ts). */
+function legacyCommand(method: string, params: Readonly<Record<string, string>>): CommandResult {
+  const peer = r1.report().peer ?? "the peer";
+  if (method === "online")
+    throw new IpcRefusal(
+      `${peer} runs Heartbeat: standby is Heartbeat's hb_standby protocol there is no 'online' for; use hbctl takeover`,
+      "refused",
+    );
+  if (params.node !== undefined && params.node.toLowerCase() !== localNode)
+    throw new IpcRefusal(`${peer} runs Heartbeat: run hb_standby on ${params.node} itself`, "refused");
+  const which = params.which ?? "all";
+  const mask = encodeHold(which === "failback" ? (method === "standby" ? "foreign" : "all") : which);
+  if (mask === undefined)
+    throw new IpcRefusal(`${method}: ${which} is not one of all, foreign, local, failback`, "refused");
+  const refused = method === "standby" ? r1.requestStandby(mask) : r1.requestTakeover(mask);
+  if (refused !== undefined) throw new IpcRefusal(`${method}: ${refused}`, "refused");
+  return {
+    message:
+      method === "standby"
+        ? `going standby [${which}]: Heartbeat's standby request sent; ${peer} takes the groups over`
+        : `taking over [${which}]: asked ${peer} (Heartbeat) to go standby`,
+  };
+}
+
 logger.info(
   {
     event: "cib",
@@ -389,13 +472,15 @@ const node: HeartbeatNode = new HeartbeatNode(
     prng: new Prng(randomBytes(4).readUInt32LE(0)),
     log: logger,
     loadavg,
-    onEvent: (e) => controller.onMembership(e),
+    onEvent: (e) => onMembershipEvent(e),
     onCrm: (from, payload) => controller.onMessage(from, payload),
+    onLegacy: (from, fields) => r1.onMessage(from, fields, monotonicClock.now()),
   },
 );
 
 addToNode = (t) => node.addTransport(t);
 sendCrm = (payload, dest) => node.sendCrm(payload, dest);
+sendLegacy = (fields, dest) => node.sendLegacy(fields, dest);
 
 const timing = config.timing;
 for (const p of config.pingNodes) {
@@ -413,9 +498,11 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => ({ ...node.report(process.pid), crm: controller.report() }),
+    report: () => ({ ...node.report(process.pid), crm: controller.report(), legacy: r1.report() }),
     command: (method, params) =>
-      dispatchCommand(controller, localNode, method, params, { haresources: config.pacemaker === "off" }),
+      r1.restricted && (method === "standby" || method === "takeover" || method === "online")
+        ? legacyCommand(method, params)
+        : dispatchCommand(controller, localNode, method, params, { haresources: haresourcesMode }),
     log: logger,
   });
 } catch (e) {
@@ -467,6 +554,7 @@ const loop = setInterval(() => {
     );
   node.tick();
   controller.tick();
+  r1.tick(now);
   if (!stopping) watchdog?.tickle(now);
 }, tickMs);
 
@@ -480,6 +568,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
   watchdog?.close(); // a clean shutdown is not watched: disarm at once, however long the stops take
+  r1.onShutdown();
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
   setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();

@@ -50,6 +50,13 @@ import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerStatus } from "../membership/types.js";
 
+/** The string fields of a message, by name (the first of each name). */
+function stringFields(msg: Message): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of msg.fields) if (f.kind === "string" && !out.has(f.name)) out.set(f.name, f.value);
+  return out;
+}
+
 /** The subset of pino's API the node uses (pino loggers satisfy it). */
 export interface NodeLogger {
   debug(obj: object, msg: string): void;
@@ -76,11 +83,29 @@ export interface NodePorts {
   readonly onEvent?: (e: MembershipEvent) => void;
   /** The payload of every accepted `t=tandem-crm` message addressed to us (or to all), with its sender. */
   readonly onCrm?: (from: string, payload: string) => void;
+  /** A message of Heartbeat's haresources resource protocol (r1.ts R1_TYPES) for us, as string fields. */
+  readonly onLegacy?: (from: string, fields: ReadonlyMap<string, string>) => void;
 }
 
 /** Message type and field of the resource manager's messages (sequenced, signed like every message). */
 export const CRM_TYPE = "tandem-crm";
 export const CRM_FIELD = "crm";
+/**
+ * Field every Tandem status message carries (value: the CRM protocol
+ * version). A peer whose status lacks it is a Heartbeat node: Heartbeat
+ * ignores fields it does not know, and never sends this one.
+ */
+export const TANDEM_FIELD = "tandem";
+export const TANDEM_PROTOCOL = "1";
+/** Heartbeat's haresources resource protocol messages (r1.ts). */
+const R1_MESSAGE_TYPES = new Set([
+  "starting",
+  "resource",
+  "ask_resources",
+  "hb_takeover",
+  "ip-request",
+  "ip-request-resp",
+]);
 /** Largest CRM payload sent: Heartbeat's MAXMSG minus room for the control fields and signature. */
 export const MAX_CRM_PAYLOAD = 250 * 1024;
 
@@ -135,6 +160,8 @@ interface PeerInfo {
    * `st=active` for about 2 s after it; those must not revive it.
    */
   leftInGeneration?: number | undefined;
+  /** What its status messages say it runs: Tandem (TANDEM_FIELD) or Heartbeat; set per status. */
+  kind?: "tandem" | "heartbeat";
 }
 
 interface HistoryEntry {
@@ -391,7 +418,11 @@ export class HeartbeatNode {
       else if (peer.leftInGeneration !== undefined && c.hg > peer.leftInGeneration)
         peer.leftInGeneration = undefined;
       // Before acting on comm-up: a peer without `protocol` means no reqnodes step.
-      if (t === "status") this.noteProtocol(peer, c.protocol !== undefined, now);
+      if (t === "status") {
+        this.noteProtocol(peer, c.protocol !== undefined, now);
+        // Before the membership events: who hears of this peer depends on what it runs.
+        peer.kind = getString(decoded.msg, TANDEM_FIELD) === undefined ? "heartbeat" : "tandem";
+      }
     }
     this.handle(events);
     if (!accepted) return;
@@ -402,7 +433,20 @@ export class HeartbeatNode {
     else if (t === CRM_TYPE) {
       const payload = getString(decoded.msg, CRM_FIELD);
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
-    }
+    } else if (R1_MESSAGE_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
+  }
+
+  /** What `node` runs, from its last status message; undefined before one arrived. */
+  peerKind(node: string): "tandem" | "heartbeat" | undefined {
+    return this.peers.get(node.toLowerCase())?.kind;
+  }
+
+  /** Sends a sequenced message of Heartbeat's resource protocol (r1.ts) to every node, or to `dest`. */
+  sendLegacy(fields: readonly (readonly [string, string])[], dest?: string): boolean {
+    if (this.state !== "running") return false;
+    const peer = dest === undefined ? undefined : this.peers.get(dest.toLowerCase());
+    this.send({ fields: fields.map(([k, v]) => str(k, v)) }, this.ports.clock.now(), peer);
+    return true;
   }
 
   /**
@@ -491,6 +535,7 @@ export class HeartbeatNode {
       str(F.deadtime, toHex(dt)),
     ];
     if (this.flowControl) fields.push(str(F.protocol, "1"));
+    fields.push(str(TANDEM_FIELD, TANDEM_PROTOCOL));
     this.send({ fields }, now);
   }
 

@@ -245,6 +245,24 @@ export interface CrmReport {
   readonly resources: readonly CrmResourceReport[];
 }
 
+/** Heartbeat's haresources resource protocol with a Heartbeat peer (daemon/r1.ts), for a mixed pair. */
+export interface ResourceProtocolReport {
+  /** alone / heartbeat-peer (R1 decides) / tandem-peer (the CRM decides) / refused (a peer R1 cannot share with). */
+  readonly mode: "alone" | "heartbeat-peer" | "tandem-peer" | "refused";
+  readonly peer?: string;
+  /** What the Heartbeat peer last said it holds (its `resource` message), from its side: local = its own groups. */
+  readonly peerHolds?: "none" | "local" | "foreign" | "all";
+  readonly peerStable?: boolean;
+  /** As Heartbeat's cl_status rscstatus would say for this node. */
+  readonly rscstatus: "none" | "local" | "foreign" | "all" | "transition";
+  readonly state: string;
+  readonly standby: string;
+  /** Group keys this node holds or is acquiring. */
+  readonly held: readonly string[];
+  /** Why this node runs no resource (a Heartbeat peer in crm mode, or this node in crm mode). */
+  readonly refusal?: string;
+}
+
 export interface StatusReport {
   readonly version: string;
   readonly node: string;
@@ -268,6 +286,8 @@ export interface StatusReport {
   readonly eventLoop: { readonly lagMs: number; readonly maxLagMs: number };
   /** Resource manager state (absent when hbd runs without it). */
   readonly crm?: CrmReport;
+  /** Present when a Heartbeat peer is or was involved (mixed pair). */
+  readonly legacy?: ResourceProtocolReport;
 }
 
 // ---------------------------------------------------------------- codec

@@ -8,7 +8,7 @@
  */
 import type { Command } from "commander";
 import { TandemError, UsageError } from "../../base/errors.js";
-import type { CrmReport, NodeReport, StatusReport } from "../../ipc/protocol.js";
+import type { CrmReport, NodeReport, ResourceProtocolReport, StatusReport } from "../../ipc/protocol.js";
 import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, requestStatus } from "../client.js";
 import type { CliIo } from "../io.js";
 
@@ -74,6 +74,25 @@ export function formatCrm(c: CrmReport): string[] {
   return lines;
 }
 
+/** The mixed-pair lines: a Heartbeat peer, what it holds, and any refusal. */
+function formatLegacy(l: ResourceProtocolReport | undefined): string[] {
+  if (l === undefined || (l.mode !== "heartbeat-peer" && l.mode !== "refused")) return [];
+  const lines = [""];
+  if (l.peer !== undefined)
+    lines.push(
+      `Heartbeat peer: ${l.peer} runs Heartbeat; groups are shared with Heartbeat's haresources resource protocol`,
+    );
+  if (l.peerHolds !== undefined)
+    lines.push(
+      `  ${l.peer} holds: ${l.peerHolds} (its own view: local = groups preferring ${l.peer})${l.peerStable ? "" : ", in transition"}`,
+    );
+  lines.push(
+    `  this node holds: ${l.rscstatus} (cl_status rscstatus)${l.held.length > 0 ? `: ${l.held.join(", ")}` : ""}`,
+  );
+  if (l.refusal !== undefined) lines.push(`  ERROR: ${l.refusal}`);
+  return lines;
+}
+
 /** The text form of a status report. */
 export function formatStatus(r: StatusReport): string {
   const local = r.nodes.find((n) => n.local);
@@ -99,6 +118,7 @@ export function formatStatus(r: StatusReport): string {
     `Media: ${r.media.map((m) => `${m.id} (sent ${m.framesSent}, received ${m.framesReceived}, errors ${m.sendErrors})`).join("; ") || "none"}`,
     `Event loop lag: ${r.eventLoop.lagMs} ms (max ${r.eventLoop.maxLagMs} ms)`,
     ...(r.crm === undefined ? [] : ["", ...formatCrm(r.crm)]),
+    ...formatLegacy(r.legacy),
   ];
   return lines.join("\n");
 }

@@ -159,6 +159,16 @@ function run(cmd: string, args: string[], timeoutMs = 10_000): CmdResult {
   return { out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim(), code: r.status ?? -1 };
 }
 
+/** What the lab writes besides the membership basics. */
+export interface LabOptions {
+  realtime?: boolean;
+  /** haresources text (same on every node); default: the fixture (no resources). */
+  haresources?: string;
+  autoFailback?: "on" | "off" | "legacy";
+  /** More ha.cf lines (e.g. `crm on`). */
+  extraHaCf?: string;
+}
+
 export class InteropLab {
   readonly prefix = `tdi-${process.pid}-${++labCounter}`;
   readonly tmp: string;
@@ -175,7 +185,7 @@ export class InteropLab {
   constructor(
     specs: readonly NodeSpec[],
     readonly timing: Timing,
-    private readonly options: { realtime?: boolean } = {},
+    private readonly options: LabOptions = {},
   ) {
     this.tmp = join(tmpdir(), `${this.prefix}-lab`);
     rmSync(this.tmp, { recursive: true, force: true });
@@ -228,6 +238,19 @@ export class InteropLab {
     execFileSync("ip", ["-n", `${this.prefix}-${role}`, ...args], { stdio: "pipe", timeout: 10_000 });
   }
 
+  /** Adds a plain host (e.g. a client) on the lab's switch with `addr`/24; returns its namespace. */
+  addHost(role: string, addr: string): string {
+    this.attach(role, addr);
+    return `${this.prefix}-${role}`;
+  }
+
+  /** Turns a node into the other kind (the rolling migration: same /etc/ha.d, other daemon). */
+  setKind(name: string, kind: NodeKind): void {
+    const node = this.node(name);
+    if (this.pids(name).length > 0) throw new Error(`${name} is still running`);
+    node.kind = kind;
+  }
+
   private attach(role: string, addr: string): void {
     this.addNs(role);
     const port = `p-${role}`;
@@ -264,6 +287,8 @@ export class InteropLab {
       media: media.join("\n"),
       nodes: names.join(" "),
       realtime: this.options.realtime ? "on" : "off",
+      autofailback: this.options.autoFailback ?? "on",
+      extra: this.options.extraHaCf ?? "",
     };
     const hacf = readFileSync(fixturePath("interop", "ha.cf.in"), "utf8").replace(
       /\{\{(\w+)\}\}/g,
@@ -272,7 +297,10 @@ export class InteropLab {
     writeFileSync(join(etc, "ha.cf"), hacf);
     writeFileSync(join(etc, "authkeys"), readFileSync(fixturePath("interop", "authkeys")), { mode: 0o600 });
     chmodSync(join(etc, "authkeys"), 0o600);
-    writeFileSync(join(etc, "haresources"), readFileSync(fixturePath("interop", "haresources")));
+    writeFileSync(
+      join(etc, "haresources"),
+      this.options.haresources ?? readFileSync(fixturePath("interop", "haresources")),
+    );
   }
 
   // ---- real Heartbeat ----------------------------------------------------
@@ -299,6 +327,8 @@ export class InteropLab {
       });
       for (const sub of ["", "ccm", "crm", "dopd"])
         mkdirSync(join(runDir, "heartbeat", sub), { recursive: true });
+      // resource-agents' state dir (IPaddr records its alias there), normally made by tmpfiles.d.
+      mkdirSync(join(runDir, "resource-agents"), { recursive: true });
       execFileSync("chown", ["-R", "hacluster:haclient", join(runDir, "heartbeat")], { stdio: "pipe" });
       chmodSync(join(runDir, "heartbeat"), 0o750);
     }

@@ -63,7 +63,8 @@ test("status frames carry Heartbeat's fields in its order, signed, with dt = dea
   );
   assert.deepEqual(
     st[0]?.msg.fields.map((f) => f.name),
-    ["t", "st", "dt", "protocol", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"],
+    // Heartbeat's fields in its order, plus `tandem` (how a peer tells a Tandem node from a Heartbeat one).
+    ["t", "st", "dt", "protocol", "tandem", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"],
   );
   assert.equal(st[0]?.c.dtMs, 3000);
   assert.equal(st.at(-1)?.c.dtMs, 1000);

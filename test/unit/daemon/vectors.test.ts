@@ -87,9 +87,12 @@ test("node1 ACKs node2's sequenced messages with hex ackseq, and its status matc
   const realStatus = decodeFrame(cap.packets[0]!.payload);
   assert.ok(realStatus.ok);
   const ours = c.sent("node1", "status")[0]!;
+  // The real node's fields in the same order, plus Tandem's marker after `protocol` (node.ts TANDEM_FIELD).
+  const real = realStatus.msg.fields.map((f) => f.name);
+  real.splice(real.indexOf("protocol") + 1, 0, "tandem");
   assert.deepEqual(
     ours.msg.fields.map((f) => f.name),
-    realStatus.msg.fields.map((f) => f.name),
+    real,
   );
   assert.equal(ours.c.ttl, 3);
   assert.equal(ours.c.dtMs, 8000, "dt=1f40 during the first 5 s, as the real node");

@@ -1,0 +1,789 @@
+/**
+ * Heartbeat's haresources resource protocol ("R1", hb_resource.c and the
+ * rc.d / ResourceManager scripts around it), spoken by a Tandem node to a
+ * peer that is a Heartbeat node, so a mixed pair shares its haresources
+ * groups: each group is held by one node at a time, with Heartbeat's own
+ * decisions (docs/MIGRATION.md; reference heartbeat.md §4 and §5).
+ *
+ * Pure and deterministic like node.ts: messages come in through `onMessage`,
+ * membership through `onLocalActive` / `onPeer`, time through `tick(now)`;
+ * it acts through ports: `send` (a cluster message), and `hold` (the set of
+ * group keys this node may hold; the controller starts and stops resources
+ * to match and calls `done` once it has settled, which is R1's "the
+ * ResourceManager child exited").
+ *
+ * Like Heartbeat, this node processes its own broadcasts too (`msgfromme`):
+ * the standby protocol is a three-phase exchange in which each side reacts
+ * to its own `ask_resources` as well as to the peer's.
+ *
+ * Modes. With no live peer, or a Tandem peer, R1 does not restrict the
+ * controller (`hold(undefined)`): Tandem's CRM decides. With a live Heartbeat
+ * peer, R1 decides and the controller only carries it out. A Heartbeat peer
+ * that never speaks R1 (it runs `crm on`) gets nothing: this node holds no
+ * group while it is alive and says why (`refusal`).
+ *
+ * Deliberate differences from Heartbeat (documented in docs/MIGRATION.md):
+ * - Two starting nodes: Heartbeat waits RQSTDELAY (10 s) when both say
+ *   `starting`; this node takes its own (local) groups as soon as the peer's
+ *   `resource` message shows it holds none of them, which is safe because a
+ *   Heartbeat node only takes foreign groups after a death, a shutdown or a
+ *   standby exchange, and it sets its holding bits before it acts.
+ * - At comm-up with the peer already dead this node is stable at once
+ *   (Heartbeat stays in `starting` until a peer answers).
+ */
+import type { AutoFailback } from "../config/model.js";
+import type { ResourceProtocolReport } from "../ipc/protocol.js";
+import type { NodeLogger } from "./node.js";
+
+/** Heartbeat's resource sets (HB_NO_RSC ...): bit 1 = local groups, bit 2 = foreign groups. */
+export const NONE = 0;
+export const LOCAL = 1;
+export const FOREIGN = 2;
+export const ALL = 3;
+export type HoldMask = 0 | 1 | 2 | 3;
+export const HOLD_NAMES = ["none", "local", "foreign", "all"] as const;
+export type HoldName = (typeof HOLD_NAMES)[number];
+
+export function encodeHold(name: string | undefined): HoldMask | undefined {
+  const i = HOLD_NAMES.indexOf((name ?? "") as HoldName);
+  return i < 0 ? undefined : (i as HoldMask);
+}
+
+/** A mask seen from the other side: their local groups are our foreign ones. */
+export function swapHold(m: HoldMask): HoldMask {
+  return (((m & LOCAL) << 1) | ((m & FOREIGN) >> 1)) as HoldMask;
+}
+
+/** Heartbeat's resourcestate (HB_R_*). */
+export type ResourceState = "init" | "starting" | "bothstarting" | "rscrcvd" | "stable" | "shutdown";
+/** Heartbeat's going_standby. */
+type Standby = "not" | "me" | "other" | "done";
+
+/** R1 message types (heartbeat.md §3.7). */
+export const R1_TYPES = new Set([
+  "starting",
+  "resource",
+  "ask_resources",
+  "hb_takeover",
+  "ip-request",
+  "ip-request-resp",
+]);
+
+export interface R1Group {
+  /** The group key (first resource of the haresources line). */
+  readonly key: string;
+  /** Preferred node, lower-cased. */
+  readonly node: string;
+}
+
+export type Fields = readonly (readonly [string, string])[];
+
+export interface R1Ports {
+  /** Sends a message to the cluster (every node), or to `dest`. */
+  readonly send: (fields: Fields, dest?: string) => void;
+  /**
+   * The groups (keys) this node may hold, or undefined for no restriction
+   * (Tandem's CRM decides). `done` is called once the resources match.
+   */
+  readonly hold: (keys: ReadonlySet<string> | undefined, done: () => void) => void;
+  readonly log?: NodeLogger;
+}
+
+export interface R1Options {
+  readonly localNode: string;
+  readonly autoFailback: AutoFailback;
+  readonly groups: readonly R1Group[];
+  /** Heartbeat's RQSTDELAY: take our local groups when nobody became stable. Default 10 s. */
+  readonly requestDelayMs?: number;
+  /** Heartbeat's STANDBY_INIT_TO_MS: no reply to a standby request. Default 10 s. */
+  readonly standbyReplyMs?: number;
+  /** A Heartbeat peer that says nothing of R1 this long after both are active runs `crm on`. Default 5 s. */
+  readonly silentPeerMs?: number;
+  /** This node runs `crm on` (a cib.xml): it cannot share resources with a Heartbeat peer at all. */
+  readonly crmMode?: boolean;
+}
+
+export type PeerKind = "tandem" | "heartbeat";
+
+export type R1Report = ResourceProtocolReport;
+
+const nop = (): void => {};
+const silent: NodeLogger = { debug: nop, info: nop, warn: nop, error: nop };
+
+export class R1Engine {
+  private readonly local: string;
+  private readonly log: NodeLogger;
+  private readonly requestDelayMs: number;
+  private readonly standbyReplyMs: number;
+  private readonly silentPeerMs: number;
+  private readonly niceFailback: boolean;
+  private readonly autoFailback: boolean;
+  /** What this node holds (procinfo->i_hold_resources). */
+  private iHold: HoldMask = NONE;
+  private otherHolds: HoldMask = NONE;
+  private otherStable = false;
+  private state: ResourceState = "init";
+  private standby: Standby = "not";
+  private standbyType: HoldMask = ALL;
+  private standbyUntil: number | undefined;
+  private takeoverAt: number | undefined;
+  private needsFailback = false;
+  private failbackRetryAt: number | undefined;
+  private localActive = false;
+  /** The other node, its kind and whether it is alive (not dead). */
+  private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
+  private peerActiveAt: number | undefined;
+  private refusal: string | undefined;
+  /** Group keys the controller is told this node may hold. */
+  private readonly target = new Set<string>();
+  /** Resource work in flight (Heartbeat's ResourceMgmt_child_count). */
+  private busy = 0;
+  private readonly selfQueue: Map<string, string>[] = [];
+  private now = 0;
+
+  constructor(
+    private readonly options: R1Options,
+    private readonly ports: R1Ports,
+  ) {
+    this.local = options.localNode.toLowerCase();
+    this.log = ports.log ?? silent;
+    this.requestDelayMs = options.requestDelayMs ?? 10_000;
+    this.standbyReplyMs = options.standbyReplyMs ?? 10_000;
+    this.silentPeerMs = options.silentPeerMs ?? 5000;
+    this.niceFailback = options.autoFailback !== "legacy";
+    this.autoFailback = options.autoFailback === "on";
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  /** Comm-up: this node became active (Heartbeat's comm_up_resource_action). */
+  onLocalActive(now: number): void {
+    this.now = now;
+    if (this.localActive) return;
+    this.localActive = true;
+    if (!this.peerIsHeartbeat() || this.options.crmMode === true) {
+      // Alone, or with a Tandem peer: the CRM decides; R1 only keeps its books.
+      if (this.peer === undefined || !this.peer.alive) this.takeAllAlone("comm-up with no live peer");
+      this.apply();
+      this.drain();
+      return;
+    }
+    this.startNegotiation();
+    this.drain();
+  }
+
+  /** The local node stopped being active (shutdown or lost its own heartbeat). */
+  onLocalInactive(now: number): void {
+    this.now = now;
+    this.localActive = false;
+  }
+
+  /**
+   * A peer's membership status changed. `kind` is what its status messages
+   * say it is (node.ts: a Tandem node marks its status), undefined when not
+   * known yet.
+   */
+  onPeer(name: string, alive: boolean, kind: PeerKind | undefined, now: number, shutdown = false): void {
+    this.now = now;
+    const n = name.toLowerCase();
+    const before = this.peer;
+    const wasHb = this.peerIsHeartbeat();
+    if (before === undefined || before.name !== n || !before.alive || before.kind !== kind) {
+      this.peer = {
+        name: n,
+        kind,
+        alive,
+        spoke: before?.name === n && before.alive && alive && before.spoke,
+      };
+    } else this.peer = { ...before, alive };
+    if (!alive) {
+      this.peerActiveAt = undefined;
+      if (this.refusal !== undefined) {
+        this.log.info({ event: "r1-refusal-cleared", peer: n }, `${n} left: resources are managed again`);
+        this.refusal = undefined;
+      }
+      if (wasHb || before?.kind === undefined) this.peerDied(n, shutdown);
+      else this.takeAllAlone(`${n} left`);
+      this.apply();
+      this.drain();
+      return;
+    }
+    if (this.peerIsHeartbeat() && !wasHb) this.heartbeatPeerArrived();
+    else if (!this.peerIsHeartbeat() && wasHb) {
+      this.refusal = undefined;
+      this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
+      this.apply();
+    }
+    this.drain();
+  }
+
+  /** The peer's membership status reached `active` (for the crm-mode detection). */
+  onPeerActive(now: number): void {
+    this.now = now;
+    this.peerActiveAt ??= now;
+  }
+
+  /** An R1 message (t in R1_TYPES, or shutdone) from `from` (the local node for our own). */
+  onMessage(from: string, fields: ReadonlyMap<string, string>, now: number): void {
+    this.now = now;
+    const f = from.toLowerCase();
+    if (f !== this.local && this.peer?.name === f) this.peer = { ...this.peer, spoke: true };
+    this.dispatch(f, fields);
+    this.drain();
+  }
+
+  /** Due work: RQSTDELAY, the standby reply timeout, a delayed failback, the silent-peer check. */
+  tick(now: number): void {
+    this.now = now;
+    if (this.takeoverAt !== undefined && now >= this.takeoverAt && this.state !== "stable") {
+      this.takeoverAt = undefined;
+      if (this.niceFailback && this.localActive && this.state !== "shutdown") {
+        this.log.info({ event: "r1-rqstdelay" }, "nobody became stable in time: taking our local groups");
+        this.reqOurResources(false);
+        this.state = "stable";
+        this.sendHeld(true);
+      }
+    }
+    if (this.standby === "me" && this.standbyUntil !== undefined && now >= this.standbyUntil) {
+      this.log.warn(
+        { event: "r1-standby-cancelled" },
+        "No reply to standby request.  Standby request cancelled.",
+      );
+      this.standby = "not";
+      this.standbyUntil = undefined;
+      this.otherStable = true;
+    }
+    if (this.failbackRetryAt !== undefined && now >= this.failbackRetryAt) {
+      this.failbackRetryAt = undefined;
+      this.performAutoFailback();
+    }
+    this.checkSilentPeer();
+    this.drain();
+  }
+
+  /** hb_standby WHICH on this node (hbctl standby). Returns a refusal reason, or undefined when sent. */
+  requestStandby(which: HoldMask): string | undefined {
+    if (!this.peerIsHeartbeat()) return "no Heartbeat peer";
+    if (!this.niceFailback)
+      return "Standby mode only implemented when nice_failback on (auto_failback legacy)";
+    if (this.refusal !== undefined) return this.refusal;
+    this.log.info({ event: "r1-standby", which: HOLD_NAMES[which] }, `Going standby [${HOLD_NAMES[which]}].`);
+    this.broadcast([
+      ["t", "ask_resources"],
+      ["rsc_hold", HOLD_NAMES[which]],
+      ["info", "me"],
+    ]);
+    this.drain();
+    return undefined;
+  }
+
+  /** hb_takeover WHICH on this node: the peer runs hb_standby with local/foreign swapped. */
+  requestTakeover(which: HoldMask): string | undefined {
+    if (!this.peerIsHeartbeat()) return "no Heartbeat peer";
+    if (!this.niceFailback)
+      return "Standby mode only implemented when nice_failback on (auto_failback legacy)";
+    if (this.refusal !== undefined) return this.refusal;
+    this.ports.send([
+      ["t", "hb_takeover"],
+      ["rsc_hold", HOLD_NAMES[which]],
+    ]);
+    return undefined;
+  }
+
+  /** Clean shutdown: we give up everything (the controller stops the resources) and say so. */
+  onShutdown(): void {
+    if (this.state === "shutdown") return;
+    this.state = "shutdown";
+    this.iHold = NONE;
+    if (this.peerIsHeartbeat() && this.niceFailback) this.sendHeld(false, "shutdown");
+  }
+
+  /** True when a live Heartbeat peer decides with us (the controller is restricted). */
+  get restricted(): boolean {
+    return this.peerIsHeartbeat();
+  }
+
+  report(): R1Report {
+    const mode =
+      this.refusal !== undefined
+        ? "refused"
+        : this.peerIsHeartbeat()
+          ? "heartbeat-peer"
+          : this.peer?.alive && this.peer.kind === "tandem"
+            ? "tandem-peer"
+            : "alone";
+    return {
+      mode,
+      ...(this.peer?.alive ? { peer: this.peer.name } : {}),
+      ...(this.peerIsHeartbeat()
+        ? { peerHolds: HOLD_NAMES[this.otherHolds], peerStable: this.otherStable }
+        : {}),
+      rscstatus: this.isStable() ? HOLD_NAMES[this.iHold] : "transition",
+      state: this.state,
+      standby: this.standby,
+      held: [...this.target].sort(),
+      ...(this.refusal === undefined ? {} : { refusal: this.refusal }),
+    };
+  }
+
+  // ------------------------------------------------------------ membership
+
+  private peerIsHeartbeat(): boolean {
+    return this.peer?.alive === true && this.peer.kind === "heartbeat";
+  }
+
+  /** A Heartbeat peer appeared while we run: what we hold now is what R1 starts from. */
+  private heartbeatPeerArrived(): void {
+    const name = this.peer?.name ?? "?";
+    if (this.options.crmMode === true) {
+      this.refusal = `${name} runs Heartbeat and this node runs crm on: Tandem's CRM cannot share resources with a Heartbeat node (a mixed pair shares haresources groups only); this node runs no resource while ${name} is up`;
+      this.log.error({ event: "r1-refused", peer: name }, this.refusal);
+      this.iHold = NONE;
+      this.target.clear();
+      this.apply();
+      return;
+    }
+    this.log.info(
+      { event: "r1-peer-heartbeat", peer: name },
+      `${name} runs Heartbeat: resources are negotiated with Heartbeat's haresources protocol`,
+    );
+    this.otherHolds = NONE;
+    this.otherStable = false;
+    this.peerActiveAt = undefined;
+    this.apply();
+    if (this.localActive && this.state === "init") this.startNegotiation();
+  }
+
+  private startNegotiation(): void {
+    if (!this.niceFailback) {
+      this.reqOurResourcesLegacy();
+      return;
+    }
+    this.broadcast([["t", "starting"]]);
+    if (this.state !== "stable") this.state = "starting";
+    this.takeoverAt = this.now + this.requestDelayMs;
+  }
+
+  /** Alone (or next to a Tandem peer that left): we hold every group. */
+  private takeAllAlone(why: string): void {
+    if (this.state === "shutdown") return;
+    this.iHold = ALL;
+    this.otherHolds = NONE;
+    this.otherStable = true;
+    this.standby = "not";
+    this.standbyUntil = undefined;
+    this.needsFailback = true;
+    if (this.localActive) this.state = "stable";
+    for (const g of this.options.groups) this.target.add(g.key);
+    this.log.debug({ event: "r1-alone", why }, `R1: holding all groups (${why})`);
+  }
+
+  /** hb_rsc_recover_dead_resources + takeover_from_node + mach_down. */
+  private peerDied(name: string, shutdown: boolean): void {
+    if (this.state === "shutdown") return;
+    if (this.standby !== "not") {
+      this.log.info({ event: "r1-standby-cancelled" }, "Cancelling pending standby operation");
+      this.standby = "not";
+      this.standbyUntil = undefined;
+    }
+    this.log.info(
+      { event: "r1-takeover", peer: name, shutdown },
+      shutdown ? `Received shutdown notice from '${name}'.` : `Resources being acquired from ${name}.`,
+    );
+    this.needsFailback = true;
+    this.otherHolds = NONE;
+    this.otherStable = true;
+    this.iHold = ALL;
+    if (this.localActive) this.state = "stable";
+    this.takeoverAt = undefined;
+    this.failbackRetryAt = undefined;
+    for (const g of this.options.groups) this.target.add(g.key);
+  }
+
+  /** `crm on` on the Heartbeat side: it never speaks R1; we hold nothing next to it and say why. */
+  private checkSilentPeer(): void {
+    const p = this.peer;
+    if (p === undefined || !this.peerIsHeartbeat() || p.spoke || this.refusal !== undefined) return;
+    if (!this.localActive || this.peerActiveAt === undefined) return;
+    if (this.now - this.peerActiveAt < this.silentPeerMs) return;
+    this.refusal = `Heartbeat peer ${p.name} does not speak the haresources resource protocol (is it running crm on / Pacemaker?): a mixed pair shares only haresources groups; this node holds no resource while ${p.name} is up`;
+    this.log.error({ event: "r1-refused", peer: p.name }, this.refusal);
+    this.iHold = NONE;
+    this.target.clear();
+    this.apply();
+  }
+
+  // ------------------------------------------------------------ messages
+
+  private dispatch(from: string, m: ReadonlyMap<string, string>): void {
+    const t = m.get("t") ?? "";
+    const fromMe = from === this.local;
+    if (!fromMe && !this.peerIsHeartbeat()) return; // a Tandem peer's CRM decides
+    if (this.refusal !== undefined) return;
+    switch (t) {
+      case "starting":
+        if (!fromMe) this.onStarting();
+        return;
+      case "resource":
+        this.onResource(fromMe, m);
+        return;
+      case "ask_resources":
+        this.onAskResources(fromMe, from, m);
+        return;
+      case "hb_takeover":
+        if (!fromMe) this.onHbTakeover(m);
+        return;
+      case "ip-request":
+        if (!fromMe) this.onIpRequest(from, m);
+        return;
+      case "ip-request-resp":
+        this.onIpRequestResp(m);
+        return;
+    }
+  }
+
+  private onStarting(): void {
+    if (!this.niceFailback) return;
+    // A node that says `starting` has just reached comm-up: it holds nothing.
+    this.otherHolds = NONE;
+    this.otherStable = false;
+    if (
+      this.localActive &&
+      (this.state === "starting" || this.state === "bothstarting" || this.state === "rscrcvd")
+    ) {
+      // Heartbeat would wait for the peer's `resource` answer (or RQSTDELAY); it holds none of our local
+      // groups and will not take them while we live, so we take them now and answer as stable.
+      this.reqOurResources(false);
+      this.state = "stable";
+      this.takeoverAt = undefined;
+    }
+    this.sendHeld(this.state === "stable");
+  }
+
+  private onResource(fromMe: boolean, m: ReadonlyMap<string, string>): void {
+    if (!this.niceFailback) return;
+    const n = encodeHold(m.get("rsc_hold"));
+    if (n === undefined) {
+      this.log.error({ event: "r1-bad-message" }, `resource message without a valid rsc_hold`);
+      return;
+    }
+    const full = m.get("rtype") === "full";
+    const upd = (cur: HoldMask): HoldMask => (full ? n : n === NONE ? NONE : ((n | cur) as HoldMask));
+    if (this.state === "starting" || this.state === "bothstarting") this.state = "rscrcvd";
+    if (fromMe) {
+      this.iHold = upd(this.iHold);
+      if (m.get("info") === "shutdown") this.state = "shutdown";
+      return;
+    }
+    this.otherHolds = upd(this.otherHolds);
+    const stable = m.get("isstable");
+    if (stable === "1") {
+      if (!this.otherStable) {
+        this.log.info({ event: "r1-remote-stable" }, "remote resource transition completed.");
+        this.otherStable = true;
+        this.sendHeld(this.state === "stable");
+        this.performAutoFailback();
+      }
+    } else if (stable !== undefined) this.otherStable = false;
+    if (this.state === "stable" || this.state === "shutdown") return;
+    if (this.otherStable || (this.otherHolds & FOREIGN) === 0) {
+      // Heartbeat waits for the other side to be stable (or RQSTDELAY); the peer holding none of our
+      // local groups is enough to take them safely (see the header).
+      this.reqOurResources(false);
+      this.state = "stable";
+      this.takeoverAt = undefined;
+      this.sendHeld(true);
+      this.performAutoFailback();
+    }
+  }
+
+  private onHbTakeover(m: ReadonlyMap<string, string>): void {
+    // rc.d/hb_takeover: run hb_standby here with local and foreign swapped (failback has no branch: all).
+    const which = encodeHold(m.get("rsc_hold"));
+    this.requestStandby(which === undefined ? ALL : swapHold(which));
+  }
+
+  /** ask_for_resources(): the three-phase standby protocol, from both sides. */
+  private onAskResources(fromMe: boolean, from: string, m: ReadonlyMap<string, string>): void {
+    if (!this.niceFailback) {
+      this.log.info({ event: "r1-standby-refused" }, "Standby mode only implemented when nice_failback on");
+      return;
+    }
+    if (this.state === "shutdown") return;
+    const info = m.get("info") ?? "";
+    const rtype = encodeHold(m.get("rsc_hold")) ?? ALL;
+    if (
+      this.standby !== "not" &&
+      this.standbyUntil !== undefined &&
+      this.now < this.standbyUntil &&
+      info === "me"
+    ) {
+      const left = Math.ceil((this.standbyUntil - this.now) / 1000);
+      this.log.warn(
+        { event: "r1-standby-busy" },
+        `Standby in progress- new request from ${from} ignored [${left} seconds left]`,
+      );
+      return;
+    }
+    let ignored = false;
+    switch (this.standby) {
+      case "not":
+        if (!this.otherStable || this.state !== "stable" || this.busy > 0) {
+          this.log.warn(
+            { event: "r1-standby-ignored" },
+            `standby message [${info}] from ${from} ignored.  ${this.otherStable ? "local resources" : "Other side is"} in flux.`,
+          );
+          return;
+        }
+        this.standbyType = rtype;
+        if (info !== "me") {
+          ignored = true;
+          break;
+        }
+        this.otherStable = false;
+        this.log.info({ event: "r1-standby-start" }, `${from} wants to go standby [${HOLD_NAMES[rtype]}]`);
+        if (fromMe) {
+          this.standby = "me";
+          this.standbyUntil = this.now + this.standbyReplyMs;
+        } else {
+          this.standby = "other";
+          this.standbyUntil = this.now + 3_600_000;
+          this.sendStandby("other");
+        }
+        break;
+      case "me":
+        if (!fromMe && info === "other") {
+          this.standbyType = rtype;
+          this.standbyUntil = this.now + 3_600_000;
+          this.log.info(
+            { event: "r1-standby-give" },
+            `standby: ${from} can take our ${HOLD_NAMES[rtype]} resources`,
+          );
+          this.goStandby("me", rtype);
+        } else if (fromMe && info === "done") {
+          this.log.info(
+            { event: "r1-standby-released" },
+            `Local standby process completed [${HOLD_NAMES[rtype]}].`,
+          );
+          this.standby = "done";
+          this.iHold = (this.iHold & ~this.standbyType) as HoldMask;
+        } else if (!(fromMe && info === "me")) ignored = true;
+        break;
+      case "other":
+        this.standbyType = rtype;
+        if (info === "done" && !fromMe) {
+          this.log.info(
+            { event: "r1-standby-acquire" },
+            `standby: acquire [${HOLD_NAMES[rtype]}] resources from ${from}`,
+          );
+          this.standby = "done";
+          this.goStandby("other", rtype);
+        } else if (!(fromMe && info === "other")) ignored = true;
+        break;
+      case "done":
+        this.standbyType = rtype;
+        if (info !== "done") {
+          ignored = true;
+          break;
+        }
+        this.standby = "not";
+        this.standbyUntil = undefined;
+        if (fromMe) {
+          this.log.info(
+            { event: "r1-standby-done" },
+            `Standby resource acquisition done [${HOLD_NAMES[rtype]}].`,
+          );
+          this.iHold = (this.iHold | (rtype === ALL ? ALL : swapHold(rtype))) as HoldMask;
+        } else {
+          this.log.info(
+            { event: "r1-standby-peer-done" },
+            `Other node completed standby takeover of ${HOLD_NAMES[rtype]} resources.`,
+          );
+        }
+        this.sendHeld(true);
+        break;
+    }
+    if (ignored)
+      this.log.warn(
+        { event: "r1-standby-ignored" },
+        `Ignored standby message '${info}' from ${from} in state ${this.standby}`,
+      );
+  }
+
+  /** go_standby(): give up (who=me) or acquire (who=other) the set, then say `done`. */
+  private goStandby(who: "me" | "other", set: HoldMask): void {
+    const act: HoldMask = set === ALL ? ALL : who === "me" ? set : swapHold(set);
+    if (who === "me") {
+      this.otherStable = false;
+      this.iHold = (this.iHold & ~set) as HoldMask;
+      this.sendHeld(false, "standby");
+      for (const g of this.groupsOf(act)) this.target.delete(g);
+    } else for (const g of this.groupsOf(act)) this.target.add(g);
+    this.log.info(
+      { event: "r1-go-standby" },
+      `${who === "me" ? "give up" : "acquire"} ${HOLD_NAMES[act]} HA resources (standby).`,
+    );
+    this.work(() => {
+      this.log.info(
+        { event: "r1-go-standby-done" },
+        `${HOLD_NAMES[act]} HA resource ${who === "other" ? "acquisition" : "release"} completed (standby).`,
+      );
+      this.sendStandby("done");
+    });
+  }
+
+  // ------------------------------------------------------------ legacy (auto_failback legacy)
+
+  /** req_our_resources() without nice_failback: ask for each local group (ip-request), or take it alone. */
+  private reqOurResourcesLegacy(): void {
+    const alone = !this.peerIsHeartbeat();
+    for (const g of this.groupsOf(LOCAL)) {
+      if (this.target.has(g)) continue;
+      if (alone) this.target.add(g);
+      else
+        this.ports.send([
+          ["t", "ip-request"],
+          ["ipaddr", g],
+        ]);
+    }
+    this.state = "stable";
+    this.apply();
+  }
+
+  /** rc.d/ip-request: give the group up if we hold it, then answer. */
+  private onIpRequest(from: string, m: ReadonlyMap<string, string>): void {
+    const key = m.get("ipaddr");
+    if (key === undefined || !this.options.groups.some((g) => g.key === key)) return;
+    const weown = this.target.has(key);
+    const answer = (): void =>
+      this.ports.send(
+        [
+          ["t", "ip-request-resp"],
+          ["dest", from],
+          ["ipaddr", key],
+          ["weown", weown ? "yes" : "no"],
+          ["ok", "OK"],
+        ],
+        from,
+      );
+    if (!weown) {
+      answer();
+      return;
+    }
+    this.log.info({ event: "r1-give-group", group: key, to: from }, `giving group ${key} to ${from}`);
+    this.target.delete(key);
+    this.work(answer);
+  }
+
+  /** rc.d/ip-request-resp: our request was answered; take the group. */
+  private onIpRequestResp(m: ReadonlyMap<string, string>): void {
+    const key = m.get("ipaddr");
+    if (m.get("dest")?.toLowerCase() !== this.local || key === undefined || m.get("ok") !== "OK") return;
+    if (!this.options.groups.some((g) => g.key === key)) return;
+    this.log.info({ event: "r1-take-group", group: key }, `received ip-request-resp ${key} OK: taking it`);
+    this.target.add(key);
+    this.work(nop);
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  /** req_our_resources(getthemanyway): take our local groups unless someone already holds them. */
+  private reqOurResources(anyway: boolean): void {
+    if (!anyway && ((this.otherHolds & FOREIGN) !== 0 || (this.iHold & LOCAL) !== 0)) {
+      if (this.standby === "not")
+        this.log.info({ event: "r1-local" }, "Local Resource acquisition completed. (none)");
+      return;
+    }
+    this.iHold = (this.iHold | LOCAL) as HoldMask;
+    for (const g of this.groupsOf(LOCAL)) this.target.add(g);
+    this.work(() => this.log.info({ event: "r1-local" }, "Local Resource acquisition completed."));
+  }
+
+  private performAutoFailback(): void {
+    if (
+      (this.iHold & FOREIGN) === 0 ||
+      !this.needsFailback ||
+      !this.autoFailback ||
+      this.state === "shutdown"
+    ) {
+      this.needsFailback = false;
+      return;
+    }
+    if (this.standby !== "not" || !this.otherStable || this.state !== "stable" || this.busy > 0) {
+      this.failbackRetryAt = this.now + 1000;
+      return;
+    }
+    this.log.info({ event: "r1-failback" }, "Auto failback triggered.");
+    this.standbyType = FOREIGN;
+    this.needsFailback = false;
+    this.broadcast([
+      ["t", "ask_resources"],
+      ["rsc_hold", "foreign"],
+      ["info", "me"],
+    ]);
+  }
+
+  private isStable(): boolean {
+    if (!this.niceFailback) return this.busy === 0;
+    if (!this.peerIsHeartbeat()) return this.busy === 0 && this.state !== "starting";
+    return (
+      this.otherStable &&
+      this.standby === "not" &&
+      this.busy === 0 &&
+      (this.state === "stable" || this.state === "shutdown" || this.state === "init")
+    );
+  }
+
+  private groupsOf(mask: HoldMask): string[] {
+    return this.options.groups
+      .filter((g) => (g.node === this.local ? (mask & LOCAL) !== 0 : (mask & FOREIGN) !== 0))
+      .map((g) => g.key);
+  }
+
+  /** Pushes the target to the controller; `then` runs once it has settled. */
+  private work(then: () => void): void {
+    this.busy++;
+    this.ports.hold(this.restricted ? new Set(this.target) : undefined, () => {
+      this.busy--;
+      then();
+      this.drain();
+    });
+  }
+
+  private apply(): void {
+    this.ports.hold(this.restricted ? new Set(this.target) : undefined, nop);
+  }
+
+  private sendHeld(stable: boolean, info?: string): void {
+    if (!this.niceFailback) return;
+    const fields: [string, string][] = [
+      ["t", "resource"],
+      ["rsc_hold", HOLD_NAMES[this.iHold]],
+      ["rtype", "full"],
+      ["isstable", stable ? "1" : "0"],
+    ];
+    if (info !== undefined) fields.push(["info", info]);
+    this.ports.send(fields);
+  }
+
+  private sendStandby(info: "me" | "other" | "done"): void {
+    this.broadcast([
+      ["t", "ask_resources"],
+      ["rsc_hold", HOLD_NAMES[this.standbyType]],
+      ["info", info],
+    ]);
+  }
+
+  /** Sends to the cluster and, as Heartbeat does, to ourselves (processed after the current step). */
+  private broadcast(fields: Fields): void {
+    this.ports.send(fields);
+    this.selfQueue.push(new Map(fields));
+  }
+
+  private drain(): void {
+    for (let i = 0; i < 100 && this.selfQueue.length > 0; i++) {
+      const m = this.selfQueue.shift();
+      if (m !== undefined) this.dispatch(this.local, m);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Mixed Heartbeat/Tandem pair helpers (issue 11, docs/MIGRATION.md): the
+ * InteropLab with a haresources VIP group, an HTTP server on each director,
+ * a client namespace probing the VIP over HTTP, and a sampler that checks
+ * every 50 ms which nodes have the VIP (it must never be on two).
+ *
+ * Everything started here is a child of this process, killed by pid in
+ * stop(); the lab's cleanup removes namespaces and files.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
+import { type InteropLab, pollUntil } from "./lab.js";
+
+export const VIP = "10.99.0.100";
+export const CLIENT_ADDR = "10.99.0.50";
+
+/** haresources preferring `node` for the VIP group (Heartbeat's IPaddr form). */
+export function vipHaresources(node: string): string {
+  return `${node} IPaddr::${VIP}/24/eth0\n`;
+}
+
+/** True when namespace `ns` has the VIP on eth0. */
+export function hasVip(ns: string): boolean {
+  const r = spawnSync("ip", ["-n", ns, "-o", "-4", "addr", "show", "dev", "eth0"], {
+    encoding: "utf8",
+    timeout: 5000,
+  });
+  return (r.stdout ?? "").includes(` ${VIP}/`);
+}
+
+/** Power loss of a node: its link down, every process killed, its addresses gone with it (the VIP). */
+export function powerLoss(lab: InteropLab, name: string): number {
+  lab.link(name, false);
+  const t = lab.killNode(name);
+  spawnSync("ip", ["-n", lab.ns(name), "addr", "del", `${VIP}/24`, "dev", "eth0"], { stdio: "ignore" });
+  return t;
+}
+
+export class MixedPair {
+  private readonly children: ChildProcess[] = [];
+  private sampler: NodeJS.Timeout | undefined;
+  /** Samples in which the VIP was on more than one node, with the time and holders. */
+  readonly doubles: { at: number; holders: string[] }[] = [];
+  samples = 0;
+  probes: ProbeLog | undefined;
+
+  constructor(
+    readonly lab: InteropLab,
+    readonly names: readonly string[],
+  ) {}
+
+  /** Nodes holding the VIP now. */
+  holders(): string[] {
+    return this.names.filter((n) => hasVip(this.lab.ns(n)));
+  }
+
+  /** Starts the 50 ms sampler (bounded: it stops itself after `maxMs`). */
+  startSampler(maxMs = 10 * 60_000): void {
+    const end = Date.now() + maxMs;
+    this.sampler = setInterval(() => {
+      if (Date.now() > end) this.stopSampler();
+      const h = this.holders();
+      this.samples++;
+      if (h.length > 1) this.doubles.push({ at: Date.now(), holders: h });
+    }, 50);
+  }
+
+  stopSampler(): void {
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.sampler = undefined;
+  }
+
+  /** An HTTP server answering its node's name on port 80 of every address, in each director. */
+  startServers(): void {
+    for (const n of this.names) {
+      const script = `require("node:http").createServer((q, s) => s.end(${JSON.stringify(`${n}\n`)})).listen(80, "0.0.0.0");`;
+      this.spawnIn(this.lab.ns(n), script);
+    }
+  }
+
+  /** A client namespace probing http://VIP/ on a new connection every `everyMs`. */
+  startClient(everyMs: number): void {
+    const ns = this.lab.addHost("client", CLIENT_ADDR);
+    const child = this.spawnIn(
+      ns,
+      probeClientScript({ host: VIP, port: 80, everyMs, timeoutMs: 300, maxRunMs: 15 * 60_000 }),
+    );
+    this.probes = new ProbeLog(child);
+  }
+
+  /** Waits until exactly `node` holds the VIP (or nobody, with undefined); epoch ms when seen, or undefined. */
+  async vipOn(node: string | undefined, timeoutMs: number): Promise<number | undefined> {
+    const want = node === undefined ? "" : node;
+    const r = await pollUntil(
+      () => this.holders().join(","),
+      (h) => h === want,
+      timeoutMs,
+      25,
+    );
+    return r.ok ? Date.now() : undefined;
+  }
+
+  /** Waits for a probe answered by `node` completing after `sinceMs`; its end time, or undefined. */
+  async answeredBy(node: string, sinceMs: number, timeoutMs: number): Promise<number | undefined> {
+    const r = await pollUntil(
+      () => this.probes?.firstAnswer(node, sinceMs)?.end,
+      (t) => t !== undefined,
+      timeoutMs,
+      25,
+    );
+    return r.value;
+  }
+
+  /** Failed probes and the longest gap between answers in [from, to]. */
+  clientCost(from: number, to: number): { failed: number; gapMs: number } {
+    const p = this.probes;
+    if (p === undefined) return { failed: 0, gapMs: 0 };
+    return { failed: p.failed(from, to), gapMs: p.longestGap(from, to) };
+  }
+
+  private spawnIn(ns: string, script: string): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  /** Stops the sampler and kills every process started here (by pid). */
+  stop(): void {
+    this.stopSampler();
+    for (const c of this.children.splice(0))
+      if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+        try {
+          process.kill(c.pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+  }
+}

@@ -1,0 +1,330 @@
+// Goal: the haresources resource protocol (daemon/r1.ts) makes Heartbeat's decisions and never lets two
+// nodes hold one group: start-up, takeover, failback on/off, the standby three-phase exchange, hb_takeover,
+// legacy ip-request, and the refusals (crm mode, a silent peer).
+// Method: two R1Engines (each taking the other for a Heartbeat node, which is what the engine mirrors)
+// on a FIFO "wire"; group starts and stops settle later, as the controller's do; after every step the
+// groups that may be running on each node (old and new during a change) must not overlap.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AutoFailback } from "../../../src/config/model.js";
+import { ALL, type Fields, FOREIGN, LOCAL, R1Engine, swapHold } from "../../../src/daemon/r1.js";
+
+const GROUPS = [
+  { key: "IPaddr::10.0.0.100", node: "a" },
+  { key: "IPaddr::10.0.0.200", node: "b" },
+];
+
+type Step =
+  | { kind: "msg"; from: string; to: string; fields: Map<string, string> }
+  | { kind: "settle"; node: string };
+
+class Pair {
+  readonly engines = new Map<string, R1Engine>();
+  /** Groups that may be running on a node: what it ran plus what it is starting. */
+  readonly mayRun = new Map<string, Set<string>>();
+  readonly running = new Map<string, Set<string>>();
+  private readonly pendingHold = new Map<string, { keys: Set<string>; done: (() => void)[] }>();
+  readonly queue: Step[] = [];
+  readonly sent: { from: string; fields: Map<string, string> }[] = [];
+  readonly alive = new Set<string>();
+  now = 0;
+  violations: string[] = [];
+
+  constructor(autoFailback: AutoFailback, opts: { crmMode?: string; silentPeerMs?: number } = {}) {
+    for (const n of ["a", "b"]) {
+      this.mayRun.set(n, new Set());
+      this.running.set(n, new Set());
+      this.engines.set(
+        n,
+        new R1Engine(
+          {
+            localNode: n,
+            autoFailback,
+            groups: opts.crmMode === n ? [] : GROUPS,
+            crmMode: opts.crmMode === n,
+            ...(opts.silentPeerMs === undefined ? {} : { silentPeerMs: opts.silentPeerMs }),
+          },
+          {
+            send: (fields: Fields, _dest?: string) => this.send(n, fields),
+            hold: (keys, done) => this.hold(n, keys, done),
+          },
+        ),
+      );
+    }
+  }
+
+  engine(n: string): R1Engine {
+    const e = this.engines.get(n);
+    if (e === undefined) throw new Error(n);
+    return e;
+  }
+
+  private send(from: string, fields: Fields): void {
+    const m = new Map(fields);
+    this.sent.push({ from, fields: m });
+    for (const to of ["a", "b"]) if (to !== from) this.queue.push({ kind: "msg", from, to, fields: m });
+  }
+
+  private hold(n: string, keys: ReadonlySet<string> | undefined, done: () => void): void {
+    const target = new Set(keys ?? GROUPS.map((g) => g.key));
+    const p = this.pendingHold.get(n);
+    if (p === undefined) this.pendingHold.set(n, { keys: target, done: [done] });
+    else {
+      p.keys = target;
+      p.done.push(done);
+    }
+    for (const k of target) this.mayRun.get(n)?.add(k);
+    this.queue.push({ kind: "settle", node: n });
+    this.check();
+  }
+
+  private settle(n: string): void {
+    const p = this.pendingHold.get(n);
+    if (p === undefined) return;
+    this.pendingHold.delete(n);
+    if (!this.alive.has(n)) return;
+    this.running.set(n, new Set(p.keys));
+    this.mayRun.set(n, new Set(p.keys));
+    for (const d of p.done) d();
+  }
+
+  private check(): void {
+    const a = this.mayRun.get("a") ?? new Set();
+    for (const k of this.mayRun.get("b") ?? [])
+      if (a.has(k)) this.violations.push(`${k} on both at ${this.now}`);
+  }
+
+  /** Both nodes up and active, each taking the other for a Heartbeat node. */
+  startBoth(): void {
+    for (const n of ["a", "b"]) this.alive.add(n);
+    this.engine("a").onPeer("b", true, "heartbeat", this.now);
+    this.engine("b").onPeer("a", true, "heartbeat", this.now);
+    this.engine("a").onLocalActive(this.now);
+    this.engine("b").onLocalActive(this.now);
+    this.engine("a").onPeerActive(this.now);
+    this.engine("b").onPeerActive(this.now);
+    this.run();
+  }
+
+  /** Node `n` dies (power loss): its resources vanish; the peer sees it dead. */
+  kill(n: string, shutdown = false): void {
+    this.alive.delete(n);
+    this.running.set(n, new Set());
+    this.mayRun.set(n, new Set());
+    this.queue.splice(
+      0,
+      this.queue.length,
+      ...this.queue.filter((s) => (s.kind === "msg" ? s.from !== n && s.to !== n : s.node !== n)),
+    );
+    const other = n === "a" ? "b" : "a";
+    this.engine(other).onPeer(n, false, "heartbeat", this.now, shutdown);
+    this.run();
+  }
+
+  /** Node `n` restarts with a fresh engine and becomes active next to its peer. */
+  restart(n: string, autoFailback: AutoFailback): void {
+    this.engines.set(
+      n,
+      new R1Engine(
+        { localNode: n, autoFailback, groups: GROUPS },
+        { send: (f) => this.send(n, f), hold: (k, d) => this.hold(n, k, d) },
+      ),
+    );
+    this.alive.add(n);
+    const other = n === "a" ? "b" : "a";
+    this.engine(n).onPeer(other, true, "heartbeat", this.now);
+    this.engine(other).onPeer(n, true, "heartbeat", this.now);
+    this.engine(n).onLocalActive(this.now);
+    this.run();
+  }
+
+  /** Delivers messages and settles changes until quiet; ticks the clock by `stepMs` when idle (bounded). */
+  run(forMs = 0, stepMs = 100): void {
+    const end = this.now + forMs;
+    for (let i = 0; i < 10_000; i++) {
+      const s = this.queue.shift();
+      if (s === undefined) {
+        if (this.now >= end) return;
+        this.now += stepMs;
+        for (const n of this.alive) this.engine(n).tick(this.now);
+        continue;
+      }
+      if (s.kind === "settle") this.settle(s.node);
+      else if (this.alive.has(s.to) && this.alive.has(s.from))
+        this.engine(s.to).onMessage(s.from, s.fields, this.now);
+      this.check();
+    }
+    throw new Error("the pair never went quiet");
+  }
+
+  held(n: string): string[] {
+    return [...(this.running.get(n) ?? [])].sort();
+  }
+}
+
+const A = "IPaddr::10.0.0.100";
+const B = "IPaddr::10.0.0.200";
+
+test("swapHold turns the peer's view into ours", () => {
+  assert.equal(swapHold(LOCAL), FOREIGN);
+  assert.equal(swapHold(FOREIGN), LOCAL);
+  assert.equal(swapHold(ALL), ALL);
+});
+
+test("two nodes starting together each take their own group, at once, and both become stable", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.run(500);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.equal(p.engine("a").report().rscstatus, "local");
+  assert.equal(p.engine("b").report().rscstatus, "local");
+  assert.ok(p.now < 10_000, "no RQSTDELAY wait");
+  assert.deepEqual(p.violations, []);
+});
+
+test("a dead peer's group is taken over; with auto_failback on it goes back when the peer returns", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  assert.equal(p.engine("a").report().rscstatus, "all");
+  p.restart("b", "on");
+  p.run(3000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+  // The returning node asked nothing: the holder gave back its foreign group with a standby of type foreign.
+  assert.ok(
+    p.sent.some(
+      (s) =>
+        s.from === "a" && s.fields.get("t") === "ask_resources" && s.fields.get("rsc_hold") === "foreign",
+    ),
+  );
+});
+
+test("with auto_failback off the returning node stays passive", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.kill("a");
+  p.restart("a", "off");
+  p.run(15_000);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  assert.deepEqual(p.violations, []);
+});
+
+test("a clean shutdown (shutdone) hands the groups over at once", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.kill("b", true);
+  assert.deepEqual(p.held("a"), [A, B]);
+});
+
+test("standby all: the three-phase exchange moves every group, releasing before acquiring", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(1000);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  assert.equal(p.engine("b").report().rscstatus, "all");
+  const infos = p.sent
+    .filter((s) => s.fields.get("t") === "ask_resources")
+    .map((s) => `${s.from}:${s.fields.get("info")}`);
+  assert.deepEqual(infos, ["a:me", "b:other", "a:done", "b:done"]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("hb_takeover local from a: b runs hb_standby foreign and a gets its own group back", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.engine("a").requestStandby(ALL);
+  p.run(1000);
+  assert.equal(p.engine("a").requestTakeover(LOCAL), undefined);
+  p.run(1000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("standby requests are refused while the other side is in flux, and time out without a reply", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  // b dies silently (no death seen yet): a's request gets no answer for 10 s.
+  p.alive.delete("b");
+  p.engine("a").requestStandby(ALL);
+  p.run(500);
+  assert.equal(p.engine("a").report().standby, "me");
+  p.run(11_000);
+  assert.equal(p.engine("a").report().standby, "not");
+  assert.deepEqual(p.held("a"), [A]);
+});
+
+test("legacy (auto_failback legacy): the preferred node asks with ip-request, the holder gives the group", () => {
+  const p = new Pair("legacy");
+  p.startBoth();
+  p.run(500);
+  // Each asked for its group with ip-request; nobody held it, so each got weown=no, ok=OK and took it.
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  p.restart("b", "legacy");
+  p.run(1000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.ok(
+    p.sent.some(
+      (s) => s.from === "a" && s.fields.get("t") === "ip-request-resp" && s.fields.get("weown") === "yes",
+    ),
+  );
+  assert.deepEqual(p.violations, []);
+  assert.match(p.engine("a").requestStandby(ALL) ?? "", /nice_failback/);
+});
+
+test("a crm-mode node next to a Heartbeat peer runs nothing and says why; it manages again once the peer left", () => {
+  const p = new Pair("on", { crmMode: "a" });
+  p.startBoth();
+  const r = p.engine("a").report();
+  assert.equal(r.mode, "refused");
+  assert.match(r.refusal ?? "", /crm on/);
+  assert.deepEqual(p.held("a"), []);
+  p.kill("b");
+  assert.equal(p.engine("a").report().mode, "alone");
+});
+
+test("a Heartbeat peer that never speaks the protocol (crm on there) is refused within the silent-peer time", () => {
+  const p = new Pair("on", { silentPeerMs: 5000 });
+  // b is a crm-mode Heartbeat node: it never answers. Only a runs an engine here.
+  p.alive.add("a");
+  const a = p.engine("a");
+  a.onPeer("b", true, "heartbeat", 0);
+  a.onLocalActive(0);
+  a.onPeerActive(0);
+  for (let t = 100; t <= 6000; t += 100) a.tick(t);
+  const r = a.report();
+  assert.equal(r.mode, "refused");
+  assert.match(r.refusal ?? "", /does not speak the haresources resource protocol/);
+});
+
+test("with a Tandem peer the engine does not restrict the controller", () => {
+  const holds: (ReadonlySet<string> | undefined)[] = [];
+  const e = new R1Engine(
+    { localNode: "a", autoFailback: "on", groups: GROUPS },
+    {
+      send: () => {},
+      hold: (k, d) => {
+        holds.push(k);
+        d();
+      },
+    },
+  );
+  e.onPeer("b", true, "tandem", 0);
+  e.onLocalActive(0);
+  assert.equal(e.restricted, false);
+  assert.ok(holds.every((h) => h === undefined));
+  assert.equal(e.report().mode, "tandem-peer");
+});
