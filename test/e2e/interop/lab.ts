@@ -167,6 +167,12 @@ export interface LabOptions {
   autoFailback?: "on" | "off" | "legacy";
   /** More ha.cf lines (e.g. `crm on`). */
   extraHaCf?: string;
+  /**
+   * Heartbeat nodes get idle stand-ins for the Pacemaker 1 daemons `crm on` spawns (cib, crmd, ...),
+   * which Debian's pacemaker 2 does not ship: /usr/libexec/heartbeat is overlaid, in the node's own
+   * mount namespace only, by a copy with those stand-ins added.
+   */
+  crmStandIns?: boolean;
 }
 
 export class InteropLab {
@@ -333,7 +339,16 @@ export class InteropLab {
       chmodSync(join(runDir, "heartbeat"), 0o750);
     }
     rmSync(join(runDir, "heartbeat.pid"), { force: true });
+    const libexec = join(node.dir, "libexec");
+    if (this.options.crmStandIns && !existsSync(libexec)) {
+      cpSync("/usr/libexec/heartbeat", libexec, { recursive: true });
+      for (const d of ["cib", "crmd", "attrd", "stonithd", "lrmd", "pengine", "mgmtd"]) {
+        writeFileSync(join(libexec, d), "#!/bin/sh\nexec sleep 600\n");
+        chmodSync(join(libexec, d), 0o755);
+      }
+    }
     const script = [
+      ...(this.options.crmStandIns ? [`mount --bind ${libexec} /usr/libexec/heartbeat`] : []),
       `mount --bind ${etc} /etc/ha.d`,
       `mount --bind ${lib} /var/lib/heartbeat`,
       `mount --bind ${runDir} /run`,

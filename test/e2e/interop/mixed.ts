@@ -38,7 +38,7 @@ export function powerLoss(lab: InteropLab, name: string): number {
 
 export class MixedPair {
   private readonly children: ChildProcess[] = [];
-  private sampler: NodeJS.Timeout | undefined;
+  private sampler: ChildProcess | undefined;
   /** Samples in which the VIP was on more than one node, with the time and holders. */
   readonly doubles: { at: number; holders: string[] }[] = [];
   samples = 0;
@@ -54,19 +54,49 @@ export class MixedPair {
     return this.names.filter((n) => hasVip(this.lab.ns(n)));
   }
 
-  /** Starts the 50 ms sampler (bounded: it stops itself after `maxMs`). */
+  /**
+   * Starts the 50 ms sampler: a child process of its own (so the test's blocking calls cannot slow it)
+   * that reads both nodes' eth0 addresses and prints one line per sample. It stops by itself after `maxMs`.
+   */
   startSampler(maxMs = 10 * 60_000): void {
-    const end = Date.now() + maxMs;
-    this.sampler = setInterval(() => {
-      if (Date.now() > end) this.stopSampler();
-      const h = this.holders();
-      this.samples++;
-      if (h.length > 1) this.doubles.push({ at: Date.now(), holders: h });
-    }, 50);
+    const targets = this.names.map((n) => [n, this.lab.ns(n)]);
+    const script = `
+const { spawnSync } = require("node:child_process");
+const targets = ${JSON.stringify(targets)};
+const end = Date.now() + ${maxMs};
+const tick = () => {
+  if (Date.now() > end) process.exit(0);
+  const h = targets.filter(([, ns]) => (spawnSync("ip", ["-n", ns, "-o", "-4", "addr", "show", "dev", "eth0"], { encoding: "utf8" }).stdout || "").includes(" ${VIP}/")).map(([n]) => n);
+  process.stdout.write(Date.now() + " " + (h.join(",") || "-") + "\\n");
+  setTimeout(tick, 50);
+};
+tick();`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    this.children.push(child);
+    this.sampler = child;
+    let rest = "";
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const l of lines) {
+        const [at, h] = l.split(" ");
+        this.samples++;
+        const holders = h === undefined || h === "-" ? [] : h.split(",");
+        if (holders.length > 1 && this.doubles.length < 1000) this.doubles.push({ at: Number(at), holders });
+      }
+    });
   }
 
   stopSampler(): void {
-    if (this.sampler !== undefined) clearInterval(this.sampler);
+    const c = this.sampler;
+    if (c?.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+      try {
+        process.kill(c.pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
     this.sampler = undefined;
   }
 
