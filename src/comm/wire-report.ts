@@ -7,9 +7,10 @@ import type { AuthKeys, AuthMethod } from "../config/model.js";
 import type { CapturedPacket } from "./capture.js";
 import type { WireLimits } from "./limits.js";
 import { DEFAULT_WIRE_LIMITS } from "./limits.js";
-import { type Field, type FieldKind, type Message, readControlFields } from "./message.js";
+import { type Field, type FieldKind, getString, type Message, readControlFields } from "./message.js";
 import type { Verdict } from "./sign.js";
 import { decodeFrame, verifyFrame } from "./wire.js";
+import { messageMeaning } from "./wire-meaning.js";
 import type { FrameFormat, WireErrorKind } from "./wire-types.js";
 
 /** A field rendered for display and JSON: binary as hex (UUIDs as 8-4-4-4-12), lists as arrays. */
@@ -37,6 +38,8 @@ export interface PacketRecord {
   readonly generation?: number;
   /** `st` of status messages. */
   readonly status?: string;
+  /** What the message means (wire-meaning.ts), for the types Heartbeat and Tandem send. */
+  readonly meaning?: string;
   readonly deadtimeMs?: number;
   readonly protocol?: number;
   readonly fields: readonly FieldView[];
@@ -153,8 +156,10 @@ export function describePackets(
       notes.push(
         `inner auth field: ${explain(v.inner, "inner auth field", node).reason} (Heartbeat does not check it on netstring frames)`,
       );
+    const meaning = messageMeaning(c.t, (name) => getString(d.msg, name));
     const optional = {
       ...(c.t === undefined ? {} : { type: c.t }),
+      ...(meaning === undefined ? {} : { meaning }),
       ...(c.src === undefined ? {} : { node: c.src }),
       ...(c.seq === undefined ? {} : { seq: c.seq }),
       ...(c.hg === undefined ? {} : { generation: c.hg }),
@@ -337,6 +342,7 @@ export function formatReport(records: readonly PacketRecord[], opts: FormatOptio
     lines.push(
       `#${r.index} ${timeText(r, first!)} ${r.src} -> ${r.dst} ${r.bytes}B ${what.filter(Boolean).join(" ")}  ${verdict}`,
     );
+    if (r.meaning !== undefined) lines.push(`    = ${r.meaning}`);
     if ((opts.fields ?? true) && r.fields.length > 0) lines.push(`    ${r.fields.map(fieldText).join(" ")}`);
     for (const n of r.notes) lines.push(`    note: ${n}`);
   }
