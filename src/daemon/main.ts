@@ -405,10 +405,13 @@ function onMembershipEvent(e: MembershipEvent): void {
     if (alive && kind === "tandem") {
       crmPeers.add(e.node);
       controller.onMembership(e);
-    } else if (crmPeers.has(e.node)) {
-      // Gone, or back as a Heartbeat node (a rollback): the controller stops counting on it.
+    } else if (!alive && (crmPeers.has(e.node) || kind !== "heartbeat")) {
       crmPeers.delete(e.node);
-      controller.onMembership(alive ? { ...e, status: "dead", cause: "shutdown" } : e);
+      controller.onMembership(e);
+    } else if (alive && crmPeers.has(e.node)) {
+      // Back as a Heartbeat node (a rollback): the controller stops counting on it.
+      crmPeers.delete(e.node);
+      controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
     }
     r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
     if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);
