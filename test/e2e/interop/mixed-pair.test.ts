@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import { InteropLab, labUnavailable, type NodeKind, sleep } from "./lab.js";
 import { MixedPair, powerLoss, vipHaresources } from "./mixed.js";
 
-const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 4000 };
+const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 8000 };
 /** deadtime + 1 s when Tandem takes over (issue 11). */
 const SLACK_MS = 1000;
 /**
@@ -36,7 +36,7 @@ function logs(lab: InteropLab): string {
   return ["node1", "node2"].map((n) => lab.logTail(n, 40)).join("\n");
 }
 
-async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off"): Promise<void> {
+async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off" | "legacy"): Promise<void> {
   const why = labUnavailable(["heartbeat", "hbd"]);
   assert.equal(why, undefined, why);
   const lab = new InteropLab(
@@ -83,11 +83,12 @@ async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off"): P
   lab.link("node1", true);
   const returned = Date.now();
   await start(lab, "node1");
-  if (autoFailback === "on") {
+  if (autoFailback !== "off") {
+    // on: the holder gives the group back (standby foreign); legacy: node1 asks for it (ip-request).
     const failback = await pair.vipOn("node1", 25_000);
     assert.ok(
       failback !== undefined,
-      `auto_failback on: VIP not back on node1: ${pair.holders()}\n${logs(lab)}`,
+      `auto_failback ${autoFailback}: VIP not back on node1: ${pair.holders()}\n${logs(lab)}`,
     );
     console.log(`# node1 returned: VIP back on node1 after ${failback - returned} ms`);
   } else {
@@ -97,7 +98,7 @@ async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off"): P
   await sleep(6000);
 
   // Power loss of the other node.
-  const holder = autoFailback === "on" ? "node1" : "node2";
+  const holder = autoFailback !== "off" ? "node1" : "node2";
   const other = holder === "node1" ? "node2" : "node1";
   const lost2 = powerLoss(lab, holder);
   const moved2 = await pair.vipOn(other, timing.deadtimeMs + slack(lab, other) + 3000);
@@ -129,4 +130,16 @@ test("mixed pair, Tandem primary + Heartbeat secondary, auto_failback on", { tim
 
 test("mixed pair, Tandem primary + Heartbeat secondary, auto_failback off", { timeout: 180_000 }, () =>
   story(["hbd", "heartbeat"], "off"),
+);
+
+test(
+  "mixed pair, Heartbeat primary + Tandem secondary, auto_failback legacy (ip-request)",
+  { timeout: 180_000 },
+  () => story(["heartbeat", "hbd"], "legacy"),
+);
+
+test(
+  "mixed pair, Tandem primary + Heartbeat secondary, auto_failback legacy (ip-request)",
+  { timeout: 180_000 },
+  () => story(["hbd", "heartbeat"], "legacy"),
 );
