@@ -35,7 +35,7 @@ import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
-import type { CommandResult } from "../ipc/protocol.js";
+import type { CommandResult, CrmReport, ResourceProtocolReport } from "../ipc/protocol.js";
 import { IpcRefusal } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
@@ -44,7 +44,7 @@ import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
-import { encodeHold, type Fields, R1Engine } from "./r1.js";
+import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -375,11 +375,12 @@ const groupIdByKey = new Map<string, string>(
     ? config.groups.map((g, i) => [g.key, startCib.configuration.resources[i]?.id ?? g.key])
     : [],
 );
+const r1Groups = haresourcesMode ? config.groups.map((g) => ({ key: g.key, node: g.node })) : [];
 const r1 = new R1Engine(
   {
     localNode,
     autoFailback: config.autoFailback,
-    groups: haresourcesMode ? config.groups.map((g) => ({ key: g.key, node: g.node })) : [],
+    groups: r1Groups,
     crmMode: !haresourcesMode,
   },
   {
@@ -422,6 +423,22 @@ function onMembershipEvent(e: MembershipEvent): void {
     if (e.status === "active") r1.onLocalActive(now);
     else r1.onLocalInactive(now);
   }
+}
+
+/**
+ * The resource protocol's report; when the CRM decides (alone, or a Tandem
+ * peer), rscstatus comes from what actually runs here, as cl_status would say it.
+ */
+function legacyReport(crm: CrmReport): ResourceProtocolReport {
+  const r = r1.report();
+  if (r.mode === "heartbeat-peer" || r.mode === "refused" || !haresourcesMode) return r;
+  const runsHere = (key: string): boolean => {
+    const id = groupIdByKey.get(key);
+    const members = crm.resources.filter((x) => x.group === id);
+    return members.length > 0 && members.every((x) => x.running.includes(localNode));
+  };
+  const mask = holdFromRunning(r1Groups, localNode, runsHere);
+  return { ...r, rscstatus: crm.busy ? "transition" : HOLD_NAMES[mask] };
 }
 
 /** hbctl standby|takeover|online with a Heartbeat peer: Heartbeat's hb_standby / hb_takeover (r1.ts). */
@@ -501,7 +518,10 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => ({ ...node.report(process.pid), crm: controller.report(), legacy: r1.report() }),
+    report: () => {
+      const crm = controller.report();
+      return { ...node.report(process.pid), crm, legacy: legacyReport(crm) };
+    },
     command: (method, params) =>
       r1.restricted && (method === "standby" || method === "takeover" || method === "online")
         ? legacyCommand(method, params)

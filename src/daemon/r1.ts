@@ -105,6 +105,23 @@ export interface R1Options {
 
 export type PeerKind = "tandem" | "heartbeat";
 
+/**
+ * What this node holds, in Heartbeat's terms, from what actually runs here
+ * (for cl_status rscstatus when the CRM decides): the local bit when every
+ * group preferring this node is held, the foreign bit when every other group
+ * is; a set with no group counts as not held.
+ */
+export function holdFromRunning(
+  groups: readonly R1Group[],
+  localNode: string,
+  held: (key: string) => boolean,
+): HoldMask {
+  const local = groups.filter((g) => g.node === localNode.toLowerCase());
+  const foreign = groups.filter((g) => g.node !== localNode.toLowerCase());
+  const all = (gs: R1Group[]) => gs.length > 0 && gs.every((g) => held(g.key));
+  return ((all(local) ? LOCAL : NONE) | (all(foreign) ? FOREIGN : NONE)) as HoldMask;
+}
+
 export type R1Report = ResourceProtocolReport;
 
 const nop = (): void => {};

@@ -1,5 +1,5 @@
 /**
- * `hbctl cl listnodes|nodestatus|listhblinks|hblinkstatus|hbstatus`: the
+ * `hbctl cl listnodes|nodestatus|listhblinks|hblinkstatus|hbstatus|rscstatus`: the
  * answers and exit codes of Heartbeat's `cl_status` (reference heartbeat.md
  * 5.3), so scripts written for it keep working: script-friendly output by
  * default, sentences with -m, JSON with --json.
@@ -43,7 +43,8 @@ export type ClQuery =
   | { readonly sub: "nodestatus"; readonly node: string }
   | { readonly sub: "listhblinks"; readonly node: string }
   | { readonly sub: "hblinkstatus"; readonly node: string; readonly link: string }
-  | { readonly sub: "hbstatus" };
+  | { readonly sub: "hbstatus" }
+  | { readonly sub: "rscstatus" };
 
 const BAD_NODE = "Error. May be due to incorrect node name";
 const BAD_LINK = "Error. May be due to incorrect link name";
@@ -109,6 +110,17 @@ export function clAnswer(
       const code = s === "up" ? ClExit.ok : ClExit.fail;
       if (o.json) return { ...json({ node: n.name, link: l.name, status: s }), code };
       return { out: [o.m ? `The node ${n.name}'s heartbeat link ${l.name} is ${s}` : s], err: [], code };
+    }
+    case "rscstatus": {
+      if (r.managedBy !== "haresources")
+        return {
+          out: [],
+          err: ["rscstatus: resources are managed by the CRM (crm on); try hbctl status"],
+          code: ClExit.fail,
+        };
+      const s = r.legacy?.rscstatus ?? "none";
+      if (o.json) return json({ rscstatus: s });
+      return { out: [o.m ? `This node is holding ${s} resources.` : s], err: [], code: ClExit.ok };
     }
     case "hbstatus": {
       if (o.json)
@@ -227,4 +239,12 @@ export function registerCl(program: Command, io: CliIo): void {
       .option("-v", "also print the version, the resource manager, and every node and link"),
     ["hbctl cl hbstatus", "hbctl cl hbstatus -v"],
   ).action((opts: ClOptions) => runCl({ sub: "hbstatus" }, opts, io));
+  common(
+    cl
+      .command("rscstatus")
+      .description(
+        "Print which haresources groups this node holds, as Heartbeat says it: all, local (the groups preferring this node), foreign (the others), none, or transition while anything moves. Exit 0; 1 in crm mode (as cl_status next to Pacemaker).",
+      ),
+    ["hbctl cl rscstatus", "hbctl cl rscstatus -m"],
+  ).action((opts: ClOptions) => runCl({ sub: "rscstatus" }, opts, io));
 }

@@ -65,6 +65,7 @@ test("hb_standby / hb_takeover on the Heartbeat node and hbctl takeover / hb_sta
   const st = JSON.parse(l.hbctl("node2", "status", "--json").out);
   assert.equal(st.legacy.mode, "heartbeat-peer");
   assert.equal(st.legacy.rscstatus, "all");
+  assert.equal(l.hbctl("node2", "cl", "rscstatus").out, "all", "hbctl cl rscstatus on the Tandem node");
   assert.match(l.hbctl("node2", "status").out, /Heartbeat peer: node1 runs Heartbeat/);
 
   // Heartbeat's hb_takeover on the Heartbeat node: back to node1.

@@ -5,7 +5,7 @@
 // Method: InteropLab (same /etc/ha.d on both nodes for both daemons), HTTP servers, probe client, sampler.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { InteropLab, labUnavailable, sleep } from "./lab.js";
+import { InteropLab, labUnavailable, pollUntil, sleep } from "./lab.js";
 import { MixedPair, vipHaresources } from "./mixed.js";
 
 const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 4000 };
@@ -97,6 +97,14 @@ test("rolling migration Heartbeat -> Tandem, one node at a time, the service sta
     (await p.answeredBy("node1", Date.now(), 5000)) !== undefined,
     "client not answered by node1 at the end",
   );
+  // Both run Tandem now: rscstatus comes from what runs where (the VIP group prefers node1).
+  const rsc = await pollUntil(
+    () => `${l.hbctl("node1", "cl", "rscstatus").out}/${l.hbctl("node2", "cl", "rscstatus").out}`,
+    (v) => v === "local/none",
+    10_000,
+    200,
+  );
+  assert.ok(rsc.ok, `hbctl cl rscstatus node1/node2: ${rsc.value}`);
   for (const s of steps)
     console.log(`# ${s.step}: ${s.failed} failed requests, longest gap ${s.gapMs} ms (${s.ms} ms)`);
   assert.equal(steps[0]?.failed, 0, "moving node2 to Tandem must not interrupt the service");

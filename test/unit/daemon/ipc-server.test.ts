@@ -234,3 +234,21 @@ test("cl answers are a pure function of the report", () => {
     "The node b's heartbeat link eth0 is up",
   ]);
 });
+
+test("cl rscstatus: Heartbeat's answer in haresources mode, a failure in crm mode", () => {
+  const legacy = {
+    mode: "heartbeat-peer" as const,
+    rscstatus: "foreign" as const,
+    state: "stable",
+    standby: "not",
+    held: ["IPaddr::10.0.0.1"],
+  };
+  const hr = { ...REPORT, managedBy: "haresources", legacy };
+  assert.deepEqual(clAnswer(hr, { sub: "rscstatus" }, {}).out, ["foreign"]);
+  assert.deepEqual(clAnswer(hr, { sub: "rscstatus" }, { m: true }).out, [
+    "This node is holding foreign resources.",
+  ]);
+  const crm = clAnswer({ ...REPORT, managedBy: "pacemaker" }, { sub: "rscstatus" }, {});
+  assert.equal(crm.code, 1);
+  assert.match(crm.err.join(""), /crm on/);
+});

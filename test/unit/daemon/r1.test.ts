@@ -328,3 +328,12 @@ test("with a Tandem peer the engine does not restrict the controller", () => {
   assert.ok(holds.every((h) => h === undefined));
   assert.equal(e.report().mode, "tandem-peer");
 });
+
+test("holdFromRunning: Heartbeat's sets from what runs here", async () => {
+  const { holdFromRunning, NONE } = await import("../../../src/daemon/r1.js");
+  const run = (keys: string[]) => (k: string) => keys.includes(k);
+  assert.equal(holdFromRunning(GROUPS, "a", run([])), NONE);
+  assert.equal(holdFromRunning(GROUPS, "a", run([A])), LOCAL);
+  assert.equal(holdFromRunning(GROUPS, "a", run([B])), FOREIGN);
+  assert.equal(holdFromRunning(GROUPS, "b", run([A, B])), ALL);
+});
