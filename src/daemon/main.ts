@@ -15,7 +15,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
@@ -27,9 +26,19 @@ import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
+import { hostNaming } from "../config/host.js";
 import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
 import type { ClusterConfig, Medium } from "../config/model.js";
-import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
+import {
+  DEFAULT_CONFIG_DIR,
+  HEARTBEAT_CIB,
+  shippedAgents as listShippedAgents,
+  readHaD,
+  readHost,
+  readInput,
+  resourceDirs,
+  SHIPPED_AGENTS_DIR,
+} from "../config/read.js";
 import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
@@ -45,6 +54,7 @@ import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
+const OCF_ROOT = "/usr/lib/ocf";
 export const DEFAULT_RUN_DIR = "/run/tandem";
 const VERSION = "0.1.0";
 
@@ -56,6 +66,7 @@ interface Flags {
   node?: string;
   group?: string;
   check?: boolean;
+  heartbeatCib: string;
 }
 
 const program = new Command("hbd")
@@ -70,6 +81,11 @@ const program = new Command("hbd")
   .option("--run-dir <dir>", "runtime files (socket hbd.sock, pid file)", DEFAULT_RUN_DIR)
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
+  .option(
+    "--heartbeat-cib <file>",
+    "Heartbeat 2.1's CIB, imported by crm on when there is no other",
+    HEARTBEAT_CIB,
+  )
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
   .parse();
 
@@ -81,7 +97,12 @@ function load(): { result: LoadResult; node: string | undefined } {
     return { result: loadYaml(readInput(flags.config), node), node };
   }
   const inputs = readHaD(flags.configDir, flags.node, hostname());
-  return { result: loadHaD(inputs), node: inputs.localNode };
+  const host = readHost({
+    configDir: flags.configDir,
+    stateDir: flags.stateDir,
+    heartbeatCib: flags.heartbeatCib,
+  });
+  return { result: loadHaD({ ...inputs, host }), node: inputs.localNode };
 }
 
 const { result, node: nodeName } = load();
@@ -113,6 +134,9 @@ const logger = pino(
   },
   destination,
 );
+
+for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
+  logger.warn({ event: "config-warning", file: d.file, line: d.line, code: d.code }, formatDiagnostic(d));
 
 /**
  * Heartbeat's `realtime on` (its default) exists so that a busy CPU cannot
@@ -254,9 +278,6 @@ function loadavg(): string {
 
 // ---------------------------------------------------------------- the resource manager
 
-/** Tandem's own agents (resource.d/ of the package): OCF provider "tandem" and a Heartbeat resource.d. */
-const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../resource.d", import.meta.url));
-
 /**
  * The CIB at start. haresources mode (crm off): the conversion of haresources,
  * keeping the stored copy's node attributes and version (crm-cib.ts
@@ -274,18 +295,32 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
     const converted = convertHaresources(cfg.groups, {
       autoFailback: cfg.autoFailback,
       nodes: cfg.nodes,
+      agents: hostNaming(readHost({ configDir: flags.configDir })),
       ...(cfg.stonithHosts === undefined ? {} : { stonith: cfg.stonithHosts }),
     });
     return haresourcesCib(converted, loaded.cib);
   }
   if (loaded.cib !== undefined) return loaded.cib;
-  const seed = join(flags.configDir, "cib.xml");
-  if (existsSync(seed)) {
-    const p = parseCib(readFileSync(seed, "utf8"), seed);
-    if (p.value !== undefined) return p.value;
+  return importCib(result.cibSource?.origin === "state" ? undefined : result.cibSource?.path) ?? empty;
+}
+
+/**
+ * crm on without a CIB of its own: CONFIG_DIR/cib.xml, else Heartbeat 2.1's
+ * /var/lib/heartbeat/crm/cib.xml (load.ts chose which and checked it parses),
+ * imported once: it is saved to STATE_DIR at start, which wins from then on.
+ */
+function importCib(seed: string | undefined): Cib | undefined {
+  if (seed === undefined || !existsSync(seed)) return undefined;
+  const p = parseCib(readFileSync(seed, "utf8"), seed);
+  if (p.value === undefined) {
     logger.error({ event: "cib-refused", file: seed }, `${seed}: not a valid CIB; starting empty`);
+    return undefined;
   }
-  return empty;
+  logger.info(
+    { event: "cib-imported", file: seed, stateDir: flags.stateDir },
+    `CIB imported from ${seed} into ${join(flags.stateDir, "crm", "cib.xml")}; edit it there from now on (hbctl cib)`,
+  );
+  return p.value;
 }
 
 const cibStore = new CibStore(flags.stateDir);
@@ -297,7 +332,7 @@ const rscTmp = join(flags.runDir, "rsctmp");
 mkdirSync(rscTmp, { recursive: true, mode: 0o755 });
 const executor = createExecutor({
   ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
-  resourceDirs: [join(flags.configDir, "resource.d"), "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
+  resourceDirs: [...resourceDirs(flags.configDir), SHIPPED_AGENTS_DIR],
   haEnv: { ...defaultHaEnv, HA_D: flags.configDir, HA_DIR: flags.configDir, HA_RSCTMP: rscTmp },
 });
 // ---- fencing
@@ -319,16 +354,10 @@ const fenceRunner = new FenceRunner({
   },
   onOutput: (device, line) => logger.warn({ event: "fence-agent", device }, `${device}: ${line}`),
 });
-let shippedAgents: Set<string>;
-try {
-  shippedAgents = new Set(
-    readdirSync(SHIPPED_AGENTS_DIR, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith("."))
-      .map((d) => d.name),
-  );
-} catch {
-  shippedAgents = new Set();
-}
+/** ocf:heartbeat:T runs resource-agents' T when installed; Tandem's own T only when it is not (verify warns). */
+const shippedAgents = new Set(
+  [...listShippedAgents()].filter((t) => !existsSync(join(OCF_ROOT, "resource.d", "heartbeat", t))),
+);
 let sendCrm: (payload: string, dest?: string) => boolean = () => false;
 const controller = new Controller(
   {

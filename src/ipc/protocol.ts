@@ -224,8 +224,10 @@ export interface CrmNodeReport {
 export interface CrmResourceReport {
   readonly id: string;
   readonly group?: string;
-  /** class[:provider]:type */
+  /** class[:provider]:type of the agent that runs */
   readonly agent: string;
+  /** What the CIB says, when another agent runs (ocf:heartbeat:T not installed: Tandem's ocf:tandem:T). */
+  readonly cibAgent?: string;
   readonly running: readonly string[];
   /** Nodes where its latest operation failed. */
   readonly failed: readonly string[];

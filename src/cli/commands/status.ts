@@ -69,7 +69,8 @@ export function formatCrm(c: CrmReport): string[] {
     const where =
       r.running.length > 0 ? `Started ${r.running.join(" ")}` : r.failed.length > 0 ? "FAILED" : "Stopped";
     const failed = r.failed.length > 0 ? ` (failed on ${r.failed.join(" ")})` : "";
-    lines.push(`${r.group === undefined ? "  " : "    "}* ${r.id} (${r.agent}): ${where}${failed}`);
+    const agent = r.cibAgent === undefined ? r.agent : `${r.agent}, for ${r.cibAgent}`;
+    lines.push(`${r.group === undefined ? "  " : "    "}* ${r.id} (${agent}): ${where}${failed}`);
   }
   return lines;
 }
