@@ -44,6 +44,7 @@ import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
+import type { StatusReport } from "../ipc/protocol.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
@@ -442,7 +443,7 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => ({ ...node.report(process.pid), crm: controller.report() }),
+    report: () => ({ ...node.report(process.pid), crm: controller.report(), ...watchdogReport() }),
     command: (method, params) =>
       dispatchCommand(controller, localNode, method, params, { haresources: config.pacemaker === "off" }),
     log: logger,
@@ -472,11 +473,19 @@ logger.info(
 );
 /** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
 let watchdog: Watchdog | undefined;
+let watchdogError: string | undefined;
+/** The watchdog line of `hbctl status`. */
+function watchdogReport(): Pick<StatusReport, "watchdog"> {
+  if (config?.watchdog === undefined) return {};
+  const error = watchdogError === undefined ? {} : { error: watchdogError };
+  return { watchdog: { device: config.watchdog, armed: watchdog !== undefined, ...error } };
+}
 if (config.watchdog !== undefined) {
   try {
     watchdog = Watchdog.open({ path: config.watchdog, intervalMs: Math.min(timing.keepaliveMs, 1000) });
     logger.info({ event: "watchdog", device: config.watchdog }, `watchdog ${config.watchdog} armed`);
   } catch (e) {
+    watchdogError = (e as Error).message;
     logger.error(
       { event: "watchdog-failed", device: config.watchdog, err: (e as Error).message },
       `cannot open the watchdog ${config.watchdog}: ${(e as Error).message}; running without it`,

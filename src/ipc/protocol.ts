@@ -270,6 +270,8 @@ export interface StatusReport {
   readonly eventLoop: { readonly lagMs: number; readonly maxLagMs: number };
   /** Resource manager state (absent when hbd runs without it). */
   readonly crm?: CrmReport;
+  /** ha.cf `watchdog DEV` (absent when none is configured): armed, or why hbd runs without it. */
+  readonly watchdog?: { readonly device: string; readonly armed: boolean; readonly error?: string };
 }
 
 // ---------------------------------------------------------------- codec

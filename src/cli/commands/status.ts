@@ -76,6 +76,15 @@ export function formatCrm(c: CrmReport): string[] {
 }
 
 /** The text form of a status report. */
+/** ha.cf `watchdog`: armed, or not in use and why (hbd runs without it). */
+function watchdogLine(r: StatusReport): string[] {
+  const w = r.watchdog;
+  if (w === undefined) return [];
+  return [
+    `Watchdog: ${w.device} ${w.armed ? "armed" : `NOT in use (${w.error ?? "not opened"}); hbd runs without it`}`,
+  ];
+}
+
 export function formatStatus(r: StatusReport): string {
   const local = r.nodes.find((n) => n.local);
   const t = r.timing;
@@ -99,6 +108,7 @@ export function formatStatus(r: StatusReport): string {
     `Traffic: frames sent ${c.framesSent}, received ${c.framesReceived}, send errors ${c.sendErrors}, duplicates ${c.duplicates}, missing ${c.gapPackets}, lost ${c.packetsLost}, retransmit requests ${c.retransmitRequestsSent}, retransmits served ${c.retransmitsServed}, late heartbeats ${c.lateHeartbeats}`,
     `Media: ${r.media.map((m) => `${m.id} (sent ${m.framesSent}, received ${m.framesReceived}, errors ${m.sendErrors})`).join("; ") || "none"}`,
     `Event loop lag: ${r.eventLoop.lagMs} ms (max ${r.eventLoop.maxLagMs} ms)`,
+    ...watchdogLine(r),
     ...(r.crm === undefined ? [] : ["", ...formatCrm(r.crm)]),
   ];
   return lines.join("\n");
