@@ -18,6 +18,7 @@ import { parseCib } from "../cib/parse.js";
 import { primitives } from "../cib/query.js";
 import type { FileInput } from "./load.js";
 import type { ClusterConfig } from "./model.js";
+import { supervisedClients } from "./respawn.js";
 import { type AgentNaming, formatAgentName, haresourcesAgent } from "./to-cib.js";
 
 /** Where `crm on` takes its CIB from, in order. */
@@ -31,7 +32,8 @@ export interface CibCandidate {
 }
 
 /** The parts of a configuration the host checks read. */
-export type HostChecked = Pick<ClusterConfig, "groups" | "watchdog" | "lines" | "pacemaker">;
+export type HostChecked = Pick<ClusterConfig, "groups" | "watchdog" | "lines" | "pacemaker"> &
+  Partial<Pick<ClusterConfig, "respawn" | "apiauth">>;
 
 /** What the host offers; every question goes through here. */
 export interface HostFacts {
@@ -53,6 +55,10 @@ export interface HostFacts {
   readonly cibCandidates: readonly CibCandidate[];
   /** Reads a CIB file to validate it. */
   read(path: string): FileInput;
+  /** Whether path is an executable regular file. */
+  isExecutable(path: string): boolean;
+  /** Whether a user of this name exists. */
+  userExists(name: string): boolean;
 }
 
 /** The naming hbd uses in haresources mode on this host. */
@@ -173,4 +179,23 @@ export function checkWatchdog(config: HostChecked, hacfPath: string, host: HostF
       message: `watchdog ${config.watchdog}: ${problem}; hbd runs without a watchdog (load softdog, "modprobe softdog", for a software one)`,
     },
   ];
+}
+
+/** A supervised respawn program must exist and be executable, and its user must exist (fatal in Heartbeat). */
+export function checkRespawnHost(config: HostChecked, host: HostFacts): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const c of supervisedClients(config.respawn ?? [], config.apiauth ?? [])) {
+    const problems: string[] = [];
+    if (!host.userExists(c.user)) problems.push(`user "${c.user}" does not exist`);
+    if (!host.isExecutable(c.path)) problems.push(`${c.path} is not an executable file`);
+    if (problems.length === 0) continue;
+    out.push({
+      file: c.at.file,
+      line: c.at.line,
+      severity: "error",
+      code: "hacf.respawn-program",
+      message: `respawn ${c.user} ${c.path}: ${problems.join(" and ")}`,
+    });
+  }
+  return out;
 }

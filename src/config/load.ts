@@ -12,11 +12,13 @@ import {
   type CibCandidate,
   checkCrmCib,
   checkResourceLookup,
+  checkRespawnHost,
   checkWatchdog,
   type HostChecked,
   type HostFacts,
 } from "./host.js";
 import type { ClusterConfig, InertDirective } from "./model.js";
+import { checkRespawn } from "./respawn.js";
 import { parseClusterYaml } from "./yaml.js";
 
 /** One input file: its path, and its text and permission bits when it exists. */
@@ -114,6 +116,7 @@ export function loadHaD(inp: HaDInputs): LoadResult {
     });
   }
 
+  if (hacf) diagnostics.push(...checkRespawn(hacf.respawn, hacf.apiauth));
   let cibSource: CibCandidate | undefined;
   if (hacf && inp.host) {
     const checked = hostDiagnostics({ ...hacf, groups: crm ? [] : groups }, inp.hacf.path, inp.host);
@@ -139,7 +142,7 @@ function hostDiagnostics(
   hacfPath: string,
   host: HostFacts,
 ): { diagnostics: Diagnostic[]; cibSource?: CibCandidate } {
-  const diagnostics = checkWatchdog(config, hacfPath, host);
+  const diagnostics = [...checkWatchdog(config, hacfPath, host), ...checkRespawnHost(config, host)];
   if (config.pacemaker === "off")
     return { diagnostics: [...diagnostics, ...checkResourceLookup(config, host)] };
   const cib = checkCrmCib(config, hacfPath, host);

@@ -107,5 +107,33 @@ export function readHost(p: HostPaths): HostFacts {
     watchdogProblem,
     cibCandidates: candidates.map((c) => ({ ...c, exists: fileExists(c.path) })),
     read: readInput,
+    isExecutable,
+    userExists: (name) => passwdEntry(name) !== undefined,
   };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    if (statSync(path).isFile() !== true) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** uid and gid of a user from /etc/passwd (respawn USER), or undefined. */
+export function passwdEntry(name: string, file = "/etc/passwd"): { uid: number; gid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    const [user, , uid, gid] = line.split(":");
+    if (user === name && uid !== undefined && gid !== undefined)
+      return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
 }

@@ -33,12 +33,14 @@ import {
   DEFAULT_CONFIG_DIR,
   HEARTBEAT_CIB,
   shippedAgents as listShippedAgents,
+  passwdEntry,
   readHaD,
   readHost,
   readInput,
   resourceDirs,
   SHIPPED_AGENTS_DIR,
 } from "../config/read.js";
+import { supervisedClients } from "../config/respawn.js";
 import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
@@ -51,6 +53,7 @@ import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
+import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -471,6 +474,20 @@ logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
   `hbd ${VERSION} running as ${localNode}`,
 );
+/** ha.cf `respawn` programs (not ipfail, not Heartbeat API clients: config/respawn.ts), supervised as Heartbeat. */
+const respawn = startRespawn();
+function startRespawn(): RespawnSupervisor {
+  const env: Record<string, string> = { HA_D: flags.configDir, HA_CF: join(flags.configDir, "ha.cf") };
+  for (const [k, v] of Object.entries(config?.env ?? {})) env[`HA_${k}`] = v;
+  const clients = supervisedClients(config?.respawn ?? [], config?.apiauth ?? []);
+  const port = realRespawnPort(
+    (u) => passwdEntry(u),
+    () => monotonicClock.now(),
+  );
+  const r = new RespawnSupervisor(clients, env, port, logger);
+  r.start();
+  return r;
+}
 /** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
 let watchdog: Watchdog | undefined;
 let watchdogError: string | undefined;
@@ -521,6 +538,7 @@ async function stop(signal: string): Promise<void> {
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
   setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();
+  await respawn.stop(); // Heartbeat stops its clients before giving up resources
   const failed = await Promise.race([
     controller.releaseLocal(),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_LIMIT_MS).unref()),

@@ -7,7 +7,8 @@
 // the resources after initdead, as Heartbeat does); --heartbeat-cib points at a file in the lab's temp
 // dir; the VIP observed with `ip -n`, the script's work through the file it writes.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { StatusReport } from "../../../src/ipc/protocol.js";
@@ -79,9 +80,15 @@ test("haresources: a script only in CONFIG_DIR/resource.d starts; status names t
   try {
     lab.pair("a", "b");
     const wd = `/dev/no-such-watchdog-${process.pid}`;
+    // a respawn client: records "uid HA_FOO" per run and stays up; ipfail is handled by hbd, not run
+    const client = join(lab.tmp, "client.sh");
+    const runs = join(lab.tmp, "client.runs");
+    writeFileSync(client, `#!/bin/sh\necho "$(id -u) $HA_FOO" >> ${runs}\nexec sleep 600\n`, { mode: 0o755 });
+    chmodSync(lab.tmp, 0o777);
+    const extra = `watchdog ${wd}\nenv FOO=bar\nrespawn nobody ${client}\nrespawn hacluster /usr/lib/heartbeat/ipfail\n`;
     const d1 = lab.configureCrm(
       "n1",
-      `${hacf("off")}watchdog ${wd}\n`,
+      `${hacf("off")}${extra}`,
       AUTHKEYS,
       `n1 IPaddr2::${VIP}/24/eth0 mysvc\n`,
     );
@@ -104,6 +111,14 @@ test("haresources: a script only in CONFIG_DIR/resource.d starts; status names t
     );
     const rs = status(lab, d1.sock)?.crm?.resources ?? [];
     assert.ok(agents, JSON.stringify(rs));
+    // The respawn client runs as nobody with ha.cf's env; it is stopped when hbd stops.
+    const nobody = spawnSync("id", ["-u", "nobody"], { encoding: "utf8" }).stdout.trim();
+    assert.ok(await lab.waitFor(() => existsSync(runs), 10_000, 100), "the respawn client never ran");
+    assert.equal(readFileSync(runs, "utf8"), `${nobody} bar\n`);
+    const clientPid = () =>
+      spawnSync("pgrep", ["-f", "^sleep 600$", "-u", nobody], { encoding: "utf8" }).stdout.trim();
+    assert.notEqual(clientPid(), "", "the respawn client is not running");
+    assert.doesNotMatch(lab.log("n1"), /Executing "\/usr\/lib\/heartbeat\/ipfail/);
     // The watchdog that cannot be opened: logged, shown by hbctl status, and hbd runs without it.
     assert.match(lab.log("n1"), /"event":"watchdog-failed"/);
     const text = lab.hbctl(["status", "--socket", d1.sock]).out;
@@ -116,6 +131,9 @@ test("haresources: a script only in CONFIG_DIR/resource.d starts; status names t
         ["mysvc", "heartbeat:mysvc"],
       ],
     );
+    lab.kill("n1", "SIGTERM");
+    assert.notEqual(await lab.exited("n1", 30_000), undefined, "hbd did not stop");
+    assert.equal(clientPid(), "", "the respawn client outlived hbd");
   } finally {
     lab.cleanup();
   }

@@ -30,6 +30,8 @@ function host(paths: string[], extra: Partial<HostFacts> = {}): HostFacts {
     watchdogProblem: (d) => (have.has(d) ? undefined : "no such device"),
     cibCandidates: [],
     read: (p) => ({ path: p }),
+    isExecutable: (p) => have.has(p),
+    userExists: (u) => u === "hacluster",
     ...extra,
   };
 }
