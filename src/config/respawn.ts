@@ -1,8 +1,9 @@
 /**
  * ha.cf `respawn USER PROGRAM [ARGS...]` lines, sorted by what Tandem does with
  * them (pure):
- * - ipfail (any path ending in ipfail): not run; its rule (the node that
- *   reaches fewer ping nodes gives its resources to the peer) belongs to hbd;
+ * - ipfail (any path ending in ipfail): not run (it needs the client API); its
+ *   rule (the node that reaches fewer ping nodes gives its resources to the
+ *   peer) is not applied by hbd yet, which a warning says;
  * - programs that only work through Heartbeat's client API (ccm, cib, crmd,
  *   mgmtd, ... and any program with an `apiauth` entry): not run, since Tandem
  *   has no API socket; a warning says what Tandem does instead;
@@ -60,6 +61,16 @@ export function checkRespawn(respawn: readonly ClientSpec[], apiauth: readonly A
   const out: Diagnostic[] = [];
   for (const c of respawn) {
     const k = classifyRespawn(c, apiauth);
+    if (k.kind === "ipfail") {
+      out.push({
+        file: c.at.file,
+        line: c.at.line,
+        severity: "warning",
+        code: "hacf.respawn-ipfail",
+        message: `respawn ${c.path}: not started (it needs Heartbeat's client API), and hbd does not apply ipfail's rule yet: losing the ping nodes on one node moves nothing`,
+      });
+      continue;
+    }
     if (k.kind !== "api") continue;
     out.push({
       file: c.at.file,

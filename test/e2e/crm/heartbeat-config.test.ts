@@ -80,7 +80,7 @@ test("haresources: a script only in CONFIG_DIR/resource.d starts; status names t
   try {
     lab.pair("a", "b");
     const wd = `/dev/no-such-watchdog-${process.pid}`;
-    // a respawn client: records "uid HA_FOO" per run and stays up; ipfail is handled by hbd, not run
+    // a respawn client: records "uid HA_FOO" per run and stays up; ipfail is not run (verify warns)
     const client = join(lab.tmp, "client.sh");
     const runs = join(lab.tmp, "client.runs");
     writeFileSync(client, `#!/bin/sh\necho "$(id -u) $HA_FOO" >> ${runs}\nexec sleep 600\n`, { mode: 0o755 });

@@ -130,12 +130,13 @@ test("ipfail and Heartbeat API clients are not supervised; API clients get a war
   assert.deepEqual(
     ds.map((d) => [d.line, d.severity, d.code]),
     [
+      [9, "warning", "hacf.respawn-ipfail"],
       [9, "warning", "hacf.respawn-api-client"],
       [9, "warning", "hacf.respawn-api-client"],
     ],
   );
   assert.match(
-    ds[0]!.message,
+    ds[1]!.message,
     /respawn \/usr\/lib\/heartbeat\/ccm: not started: .*instead, hbd computes membership itself/,
   );
 });
