@@ -906,6 +906,7 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
     apiauth: s.apiauth,
     env: s.env,
     ...(s.watchdog === undefined ? {} : { watchdog: s.watchdog }),
+    lines: Object.fromEntries(s.seen),
     ...(s.stonithHosts.length === 0 ? {} : { stonithHosts: s.stonithHosts }),
     ...(s.logfile === undefined ? {} : { logfile: s.logfile }),
     ...(s.debugfile === undefined ? {} : { debugfile: s.debugfile }),

@@ -8,7 +8,17 @@ import type { Diagnostic } from "../base/diag.js";
 import { parseAuthkeys } from "./authkeys.js";
 import { parseHaCf } from "./hacf.js";
 import { parseHaresources } from "./haresources.js";
+import {
+  type CibCandidate,
+  checkCrmCib,
+  checkResourceLookup,
+  checkRespawnHost,
+  checkWatchdog,
+  type HostChecked,
+  type HostFacts,
+} from "./host.js";
 import type { ClusterConfig, InertDirective } from "./model.js";
+import { checkRespawn } from "./respawn.js";
 import { parseClusterYaml } from "./yaml.js";
 
 /** One input file: its path, and its text and permission bits when it exists. */
@@ -26,6 +36,8 @@ export interface HaDInputs {
   readonly haresources: FileInput;
   /** First line of /etc/ha.d/nodeinfo, or the name given by the user. */
   readonly localNode?: string;
+  /** The host to check the configuration against (resource scripts, CIB, watchdog); absent: not checked. */
+  readonly host?: HostFacts;
 }
 
 export interface LoadResult {
@@ -34,6 +46,8 @@ export interface LoadResult {
   readonly diagnostics: Diagnostic[];
   readonly inert: readonly InertDirective[];
   readonly files: readonly string[];
+  /** crm on, checked against a host: where the CIB comes from. */
+  readonly cibSource?: CibCandidate;
 }
 
 function missing(f: FileInput, code: string, why: string): Diagnostic {
@@ -102,10 +116,40 @@ export function loadHaD(inp: HaDInputs): LoadResult {
     });
   }
 
+  if (hacf) diagnostics.push(...checkRespawn(hacf.respawn, hacf.apiauth));
+  let cibSource: CibCandidate | undefined;
+  if (hacf && inp.host) {
+    const checked = hostDiagnostics({ ...hacf, groups: crm ? [] : groups }, inp.hacf.path, inp.host);
+    diagnostics.push(...checked.diagnostics);
+    cibSource = checked.cibSource;
+    if (cibSource !== undefined && cibSource.origin !== "state") files.push(cibSource.path);
+  }
   const hasErrors = diagnostics.some((d) => d.severity === "error");
   const config: ClusterConfig | undefined =
     !hasErrors && hacf && auth ? { ...hacf, style: "ha.d", auth, groups: crm ? [] : groups } : undefined;
-  return { ...(config ? { config } : {}), diagnostics, inert: hacf?.inert ?? [], files };
+  return {
+    ...(config ? { config } : {}),
+    diagnostics,
+    inert: hacf?.inert ?? [],
+    files,
+    ...(cibSource ? { cibSource } : {}),
+  };
+}
+
+/** The checks against the host (host.ts): watchdog, and the CIB (crm on) or the resource scripts (haresources). */
+function hostDiagnostics(
+  config: HostChecked,
+  hacfPath: string,
+  host: HostFacts,
+): { diagnostics: Diagnostic[]; cibSource?: CibCandidate } {
+  const diagnostics = [...checkWatchdog(config, hacfPath, host), ...checkRespawnHost(config, host)];
+  if (config.pacemaker === "off")
+    return { diagnostics: [...diagnostics, ...checkResourceLookup(config, host)] };
+  const cib = checkCrmCib(config, hacfPath, host);
+  return {
+    diagnostics: [...diagnostics, ...cib.diagnostics],
+    ...(cib.found ? { cibSource: cib.found } : {}),
+  };
 }
 
 export function loadYaml(f: FileInput, localNode?: string): LoadResult {

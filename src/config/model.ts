@@ -176,6 +176,8 @@ export interface ClusterConfig {
   readonly apiauth: readonly ApiAuth[];
   readonly env: Readonly<Record<string, string>>;
   readonly watchdog?: string;
+  /** ha.cf line of each single-valued directive given (pacemaker, watchdog, ...); absent for cluster.yaml. */
+  readonly lines?: Readonly<Record<string, number>>;
   /** ha.cf stonith_host devices Tandem can run (absent: none). */
   readonly stonithHosts?: readonly StonithHost[];
   readonly logfile?: string;

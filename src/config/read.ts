@@ -2,11 +2,21 @@
  * The one adapter of src/config that touches the file system: it reads the
  * configuration files into FileInputs for the pure loaders in load.ts.
  */
-import { readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HostFacts } from "./host.js";
 import type { FileInput, HaDInputs } from "./load.js";
 
 export const DEFAULT_CONFIG_DIR = "/etc/ha.d";
+/** hbd's state directory (its CIB is STATE_DIR/crm/cib.xml). */
+export const DEFAULT_STATE_DIR = "/var/lib/tandem";
+/** Heartbeat 2.1's CIB, imported by `crm on` when Tandem has none. */
+export const HEARTBEAT_CIB = "/var/lib/heartbeat/crm/cib.xml";
+/** Heartbeat's resource directory, searched after CONFIG_DIR/resource.d. */
+export const HEARTBEAT_RESOURCE_DIR = "/etc/ha.d/resource.d";
+/** Tandem's own agents (resource.d/ of the package): OCF provider "tandem". */
+export const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../resource.d", import.meta.url));
 
 export function readInput(path: string): FileInput {
   try {
@@ -34,4 +44,96 @@ export function readHaD(dir: string, localNode?: string, fallbackNode?: string):
     haresources: readInput(join(dir, "haresources")),
     ...(node === undefined ? {} : { localNode: node }),
   };
+}
+
+/** Where hbd looks for things on this host (see readHost). */
+export interface HostPaths {
+  readonly configDir: string;
+  readonly stateDir?: string;
+  /** Heartbeat's cib.xml (default HEARTBEAT_CIB; tests point it elsewhere). */
+  readonly heartbeatCib?: string;
+}
+
+/** Heartbeat resource directories in lookup order: CONFIG_DIR/resource.d, then /etc/ha.d/resource.d. */
+export function resourceDirs(configDir: string): string[] {
+  const own = join(configDir, "resource.d");
+  return own === HEARTBEAT_RESOURCE_DIR ? [own] : [own, HEARTBEAT_RESOURCE_DIR];
+}
+
+/** Names of Tandem's shipped agents. */
+export function shippedAgents(dir = SHIPPED_AGENTS_DIR): Set<string> {
+  try {
+    return new Set(
+      readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isFile() && !d.name.startsWith("."))
+        .map((d) => d.name),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+function fileExists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** Why a watchdog device cannot be used; it is not opened here (opening a watchdog arms it). */
+function watchdogProblem(device: string): string | undefined {
+  const st = statSync(device, { throwIfNoEntry: false });
+  if (st === undefined) return "no such device";
+  if (!st.isCharacterDevice() && !st.isFIFO() && !st.isFile()) return "not a character device";
+  try {
+    accessSync(device, constants.W_OK);
+  } catch (e) {
+    return `cannot be opened for writing (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+  }
+  return undefined;
+}
+
+/** The real HostFacts for the checks of host.ts. */
+export function readHost(p: HostPaths): HostFacts {
+  const candidates: { origin: "state" | "config" | "heartbeat"; path: string }[] = [
+    { origin: "state", path: join(p.stateDir ?? DEFAULT_STATE_DIR, "crm", "cib.xml") },
+    { origin: "config", path: join(p.configDir, "cib.xml") },
+    { origin: "heartbeat", path: p.heartbeatCib ?? HEARTBEAT_CIB },
+  ];
+  return {
+    resourceDirs: resourceDirs(p.configDir),
+    shippedDir: SHIPPED_AGENTS_DIR,
+    initDir: "/etc/init.d",
+    ocfRoot: "/usr/lib/ocf",
+    shipped: shippedAgents(),
+    exists: fileExists,
+    watchdogProblem,
+    cibCandidates: candidates.map((c) => ({ ...c, exists: fileExists(c.path) })),
+    read: readInput,
+    isExecutable,
+    userExists: (name) => passwdEntry(name) !== undefined,
+  };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    if (statSync(path).isFile() !== true) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** uid and gid of a user from /etc/passwd (respawn USER), or undefined. */
+export function passwdEntry(name: string, file = "/etc/passwd"): { uid: number; gid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    const [user, , uid, gid] = line.split(":");
+    if (user === name && uid !== undefined && gid !== undefined)
+      return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
 }

@@ -19,15 +19,16 @@
  *   `crm_resource --move`) still wins (with INFINITY stickiness a move would
  *   tie and do nothing); `legacy` -> treated as `on`: in legacy mode the
  *   preferred node always requests its groups back, which is failback.
- * - Resource classes: a script that wraps a known OCF agent becomes
- *   `ocf:heartbeat:<type>` with its `::` arguments mapped to the agent's
- *   parameter names (as haresources2cib did for known types). Any other name
- *   without arguments becomes `lsb:<name>` (an init script, which real
- *   Pacemaker accepts); with arguments it becomes class `heartbeat` with
- *   parameters named 1, 2, ... (only that class passes positional arguments;
- *   Tandem runs it, Pacemaker 2 rejects the class). Stock haresources2cib
- *   probed the file system instead; a pure function cannot, and lsb is the
- *   answer it gave for an init script.
+ * - Resource classes (see AgentNaming): for Pacemaker (the default), a
+ *   script that wraps a known OCF agent becomes `ocf:heartbeat:<type>` with
+ *   its `::` arguments mapped to the agent's parameter names (as
+ *   haresources2cib did for known types); any other name without arguments
+ *   `lsb:<name>`; with arguments class `heartbeat` with parameters named 1,
+ *   2, ... (only that class passes positional arguments; Tandem runs it,
+ *   Pacemaker 2 rejects the class). For Tandem (`agents.target "tandem"`,
+ *   what hbd runs), known agents Tandem ships are `ocf:tandem:<type>` and a
+ *   name found in a resource.d directory is class `heartbeat` (Heartbeat
+ *   looks there before /etc/init.d), so the CIB names the agent that runs.
  * - Ids are readable: `IPaddr_192_168_1_110`, `ldirectord`, `lvs` (suffix
  *   `_2`, `_3` on collision) rather than `<type>_<counter>`.
  * - Cluster options for an R1 setup: stonith-enabled=false unless ha.cf has
@@ -79,6 +80,61 @@ export interface ConvertOptions {
   readonly nodes: readonly string[];
   /** ha.cf stonith_host devices: each becomes a stonith primitive, and stonith-enabled=true. */
   readonly stonith?: readonly StonithHost[];
+  /** Which agents the names stand for (absent: the names real Pacemaker runs, `target: "pacemaker"`). */
+  readonly agents?: AgentNaming;
+}
+
+/**
+ * How haresources names become class:provider:type, honestly.
+ * - `target: "tandem"` (what hbd runs in haresources mode, and `hbctl convert`'s
+ *   default): a known Heartbeat name Tandem ships an agent for is `ocf:tandem:T`;
+ *   any other name that is a script in a resource.d directory is class
+ *   `heartbeat` (Heartbeat looks in resource.d first, then /etc/init.d), and
+ *   one found only in /etc/init.d is `lsb`.
+ * - `target: "pacemaker"`: the names real Pacemaker runs: `ocf:heartbeat:T` for
+ *   known agents (resource-agents), `lsb:NAME` for the rest without arguments.
+ */
+export interface AgentNaming {
+  readonly target: "tandem" | "pacemaker";
+  /** Agents Tandem ships (its resource.d), run as `ocf:tandem:T`. */
+  readonly shipped: ReadonlySet<string>;
+  /** Whether a script of this name is in a Heartbeat resource.d directory (CONFIG_DIR/resource.d, /etc/ha.d/resource.d). */
+  readonly inResourceD: (name: string) => boolean;
+}
+
+/** The agent a haresources resource runs as: class, provider (OCF only) and type. */
+export interface AgentName {
+  readonly class: "ocf" | "lsb" | "heartbeat";
+  readonly provider?: "heartbeat" | "tandem";
+  readonly type: string;
+  /** The `::` arguments map to named OCF parameters (IP agents and OCF_ARGS). */
+  readonly named: boolean;
+}
+
+/** Whether the resource's `::` arguments can be named after a known OCF agent's parameters. */
+function knownOcf(r: LegacyResource): boolean {
+  if (IP_TYPES.has(r.type)) return true;
+  const names = OCF_ARGS[r.type];
+  return names !== undefined && r.args.length <= names.length;
+}
+
+/** class:provider:type for one haresources resource under `naming` (see AgentNaming). */
+export function haresourcesAgent(r: LegacyResource, naming?: AgentNaming): AgentName {
+  const tandem = naming?.target === "tandem";
+  if (knownOcf(r)) {
+    const provider = tandem && naming.shipped.has(r.type) ? "tandem" : "heartbeat";
+    return { class: "ocf", provider, type: r.type, named: true };
+  }
+  if (r.args.length > 0) return { class: "heartbeat", type: r.type, named: false };
+  if (tandem && naming.inResourceD(r.type)) return { class: "heartbeat", type: r.type, named: false };
+  if (tandem && naming.shipped.has(r.type))
+    return { class: "ocf", provider: "tandem", type: r.type, named: false };
+  return { class: "lsb", type: r.type, named: false };
+}
+
+/** "ocf:tandem:IPaddr2", "heartbeat:lvs", "lsb:apache2". */
+export function formatAgentName(a: { class: string; provider?: string | undefined; type: string }): string {
+  return `${a.class}${a.provider === undefined ? "" : `:${a.provider}`}:${a.type}`;
 }
 
 /** A stonith primitive per ha.cf stonith_host device (ids `fence_<hosts>`), as Heartbeat R1 fenced a lost peer. */
@@ -159,12 +215,14 @@ function ipParams(r: LegacyResource): [string, string][] {
   return out;
 }
 
-function primitiveFor(r: LegacyResource, ids: Ids): Primitive {
+function primitiveFor(r: LegacyResource, ids: Ids, naming: AgentNaming | undefined): Primitive {
   const base = {
     instanceAttributes: [] as NvSet[],
     metaAttributes: [] as NvSet[],
     utilization: [] as NvSet[],
   };
+  const agent = haresourcesAgent(r, naming);
+  const who = agent.provider === undefined ? {} : { provider: agent.provider };
   if (IP_TYPES.has(r.type)) {
     const spec = r.ip ?? decodeIpArgument(r.args[0] ?? "");
     const id = ids.take(sanitizeId(`${r.type}_${spec.ip.replace(/[.:]/g, "_")}`));
@@ -172,7 +230,7 @@ function primitiveFor(r: LegacyResource, ids: Ids): Primitive {
       kind: "primitive",
       id,
       class: "ocf",
-      provider: "heartbeat",
+      ...who,
       type: r.type,
       ...base,
       instanceAttributes: params(id, ipParams(r)),
@@ -180,31 +238,19 @@ function primitiveFor(r: LegacyResource, ids: Ids): Primitive {
     };
   }
   const id = ids.take(sanitizeId(r.type));
-  const names = OCF_ARGS[r.type];
-  if (names !== undefined && r.args.length <= names.length) {
-    const pairs = r.args.map((a, i): [string, string] => [names[i] ?? String(i + 1), a]);
-    return {
-      kind: "primitive",
-      id,
-      class: "ocf",
-      provider: "heartbeat",
-      type: r.type,
-      ...base,
-      instanceAttributes: params(id, pairs),
-      operations: [monitor(id, 30_000, 60_000)],
-    };
-  }
-  const cls = r.args.length === 0 ? "lsb" : "heartbeat";
+  const names = OCF_ARGS[r.type] ?? [];
+  const pairs = r.args.map((a, i): [string, string] => [
+    agent.named ? (names[i] ?? String(i + 1)) : String(i + 1),
+    a,
+  ]);
   return {
     kind: "primitive",
     id,
-    class: cls,
+    class: agent.class,
+    ...who,
     type: r.type,
     ...base,
-    instanceAttributes: params(
-      id,
-      r.args.map((a, i): [string, string] => [String(i + 1), a]),
-    ),
+    instanceAttributes: params(id, pairs),
     operations: [monitor(id, 30_000, 60_000)],
   };
 }
@@ -227,7 +273,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
     id: groupIds[i] ?? "",
     metaAttributes: [],
     instanceAttributes: [],
-    members: g.resources.map((r) => primitiveFor(r, ids)),
+    members: g.resources.map((r) => primitiveFor(r, ids, opts.agents)),
   }));
   const locations: LocationConstraint[] = groups.map((g, i) => ({
     id: ids.take(`prefer-${groupIds[i] ?? ""}`),

@@ -229,7 +229,7 @@ export interface ControllerOptions {
   readonly nodes: readonly string[];
   /** The CIB at start (loaded or converted from haresources). */
   readonly cib: Cib;
-  /** ocf:heartbeat agents run from Tandem's own resource.d (see crm-cib.ts agentFor). */
+  /** ocf:heartbeat agents run from Tandem's own resource.d when not installed (see crm-cib.ts agentFor). */
   readonly shippedAgents?: ReadonlySet<string>;
   /** How long a starting node waits for a DC claim before electing. Default 1000 ms. */
   readonly dcWaitMs?: number;
@@ -611,7 +611,7 @@ export class Controller {
       transitions: this.transitionsRun,
       busy: this.running,
       nodes: nodeReports(this.cibValue, this.options.nodes),
-      resources: resourceReports(this.cibValue),
+      resources: resourceReports(this.cibValue, this.shipped),
     };
   }
 

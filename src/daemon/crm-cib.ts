@@ -82,8 +82,9 @@ export function clearHistory(cib: Cib, uname: string): Cib {
 
 /**
  * The agent for a primitive. `ocf:heartbeat:T` runs Tandem's own agent
- * (provider "tandem") when T is one of `shipped`: they implement the same
- * OCF interface without the resource-agents shell library's cost. Heartbeat
+ * (provider "tandem") when T is one of `shipped`: hbd passes the shipped
+ * agents that resource-agents does not install (a fallback, warned about by
+ * verify and at start), so an installed ocf:heartbeat:T is what runs. Heartbeat
  * class parameters named 1, 2, ... become the positional arguments.
  */
 export function agentFor(p: Primitive, shipped: ReadonlySet<string> = new Set()): AgentSpec {
@@ -131,8 +132,8 @@ export function nodeReports(cib: Cib, configured: readonly string[]): CrmNodeRep
   });
 }
 
-/** Every primitive with the nodes its latest recorded operation says it runs on (or failed on). */
-export function resourceReports(cib: Cib): CrmResourceReport[] {
+/** Every primitive with the nodes its latest recorded operation says it runs on (or failed on); `shipped` as for agentFor. */
+export function resourceReports(cib: Cib, shipped: ReadonlySet<string> = new Set()): CrmResourceReport[] {
   return primitives(cib).map(({ primitive: p, group }) => {
     const running: string[] = [];
     const failed: string[] = [];
@@ -146,8 +147,12 @@ export function resourceReports(cib: Cib): CrmResourceReport[] {
       if (ok && (op.operation === "start" || op.operation === "monitor")) running.push(ns.uname);
       else failed.push(ns.uname);
     }
-    const agent = `${p.class}${p.provider === undefined ? "" : `:${p.provider}`}:${p.type}`;
-    return { id: p.id, ...(group === undefined ? {} : { group: group.id }), agent, running, failed };
+    const name = (a: { class: string; provider?: string | undefined; type: string }) =>
+      `${a.class}${a.provider === undefined ? "" : `:${a.provider}`}:${a.type}`;
+    const written = name(p);
+    const runs = p.class === "ocf" ? name(agentFor(p, shipped)) : written;
+    const agent = { agent: runs, ...(runs === written ? {} : { cibAgent: written }) };
+    return { id: p.id, ...(group === undefined ? {} : { group: group.id }), ...agent, running, failed };
   });
 }
 

@@ -15,7 +15,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
@@ -27,15 +26,27 @@ import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
+import { hostNaming } from "../config/host.js";
 import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
 import type { ClusterConfig, Medium } from "../config/model.js";
-import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../config/read.js";
+import {
+  DEFAULT_CONFIG_DIR,
+  HEARTBEAT_CIB,
+  shippedAgents as listShippedAgents,
+  passwdEntry,
+  readHaD,
+  readHost,
+  readInput,
+  resourceDirs,
+  SHIPPED_AGENTS_DIR,
+} from "../config/read.js";
+import { supervisedClients } from "../config/respawn.js";
 import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
-import type { CommandResult, CrmReport, ResourceProtocolReport } from "../ipc/protocol.js";
+import type { CommandResult, CrmReport, ResourceProtocolReport, StatusReport } from "../ipc/protocol.js";
 import { IpcRefusal } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
@@ -45,10 +56,12 @@ import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-ser
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
+import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
+const OCF_ROOT = "/usr/lib/ocf";
 export const DEFAULT_RUN_DIR = "/run/tandem";
 const VERSION = "0.1.0";
 
@@ -60,6 +73,7 @@ interface Flags {
   node?: string;
   group?: string;
   check?: boolean;
+  heartbeatCib: string;
 }
 
 const program = new Command("hbd")
@@ -74,6 +88,11 @@ const program = new Command("hbd")
   .option("--run-dir <dir>", "runtime files (socket hbd.sock, pid file)", DEFAULT_RUN_DIR)
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
+  .option(
+    "--heartbeat-cib <file>",
+    "Heartbeat 2.1's CIB, imported by crm on when there is no other",
+    HEARTBEAT_CIB,
+  )
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
   .parse();
 
@@ -85,7 +104,12 @@ function load(): { result: LoadResult; node: string | undefined } {
     return { result: loadYaml(readInput(flags.config), node), node };
   }
   const inputs = readHaD(flags.configDir, flags.node, hostname());
-  return { result: loadHaD(inputs), node: inputs.localNode };
+  const host = readHost({
+    configDir: flags.configDir,
+    stateDir: flags.stateDir,
+    heartbeatCib: flags.heartbeatCib,
+  });
+  return { result: loadHaD({ ...inputs, host }), node: inputs.localNode };
 }
 
 const { result, node: nodeName } = load();
@@ -117,6 +141,9 @@ const logger = pino(
   },
   destination,
 );
+
+for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
+  logger.warn({ event: "config-warning", file: d.file, line: d.line, code: d.code }, formatDiagnostic(d));
 
 /**
  * Heartbeat's `realtime on` (its default) exists so that a busy CPU cannot
@@ -258,9 +285,6 @@ function loadavg(): string {
 
 // ---------------------------------------------------------------- the resource manager
 
-/** Tandem's own agents (resource.d/ of the package): OCF provider "tandem" and a Heartbeat resource.d. */
-const SHIPPED_AGENTS_DIR = fileURLToPath(new URL("../../../resource.d", import.meta.url));
-
 /**
  * The CIB at start. haresources mode (crm off): the conversion of haresources,
  * keeping the stored copy's node attributes and version (crm-cib.ts
@@ -278,18 +302,32 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
     const converted = convertHaresources(cfg.groups, {
       autoFailback: cfg.autoFailback,
       nodes: cfg.nodes,
+      agents: hostNaming(readHost({ configDir: flags.configDir })),
       ...(cfg.stonithHosts === undefined ? {} : { stonith: cfg.stonithHosts }),
     });
     return haresourcesCib(converted, loaded.cib);
   }
   if (loaded.cib !== undefined) return loaded.cib;
-  const seed = join(flags.configDir, "cib.xml");
-  if (existsSync(seed)) {
-    const p = parseCib(readFileSync(seed, "utf8"), seed);
-    if (p.value !== undefined) return p.value;
+  return importCib(result.cibSource?.origin === "state" ? undefined : result.cibSource?.path) ?? empty;
+}
+
+/**
+ * crm on without a CIB of its own: CONFIG_DIR/cib.xml, else Heartbeat 2.1's
+ * /var/lib/heartbeat/crm/cib.xml (load.ts chose which and checked it parses),
+ * imported once: it is saved to STATE_DIR at start, which wins from then on.
+ */
+function importCib(seed: string | undefined): Cib | undefined {
+  if (seed === undefined || !existsSync(seed)) return undefined;
+  const p = parseCib(readFileSync(seed, "utf8"), seed);
+  if (p.value === undefined) {
     logger.error({ event: "cib-refused", file: seed }, `${seed}: not a valid CIB; starting empty`);
+    return undefined;
   }
-  return empty;
+  logger.info(
+    { event: "cib-imported", file: seed, stateDir: flags.stateDir },
+    `CIB imported from ${seed} into ${join(flags.stateDir, "crm", "cib.xml")}; edit it there from now on (hbctl cib)`,
+  );
+  return p.value;
 }
 
 const cibStore = new CibStore(flags.stateDir);
@@ -301,7 +339,7 @@ const rscTmp = join(flags.runDir, "rsctmp");
 mkdirSync(rscTmp, { recursive: true, mode: 0o755 });
 const executor = createExecutor({
   ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
-  resourceDirs: [join(flags.configDir, "resource.d"), "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
+  resourceDirs: [...resourceDirs(flags.configDir), SHIPPED_AGENTS_DIR],
   haEnv: { ...defaultHaEnv, HA_D: flags.configDir, HA_DIR: flags.configDir, HA_RSCTMP: rscTmp },
 });
 // ---- fencing
@@ -323,16 +361,10 @@ const fenceRunner = new FenceRunner({
   },
   onOutput: (device, line) => logger.warn({ event: "fence-agent", device }, `${device}: ${line}`),
 });
-let shippedAgents: Set<string>;
-try {
-  shippedAgents = new Set(
-    readdirSync(SHIPPED_AGENTS_DIR, { withFileTypes: true })
-      .filter((d) => d.isFile() && !d.name.startsWith("."))
-      .map((d) => d.name),
-  );
-} catch {
-  shippedAgents = new Set();
-}
+/** ocf:heartbeat:T runs resource-agents' T when installed; Tandem's own T only when it is not (verify warns). */
+const shippedAgents = new Set(
+  [...listShippedAgents()].filter((t) => !existsSync(join(OCF_ROOT, "resource.d", "heartbeat", t))),
+);
 let sendCrm: (payload: string, dest?: string) => boolean = () => false;
 let sendLegacy: (fields: Fields, dest?: string) => boolean = () => false;
 const controller = new Controller(
@@ -520,7 +552,7 @@ try {
     ...(gid === undefined ? {} : { gid }),
     report: () => {
       const crm = controller.report();
-      return { ...node.report(process.pid), crm, legacy: legacyReport(crm) };
+      return { ...node.report(process.pid), crm, legacy: legacyReport(crm), ...watchdogReport() };
     },
     command: (method, params) =>
       r1.restricted && (method === "standby" || method === "takeover" || method === "online")
@@ -551,13 +583,35 @@ logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
   `hbd ${VERSION} running as ${localNode}`,
 );
+/** ha.cf `respawn` programs (not ipfail, not Heartbeat API clients: config/respawn.ts), supervised as Heartbeat. */
+const respawn = startRespawn();
+function startRespawn(): RespawnSupervisor {
+  const env: Record<string, string> = { HA_D: flags.configDir, HA_CF: join(flags.configDir, "ha.cf") };
+  for (const [k, v] of Object.entries(config?.env ?? {})) env[`HA_${k}`] = v;
+  const clients = supervisedClients(config?.respawn ?? [], config?.apiauth ?? []);
+  const port = realRespawnPort(
+    (u) => passwdEntry(u),
+    () => monotonicClock.now(),
+  );
+  const r = new RespawnSupervisor(clients, env, port, logger);
+  r.start();
+  return r;
+}
 /** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
 let watchdog: Watchdog | undefined;
+let watchdogError: string | undefined;
+/** The watchdog line of `hbctl status`. */
+function watchdogReport(): Pick<StatusReport, "watchdog"> {
+  if (config?.watchdog === undefined) return {};
+  const error = watchdogError === undefined ? {} : { error: watchdogError };
+  return { watchdog: { device: config.watchdog, armed: watchdog !== undefined, ...error } };
+}
 if (config.watchdog !== undefined) {
   try {
     watchdog = Watchdog.open({ path: config.watchdog, intervalMs: Math.min(timing.keepaliveMs, 1000) });
     logger.info({ event: "watchdog", device: config.watchdog }, `watchdog ${config.watchdog} armed`);
   } catch (e) {
+    watchdogError = (e as Error).message;
     logger.error(
       { event: "watchdog-failed", device: config.watchdog, err: (e as Error).message },
       `cannot open the watchdog ${config.watchdog}: ${(e as Error).message}; running without it`,
@@ -595,6 +649,7 @@ async function stop(signal: string): Promise<void> {
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
   setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();
+  await respawn.stop(); // Heartbeat stops its clients before giving up resources
   const failed = await Promise.race([
     controller.releaseLocal(),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_LIMIT_MS).unref()),

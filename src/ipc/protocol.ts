@@ -224,8 +224,10 @@ export interface CrmNodeReport {
 export interface CrmResourceReport {
   readonly id: string;
   readonly group?: string;
-  /** class[:provider]:type */
+  /** class[:provider]:type of the agent that runs */
   readonly agent: string;
+  /** What the CIB says, when another agent runs (ocf:heartbeat:T not installed: Tandem's ocf:tandem:T). */
+  readonly cibAgent?: string;
   readonly running: readonly string[];
   /** Nodes where its latest operation failed. */
   readonly failed: readonly string[];
@@ -288,6 +290,8 @@ export interface StatusReport {
   readonly crm?: CrmReport;
   /** Present when a Heartbeat peer is or was involved (mixed pair). */
   readonly legacy?: ResourceProtocolReport;
+  /** ha.cf `watchdog DEV` (absent when none is configured): armed, or why hbd runs without it. */
+  readonly watchdog?: { readonly device: string; readonly armed: boolean; readonly error?: string };
 }
 
 // ---------------------------------------------------------------- codec

@@ -69,7 +69,8 @@ export function formatCrm(c: CrmReport): string[] {
     const where =
       r.running.length > 0 ? `Started ${r.running.join(" ")}` : r.failed.length > 0 ? "FAILED" : "Stopped";
     const failed = r.failed.length > 0 ? ` (failed on ${r.failed.join(" ")})` : "";
-    lines.push(`${r.group === undefined ? "  " : "    "}* ${r.id} (${r.agent}): ${where}${failed}`);
+    const agent = r.cibAgent === undefined ? r.agent : `${r.agent}, for ${r.cibAgent}`;
+    lines.push(`${r.group === undefined ? "  " : "    "}* ${r.id} (${agent}): ${where}${failed}`);
   }
   return lines;
 }
@@ -94,6 +95,15 @@ function formatLegacy(l: ResourceProtocolReport | undefined): string[] {
 }
 
 /** The text form of a status report. */
+/** ha.cf `watchdog`: armed, or not in use and why (hbd runs without it). */
+function watchdogLine(r: StatusReport): string[] {
+  const w = r.watchdog;
+  if (w === undefined) return [];
+  return [
+    `Watchdog: ${w.device} ${w.armed ? "armed" : `NOT in use (${w.error ?? "not opened"}); hbd runs without it`}`,
+  ];
+}
+
 export function formatStatus(r: StatusReport): string {
   const local = r.nodes.find((n) => n.local);
   const t = r.timing;
@@ -117,6 +127,7 @@ export function formatStatus(r: StatusReport): string {
     `Traffic: frames sent ${c.framesSent}, received ${c.framesReceived}, send errors ${c.sendErrors}, duplicates ${c.duplicates}, missing ${c.gapPackets}, lost ${c.packetsLost}, retransmit requests ${c.retransmitRequestsSent}, retransmits served ${c.retransmitsServed}, late heartbeats ${c.lateHeartbeats}`,
     `Media: ${r.media.map((m) => `${m.id} (sent ${m.framesSent}, received ${m.framesReceived}, errors ${m.sendErrors})`).join("; ") || "none"}`,
     `Event loop lag: ${r.eventLoop.lagMs} ms (max ${r.eventLoop.maxLagMs} ms)`,
+    ...watchdogLine(r),
     ...(r.crm === undefined ? [] : ["", ...formatCrm(r.crm)]),
     ...formatLegacy(r.legacy),
   ];

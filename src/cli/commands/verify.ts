@@ -10,11 +10,20 @@ import { ExitCode } from "../../base/errors.js";
 import type { Cib } from "../../cib/model.js";
 import { parseCib } from "../../cib/parse.js";
 import { type LoadResult, loadHaD, loadYaml } from "../../config/load.js";
-import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../../config/read.js";
+import {
+  DEFAULT_CONFIG_DIR,
+  DEFAULT_STATE_DIR,
+  HEARTBEAT_CIB,
+  readHaD,
+  readHost,
+  readInput,
+} from "../../config/read.js";
 import type { CliIo } from "../io.js";
 
 interface VerifyOptions {
   config?: string;
+  stateDir?: string;
+  heartbeatCib?: string;
   node?: string;
   json?: boolean;
 }
@@ -54,7 +63,14 @@ export function runVerify(target: string | undefined, opts: VerifyOptions, io: C
     ? loadYaml(readInput(opts.config), opts.node)
     : isFile
       ? verifyCib(path)
-      : loadHaD(readHaD(path, opts.node));
+      : loadHaD({
+          ...readHaD(path, opts.node),
+          host: readHost({
+            configDir: path,
+            ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+            ...(opts.heartbeatCib === undefined ? {} : { heartbeatCib: opts.heartbeatCib }),
+          }),
+        });
   const diagnostics = sortDiagnostics(result.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
@@ -119,7 +135,9 @@ export function registerVerify(program: Command, io: CliIo): void {
     .description(
       "Load and validate a configuration offline: ha.cf, authkeys and haresources from DIR (default /etc/ha.d), " +
         "a cib.xml (Pacemaker or Heartbeat-2 schema) when given a file, or a cluster.yaml with --config. Every problem is printed as FILE:LINE: error|warning: REASON; " +
-        "directives accepted without effect are listed as info.\n\n" +
+        "directives accepted without effect are listed as info. The host is checked too: every haresources resource must be " +
+        "found in DIR/resource.d, /etc/ha.d/resource.d or /etc/init.d (Heartbeat's order); with crm on, a CIB must exist " +
+        `(STATE_DIR/crm/cib.xml, else DIR/cib.xml, else ${HEARTBEAT_CIB}); a watchdog device must exist.\n\n` +
         "Exit status: 0 clean, 1 warnings only, 2 errors.",
     )
     .argument("[dir|cib.xml]", "Heartbeat configuration directory, or a CIB file", DEFAULT_CONFIG_DIR)
@@ -128,10 +146,12 @@ export function registerVerify(program: Command, io: CliIo): void {
       "-n, --node <name>",
       "check as this node (default: DIR/nodeinfo if present; uname -n is not assumed)",
     )
+    .option("--state-dir <dir>", "hbd's state directory, where its CIB lives", DEFAULT_STATE_DIR)
+    .option("--heartbeat-cib <file>", "Heartbeat 2.1's CIB, imported when there is no other", HEARTBEAT_CIB)
     .option("--json", "print a JSON report")
     .addHelpText(
       "after",
-      "\nExamples:\n  hbctl verify\n  hbctl verify examples/heartbeat-lvs-dr --node primarylb\n  hbctl verify --config examples/yaml/cluster.yaml --json",
+      "\nExamples:\n  hbctl verify\n  hbctl verify examples/heartbeat-lvs-dr --node primarylb\n  hbctl verify /etc/ha.d --state-dir /var/lib/tandem\n  hbctl verify --config examples/yaml/cluster.yaml --json",
     )
     .action((dir: string | undefined, opts: VerifyOptions) => runVerify(dir, opts, io));
 }

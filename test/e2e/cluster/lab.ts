@@ -28,6 +28,7 @@ import { FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failove
 import type { Cib, Primitive, Resource } from "../../../src/cib/model.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { parseHaresources } from "../../../src/config/haresources.js";
+import { shippedAgents } from "../../../src/config/read.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
 import type { StatusReport } from "../../../src/ipc/protocol.js";
 import { repoRoot } from "../../helpers.js";
@@ -71,7 +72,11 @@ export function clusterCib(o: ClusterOptions): Cib {
   const groups = parseHaresources(HARESOURCES, "haresources", { nodes: [...NODES] });
   if (groups.value === undefined || groups.diagnostics.some((d) => d.severity === "error"))
     throw new Error(`haresources: ${JSON.stringify(groups.diagnostics)}`);
-  const cib = convertHaresources(groups.value, { autoFailback: o.autoFailback ?? "on", nodes: [...NODES] });
+  const cib = convertHaresources(groups.value, {
+    autoFailback: o.autoFailback ?? "on",
+    nodes: [...NODES],
+    agents: { target: "tandem", shipped: shippedAgents(), inResourceD: () => false }, // Tandem's IPaddr2
+  });
   const ms = o.monitorMs ?? 2000;
   const tune = (p: Primitive): Primitive => {
     const operations = p.operations.map((op) =>

@@ -28,7 +28,7 @@ const CIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacem
     </nodes>
     <resources>
       <group id="g_vip">
-        <primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2">
+        <primitive id="vip" class="ocf" provider="tandem" type="IPaddr2">
           <instance_attributes id="vip-ia">
             <nvpair id="vip-ip" name="ip" value="${VIP}"/>
             <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
@@ -40,7 +40,7 @@ const CIB = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacem
         </primitive>
       </group>
       <group id="g_dummy">
-        <primitive id="dummy" class="ocf" provider="heartbeat" type="Dummy">
+        <primitive id="dummy" class="ocf" provider="tandem" type="Dummy">
           <operations>
             <op id="dummy-mon" name="monitor" interval="5s" timeout="20s"/>
           </operations>

@@ -48,7 +48,7 @@ test("haresources VIP: placement, power-loss failover, auto_failback, standby/on
     assert.equal(c1?.dc, c2?.dc, "the nodes disagree on the DC");
     const text = lab.hbctl(["status", "--socket", d1.sock]);
     assert.match(text.out, /Current DC: n[12]/);
-    assert.match(text.out, /\* IPaddr2_10_250_0_100 \(ocf:heartbeat:IPaddr2\): Started n1/);
+    assert.match(text.out, /\* IPaddr2_10_250_0_100 \(ocf:tandem:IPaddr2\): Started n1/);
 
     // 2. Power loss of n1 (hbd SIGKILLed, link down): the VIP comes up on n2 within deadtime + margin.
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 7000 - Date.now()))); // past dt = deadtime + 2 s

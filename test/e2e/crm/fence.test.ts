@@ -41,7 +41,7 @@ function cibXml(opts: {
     : "";
   const rsc = opts.failStop
     ? `<primitive id="vip" class="heartbeat" type="FailStop"/>`
-    : `<primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2">${nv("vip", { ip: VIP, cidr_netmask: "24", nic: "eth0" })}</primitive>`;
+    : `<primitive id="vip" class="ocf" provider="tandem" type="IPaddr2">${nv("vip", { ip: VIP, cidr_netmask: "24", nic: "eth0" })}</primitive>`;
   return `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="${opts.stonith}"/><nvpair id="o2" name="stonith-timeout" value="20s"/></cluster_property_set></crm_config>
 <nodes><node id="n1" uname="n1"/><node id="n2" uname="n2"/></nodes>

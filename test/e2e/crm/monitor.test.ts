@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Cib, Primitive } from "../../../src/cib/model.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
+import { shippedAgents } from "../../../src/config/read.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
 import type { StatusReport } from "../../../src/ipc/protocol.js";
 import { skipReason } from "../daemon/lab.js";
@@ -29,7 +30,11 @@ function vipCib(): Cib {
         resources: [{ type: "IPaddr2", args: [`${VIP}/24/eth0`], at }],
       },
     ],
-    { autoFailback: "on", nodes: ["n1", "n2"] },
+    {
+      autoFailback: "on",
+      nodes: ["n1", "n2"],
+      agents: { target: "tandem", shipped: shippedAgents(), inResourceD: () => false }, // Tandem's IPaddr2
+    },
   );
   const fast = (p: Primitive): Primitive => ({
     ...p,

@@ -57,6 +57,8 @@ for (const failback of ["on", "off"] as const) {
       "examples/heartbeat-lvs-dr/haresources",
       "--ha-cf",
       hacf,
+      "--for",
+      "pacemaker",
       "-o",
       cib,
     ]);

@@ -71,3 +71,22 @@ test("verify CIB.xml: a golden scenario CIB is clean", () => {
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /CIB epoch 0\.10\.0: 2 node\(s\)/);
 });
+
+test("agent names: Tandem's by default, Pacemaker's with --for pacemaker; stderr says which were written", () => {
+  const ex = "examples/heartbeat-lvs-dr/haresources";
+  const t = hbctl("convert", "haresources", ex);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /class="ocf" [^>]*provider="tandem" type="IPaddr"|provider="tandem"/);
+  assert.doesNotMatch(t.out, /provider="heartbeat"/);
+  assert.match(
+    t.err,
+    /agent names for Tandem: ocf:tandem:IPaddr, ocf:tandem:ldirectord; --for pacemaker writes the names real Pacemaker runs/,
+  );
+  const p = hbctl("convert", "haresources", ex, "--for", "pacemaker");
+  assert.equal(p.code, 0, p.err);
+  assert.doesNotMatch(p.out, /provider="tandem"/);
+  assert.match(p.err, /agent names for Pacemaker: ocf:heartbeat:IPaddr, ocf:heartbeat:ldirectord/);
+  const bad = hbctl("convert", "haresources", ex, "--for", "heartbeat");
+  assert.equal(bad.code, 2, bad.err);
+  assert.match(bad.err, /--for heartbeat: expected tandem or pacemaker/);
+});
