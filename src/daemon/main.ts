@@ -21,6 +21,7 @@ import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
 import { Prng } from "../base/prng.js";
+import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { openTransport } from "../comm/media.js";
@@ -41,12 +42,13 @@ import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
+import { SdNotifier } from "./sd-notify.js";
+import { systemdNotifySend } from "./sd-notify-send.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 export const DEFAULT_RUN_DIR = "/run/tandem";
-const VERSION = "0.1.0";
 
 interface Flags {
   configDir: string;
@@ -58,8 +60,30 @@ interface Flags {
   check?: boolean;
 }
 
+/** Shown by --help and rendered into hbd(8) by scripts/man.mjs. */
+const HBD_HELP_AFTER = `
+Examples:
+  hbd --check                          validate /etc/ha.d (ha.cf, authkeys, haresources) and exit
+  hbd --config /etc/tandem/cluster.yaml --check
+  systemctl enable --now hbd           run under systemd (hbd.service, Type=notify)
+
+Exit status:
+  0  stopped cleanly (SIGTERM/SIGINT), or --check found no error
+  1  already running, the control socket could not be served, or an unknown option
+  2  --group names no group
+  6  configuration errors (printed as FILE:LINE: message)
+
+Signals:
+  SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
+  SIGHUP           re-read authkeys
+
+Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
+and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
+shutdown (through systemd-notify --pid).`;
+
 const program = new Command("hbd")
   .description("Tandem cluster daemon (Heartbeat-compatible).")
+  .version(VERSION, "-V, --version", "print the version and exit")
   .option("--config-dir <dir>", "Heartbeat configuration directory", DEFAULT_CONFIG_DIR)
   .option("--config <file>", "cluster.yaml instead of the Heartbeat files")
   .option(
@@ -71,6 +95,7 @@ const program = new Command("hbd")
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
+  .addHelpText("after", HBD_HELP_AFTER)
   .parse();
 
 const flags = program.opts<Flags>();
@@ -441,6 +466,16 @@ logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
   `hbd ${VERSION} running as ${localNode}`,
 );
+/** systemd Type=notify (sd-notify.ts): ready once heartbeating and serving hbctl. */
+const sd = SdNotifier.fromEnv(process.env, process.pid, {
+  send: systemdNotifySend,
+  timers: {
+    setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+    clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  },
+  onError: (m) => logger.warn({ event: "sd-notify-failed" }, m),
+});
+sd?.ready(`heartbeating as ${localNode}, ${transports.length}/${config.media.length} media open`);
 /** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
 let watchdog: Watchdog | undefined;
 if (config.watchdog !== undefined) {
@@ -479,6 +514,7 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
+  sd?.stopping(`${signal}: stopping resources and leaving the cluster`);
   watchdog?.close(); // a clean shutdown is not watched: disarm at once, however long the stops take
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
