@@ -38,3 +38,17 @@ for (const [name, file] of Object.entries(PROGRAMS)) {
 test("hb-director: an unknown option is a usage error (2)", () => {
   assert.equal(run(PROGRAMS["hb-director"], ["--no-such-option"]).code, 2);
 });
+
+test("offline --json documents start with the common header: version 1 (format) and tandem", () => {
+  const hbctl = PROGRAMS.hbctl;
+  const docs = [
+    run(hbctl, ["verify", join(repoRoot, "examples", "heartbeat-lvs-dr"), "--json"]),
+    run(hbctl, ["resource", "exec", "ocf:tandem:Dummy", "meta-data", "--json"]),
+  ];
+  for (const d of docs) {
+    const j = JSON.parse(d.out) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(j).slice(0, 2), ["version", "tandem"], d.out.slice(0, 200));
+    assert.equal(j.version, 1);
+    assert.equal(j.tandem, pkgVersion);
+  }
+});
