@@ -9,14 +9,15 @@
  *
  * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
  * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
- * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
+ * Logs: log-sink.ts (Heartbeat's ha-log lines in logfile/debugfile/syslog,
+ * pino JSON on stdout; --log-format switches).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
@@ -40,6 +41,7 @@ import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { LogSink } from "./log-sink.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { SdNotifier } from "./sd-notify.js";
@@ -58,6 +60,7 @@ interface Flags {
   node?: string;
   group?: string;
   check?: boolean;
+  logFormat?: string;
 }
 
 /** Shown by --help and rendered into hbd(8) by scripts/man.mjs. */
@@ -75,7 +78,7 @@ Exit status:
 
 Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
-  SIGHUP           re-read authkeys
+  SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
 
 Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
 and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
@@ -95,6 +98,12 @@ const program = new Command("hbd")
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
+  .addOption(
+    new Option(
+      "--log-format <format>",
+      "heartbeat: ha-log lines everywhere; json: pino records everywhere (default: ha-log lines in logfile, debugfile and syslog, JSON on stdout)",
+    ).choices(["heartbeat", "json"]),
+  )
   .addHelpText("after", HBD_HELP_AFTER)
   .parse();
 
@@ -127,16 +136,22 @@ if (flags.group !== undefined && gid === undefined) {
   process.exit(ExitCode.usage);
 }
 
-const destination = config.logfile
-  ? pino.destination({ dest: config.logfile, mkdir: true, sync: false })
-  : pino.destination({ dest: 1, sync: false });
+const logSink = new LogSink({
+  node: localNode,
+  pid: process.pid,
+  fileFormat: flags.logFormat === "json" ? "json" : "heartbeat",
+  stdoutFormat: flags.logFormat === "heartbeat" ? "heartbeat" : "json",
+  ...(config.logfile === undefined ? {} : { logfile: config.logfile }),
+  ...(config.debugfile === undefined ? {} : { debugfile: config.debugfile }),
+  ...(config.logfacility === undefined ? {} : { facility: config.logfacility }),
+});
 const logger = pino(
   {
     base: { node: localNode },
     timestamp: pino.stdTimeFunctions.isoTime,
-    level: config.debugLevel > 0 ? "debug" : "info",
+    level: config.debugLevel > 0 || config.debugfile !== undefined ? "debug" : "info",
   },
-  destination,
+  logSink,
 );
 
 /**
@@ -502,6 +517,8 @@ const loop = setInterval(() => {
     );
   node.tick();
   controller.tick();
+  const logProblem = logSink.takeProblem();
+  if (logProblem !== undefined) process.stderr.write(`hbd: logging: ${logProblem}\n`);
   if (!stopping) watchdog?.tickle(now);
 }, tickMs);
 
@@ -535,6 +552,11 @@ async function stop(signal: string): Promise<void> {
 }
 
 function reload(): void {
+  try {
+    logSink.reopen();
+  } catch (e) {
+    process.stderr.write(`hbd: cannot reopen the log files: ${(e as Error).message}\n`);
+  }
   const { result: r } = load();
   if (!r.config) {
     for (const d of r.diagnostics)
