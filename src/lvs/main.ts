@@ -12,10 +12,12 @@
  */
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
-import { Command, CommanderError } from "commander";
+import { hostname } from "node:os";
+import { Command, CommanderError, Option } from "commander";
 import { execa } from "execa";
 import { pino } from "pino";
 import type { Diagnostic } from "../base/diag.js";
+import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
 import { parseLdirectordCf } from "./config.js";
 import { parseDirectorYaml } from "./config-yaml.js";
@@ -36,6 +38,7 @@ interface MainOptions {
   concurrency: string;
   connStatsInterval: string;
   check?: boolean;
+  logFormat?: string;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -111,6 +114,12 @@ async function main(argv: string[]): Promise<number> {
       "2000",
     )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "json: pino records on stderr (default); heartbeat: hbd's ha-log lines (`hb-director: [pid]: info: ...`)",
+      ).choices(["json", "heartbeat"]),
+    )
     .addHelpText("after", DIRECTOR_HELP_AFTER)
     .exitOverride();
   try {
@@ -121,7 +130,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<MainOptions>();
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
-  const log = pino({ name: "hb-director" }, pino.destination(2));
+  // hbd's logger (base/log-sink.ts): the same record fields and, with --log-format heartbeat, the same lines
+  const log = pino(
+    { name: "hb-director", timestamp: pino.stdTimeFunctions.isoTime },
+    new LogSink({
+      node: hostname(),
+      pid: process.pid,
+      program: "hb-director",
+      fileFormat: "heartbeat",
+      stdoutFormat: o.logFormat === "heartbeat" ? "heartbeat" : "json",
+      console: { write: (t) => process.stderr.write(t) },
+    }),
+  );
   if (backendName !== "nft" && backendName !== "ipvs") {
     process.stderr.write(`hb-director: unknown backend ${backendName} (auto, nft, ipvs)\n`);
     return 2;

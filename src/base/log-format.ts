@@ -87,7 +87,7 @@ export function heartbeatMessage(r: LogRecord, pid: number): string {
   return `[${pid}]: ${heartbeatLevel(r.level)}: ${r.msg.replace(/[\r\n]+/g, " ")}`;
 }
 
-/** One ha-log line (no newline). */
-export function heartbeatLine(r: LogRecord, node: string, pid: number): string {
-  return `${syslogTime(r.time)} ${node} heartbeat: ${heartbeatMessage(r, pid)}`;
+/** One ha-log line (no newline); `program` is hb-director for the director's lines. */
+export function heartbeatLine(r: LogRecord, node: string, pid: number, program = "heartbeat"): string {
+  return `${syslogTime(r.time)} ${node} ${program}: ${heartbeatMessage(r, pid)}`;
 }

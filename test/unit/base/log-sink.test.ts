@@ -4,14 +4,15 @@
 // Method: a pino logger over LogSink writing real files in a temp dir; syslog through the real
 // `logger` (util-linux) to a python3 AF_UNIX datagram listener standing in for /dev/log.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { pino } from "pino";
-import { heartbeatLevel, heartbeatLine, parsePinoLine } from "../../../src/daemon/log-format.js";
-import { LogSink, type LogSinkOptions } from "../../../src/daemon/log-sink.js";
+import { heartbeatLevel, heartbeatLine, parsePinoLine } from "../../../src/base/log-format.js";
+import { LogSink, type LogSinkOptions } from "../../../src/base/log-sink.js";
+import { repoRoot } from "../../helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tandem-log-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,4 +110,25 @@ test("logfacility: the same lines to syslog with the facility's priorities", {
   } finally {
     if (listener.pid !== undefined && listener.exitCode === null) process.kill(listener.pid, "SIGKILL");
   }
+});
+
+test("hb-director logs through the same sink: ha-log lines with --log-format heartbeat, JSON records by default", () => {
+  const js = join(repoRoot, "dist", "src", "lvs", "main.js");
+  const args = [js, "-c", join(dir, "no-such.cf"), "--backend", "nft"];
+  const hb = spawnSync(process.execPath, [...args, "--log-format", "heartbeat"], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(hb.status, 1, hb.stderr);
+  assert.match(
+    hb.stderr,
+    /^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ hb-director: \[\d+\]: ERROR: cannot start$/m,
+  );
+  const json = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 20_000 });
+  const rec = JSON.parse(json.stderr.split("\n").find((l) => l.startsWith("{")) ?? "{}") as Record<
+    string,
+    unknown
+  >;
+  assert.equal(rec.msg, "cannot start");
+  assert.equal(rec.level, 50);
 });

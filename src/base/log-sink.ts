@@ -39,6 +39,10 @@ export interface LogSinkOptions {
   readonly facility?: string;
   /** The syslog socket (default /dev/log). */
   readonly syslogSocket?: string;
+  /** The program name in the lines and the syslog tag (default "heartbeat", as Heartbeat's). */
+  readonly program?: string;
+  /** Where the "stdout" output goes (default process.stdout; hb-director: stderr). */
+  readonly console?: { write(text: string): unknown };
 }
 
 interface OpenFile {
@@ -66,9 +70,10 @@ export class LogSink {
     for (const line of chunk.split("\n")) {
       if (line === "") continue;
       const r = parsePinoLine(line);
-      const hb = r === undefined ? line : heartbeatLine(r, this.o.node, this.o.pid);
+      const hb = r === undefined ? line : heartbeatLine(r, this.o.node, this.o.pid, this.o.program);
       const fileText = `${this.o.fileFormat === "json" ? line : hb}\n`;
-      if (this.toStdout) process.stdout.write(`${this.o.stdoutFormat === "json" ? line : hb}\n`);
+      if (this.toStdout)
+        (this.o.console ?? process.stdout).write(`${this.o.stdoutFormat === "json" ? line : hb}\n`);
       if (this.files.debug) this.append(this.files.debug, fileText);
       if (this.files.log && (r === undefined || r.level >= 30)) this.append(this.files.log, fileText);
       if (this.syslog?.stdin && this.facility !== undefined) {
@@ -116,7 +121,14 @@ export class LogSink {
   private startLogger(): ChildProcess {
     const child = spawn(
       "logger",
-      ["--prio-prefix", "-t", "heartbeat", "-u", this.o.syslogSocket ?? "/dev/log", "--socket-errors=off"],
+      [
+        "--prio-prefix",
+        "-t",
+        this.o.program ?? "heartbeat",
+        "-u",
+        this.o.syslogSocket ?? "/dev/log",
+        "--socket-errors=off",
+      ],
       { stdio: ["pipe", "ignore", "ignore"] },
     );
     child.on("error", (e) => {
