@@ -270,7 +270,7 @@ function checkIface(ctx: Ctx, name: string, iface: string): boolean {
 }
 
 const TANDEM_CRM = "Tandem runs its own resource manager inside hbd";
-const TANDEM_LOGS = "Tandem logs structured JSON through pino to logfile, debugfile or standard output";
+const TANDEM_LOGS = "hbd writes logfile, debugfile and logfacility itself (Heartbeat's line format)";
 
 const DIRECTIVES: Readonly<Record<string, Directive>> = {
   keepalive: time((s, v) => (s.keepaliveMs = v), { positive: true }),
@@ -597,12 +597,6 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       }
       once(ctx, name);
       ctx.s.logfacility = value.toLowerCase();
-      ctx.s.inert.push({
-        directive: name,
-        value,
-        at: at(ctx),
-        reason: TANDEM_LOGS + "; run hbd under systemd (journald) or set logfile to keep a file",
-      });
     },
   },
   use_logd: inert(

@@ -9,17 +9,20 @@
  *
  * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
  * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
- * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
+ * Logs: log-sink.ts (Heartbeat's ha-log lines in logfile/debugfile/syslog,
+ * pino JSON on stdout; --log-format switches).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { pino } from "pino";
 import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
+import { LogSink } from "../base/log-sink.js";
 import { Prng } from "../base/prng.js";
+import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { openTransport } from "../comm/media.js";
@@ -57,13 +60,14 @@ import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
 import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
+import { SdNotifier } from "./sd-notify.js";
+import { systemdNotifySend } from "./sd-notify-send.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 const OCF_ROOT = "/usr/lib/ocf";
 export const DEFAULT_RUN_DIR = "/run/tandem";
-const VERSION = "0.1.0";
 
 interface Flags {
   configDir: string;
@@ -74,10 +78,33 @@ interface Flags {
   group?: string;
   check?: boolean;
   heartbeatCib: string;
+  logFormat?: string;
 }
+
+/** Shown by --help and rendered into hbd(8) by scripts/man.mjs. */
+const HBD_HELP_AFTER = `
+Examples:
+  hbd --check                          validate /etc/ha.d (ha.cf, authkeys, haresources) and exit
+  hbd --config /etc/tandem/cluster.yaml --check
+  systemctl enable --now hbd           run under systemd (hbd.service, Type=notify)
+
+Exit status:
+  0  stopped cleanly (SIGTERM/SIGINT), or --check found no error
+  1  already running, the control socket could not be served, or an unknown option
+  2  --group names no group
+  6  configuration errors (printed as FILE:LINE: message)
+
+Signals:
+  SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
+  SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
+
+Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
+and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
+shutdown (through systemd-notify --pid).`;
 
 const program = new Command("hbd")
   .description("Tandem cluster daemon (Heartbeat-compatible).")
+  .version(VERSION, "-V, --version", "print the version and exit")
   .option("--config-dir <dir>", "Heartbeat configuration directory", DEFAULT_CONFIG_DIR)
   .option("--config <file>", "cluster.yaml instead of the Heartbeat files")
   .option(
@@ -94,6 +121,13 @@ const program = new Command("hbd")
     HEARTBEAT_CIB,
   )
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
+  .addOption(
+    new Option(
+      "--log-format <format>",
+      "heartbeat: ha-log lines everywhere; json: pino records everywhere (default: ha-log lines in logfile, debugfile and syslog, JSON on stdout)",
+    ).choices(["heartbeat", "json"]),
+  )
+  .addHelpText("after", HBD_HELP_AFTER)
   .parse();
 
 const flags = program.opts<Flags>();
@@ -130,16 +164,22 @@ if (flags.group !== undefined && gid === undefined) {
   process.exit(ExitCode.usage);
 }
 
-const destination = config.logfile
-  ? pino.destination({ dest: config.logfile, mkdir: true, sync: false })
-  : pino.destination({ dest: 1, sync: false });
+const logSink = new LogSink({
+  node: localNode,
+  pid: process.pid,
+  fileFormat: flags.logFormat === "json" ? "json" : "heartbeat",
+  stdoutFormat: flags.logFormat === "heartbeat" ? "heartbeat" : "json",
+  ...(config.logfile === undefined ? {} : { logfile: config.logfile }),
+  ...(config.debugfile === undefined ? {} : { debugfile: config.debugfile }),
+  ...(config.logfacility === undefined ? {} : { facility: config.logfacility }),
+});
 const logger = pino(
   {
     base: { node: localNode },
     timestamp: pino.stdTimeFunctions.isoTime,
-    level: config.debugLevel > 0 ? "debug" : "info",
+    level: config.debugLevel > 0 || config.debugfile !== undefined ? "debug" : "info",
   },
-  destination,
+  logSink,
 );
 
 for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
@@ -597,6 +637,16 @@ function startRespawn(): RespawnSupervisor {
   r.start();
   return r;
 }
+/** systemd Type=notify (sd-notify.ts): ready once heartbeating and serving hbctl. */
+const sd = SdNotifier.fromEnv(process.env, process.pid, {
+  send: systemdNotifySend,
+  timers: {
+    setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+    clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  },
+  onError: (m) => logger.warn({ event: "sd-notify-failed" }, m),
+});
+sd?.ready(`heartbeating as ${localNode}, ${transports.length}/${config.media.length} media open`);
 /** ha.cf `watchdog`: tickled from the tick loop while hbd runs normally, disarmed ("V") at a clean shutdown. */
 let watchdog: Watchdog | undefined;
 let watchdogError: string | undefined;
@@ -632,6 +682,8 @@ const loop = setInterval(() => {
   node.tick();
   controller.tick();
   r1.tick(now);
+  const logProblem = logSink.takeProblem();
+  if (logProblem !== undefined) process.stderr.write(`hbd: logging: ${logProblem}\n`);
   if (!stopping) watchdog?.tickle(now);
 }, tickMs);
 
@@ -644,6 +696,7 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
+  sd?.stopping(`${signal}: stopping resources and leaving the cluster`);
   watchdog?.close(); // a clean shutdown is not watched: disarm at once, however long the stops take
   r1.onShutdown();
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
@@ -666,6 +719,11 @@ async function stop(signal: string): Promise<void> {
 }
 
 function reload(): void {
+  try {
+    logSink.reopen();
+  } catch (e) {
+    process.stderr.write(`hbd: cannot reopen the log files: ${(e as Error).message}\n`);
+  }
   const { result: r } = load();
   if (!r.config) {
     for (const d of r.diagnostics)

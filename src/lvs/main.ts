@@ -12,10 +12,13 @@
  */
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
-import { Command } from "commander";
+import { hostname } from "node:os";
+import { Command, CommanderError, Option } from "commander";
 import { execa } from "execa";
 import { pino } from "pino";
 import type { Diagnostic } from "../base/diag.js";
+import { LogSink } from "../base/log-sink.js";
+import { VERSION } from "../base/version.js";
 import { parseLdirectordCf } from "./config.js";
 import { parseDirectorYaml } from "./config-yaml.js";
 import { Director, DirectorConfigError } from "./director.js";
@@ -35,6 +38,7 @@ interface MainOptions {
   concurrency: string;
   connStatsInterval: string;
   check?: boolean;
+  logFormat?: string;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -72,8 +76,26 @@ async function routeDevice(ip: string): Promise<string | undefined> {
   return j[0]?.dev;
 }
 
+/** Shown by --help and rendered into hb-director(8) by scripts/man.mjs. */
+const DIRECTOR_HELP_AFTER = `
+Examples:
+  hb-director --config /etc/ha.d/ldirectord.cf --check
+  hb-director -c /etc/ha.d/ldirectord.cf --state-file /run/tandem/director.json
+  (usually started by the ldirectord resource agent in haresources or the CIB)
+
+Exit status:
+  0  stopped cleanly (SIGTERM, SIGINT, SIGQUIT), --check passed, --help, --version
+  1  another failure (the backend could not be set up)
+  2  configuration or usage error
+
+Signals: SIGTERM/SIGINT/SIGQUIT stop (cleanstop per virtual), SIGHUP reloads.`;
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command("hb-director")
+    .description(
+      "Tandem's LVS director: ldirectord's job (health checks, weights, the IPVS or nftables table).",
+    )
+    .version(VERSION, "-V, --version", "print the version and exit")
     .requiredOption("-c, --config <file>", "ldirectord.cf configuration")
     .option("-b, --backend <name>", "auto, nft or ipvs", "auto")
     .option("--pidfile <file>", "pid file")
@@ -92,15 +114,34 @@ async function main(argv: string[]): Promise<number> {
       "2000",
     )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "json: pino records on stderr (default); heartbeat: hbd's ha-log lines (`hb-director: [pid]: info: ...`)",
+      ).choices(["json", "heartbeat"]),
+    )
+    .addHelpText("after", DIRECTOR_HELP_AFTER)
     .exitOverride();
   try {
     program.parse(argv, { from: "user" });
-  } catch {
-    return 2;
+  } catch (e) {
+    // --help and --version are not errors (commander reports them as exit code 0)
+    return e instanceof CommanderError && e.exitCode === 0 ? 0 : 2;
   }
   const o = program.opts<MainOptions>();
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
-  const log = pino({ name: "hb-director" }, pino.destination(2));
+  // hbd's logger (base/log-sink.ts): the same record fields and, with --log-format heartbeat, the same lines
+  const log = pino(
+    { name: "hb-director", timestamp: pino.stdTimeFunctions.isoTime },
+    new LogSink({
+      node: hostname(),
+      pid: process.pid,
+      program: "hb-director",
+      fileFormat: "heartbeat",
+      stdoutFormat: o.logFormat === "heartbeat" ? "heartbeat" : "json",
+      console: { write: (t) => process.stderr.write(t) },
+    }),
+  );
   if (backendName !== "nft" && backendName !== "ipvs") {
     process.stderr.write(`hb-director: unknown backend ${backendName} (auto, nft, ipvs)\n`);
     return 2;

@@ -13,17 +13,18 @@ import { readInput } from "../../config/read.js";
 import type { CibShowResult } from "../../ipc/protocol.js";
 import { parseTimeout, request } from "../client.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 import { ADMIN_EXIT, type AdminOptions, runAdmin, withAdminOptions } from "./standby.js";
 
 /** The --json form of `cib show`: versions and counts (no XML). */
 export function cibShowJson(r: CibShowResult): object {
-  const { xml: _xml, ...rest } = r;
-  return rest;
+  const { xml: _xml, version, ...rest } = r;
+  return { cibVersion: version, ...rest };
 }
 
 export async function runCibShow(opts: AdminOptions, io: CliIo): Promise<void> {
   const r = await request<CibShowResult>("cib-show", undefined, opts.socket, parseTimeout(opts.timeout));
-  io.out(opts.json ? JSON.stringify(cibShowJson(r), null, 2) : r.xml);
+  io.out(opts.json ? jsonDocument(cibShowJson(r)) : r.xml);
 }
 
 /** Validates a CIB file offline: its text, or the problems (file:line) that refuse it. */
@@ -48,8 +49,7 @@ export function checkCibFile(path: string): { xml?: string; problems: Diagnostic
 export async function runCibApply(file: string, opts: AdminOptions, io: CliIo): Promise<void> {
   const c = checkCibFile(file);
   if (c.xml === undefined) {
-    if (opts.json)
-      io.out(JSON.stringify({ ok: false, file, problems: c.problems.map(formatDiagnostic) }, null, 2));
+    if (opts.json) io.out(jsonDocument({ ok: false, file, problems: c.problems.map(formatDiagnostic) }));
     for (const d of [...c.problems, ...c.warnings]) io.err(formatDiagnostic(d));
     io.err(`hbctl: ${file}: ${c.problems.length} error(s); nothing changed`);
     io.exit(ExitCode.warnings);
@@ -73,7 +73,7 @@ export function registerCib(program: Command, io: CliIo): void {
           "Exit status: 0 answered, 3 hbd is not running or did not answer, 4 permission denied on the socket.",
       ),
   )
-    .addHelpText("after", "\nExamples:\n  hbctl cib show > cib.xml\n  hbctl cib show --json | jq .version")
+    .addHelpText("after", "\nExamples:\n  hbctl cib show > cib.xml\n  hbctl cib show --json | jq .cibVersion")
     .action((opts: AdminOptions) => runCibShow(opts, io));
   withAdminOptions(
     cib

@@ -15,6 +15,7 @@ import type { Command } from "commander";
 import { ExitCode, TandemError, UsageError } from "../../base/errors.js";
 import { DEFAULT_SOCKET } from "../client.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 import { type AdminOptions, runAdmin } from "./standby.js";
 
 interface ConfirmOptions {
@@ -100,6 +101,6 @@ Exit status: 0 confirmed, 1 no fencing of NODE is waiting here, 2 usage error, 4
     .action((node: string, opts: ConfirmOptions) => {
       const dir = opts.fenceDir ?? join(dirname(opts.socket), "fence");
       const r = confirmFence(node.toLowerCase(), dir);
-      io.out(opts.json ? JSON.stringify(r) : r.message);
+      io.out(opts.json ? jsonDocument(r, undefined) : r.message);
     });
 }

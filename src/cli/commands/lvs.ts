@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { TandemError } from "../../base/errors.js";
 import type { DirectorStatus, StatusReal } from "../../lvs/director.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 interface LvsStatusOptions {
   json?: boolean;
@@ -73,10 +74,19 @@ export function runLvsStatus(opts: LvsStatusOptions, io: CliIo, now = Date.now()
   } catch (e) {
     throw new TandemError(
       `cannot read director status ${file}: ${(e as Error).message} (is hb-director running?)`,
-      3,
+      LVS_EXIT.noStatus,
     );
   }
-  io.out(opts.json ? JSON.stringify(status, null, 2) : formatLvsStatus(status, now));
+  io.out(opts.json ? jsonDocument({ ...status }) : formatLvsStatus(status, now));
+  if (lvsDegraded(status)) io.exit(LVS_EXIT.degraded);
+}
+
+/** `hbctl lvs status` exit codes (also in its --help). */
+export const LVS_EXIT = { ok: 0, degraded: 1, noStatus: 3 } as const;
+
+/** A virtual service without any real server up (fallback or nothing serves), or a failed table update. */
+export function lvsDegraded(s: DirectorStatus): boolean {
+  return s.lastApplyError !== undefined || s.services.some((v) => !v.quorumUp);
 }
 
 export function registerLvs(program: Command, io: CliIo): void {
@@ -89,6 +99,13 @@ export function registerLvs(program: Command, io: CliIo): void {
     )
     .option("--json", "JSON output")
     .option("--state-file <file>", "hb-director's status file")
-    .option("--config <file>", "ldirectord.cf whose default status file to read", "ldirectord.cf")
+    .option("--config <file>", "ldirectord.cf whose default status file to read", "/etc/ha.d/ldirectord.cf")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  hbctl lvs status\n  hbctl lvs status --config /etc/ha.d/ldirectord-web.cf --json\n\n" +
+        "Exit status:\n  0  every virtual service has a real server up\n" +
+        "  1  degraded: a virtual service has no real server up, or the last table update failed\n" +
+        "  3  no status: hb-director is not running for this configuration (status file unreadable)",
+    )
     .action((opts: LvsStatusOptions) => runLvsStatus(opts, io));
 }

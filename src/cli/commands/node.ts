@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import type { StatusReport } from "../../ipc/protocol.js";
 import { parseTimeout, requestStatus } from "../client.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 import type { AdminOptions } from "./standby.js";
 import { withAdminOptions } from "./standby.js";
 
@@ -76,10 +77,10 @@ export function registerNode(program: Command, io: CliIo): void {
   )
     .addHelpText(
       "after",
-      "\nExamples:\n  hbctl node list\n  hbctl node list --json | jq '.[] | select(.dc) | .name'",
+      "\nExamples:\n  hbctl node list\n  hbctl node list --json | jq '.nodes[] | select(.dc) | .name'",
     )
     .action(async (opts: AdminOptions) => {
       const rows = nodeRows(await requestStatus(opts.socket, parseTimeout(opts.timeout)));
-      io.out(opts.json ? JSON.stringify(rows, null, 2) : formatNodeRows(rows));
+      io.out(opts.json ? jsonDocument({ nodes: rows }) : formatNodeRows(rows));
     });
 }

@@ -13,10 +13,11 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../base/errors.js";
 import { validAgentName } from "../../exec/env.js";
-import { formatResultJson, formatResultText } from "../../exec/format.js";
+import { formatResultText } from "../../exec/format.js";
 import { createExecutor } from "../../exec/process.js";
 import type { AgentClass, AgentSpec } from "../../exec/types.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 import { ADMIN_EXIT, type AdminOptions, runAdmin, withAdminOptions } from "./standby.js";
 
 /** The agents shipped with Tandem (resource.d/ of the package), OCF provider "tandem". */
@@ -94,7 +95,7 @@ export async function runResourceExec(
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   const result = await executor.exec(req);
-  io.out(opts.json ? formatResultJson(req, result) : formatResultText(req, result));
+  io.out(opts.json ? jsonDocument({ agent: req.agent, ...result }) : formatResultText(req, result));
   io.exit(result.rc);
 }
 

@@ -20,6 +20,7 @@ import { nodeDown, nodeFail, nodeUp, opFail, parseOpFailSpec } from "../../polic
 import { renderOracle } from "../../policy/oracle.js";
 import { schedule } from "../../policy/schedule.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 interface SimulateOpts {
   nodeUp: string[];
@@ -79,7 +80,7 @@ function listInputs(stateDir: string, io: CliIo, json: boolean): void {
     const at = cib === undefined ? undefined : executionDate(cib);
     return { n, file, ...(at === undefined ? {} : { executionDate: new Date(at).toISOString() }) };
   });
-  if (json) io.out(JSON.stringify({ version: 1, dir, inputs: rows }, null, 2));
+  if (json) io.out(jsonDocument({ dir, inputs: rows }));
   else if (rows.length === 0) io.out(`no saved policy inputs in ${dir}`);
   else io.out(rows.map((r) => `${r.n}\t${r.executionDate ?? "?"}\t${r.file}`).join("\n"));
   io.exit(ExitCode.ok);
@@ -129,7 +130,7 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
   }
   const transition = schedule(cib, now);
   if (opts.json) {
-    io.out(JSON.stringify({ version: 1, now: now.toISOString(), transition }, null, 2));
+    io.out(jsonDocument({ now: now.toISOString(), transition }));
   } else {
     io.out(
       renderOracle(transition, cib, {

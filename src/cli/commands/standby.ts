@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import { type CommandResult, HB_WHICH, type HbWhich, type IpcMethod } from "../../ipc/protocol.js";
 import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, request } from "../client.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 /** Options every command that talks to hbd takes. */
 export interface AdminOptions {
@@ -41,7 +42,7 @@ export async function runAdmin(
   io: CliIo,
 ): Promise<CommandResult> {
   const r = await request<CommandResult>(method, params, opts.socket, parseTimeout(opts.timeout));
-  io.out(opts.json ? JSON.stringify({ ok: true, message: r.message }, null, 2) : r.message);
+  io.out(opts.json ? jsonDocument({ ok: true, message: r.message }) : r.message);
   return r;
 }
 

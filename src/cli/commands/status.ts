@@ -11,6 +11,7 @@ import { TandemError, UsageError } from "../../base/errors.js";
 import type { CrmReport, NodeReport, ResourceProtocolReport, StatusReport } from "../../ipc/protocol.js";
 import { DEFAULT_SOCKET, DEFAULT_TIMEOUT_MS, parseTimeout, requestStatus } from "../client.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 interface StatusOptions {
   json?: boolean;
@@ -134,6 +135,12 @@ export function formatStatus(r: StatusReport): string {
   return lines.join("\n");
 }
 
+/** The --json document of a status report: the daemon's version as `hbdVersion` (json.ts). */
+export function statusJson(r: StatusReport, indent: number | undefined = 2): string {
+  const { version, ...rest } = r;
+  return jsonDocument({ hbdVersion: version, ...rest }, indent);
+}
+
 export async function runStatus(opts: StatusOptions, io: CliIo): Promise<void> {
   if (opts.watch) {
     const timeoutMs = parseTimeout(opts.timeout);
@@ -148,7 +155,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<void> {
     return;
   }
   const report = await requestStatus(opts.socket, parseTimeout(opts.timeout));
-  io.out(opts.json ? JSON.stringify(report, null, 2) : formatStatus(report));
+  io.out(opts.json ? statusJson(report) : formatStatus(report));
 }
 
 /** What --watch needs from the outside (injected by tests). */
@@ -205,7 +212,7 @@ export async function watchStatus(opts: StatusOptions, io: CliIo, deps: WatchDep
       let body: string;
       try {
         const r = await deps.fetch();
-        body = opts.json ? JSON.stringify(r) : formatStatus(r);
+        body = opts.json ? statusJson(r, undefined) : formatStatus(r);
         lastCode = 0;
       } catch (e) {
         if (!(e instanceof TandemError)) throw e;

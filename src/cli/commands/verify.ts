@@ -19,6 +19,7 @@ import {
   readInput,
 } from "../../config/read.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 interface VerifyOptions {
   config?: string;
@@ -77,39 +78,34 @@ export function runVerify(target: string | undefined, opts: VerifyOptions, io: C
   const code = verifyExitCode(diagnostics);
   if (opts.json) {
     io.out(
-      JSON.stringify(
-        {
-          version: 1,
-          files: result.files,
-          errors,
-          warnings,
-          diagnostics,
-          inert: result.inert.map((i) => ({
-            directive: i.directive,
-            value: i.value,
-            ...i.at,
-            reason: i.reason,
-          })),
-          summary: result.config
-            ? {
-                style: result.config.style,
-                cluster: result.config.clusterName,
-                nodes: result.config.nodes,
-                media: result.config.media.length,
-                pingNodes: result.config.pingNodes.length,
-                groups: result.config.groups.map((g) => ({
-                  key: g.key,
-                  node: g.node,
-                  resources: g.resources.length,
-                })),
-                crm: result.config.pacemaker !== "off",
-                timing: result.config.timing,
-              }
-            : null,
-        },
-        null,
-        2,
-      ),
+      jsonDocument({
+        files: result.files,
+        errors,
+        warnings,
+        diagnostics,
+        inert: result.inert.map((i) => ({
+          directive: i.directive,
+          value: i.value,
+          ...i.at,
+          reason: i.reason,
+        })),
+        summary: result.config
+          ? {
+              style: result.config.style,
+              cluster: result.config.clusterName,
+              nodes: result.config.nodes,
+              media: result.config.media.length,
+              pingNodes: result.config.pingNodes.length,
+              groups: result.config.groups.map((g) => ({
+                key: g.key,
+                node: g.node,
+                resources: g.resources.length,
+              })),
+              crm: result.config.pacemaker !== "off",
+              timing: result.config.timing,
+            }
+          : null,
+      }),
     );
   } else {
     for (const d of diagnostics) io.out(formatDiagnostic(d));

@@ -16,6 +16,7 @@ import { describePackets, formatReport, hints, summarize } from "../../comm/wire
 import { parseAuthkeys } from "../../config/authkeys.js";
 import { readInput } from "../../config/read.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json.js";
 
 interface DecodeOptions {
   authkeys: string;
@@ -75,19 +76,14 @@ export function runWireDecode(file: string | undefined, opts: DecodeOptions, io:
   const bad = records.filter((r) => r.verdict !== "ok").length;
   if (opts.json) {
     io.out(
-      JSON.stringify(
-        {
-          version: 1,
-          input: name,
-          format: cap.kind,
-          packets: records,
-          senders: summarize(records),
-          hints: hints(records),
-          skipped: cap.read.skipped,
-        },
-        null,
-        2,
-      ),
+      jsonDocument({
+        input: name,
+        format: cap.kind,
+        packets: records,
+        senders: summarize(records),
+        hints: hints(records),
+        skipped: cap.read.skipped,
+      }),
     );
   } else {
     io.out(formatReport(records, { fields: opts.fields !== false }));

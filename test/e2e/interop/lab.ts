@@ -442,6 +442,8 @@ export class InteropLab {
       join(node.dir, "run"),
       "--node",
       name,
+      "--log-format", // hbdEvents() reads the logfile's structured records
+      "json",
     ];
     const log = openSync(this.hbdLogPath(name), "a");
     const child = spawn("ip", ["netns", "exec", this.ns(name), ...cmd], { stdio: ["ignore", log, log] });

@@ -1,5 +1,6 @@
 // Goal: the administrative hbctl commands (resource move/ban/clear/cleanup/start/stop, standby/takeover keywords, cib show/apply, node list, status --watch) and the hb_standby / hb_takeover wrappers send the right requests, print text and JSON, and exit with the documented codes.
 // Method: a real IpcServer on a temp unix socket whose handler records requests (refusing some with IpcRefusal); the commands run in-process with a captured CliIo; --watch runs with injected fetch, sleep and interrupt.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Command, CommanderError } from "commander";
 import { TandemError } from "../../../src/base/errors.js";
+import { VERSION } from "../../../src/base/version.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { registerCib } from "../../../src/cli/commands/cib.js";
 import { formatNodeRows, nodeRows, registerNode } from "../../../src/cli/commands/node.js";
@@ -163,7 +165,7 @@ test("resource verbs send op, rsc and node; text and JSON answers; a refusal exi
     assert.deepEqual(r.calls, [
       `resource ${JSON.stringify({ op: verb, rsc: "g1", ...(node ? { node } : {}) })}`,
     ]);
-    assert.deepEqual(JSON.parse(r.out), { ok: true, message: "resource ok" });
+    assert.deepEqual(JSON.parse(r.out), { version: 1, tandem: VERSION, ok: true, message: "resource ok" });
   }
   const extra = await hbctl("resource", "stop", "g1", "n2");
   assert.equal(extra.code, 2, "stop takes no node");
@@ -195,7 +197,9 @@ test("cib show prints the XML, or versions and counts with --json; cib apply val
   assert.equal((await hbctl("cib", "show")).out, "<cib/>\n");
   const j = JSON.parse((await hbctl("cib", "show", "--json")).out);
   assert.deepEqual(j, {
-    version: "0.4.2",
+    version: 1,
+    tandem: VERSION,
+    cibVersion: "0.4.2",
     adminEpoch: 0,
     epoch: 4,
     numUpdates: 2,
@@ -240,7 +244,7 @@ test("node list combines membership, the CIB's view, standby and the DC mark", a
   assert.match(text, /^n2 +normal +dead +offline +yes$/m);
   assert.match(text, /^10\.0\.0\.254 +ping +ping +- +-$/m);
   const j = await hbctl("node", "list", "--json");
-  assert.deepEqual(JSON.parse(j.out), rows);
+  assert.deepEqual(JSON.parse(j.out), { version: 1, tandem: VERSION, nodes: rows });
 });
 
 test("status --watch redraws --count times, clears a terminal, separates frames otherwise, and stops on SIGINT", async () => {

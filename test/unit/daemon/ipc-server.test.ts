@@ -1,5 +1,6 @@
 // Goal: hbd's control socket and hbctl status / hbctl cl give cl_status-compatible answers, exit codes and clear refusals.
 // Method: a real IpcServer on a temp unix socket with a fixed report; the hbctl commands run in-process with a captured CliIo.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Command, CommanderError } from "commander";
 import { TandemError } from "../../../src/base/errors.js";
+import { VERSION } from "../../../src/base/version.js";
 import { connectError } from "../../../src/cli/client.js";
 import { clAnswer, registerCl } from "../../../src/cli/commands/cl.js";
 import { registerStatus } from "../../../src/cli/commands/status.js";
@@ -145,7 +147,8 @@ test("hbctl status prints nodes, link ages and drop counters; --json gives the r
     assert.match(r.out, /^10\.0\.0\.254 +ping +ping/m);
     assert.match(r.out, /Dropped: bad auth 3, replays 2, malformed 1, unknown node 0/);
     const j = await hbctl(["status", "--json", "--socket", sock]);
-    assert.deepEqual(JSON.parse(j.out), REPORT);
+    const { version: hbdVersion, ...rest } = REPORT;
+    assert.deepEqual(JSON.parse(j.out), { version: 1, tandem: VERSION, hbdVersion, ...rest });
   });
 });
 

@@ -1,11 +1,20 @@
 // Goal: `hbctl lvs status` prints ipvsadm -L -n columns plus health and last check, reports a missing status file clearly, and --json passes the status through. Method: a status object rendered by the formatter and a status file read by the command with an injected CliIo.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { TandemError } from "../../../src/base/errors.js";
-import { defaultStateFile, formatLvsStatus, runLvsStatus } from "../../../src/cli/commands/lvs.js";
+import { VERSION } from "../../../src/base/version.js";
+import {
+  defaultStateFile,
+  formatLvsStatus,
+  LVS_EXIT,
+  lvsDegraded,
+  runLvsStatus,
+} from "../../../src/cli/commands/lvs.js";
+import { buildProgram } from "../../../src/cli/program.js";
 import type { DirectorStatus } from "../../../src/lvs/director.js";
 
 const now = 1_000_000;
@@ -103,7 +112,7 @@ test("text view: ipvsadm columns, then health and last check", () => {
   );
 });
 
-test("the command reads the status file; --json passes it through; a missing file is exit 3", () => {
+test("the command reads the status file; --json passes it through (with the common version header); a missing file is exit 3", () => {
   const dir = mkdtempSync(join(tmpdir(), "tdl-lvs-status-"));
   try {
     const file = join(dir, "s.json");
@@ -111,7 +120,7 @@ test("the command reads the status file; --json passes it through; a missing fil
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: () => undefined, exit: () => undefined };
     runLvsStatus({ stateFile: file, config: "x", json: true }, io, now);
-    assert.deepEqual(JSON.parse(out[0] ?? ""), status);
+    assert.deepEqual(JSON.parse(out[0] ?? ""), { version: 1, tandem: VERSION, ...status });
     runLvsStatus({ stateFile: file, config: "x" }, io, now);
     assert.match(out[1] ?? "", /TCP {2}10\.88\.0\.10:80 wrr/);
     assert.throws(
@@ -126,3 +135,43 @@ test("the command reads the status file; --json passes it through; a missing fil
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("lvs status exit codes: 1 when a virtual service has no real server up or the table update failed", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tdl-lvs-exit-"));
+  try {
+    const run = (s: object): number => {
+      const file = join(dir, "s.json");
+      writeFileSync(file, JSON.stringify(s));
+      let code = 0;
+      runLvsStatus(
+        { stateFile: file, config: "x" },
+        { out: () => undefined, err: () => undefined, exit: (c) => (code = Math.max(code, c)) },
+        now,
+      );
+      return code;
+    };
+    assert.equal(run(status), LVS_EXIT.degraded, "the fixture has a service with no real server up");
+    const healthy = { ...status, services: status.services.map((v) => ({ ...v, quorumUp: true })) };
+    assert.equal(run(healthy), LVS_EXIT.ok);
+    assert.equal(run({ ...healthy, lastApplyError: "nft: Operation not permitted" }), LVS_EXIT.degraded);
+    assert.equal(lvsDegraded(healthy), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("lvs status reads /etc/ha.d/ldirectord.cf's status file by default (absolute, not the working directory)", () => {
+  const help = buildHelp();
+  assert.match(help, /default:\s+"\/etc\/ha\.d\/ldirectord\.cf"/);
+  assert.match(help, /Exit status:/);
+});
+
+function buildHelp(): string {
+  let text = "";
+  const program = buildProgram({ out: (t) => (text += t), err: () => undefined, exit: () => undefined });
+  program.commands
+    .find((c) => c.name() === "lvs")
+    ?.commands.find((c) => c.name() === "status")
+    ?.outputHelp();
+  return text;
+}
