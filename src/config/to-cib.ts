@@ -28,6 +28,11 @@
  *   Tandem runs it, Pacemaker 2 rejects the class). Stock haresources2cib
  *   probed the file system instead; a pure function cannot, and lsb is the
  *   answer it gave for an init script.
+ * - ldirectord (the director) leaves its line's group for an anonymous clone
+ *   `<id>-clone` with `warm=true`: a warm-standby director on every node,
+ *   health checks and table everywhere, serving only where the VIP is local,
+ *   so a move of the line costs what the VIP move costs (docs/ARCHITECTURE.md
+ *   "Warm director"). A line left empty gets no group.
  * - Ids are readable: `IPaddr_192_168_1_110`, `ldirectord`, `lvs` (suffix
  *   `_2`, `_3` on collision) rather than `<type>_<counter>`.
  * - Cluster options for an R1 setup: stonith-enabled=false unless ha.cf has
@@ -39,7 +44,17 @@
  *   (R1 had no timeouts; 20s would kill slow init scripts).
  */
 import { formatDurationMs } from "../cib/duration.js";
-import type { Cib, Group, LocationConstraint, NvPair, NvSet, Op, Primitive } from "../cib/model.js";
+import type {
+  Cib,
+  Clone,
+  Group,
+  LocationConstraint,
+  NvPair,
+  NvSet,
+  Op,
+  Primitive,
+  Resource,
+} from "../cib/model.js";
 import { decodeIpArg } from "./ipspec.js";
 import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup, StonithHost } from "./model.js";
 
@@ -209,6 +224,28 @@ function primitiveFor(r: LegacyResource, ids: Ids): Primitive {
   };
 }
 
+/** The director agent, which runs warm on every node (a clone) instead of in its line's group. */
+function isDirector(p: Primitive): boolean {
+  return p.class === "ocf" && p.type === "ldirectord";
+}
+
+/** The anonymous clone of a warm director: `warm=true` added to its parameters. */
+function warmClone(p: Primitive, ids: Ids): Clone {
+  const setId = `${p.id}-instance_attributes`;
+  const old = p.instanceAttributes[0]?.nvpairs ?? [];
+  const warm: NvPair = { id: `${setId}-warm`, name: "warm", value: "true" };
+  return {
+    kind: "clone",
+    id: ids.take(`${p.id}-clone`),
+    metaAttributes: [],
+    instanceAttributes: [],
+    child: {
+      ...p,
+      instanceAttributes: [{ kind: "instance_attributes", id: setId, nvpairs: [...old, warm] }],
+    },
+  };
+}
+
 function option(setId: string, name: string, value: string): NvPair {
   return { id: `${setId}-${name}`, name, value };
 }
@@ -222,20 +259,30 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
   const ids = new Ids();
   for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
   const groupIds = groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
-  const resources: Group[] = groups.map((g, i) => ({
-    kind: "group",
-    id: groupIds[i] ?? "",
-    metaAttributes: [],
-    instanceAttributes: [],
-    members: g.resources.map((r) => primitiveFor(r, ids)),
-  }));
-  const locations: LocationConstraint[] = groups.map((g, i) => ({
-    id: ids.take(`prefer-${groupIds[i] ?? ""}`),
-    rsc: groupIds[i] ?? "",
-    node: g.node,
-    score: HARESOURCES_LOCATION_SCORE,
-    rules: [],
-  }));
+  const lines = groups.map((g) => g.resources.map((r) => primitiveFor(r, ids)));
+  const clones: Clone[] = lines.flatMap((ps) => ps.filter(isDirector).map((p) => warmClone(p, ids)));
+  const resources: Group[] = groups
+    .map(
+      (_g, i): Group => ({
+        kind: "group",
+        id: groupIds[i] ?? "",
+        metaAttributes: [],
+        instanceAttributes: [],
+        members: (lines[i] ?? []).filter((p) => !isDirector(p)),
+      }),
+    )
+    .filter((g) => g.members.length > 0);
+  const kept = new Set(resources.map((g) => g.id));
+  const locations: LocationConstraint[] = groups
+    .map((g, i) => ({ g, id: groupIds[i] ?? "" }))
+    .filter(({ id }) => kept.has(id))
+    .map(({ g, id }) => ({
+      id: ids.take(`prefer-${id}`),
+      rsc: id,
+      node: g.node,
+      score: HARESOURCES_LOCATION_SCORE,
+      rules: [],
+    }));
   const fences = fencePrimitives(opts.stonith ?? [], ids);
   const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
   const boot = "cib-bootstrap-options";
@@ -264,7 +311,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         instanceAttributes: [],
         utilization: [],
       })),
-      resources: [...resources, ...fences],
+      resources: [...resources, ...clones, ...fences] as Resource[],
       constraints: { locations, colocations: [], orders: [] },
       rscDefaults: [
         {

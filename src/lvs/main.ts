@@ -5,7 +5,12 @@
  *
  *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
- *               [--concurrency N] [--check]
+ *               [--concurrency N] [--warm] [--check]
+ *
+ * --warm: a warm-standby director (docs/ARCHITECTURE.md "Warm director"): the
+ * health checks and the table run on every node, and the nft rules serve only
+ * where the VIP is a local address (`fib daddr type local`). IPVS is warm by
+ * nature (it sees only packets delivered to a local address).
  *
  * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
  * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
@@ -35,6 +40,7 @@ interface MainOptions {
   concurrency: string;
   connStatsInterval: string;
   check?: boolean;
+  warm?: boolean;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -91,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       "recount ActiveConn/InActConn from conntrack at most this often (0 = never)",
       "2000",
     )
+    .option("--warm", "serve only where the VIP is a local address (run on both nodes; nft backend)")
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
     .exitOverride();
   try {
@@ -123,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
           table: o.table,
           ...(device ? { device } : {}),
           killFlows: o.killFlows === true,
+          localOnly: o.warm === true,
           connStatsIntervalMs: Number(o.connStatsInterval),
           warn: (m) => log.warn({}, m),
         });

@@ -31,7 +31,7 @@ function params(p: Primitive | undefined): Record<string, string> {
   return nvMap(p?.instanceAttributes ?? []);
 }
 
-test("the example line: group, IPaddr with correct params, ldirectord as OCF, +100 on primarylb", () => {
+test("the example line: group with the VIP, ldirectord as a warm OCF clone beside it, +100 on primarylb", () => {
   const cib = convertHaresources(
     groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\n"),
     {
@@ -39,22 +39,24 @@ test("the example line: group, IPaddr with correct params, ldirectord as OCF, +1
       nodes: NODES,
     },
   );
-  const [g] = cib.configuration.resources;
+  const [g, c] = cib.configuration.resources;
   assert.equal(g?.kind, "group");
   assert.equal(g?.id, "IPaddr_192.168.1.110_24_eth0");
   const members = g?.kind === "group" ? g.members : [];
   assert.deepEqual(
     members.map((m) => [m.id, m.class, m.provider, m.type]),
-    [
-      ["IPaddr_192_168_1_110", "ocf", "heartbeat", "IPaddr"],
-      ["ldirectord", "ocf", "heartbeat", "ldirectord"],
-    ],
+    [["IPaddr_192_168_1_110", "ocf", "heartbeat", "IPaddr"]],
   );
+  // the director runs warm on every node (docs/ARCHITECTURE.md "Warm director"): a move is the VIP's
+  assert.equal(c?.kind, "clone");
+  assert.equal(c?.id, "ldirectord-clone");
+  const d = c?.kind === "clone" && c.child.kind === "primitive" ? c.child : undefined;
+  assert.deepEqual([d?.id, d?.class, d?.provider, d?.type], ["ldirectord", "ocf", "heartbeat", "ldirectord"]);
   // bits -> cidr_netmask, iface -> nic (haresources2cib wrote nic="24" cidr_netmask="eth0").
   assert.deepEqual(params(members[0]), { ip: "192.168.1.110", cidr_netmask: "24", nic: "eth0" });
-  assert.deepEqual(params(members[1]), { configfile: "ldirectord.cf" });
+  assert.deepEqual(params(d), { configfile: "ldirectord.cf", warm: "true" });
   assert.deepEqual(
-    members.map((m) => m.operations.map((o) => [o.name, o.intervalMs, o.timeoutMs])),
+    [...members, d].map((m) => m?.operations.map((o) => [o.name, o.intervalMs, o.timeoutMs])),
     [[["monitor", 10_000, 20_000]], [["monitor", 30_000, 60_000]]],
   );
   assert.deepEqual(cib.configuration.constraints.locations, [
@@ -70,6 +72,44 @@ test("the example line: group, IPaddr with correct params, ldirectord as OCF, +1
   const o = clusterOptions(cib);
   assert.deepEqual([o.stonithEnabled, o.noQuorumPolicy, o.symmetricCluster], [false, "ignore", true]);
   assert.equal(resourceOptions(cib, "ldirectord").resourceStickiness, 0);
+  // the policy starts the group on primarylb and a director on each node
+  const back = parseCib(serializeCib(cib), "cib.xml");
+  assert.deepEqual(back.diagnostics.filter((x) => x.severity === "error").map(formatDiagnostic), []);
+  const starts = (t: ReturnType<typeof schedule>): string[] =>
+    t.actions
+      .filter((a) => a.op === "start")
+      .map((a) => `${a.rsc} ${a.node}`)
+      .sort();
+  const up = nodeUp(nodeUp(cib, "primarylb"), "backuplb");
+  assert.deepEqual(starts(schedule(up, 0)), [
+    "IPaddr_192_168_1_110 primarylb",
+    "ldirectord backuplb",
+    "ldirectord primarylb",
+  ]);
+});
+
+test("a line of only the director gives the clone and no empty group; the classic 'lvs ldirectord' keeps lvs grouped", () => {
+  const only = convertHaresources(groupsOf("primarylb ldirectord\n"), { autoFailback: "on", nodes: NODES });
+  assert.deepEqual(
+    only.configuration.resources.map((r) => [r.kind, r.id]),
+    [["clone", "ldirectord_2-clone"]],
+  );
+  assert.deepEqual(only.configuration.constraints.locations, []);
+  const classic = convertHaresources(groupsOf("primarylb IPaddr::10.0.0.5/24/eth0 lvs ldirectord\n"), {
+    autoFailback: "on",
+    nodes: NODES,
+  });
+  assert.deepEqual(
+    classic.configuration.resources.map((r) => [
+      r.kind,
+      r.id,
+      r.kind === "group" ? r.members.map((m) => m.id) : [],
+    ]),
+    [
+      ["group", "IPaddr_10.0.0.5_24_eth0", ["IPaddr_10_0_0_5", "lvs"]],
+      ["clone", "ldirectord-clone", []],
+    ],
+  );
 });
 
 test("each IP argument form maps to ip / cidr_netmask / nic / broadcast / iflabel", () => {
