@@ -47,6 +47,7 @@ import { formatDurationMs } from "../cib/duration.js";
 import type {
   Cib,
   Clone,
+  ColocationConstraint,
   Group,
   LocationConstraint,
   NvPair,
@@ -55,6 +56,7 @@ import type {
   Primitive,
   Resource,
 } from "../cib/model.js";
+import { INFINITY } from "../cib/score.js";
 import { decodeIpArg } from "./ipspec.js";
 import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup, StonithHost } from "./model.js";
 
@@ -260,7 +262,8 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
   for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
   const groupIds = groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
   const lines = groups.map((g) => g.resources.map((r) => primitiveFor(r, ids)));
-  const clones: Clone[] = lines.flatMap((ps) => ps.filter(isDirector).map((p) => warmClone(p, ids)));
+  const cloneOf = lines.map((ps) => ps.filter(isDirector).map((p) => warmClone(p, ids)));
+  const clones: Clone[] = cloneOf.flat();
   const resources: Group[] = groups
     .map(
       (_g, i): Group => ({
@@ -283,6 +286,17 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
       score: HARESOURCES_LOCATION_SCORE,
       rules: [],
     }));
+  // the VIP serves only where a director instance runs (a director failing its migration-threshold moves the VIP)
+  const colocations: ColocationConstraint[] = groups.flatMap((_g, i) =>
+    kept.has(groupIds[i] ?? "")
+      ? (cloneOf[i] ?? []).map((c) => ({
+          id: ids.take(`${groupIds[i]}-with-${c.id}`),
+          rsc: groupIds[i] ?? "",
+          withRsc: c.id,
+          score: INFINITY,
+        }))
+      : [],
+  );
   const fences = fencePrimitives(opts.stonith ?? [], ids);
   const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
   const boot = "cib-bootstrap-options";
@@ -312,7 +326,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         utilization: [],
       })),
       resources: [...resources, ...clones, ...fences] as Resource[],
-      constraints: { locations, colocations: [], orders: [] },
+      constraints: { locations, colocations, orders: [] },
       rscDefaults: [
         {
           kind: "meta_attributes",

@@ -15,7 +15,7 @@ import {
   STICKINESS_NO_FAILBACK,
   sanitizeId,
 } from "../../../src/config/to-cib.js";
-import { nodeFail, nodeUp } from "../../../src/policy/inject.js";
+import { applyTransition, isStable, nodeFail, nodeUp, opFail } from "../../../src/policy/inject.js";
 import { schedule } from "../../../src/policy/schedule.js";
 
 const at = { file: "haresources", line: 1 };
@@ -62,6 +62,15 @@ test("the example line: group with the VIP, ldirectord as a warm OCF clone besid
   assert.deepEqual(cib.configuration.constraints.locations, [
     { id: "prefer-IPaddr_192.168.1.110_24_eth0", rsc: g?.id, node: "primarylb", score: 100, rules: [] },
   ]);
+  // the VIP goes only where a director instance runs
+  assert.deepEqual(cib.configuration.constraints.colocations, [
+    {
+      id: "IPaddr_192.168.1.110_24_eth0-with-ldirectord-clone",
+      rsc: g?.id,
+      withRsc: "ldirectord-clone",
+      score: 1_000_000,
+    },
+  ]);
   assert.deepEqual(
     cib.configuration.nodes.map((n) => [n.id, n.uname]),
     [
@@ -88,6 +97,45 @@ test("the example line: group with the VIP, ldirectord as a warm OCF clone besid
   ]);
 });
 
+test("warm director: a VIP-only move when the active node is lost, and the VIP follows a director that cannot run", () => {
+  const cib = convertHaresources(
+    groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\n"),
+    {
+      autoFailback: "on",
+      nodes: NODES,
+    },
+  );
+  const settle = (c: typeof cib, now: number): typeof cib => {
+    let out = c;
+    for (let i = 0; i < 10; i++) {
+      const t = schedule(out, now);
+      const stable = isStable(out, t);
+      out = applyTransition(out, t);
+      if (stable) return out;
+    }
+    assert.fail("no stable state in 10 transitions");
+  };
+  const real = (t: ReturnType<typeof schedule>): string[] =>
+    t.actions
+      .filter((a) => a.op === "start" || a.op === "stop")
+      .map((a) => `${a.op} ${a.rsc} ${a.node}`)
+      .sort();
+  const running = settle(nodeUp(nodeUp(cib, "primarylb"), "backuplb"), 0);
+  // power loss of primarylb: only the VIP starts on backuplb (its director already runs)
+  assert.deepEqual(real(schedule(nodeFail(running, "primarylb"), 1000)), [
+    "start IPaddr_192_168_1_110 backuplb",
+  ]);
+  // the director cannot run on primarylb (a failed start is fatal there): the VIP leaves with it
+  const broken = opFail(
+    running,
+    { rsc: "ldirectord", op: "start", intervalMs: 0, node: "primarylb", rc: 1 },
+    1000,
+  );
+  const moved = real(schedule(broken, 1000));
+  assert.ok(moved.includes("start IPaddr_192_168_1_110 backuplb"), moved.join("; "));
+  assert.ok(moved.includes("stop IPaddr_192_168_1_110 primarylb"), moved.join("; "));
+});
+
 test("a line of only the director gives the clone and no empty group; the classic 'lvs ldirectord' keeps lvs grouped", () => {
   const only = convertHaresources(groupsOf("primarylb ldirectord\n"), { autoFailback: "on", nodes: NODES });
   assert.deepEqual(
@@ -95,6 +143,7 @@ test("a line of only the director gives the clone and no empty group; the classi
     [["clone", "ldirectord_2-clone"]],
   );
   assert.deepEqual(only.configuration.constraints.locations, []);
+  assert.deepEqual(only.configuration.constraints.colocations, []);
   const classic = convertHaresources(groupsOf("primarylb IPaddr::10.0.0.5/24/eth0 lvs ldirectord\n"), {
     autoFailback: "on",
     nodes: NODES,
