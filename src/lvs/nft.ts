@@ -60,9 +60,11 @@ export interface NftOptions {
   /** DR flow pinning timeout (s). Default 900 (IPVS's TCP established timeout). */
   readonly flowTimeoutSec?: number;
   /**
-   * Warm director: every service rule also matches `fib daddr type local`, so
-   * the table (kept on both nodes) serves only where the VIP is a local
-   * address; a VIP move then switches traffic without touching the table.
+   * Warm director (kept on both nodes): every NAT service rule also matches
+   * `fib daddr type local` (serves only where the VIP is a local address),
+   * every DR rule `meta pkttype host` (only frames sent to this host's MAC:
+   * the VIP holder's, or the old holder's while clients' ARP entries still
+   * name it). A VIP move then switches traffic without touching the table.
    */
   readonly localOnly?: boolean;
 }
@@ -298,8 +300,16 @@ function metaMap(f: NftFamily, t: string, p: ServicePlan): string[] {
   ];
 }
 
-function match(s: TableServiceSpec, opts: NftOptions): string {
-  const local = opts.localOnly ? " fib daddr type local" : "";
+/**
+ * The service match. Warm (localOnly): NAT needs the VIP local (`fib daddr
+ * type local`: the reals' replies come back through the holder); DR takes
+ * what is sent to this host's MAC (`meta pkttype host`): only the holder gets
+ * frames for the VIP, except a client whose ARP entry still names the old
+ * holder after a move: the old holder's identical table forwards them to the
+ * same real instead of dropping them, so a planned move loses nothing.
+ */
+function match(s: TableServiceSpec, opts: NftOptions, dr = false): string {
+  const local = opts.localOnly ? (dr ? " meta pkttype host" : " fib daddr type local") : "";
   return `ip daddr ${s.address} ${s.protocol} dport ${s.port}${local}`;
 }
 
@@ -432,14 +442,16 @@ function renderDr(t: string, plans: ServicePlan[], objects: NftObjects, opts: Nf
     const notSyn = proto === "tcp" ? " tcp flags & (syn | ack) != syn" : "";
     for (const r of reals)
       b.fill.push(
-        `add rule ${f} ${t} ingress ${match(s, opts)}${notSyn} ${key} @${pin(r)} update @${pin(r)} { ${key} } fwd ip to ${r.address} ${d}`,
+        `add rule ${f} ${t} ingress ${match(s, opts, true)}${notSyn} ${key} @${pin(r)} update @${pin(r)} { ${key} } fwd ip to ${r.address} ${d}`,
       );
     if (s.persistenceSec !== undefined)
-      b.fill.push(`add rule ${f} ${t} ingress ${match(s, opts)} fwd ip to ${saddrKey(s)} map @${pm} ${d}`);
+      b.fill.push(
+        `add rule ${f} ${t} ingress ${match(s, opts, true)} fwd ip to ${saddrKey(s)} map @${pm} ${d}`,
+      );
     if (p.slots.length) {
       b.fill.push(
         `add element ${f} ${t} ${slots} { ${p.slots.map((i, n) => `${n} : jump ${id}_r_${ipHex(s.reals[i]?.address ?? "")}`).join(", ")} }`,
-        `add rule ${f} ${t} ingress ${match(s, opts)} ${hashExpr(s, opts, true).replace("__N__", String(p.slots.length))} vmap @${slots}`,
+        `add rule ${f} ${t} ingress ${match(s, opts, true)} ${hashExpr(s, opts, true).replace("__N__", String(p.slots.length))} vmap @${slots}`,
       );
     }
     // no slot: nothing matches, the director's own stack answers the VIP with a reset

@@ -13,8 +13,6 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../base/errors.js";
 import { validAgentName } from "../../exec/env.js";
-import { formatResultJson, formatResultText } from "../../exec/format.js";
-import { createExecutor } from "../../exec/process.js";
 import type { AgentClass, AgentSpec } from "../../exec/types.js";
 import type { CliIo } from "../io.js";
 import { ADMIN_EXIT, type AdminOptions, runAdmin, withAdminOptions } from "./standby.js";
@@ -83,6 +81,9 @@ export async function runResourceExec(
     params: parseParams(opts.param),
     ...(opts.arg.length > 0 ? { args: opts.arg } : {}),
   };
+  // loaded on use (execa is a large part of hbctl's start-up)
+  const { createExecutor } = await import("../../exec/process.js");
+  const { formatResultJson, formatResultText } = await import("../../exec/format.js");
   const executor = createExecutor({
     ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
     resourceDirs: [...opts.resourceDir, "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],

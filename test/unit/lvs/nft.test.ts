@@ -255,7 +255,7 @@ test("DR: netdev ingress on the device, per-real pin sets first (SYNs skip them)
   );
 });
 
-test("warm director (localOnly): every service rule of NAT and DR also needs the VIP to be a local address", () => {
+test("warm director (localOnly): NAT rules need the VIP to be a local address, DR rules a frame sent to this host", () => {
   const t: Table = {
     services: [
       svc("10.0.0.10", 80, [real("10.0.1.1", 80, 1)]),
@@ -269,9 +269,17 @@ test("warm director (localOnly): every service rule of NAT and DR also needs the
     out.split("\n").filter((l) => / (pre|rej|ingress) ip daddr /.test(l));
   // NAT: dnat, persistence dnat, reject; DR: pin, persistence, hash
   assert.equal(rules(warm).length, 6, warm);
-  for (const r of rules(warm)) assert.match(r, / dport \d+ fib daddr type local /, r);
+  for (const r of rules(warm))
+    assert.match(
+      r,
+      r.includes(" ingress ") ? / dport \d+ meta pkttype host / : / dport \d+ fib daddr type local /,
+      r,
+    );
   assert.equal(rules(cold).length, 6);
-  assert.ok(!cold.includes("fib daddr"), "without localOnly the table serves wherever the packet arrives");
+  assert.ok(
+    !/fib daddr|pkttype/.test(cold),
+    "without localOnly the table serves wherever the packet arrives",
+  );
   // the rest of the transaction (sets, maps, chains, per-real chains) is the same: a switch is one batch
   const other = (out: string): string[] => out.split("\n").filter((l) => !rules(out).includes(l));
   assert.deepEqual(other(warm), other(cold));
