@@ -55,7 +55,9 @@ export async function runVerify(target: string | undefined, opts: VerifyOptions,
   if (isFile) result = await verifyCib(path);
   else {
     const load = await import("../../config/load.js");
-    result = opts.config ? load.loadYaml(readInput(opts.config), opts.node) : load.loadHaD(readHaD(path, opts.node));
+    result = opts.config
+      ? load.loadYaml(readInput(opts.config), opts.node)
+      : load.loadHaD(readHaD(path, opts.node));
   }
   const diagnostics = sortDiagnostics(result.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;
