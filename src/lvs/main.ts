@@ -11,7 +11,7 @@
  * health checks and the table run on every node; the nft NAT rules serve only
  * where the VIP is a local address (`fib daddr type local`), the DR rules only
  * frames sent to this host (`meta pkttype host`); on SIGTERM the table stays
- * --warm-linger ms (default 1000) for clients with a stale ARP entry. IPVS is
+ * --warm-linger ms (default 3000) for clients with a stale ARP entry. IPVS is
  * warm by nature (it sees only packets delivered to a local address).
  *
  * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     .option(
       "--warm-linger <ms>",
       "warm: keep the table this long after SIGTERM (clients whose ARP still names this node after a planned move)",
-      "1000",
+      "3000",
     )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
     .exitOverride();

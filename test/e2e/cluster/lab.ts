@@ -58,6 +58,11 @@ export interface ClusterOptions {
   readonly keepalive?: string;
   readonly deadtime?: string;
   readonly initdead?: string;
+  /** ha.cf warntime; default 1 (s). */
+  readonly warntime?: string;
+  /** The probe client: a new connection every `probeEveryMs` (default 20), timeout `probeTimeoutMs` (default 1000). */
+  readonly probeEveryMs?: number;
+  readonly probeTimeoutMs?: number;
 }
 
 /** The real server: GET /health answers ok, anything else its name. */
@@ -186,7 +191,13 @@ export class ClusterLab extends FailoverLab {
     this.probeLog = new ProbeLog(
       this.spawnIn(
         "c",
-        probeClientScript({ host: VIP, port: 80, everyMs: 20, timeoutMs: 1000, maxRunMs: 600_000 }),
+        probeClientScript({
+          host: VIP,
+          port: 80,
+          everyMs: this.opts.probeEveryMs ?? 20,
+          timeoutMs: this.opts.probeTimeoutMs ?? 1000,
+          maxRunMs: 1_800_000,
+        }),
       ),
     );
   }
@@ -194,7 +205,7 @@ export class ClusterLab extends FailoverLab {
   private hacf(node: NodeName, peer: NodeName): string {
     const o = this.opts;
     const serial = o.serial ? `baud 115200\nserial ${this.ttys[node]}\n` : "";
-    return `udpport 694\nucast eth0 ${NODE_IP[peer]}\n${serial}keepalive ${o.keepalive ?? "200ms"}\ndeadtime ${o.deadtime ?? "2"}\nwarntime 1\ninitdead ${o.initdead ?? "3"}\nauto_failback ${o.autoFailback ?? "on"}\nnode n1\nnode n2\ncrm on\n`;
+    return `udpport 694\nucast eth0 ${NODE_IP[peer]}\n${serial}keepalive ${o.keepalive ?? "200ms"}\ndeadtime ${o.deadtime ?? "2"}\nwarntime ${o.warntime ?? "1"}\ninitdead ${o.initdead ?? "3"}\nauto_failback ${o.autoFailback ?? "on"}\nnode n1\nnode n2\ncrm on\n`;
   }
 
   node(node: NodeName): NodeDirs {
