@@ -53,6 +53,7 @@ import type {
   NvPair,
   NvSet,
   Op,
+  OrderConstraint,
   Primitive,
   Resource,
 } from "../cib/model.js";
@@ -297,6 +298,19 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         }))
       : [],
   );
+  // a group moving to a node whose director starts in the same transition (failback after a reboot or
+  // standby) leaves its old node only once that director runs (start then stop: the VIP keeps serving
+  // from the old node meanwhile); Optional, so a director restart alone never restarts the group
+  const orders: OrderConstraint[] = colocations.map((c) => ({
+    id: ids.take(`${c.withRsc}-then-${c.rsc}`),
+    first: c.withRsc,
+    // biome-ignore lint/suspicious/noThenProperty: the model mirrors the XML attribute "then"
+    then: c.rsc,
+    firstAction: "start",
+    thenAction: "stop",
+    kind: "Optional",
+    symmetrical: false,
+  }));
   const fences = fencePrimitives(opts.stonith ?? [], ids);
   const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
   const boot = "cib-bootstrap-options";
@@ -326,7 +340,7 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         utilization: [],
       })),
       resources: [...resources, ...clones, ...fences] as Resource[],
-      constraints: { locations, colocations, orders: [] },
+      constraints: { locations, colocations, orders },
       rscDefaults: [
         {
           kind: "meta_attributes",

@@ -62,7 +62,11 @@ test("the example line: group with the VIP, ldirectord as a warm OCF clone besid
   assert.deepEqual(cib.configuration.constraints.locations, [
     { id: "prefer-IPaddr_192.168.1.110_24_eth0", rsc: g?.id, node: "primarylb", score: 100, rules: [] },
   ]);
-  // the VIP goes only where a director instance runs
+  // the VIP leaves a node only once the director runs where it goes (a failback), and goes only there
+  assert.deepEqual(
+    cib.configuration.constraints.orders.map((o) => [o.first, o.firstAction, o.then, o.thenAction, o.kind]),
+    [["ldirectord-clone", "start", "IPaddr_192.168.1.110_24_eth0", "stop", "Optional"]],
+  );
   assert.deepEqual(cib.configuration.constraints.colocations, [
     {
       id: "IPaddr_192.168.1.110_24_eth0-with-ldirectord-clone",
@@ -134,6 +138,24 @@ test("warm director: a VIP-only move when the active node is lost, and the VIP f
   const moved = real(schedule(broken, 1000));
   assert.ok(moved.includes("start IPaddr_192_168_1_110 backuplb"), moved.join("; "));
   assert.ok(moved.includes("stop IPaddr_192_168_1_110 primarylb"), moved.join("; "));
+  // failback to a node that just joined: the VIP leaves backuplb only once primarylb's director runs
+  const alone = settle(nodeUp(cib, "backuplb"), 0);
+  const back = schedule(nodeUp(alone, "primarylb"), 1000);
+  const idOf = (op: string, rsc: string, node: string): number =>
+    back.actions.find((a) => a.op === op && a.rsc === rsc && a.node === node)?.id ?? -1;
+  const from = idOf("start", "ldirectord", "primarylb");
+  const to = idOf("stop", "IPaddr_192_168_1_110", "backuplb");
+  assert.ok(from >= 0 && to >= 0, real(back).join("; "));
+  const reach = new Set([from]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const e of back.edges)
+      if (reach.has(e.before) && !reach.has(e.after)) {
+        reach.add(e.after);
+        grew = true;
+      }
+  }
+  assert.ok(reach.has(to), "the VIP stops on backuplb before primarylb's director runs");
 });
 
 test("a line of only the director gives the clone and no empty group; the classic 'lvs ldirectord' keeps lvs grouped", () => {
