@@ -37,8 +37,21 @@ export interface DirectorBenchResult {
   readonly standby: readonly (DirectorTrial & { readonly commandMs: number })[];
 }
 
+/** The resource manager's decisions and results in both logs (for a failure message). */
+const decisions = (lab: ClusterLab): string =>
+  ["n1", "n2"]
+    .flatMap((n) => lab.log(n).split("\n"))
+    .filter((l) => /"event":"(transition|op-result|node-status|dc|monitor-failed)"/.test(l))
+    .filter((l) => !/"intervalMs":[1-9]/.test(l))
+    .slice(-40)
+    .join("\n");
+
 async function settleN1(lab: ClusterLab, startedAt: number): Promise<void> {
-  await lab.settle("n1", 60_000);
+  try {
+    await lab.settle("n1", 60_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message.slice(0, 2000)}\n--- decisions\n${decisions(lab)}`);
+  }
   const wait = startedAt + DT_RULE_MS - Date.now();
   if (wait > 0) await sleep(wait);
   await sleep(300);
