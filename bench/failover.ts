@@ -23,14 +23,19 @@
  * The kill of a power-loss trial comes after a uniform random wait of up to one
  * keepalive, so it does not fall at a fixed phase of n1's heartbeats.
  *
+ * - director: the same power-loss and standby trials (20 ms / 100 ms) on the
+ *   director group [VIP, lvs, warm director] with real HTTP servers in DR
+ *   (bench/failover-director.ts), printed beside the VIP-only medians.
+ *
  * Runs as root. Usage:
- *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby] [--soak MIN] [--hog MIN] [--json]
+ *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby,director] [--soak MIN] [--hog MIN] [--json]
  * (--soak/--hog alone run only the soaks; add --only for trials too.)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpus } from "node:os";
 import type { StatusReport } from "../src/ipc/protocol.js";
 import type { NodeDirs } from "../test/e2e/daemon/lab.js";
+import { directorTrials } from "./failover-director.js";
 import { FailoverLab, ProbeLog, probeClientScript } from "./failover-lab.js";
 
 const VIP = "10.250.0.100";
@@ -88,7 +93,9 @@ for (const [flag, v] of [
     throw new Error(`${flag} MINUTES: a number of minutes in (0, 600]`);
 // --soak / --hog alone run only those; with --only too, both
 const only = new Set(
-  (opt("--only") ?? (soakMin !== undefined || hogMin !== undefined ? "" : "fast,slow,standby")).split(","),
+  (
+    opt("--only") ?? (soakMin !== undefined || hogMin !== undefined ? "" : "fast,slow,standby,director")
+  ).split(","),
 );
 const asJson = argv.includes("--json");
 
@@ -169,6 +176,10 @@ function deathLoggedAt(log: string, since: number): number | undefined {
 /** Power loss of n1 → first answer from n2; then reboots n1 and waits for failback. */
 async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   await settledOnN1(c, 40_000);
+  // for its first 5 s (from its own start, seconds after the spawn on a loaded machine) n1 advertises
+  // deadtime + 2 s: kill it only once n2 applies the plain deadtime, or the trial measures that instead
+  if (!(await c.lab.plainDeadtime(c.d2.sock, "n1", t.deadtimeMs)))
+    throw new Error(`n2 never applied n1's plain deadtime\n${logs(c)}`);
   // The settle polling (200 ms steps after the dt rule, counted from n1's start) puts the kill at an
   // almost fixed phase of n1's keepalive schedule: the 1 s / 3 s trials all landed at 2.2-2.4 s.
   // A uniform random wait over one keepalive period spreads the kill's phase, hence deadtime - [0, keepalive).
@@ -408,6 +419,27 @@ async function main(): Promise<void> {
     } finally {
       c.lab.cleanup();
     }
+  }
+  if (only.has("director")) {
+    say(
+      "director group [VIP, lvs, warm director] at keepalive 20ms / deadtime 100ms, real HTTP servers in DR:",
+    );
+    const d = await directorTrials(trials, only, say);
+    results.director = d;
+    const vip = results as { fast?: { ms: { median: number } }; standby?: { gapMs: { median: number } } };
+    const line = (what: string, xs: readonly { ms: number; failedProbes: number }[], vipMedian?: number) => {
+      if (xs.length === 0) return;
+      const ms = summary(xs.map((x) => x.ms));
+      const failed = summary(xs.map((x) => x.failedProbes));
+      say(
+        `${what}: director group median ${ms.median} ms (max ${ms.max}, min ${ms.min}), failed probes median ${failed.median}, max ${failed.max}` +
+          (vipMedian === undefined
+            ? ""
+            : ` | VIP-only median ${vipMedian} ms (difference ${ms.median - vipMedian} ms)`),
+      );
+    };
+    line("power loss → answered", d.powerLoss, vip.fast?.ms.median);
+    line("hbctl standby outage", d.standby, vip.standby?.gapMs.median);
   }
   for (const [minutes, hog] of [
     [soakMin, false],

@@ -52,7 +52,7 @@ async function hbctlHelps() {
     helps.set(path.join(" "), text);
     for (const c of cmd.commands) if (c.name() !== "help") walk(c, [...path, c.name()]);
   };
-  walk(buildProgram(io), []);
+  walk(await buildProgram(io), []);
   return helps;
 }
 

@@ -11,7 +11,7 @@ import { buildProgram } from "./program.js";
 export { buildProgram, VERSION } from "./program.js";
 
 export async function main(argv: readonly string[], io: CliIo): Promise<void> {
-  const program = buildProgram(io);
+  const program = await buildProgram(io, argv);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

@@ -1,22 +1,10 @@
 /**
- * hbctl's command tree, apart from main.ts so tools (scripts/man.mjs) can walk
- * it without running a command: the man page hbctl(8) is this tree's --help.
+ * hbctl's program: the command modules, loaded on demand (src/cli/main.ts
+ * runs it; kept apart so tests and scripts/man.mjs, which renders hbctl(8)
+ * from this tree's --help, can build it without running a command).
  */
 import { Command } from "commander";
 import { VERSION } from "../base/version.js";
-import { registerCib } from "./commands/cib.js";
-import { registerCl } from "./commands/cl.js";
-import { registerConvert } from "./commands/convert.js";
-import { registerFence } from "./commands/fence.js";
-import { registerLvs } from "./commands/lvs.js";
-import { registerNode } from "./commands/node.js";
-import { registerResource } from "./commands/resource.js";
-import { registerSimulate } from "./commands/simulate.js";
-import { registerStandby } from "./commands/standby.js";
-import { registerStatus } from "./commands/status.js";
-import { registerTakeover } from "./commands/takeover.js";
-import { registerVerify } from "./commands/verify.js";
-import { registerWire } from "./commands/wire.js";
 import type { CliIo } from "./io.js";
 
 export { VERSION };
@@ -34,7 +22,32 @@ Exit status (every command):
   3  hbd not reachable  4  not permitted (not root, not in hbd's --group)
 Each command's --help lists its own.`;
 
-export function buildProgram(io: CliIo): Command {
+type Register = (program: Command, io: CliIo) => void;
+
+/**
+ * Every command module, in --help order, with the top-level command names it
+ * registers (test/unit/cli/lazy.test.ts checks these against the modules).
+ * A call naming one of them loads only that module: loading all of them
+ * (zod, execa, the XML parser, the policy engine) was most of hbctl's start-up.
+ */
+export const COMMAND_MODULES: readonly (readonly [readonly string[], () => Promise<Register>])[] = [
+  [["verify"], async () => (await import("./commands/verify.js")).registerVerify],
+  [["wire"], async () => (await import("./commands/wire.js")).registerWire],
+  [["convert"], async () => (await import("./commands/convert.js")).registerConvert],
+  [["resource"], async () => (await import("./commands/resource.js")).registerResource],
+  [["simulate"], async () => (await import("./commands/simulate.js")).registerSimulate],
+  [["status"], async () => (await import("./commands/status.js")).registerStatus],
+  [["cl"], async () => (await import("./commands/cl.js")).registerCl],
+  [["lvs"], async () => (await import("./commands/lvs.js")).registerLvs],
+  [["standby", "online"], async () => (await import("./commands/standby.js")).registerStandby],
+  [["fence"], async () => (await import("./commands/fence.js")).registerFence],
+  [["takeover"], async () => (await import("./commands/takeover.js")).registerTakeover],
+  [["cib"], async () => (await import("./commands/cib.js")).registerCib],
+  [["node"], async () => (await import("./commands/node.js")).registerNode],
+];
+
+/** The program with the command `argv` names (every command for --help, a bad name or none). */
+export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("hbctl")
     .description("Control and inspect a Tandem cluster (Heartbeat-compatible).")
     .version(VERSION, "-V, --version")
@@ -42,18 +55,10 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  registerVerify(program, io);
-  registerWire(program, io);
-  registerConvert(program, io);
-  registerResource(program, io);
-  registerSimulate(program, io);
-  registerStatus(program, io);
-  registerCl(program, io);
-  registerLvs(program, io);
-  registerStandby(program, io);
-  registerFence(program, io);
-  registerTakeover(program, io);
-  registerCib(program, io);
-  registerNode(program, io);
+  const first = argv[0];
+  const one = COMMAND_MODULES.find(([names]) => first !== undefined && names.includes(first));
+  const load = one ? [one] : COMMAND_MODULES;
+  const registers = await Promise.all(load.map(([, get]) => get()));
+  for (const register of registers) register(program, io);
   return program;
 }

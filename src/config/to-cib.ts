@@ -29,6 +29,11 @@
  *   what hbd runs), known agents Tandem ships are `ocf:tandem:<type>` and a
  *   name found in a resource.d directory is class `heartbeat` (Heartbeat
  *   looks there before /etc/init.d), so the CIB names the agent that runs.
+ * - ldirectord (the director) leaves its line's group for an anonymous clone
+ *   `<id>-clone` with `warm=true`: a warm-standby director on every node,
+ *   health checks and table everywhere, serving only where the VIP is local,
+ *   so a move of the line costs what the VIP move costs (docs/ARCHITECTURE.md
+ *   "Warm director"). A line left empty gets no group.
  * - Ids are readable: `IPaddr_192_168_1_110`, `ldirectord`, `lvs` (suffix
  *   `_2`, `_3` on collision) rather than `<type>_<counter>`.
  * - Cluster options for an R1 setup: stonith-enabled=false unless ha.cf has
@@ -40,7 +45,20 @@
  *   (R1 had no timeouts; 20s would kill slow init scripts).
  */
 import { formatDurationMs } from "../cib/duration.js";
-import type { Cib, Group, LocationConstraint, NvPair, NvSet, Op, Primitive } from "../cib/model.js";
+import type {
+  Cib,
+  Clone,
+  ColocationConstraint,
+  Group,
+  LocationConstraint,
+  NvPair,
+  NvSet,
+  Op,
+  OrderConstraint,
+  Primitive,
+  Resource,
+} from "../cib/model.js";
+import { INFINITY } from "../cib/score.js";
 import { decodeIpArg } from "./ipspec.js";
 import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup, StonithHost } from "./model.js";
 
@@ -255,6 +273,28 @@ function primitiveFor(r: LegacyResource, ids: Ids, naming: AgentNaming | undefin
   };
 }
 
+/** The director agent, which runs warm on every node (a clone) instead of in its line's group. */
+function isDirector(p: Primitive): boolean {
+  return p.class === "ocf" && p.type === "ldirectord";
+}
+
+/** The anonymous clone of a warm director: `warm=true` added to its parameters. */
+function warmClone(p: Primitive, ids: Ids): Clone {
+  const setId = `${p.id}-instance_attributes`;
+  const old = p.instanceAttributes[0]?.nvpairs ?? [];
+  const warm: NvPair = { id: `${setId}-warm`, name: "warm", value: "true" };
+  return {
+    kind: "clone",
+    id: ids.take(`${p.id}-clone`),
+    metaAttributes: [],
+    instanceAttributes: [],
+    child: {
+      ...p,
+      instanceAttributes: [{ kind: "instance_attributes", id: setId, nvpairs: [...old, warm] }],
+    },
+  };
+}
+
 function option(setId: string, name: string, value: string): NvPair {
   return { id: `${setId}-${name}`, name, value };
 }
@@ -268,19 +308,54 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
   const ids = new Ids();
   for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
   const groupIds = groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
-  const resources: Group[] = groups.map((g, i) => ({
-    kind: "group",
-    id: groupIds[i] ?? "",
-    metaAttributes: [],
-    instanceAttributes: [],
-    members: g.resources.map((r) => primitiveFor(r, ids, opts.agents)),
-  }));
-  const locations: LocationConstraint[] = groups.map((g, i) => ({
-    id: ids.take(`prefer-${groupIds[i] ?? ""}`),
-    rsc: groupIds[i] ?? "",
-    node: g.node,
-    score: HARESOURCES_LOCATION_SCORE,
-    rules: [],
+  const lines = groups.map((g) => g.resources.map((r) => primitiveFor(r, ids, opts.agents)));
+  const cloneOf = lines.map((ps) => ps.filter(isDirector).map((p) => warmClone(p, ids)));
+  const clones: Clone[] = cloneOf.flat();
+  const resources: Group[] = groups
+    .map(
+      (_g, i): Group => ({
+        kind: "group",
+        id: groupIds[i] ?? "",
+        metaAttributes: [],
+        instanceAttributes: [],
+        members: (lines[i] ?? []).filter((p) => !isDirector(p)),
+      }),
+    )
+    .filter((g) => g.members.length > 0);
+  const kept = new Set(resources.map((g) => g.id));
+  const locations: LocationConstraint[] = groups
+    .map((g, i) => ({ g, id: groupIds[i] ?? "" }))
+    .filter(({ id }) => kept.has(id))
+    .map(({ g, id }) => ({
+      id: ids.take(`prefer-${id}`),
+      rsc: id,
+      node: g.node,
+      score: HARESOURCES_LOCATION_SCORE,
+      rules: [],
+    }));
+  // the VIP serves only where a director instance runs (a director failing its migration-threshold moves the VIP)
+  const colocations: ColocationConstraint[] = groups.flatMap((_g, i) =>
+    kept.has(groupIds[i] ?? "")
+      ? (cloneOf[i] ?? []).map((c) => ({
+          id: ids.take(`${groupIds[i]}-with-${c.id}`),
+          rsc: groupIds[i] ?? "",
+          withRsc: c.id,
+          score: INFINITY,
+        }))
+      : [],
+  );
+  // a group moving to a node whose director starts in the same transition (failback after a reboot or
+  // standby) leaves its old node only once that director runs (start then stop: the VIP keeps serving
+  // from the old node meanwhile); Optional, so a director restart alone never restarts the group
+  const orders: OrderConstraint[] = colocations.map((c) => ({
+    id: ids.take(`${c.withRsc}-then-${c.rsc}`),
+    first: c.withRsc,
+    // biome-ignore lint/suspicious/noThenProperty: the model mirrors the XML attribute "then"
+    then: c.rsc,
+    firstAction: "start",
+    thenAction: "stop",
+    kind: "Optional",
+    symmetrical: false,
   }));
   const fences = fencePrimitives(opts.stonith ?? [], ids);
   const stickiness = opts.autoFailback === "off" ? STICKINESS_NO_FAILBACK : 0;
@@ -310,8 +385,8 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
         instanceAttributes: [],
         utilization: [],
       })),
-      resources: [...resources, ...fences],
-      constraints: { locations, colocations: [], orders: [] },
+      resources: [...resources, ...clones, ...fences] as Resource[],
+      constraints: { locations, colocations, orders },
       rscDefaults: [
         {
           kind: "meta_attributes",

@@ -5,7 +5,14 @@
  *
  *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
- *               [--concurrency N] [--check]
+ *               [--concurrency N] [--warm] [--check]
+ *
+ * --warm: a warm-standby director (docs/ARCHITECTURE.md "Warm director"): the
+ * health checks and the table run on every node; the nft NAT rules serve only
+ * where the VIP is a local address (`fib daddr type local`), the DR rules only
+ * frames sent to this host (`meta pkttype host`); on SIGTERM the table stays
+ * --warm-linger ms (default 3000) for clients with a stale ARP entry. IPVS is
+ * warm by nature (it sees only packets delivered to a local address).
  *
  * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
  * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
@@ -39,6 +46,8 @@ interface MainOptions {
   connStatsInterval: string;
   check?: boolean;
   logFormat?: string;
+  warm?: boolean;
+  warmLinger: string;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -113,6 +122,12 @@ async function main(argv: string[]): Promise<number> {
       "recount ActiveConn/InActConn from conntrack at most this often (0 = never)",
       "2000",
     )
+    .option("--warm", "serve only where the VIP is a local address (run on both nodes; nft backend)")
+    .option(
+      "--warm-linger <ms>",
+      "warm: keep the table this long after SIGTERM (clients whose ARP still names this node after a planned move)",
+      "3000",
+    )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
     .addOption(
       new Option(
@@ -164,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
           table: o.table,
           ...(device ? { device } : {}),
           killFlows: o.killFlows === true,
+          localOnly: o.warm === true,
           connStatsIntervalMs: Number(o.connStatsInterval),
           warn: (m) => log.warn({}, m),
         });
@@ -199,8 +215,11 @@ async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, "stopping");
-      void director
-        .stop()
+      // warm: a planned move stops this director while the VIP starts on the peer; clients still sending to
+      // this node's MAC are forwarded (same table, same real) until the peer's gratuitous ARP reached them
+      const linger = o.warm ? Math.max(0, Math.min(10_000, Number(o.warmLinger) || 0)) : 0;
+      void new Promise((r) => setTimeout(r, linger))
+        .then(() => director.stop())
         .then(async () => {
           if (o.pidfile) await unlink(o.pidfile).catch(() => undefined);
           resolve(0);

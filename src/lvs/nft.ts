@@ -59,6 +59,14 @@ export interface NftOptions {
   readonly hashSeed?: number;
   /** DR flow pinning timeout (s). Default 900 (IPVS's TCP established timeout). */
   readonly flowTimeoutSec?: number;
+  /**
+   * Warm director (kept on both nodes): every NAT service rule also matches
+   * `fib daddr type local` (serves only where the VIP is a local address),
+   * every DR rule `meta pkttype host` (only frames sent to this host's MAC:
+   * the VIP holder's, or the old holder's while clients' ARP entries still
+   * name it). A VIP move then switches traffic without touching the table.
+   */
+  readonly localOnly?: boolean;
 }
 
 export type NftFamily = "ip" | "netdev";
@@ -292,8 +300,17 @@ function metaMap(f: NftFamily, t: string, p: ServicePlan): string[] {
   ];
 }
 
-function match(s: TableServiceSpec): string {
-  return `ip daddr ${s.address} ${s.protocol} dport ${s.port}`;
+/**
+ * The service match. Warm (localOnly): NAT needs the VIP local (`fib daddr
+ * type local`: the reals' replies come back through the holder); DR takes
+ * what is sent to this host's MAC (`meta pkttype host`): only the holder gets
+ * frames for the VIP, except a client whose ARP entry still names the old
+ * holder after a move: the old holder's identical table forwards them to the
+ * same real instead of dropping them, so a planned move loses nothing.
+ */
+function match(s: TableServiceSpec, opts: NftOptions, dr = false): string {
+  const local = opts.localOnly ? (dr ? " meta pkttype host" : " fib daddr type local") : "";
+  return `ip daddr ${s.address} ${s.protocol} dport ${s.port}${local}`;
 }
 
 function saddrKey(s: TableServiceSpec): string {
@@ -323,7 +340,7 @@ function timeoutChanged(objs: NftObjects["maps"], f: NftFamily, name: string, se
   return cur !== undefined && cur.timeoutSec !== undefined && cur.timeoutSec !== sec;
 }
 
-function renderNat(t: string, plans: ServicePlan[], objects: NftObjects): Batch {
+function renderNat(t: string, plans: ServicePlan[], objects: NftObjects, opts: NftOptions): Batch {
   const f = "ip";
   const b: Batch = {
     create: [
@@ -351,17 +368,17 @@ function renderNat(t: string, plans: ServicePlan[], objects: NftObjects): Batch 
       if (timeoutChanged(objects.maps, f, pm, s.persistenceSec)) b.del.push(`delete map ${f} ${t} ${pm}`);
       b.fill.push(
         `add map ${f} ${t} ${pm} { typeof ip saddr : ip daddr . tcp dport; flags timeout; timeout ${s.persistenceSec}s; size 262144; }`,
-        `add rule ${f} ${t} pre ${match(s)} dnat ip to ${saddrKey(s)} map @${pm}`,
+        `add rule ${f} ${t} pre ${match(s, opts)} dnat ip to ${saddrKey(s)} map @${pm}`,
         `add rule ${f} ${t} rec ct original ip daddr ${s.address} meta l4proto ${s.protocol} ct original proto-dst ${s.port} ct state new update @${pm} { ${saddrKey(s)} timeout ${s.persistenceSec}s : ip daddr . ${s.protocol} dport }`,
       );
     }
     if (p.slots.length)
       b.fill.push(
-        `add rule ${f} ${t} pre ${match(s)} dnat ip to ${hashExpr(s, {}, false).replace("__N__", String(p.slots.length))} map @${slots}`,
+        `add rule ${f} ${t} pre ${match(s, opts)} dnat ip to ${hashExpr(s, {}, false).replace("__N__", String(p.slots.length))} map @${slots}`,
       );
     else
       b.fill.push(
-        `add rule ${f} ${t} rej ${match(s)} ct state new ${s.protocol === "tcp" ? "reject with tcp reset" : "reject"}`,
+        `add rule ${f} ${t} rej ${match(s, opts)} ct state new ${s.protocol === "tcp" ? "reject with tcp reset" : "reject"}`,
       );
   }
   return b;
@@ -425,14 +442,16 @@ function renderDr(t: string, plans: ServicePlan[], objects: NftObjects, opts: Nf
     const notSyn = proto === "tcp" ? " tcp flags & (syn | ack) != syn" : "";
     for (const r of reals)
       b.fill.push(
-        `add rule ${f} ${t} ingress ${match(s)}${notSyn} ${key} @${pin(r)} update @${pin(r)} { ${key} } fwd ip to ${r.address} ${d}`,
+        `add rule ${f} ${t} ingress ${match(s, opts, true)}${notSyn} ${key} @${pin(r)} update @${pin(r)} { ${key} } fwd ip to ${r.address} ${d}`,
       );
     if (s.persistenceSec !== undefined)
-      b.fill.push(`add rule ${f} ${t} ingress ${match(s)} fwd ip to ${saddrKey(s)} map @${pm} ${d}`);
+      b.fill.push(
+        `add rule ${f} ${t} ingress ${match(s, opts, true)} fwd ip to ${saddrKey(s)} map @${pm} ${d}`,
+      );
     if (p.slots.length) {
       b.fill.push(
         `add element ${f} ${t} ${slots} { ${p.slots.map((i, n) => `${n} : jump ${id}_r_${ipHex(s.reals[i]?.address ?? "")}`).join(", ")} }`,
-        `add rule ${f} ${t} ingress ${match(s)} ${hashExpr(s, opts, true).replace("__N__", String(p.slots.length))} vmap @${slots}`,
+        `add rule ${f} ${t} ingress ${match(s, opts, true)} ${hashExpr(s, opts, true).replace("__N__", String(p.slots.length))} vmap @${slots}`,
       );
     }
     // no slot: nothing matches, the director's own stack answers the VIP with a reset
@@ -478,7 +497,7 @@ export function renderNftBatch(desired: Table, current: NftObjects, opts: NftOpt
       if (exists(f)) out.push(`delete table ${f} ${t}`);
       continue;
     }
-    const b = f === "ip" ? renderNat(t, mine, current) : renderDr(t, mine, current, opts);
+    const b = f === "ip" ? renderNat(t, mine, current, opts) : renderDr(t, mine, current, opts);
     staleDeletes(f, t, current, b);
     out.push(...b.create, ...b.flush, ...b.del, ...b.fill);
   }

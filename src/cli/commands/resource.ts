@@ -13,8 +13,6 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../base/errors.js";
 import { validAgentName } from "../../exec/env.js";
-import { formatResultText } from "../../exec/format.js";
-import { createExecutor } from "../../exec/process.js";
 import type { AgentClass, AgentSpec } from "../../exec/types.js";
 import type { CliIo } from "../io.js";
 import { jsonDocument } from "../json.js";
@@ -84,6 +82,9 @@ export async function runResourceExec(
     params: parseParams(opts.param),
     ...(opts.arg.length > 0 ? { args: opts.arg } : {}),
   };
+  // loaded on use (execa is a large part of hbctl's start-up)
+  const { createExecutor } = await import("../../exec/process.js");
+  const { formatResultText } = await import("../../exec/format.js");
   const executor = createExecutor({
     ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
     resourceDirs: [...opts.resourceDir, "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],

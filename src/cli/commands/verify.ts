@@ -8,8 +8,7 @@ import type { Command } from "commander";
 import { type Diagnostic, formatDiagnostic, sortDiagnostics } from "../../base/diag.js";
 import { ExitCode } from "../../base/errors.js";
 import type { Cib } from "../../cib/model.js";
-import { parseCib } from "../../cib/parse.js";
-import { type LoadResult, loadHaD, loadYaml } from "../../config/load.js";
+import type { LoadResult } from "../../config/load.js";
 import {
   DEFAULT_CONFIG_DIR,
   DEFAULT_STATE_DIR,
@@ -36,7 +35,7 @@ export function verifyExitCode(ds: readonly Diagnostic[]): number {
 }
 
 /** Validates a cib.xml (Pacemaker or Heartbeat-2 schema) offline. */
-function verifyCib(path: string): LoadResult {
+async function verifyCib(path: string): Promise<LoadResult> {
   const f = readInput(path);
   if (f.text === undefined) {
     return {
@@ -53,18 +52,22 @@ function verifyCib(path: string): LoadResult {
       files: [path],
     };
   }
+  const { parseCib } = await import("../../cib/parse.js");
   const r = parseCib(f.text, path);
   return { diagnostics: r.diagnostics, inert: [], files: [path], ...(r.value ? { cib: r.value } : {}) };
 }
 
-export function runVerify(target: string | undefined, opts: VerifyOptions, io: CliIo): void {
+export async function runVerify(target: string | undefined, opts: VerifyOptions, io: CliIo): Promise<void> {
   const path = target ?? DEFAULT_CONFIG_DIR;
   const isFile = !opts.config && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
-  const result: LoadResult & { cib?: Cib } = opts.config
-    ? loadYaml(readInput(opts.config), opts.node)
-    : isFile
-      ? verifyCib(path)
-      : loadHaD({
+  // loaded on use: the config loaders (zod, yaml) cost most of hbctl's start-up, and only verify needs them
+  let result: LoadResult & { cib?: Cib };
+  if (isFile) result = await verifyCib(path);
+  else {
+    const load = await import("../../config/load.js");
+    result = opts.config
+      ? load.loadYaml(readInput(opts.config), opts.node)
+      : load.loadHaD({
           ...readHaD(path, opts.node),
           host: readHost({
             configDir: path,
@@ -72,6 +75,7 @@ export function runVerify(target: string | undefined, opts: VerifyOptions, io: C
             ...(opts.heartbeatCib === undefined ? {} : { heartbeatCib: opts.heartbeatCib }),
           }),
         });
+  }
   const diagnostics = sortDiagnostics(result.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;

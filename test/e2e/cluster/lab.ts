@@ -9,7 +9,9 @@
  * Both hbd run `crm on` with a cib.xml converted from the haresources line
  *   n1 IPaddr2::VIP/24/eth0 lvs::tcp:VIP:8080=RS1,RS2::dr::eth0 ldirectord::ldirectord.cf
  * (monitors every `monitorMs`, optional migration-threshold), the director
- * being hb-director under resource.d/ldirectord. The ldirectord primitive is
+ * being hb-director under resource.d/ldirectord: the group [VIP, lvs] plus the
+ * warm director clone beside it (one hb-director per node, `--warm`, serving
+ * only where the VIP is local; docs/ARCHITECTURE.md). The ldirectord primitive is
  * switched to the Heartbeat class so that each node's CONFIG_DIR/resource.d
  * wrapper is used: it gives the agent a per-node pid directory and
  * `--backend nft`: the shipped agent keeps ldirectord's /var/run/ldirectord.<cf>.pid
@@ -57,6 +59,11 @@ export interface ClusterOptions {
   readonly keepalive?: string;
   readonly deadtime?: string;
   readonly initdead?: string;
+  /** ha.cf warntime; default 1 (s). */
+  readonly warntime?: string;
+  /** The probe client: a new connection every `probeEveryMs` (default 20), timeout `probeTimeoutMs` (default 1000). */
+  readonly probeEveryMs?: number;
+  readonly probeTimeoutMs?: number;
 }
 
 /** The real server: GET /health answers ok, anything else its name. */
@@ -101,7 +108,13 @@ export function clusterCib(o: ClusterOptions): Cib {
     };
   };
   const resources: Resource[] = cib.configuration.resources.map((r) =>
-    r.kind === "primitive" ? tune(r) : r.kind === "group" ? { ...r, members: r.members.map(tune) } : r,
+    r.kind === "primitive"
+      ? tune(r)
+      : r.kind === "group"
+        ? { ...r, members: r.members.map(tune) }
+        : r.child.kind === "primitive"
+          ? { ...r, child: tune(r.child) }
+          : r,
   );
   const threshold = o.migrationThreshold;
   const rscDefaults =
@@ -173,7 +186,7 @@ export class ClusterLab extends FailoverLab {
       const wrapper = join(d.etc, "resource.d", "ldirectord");
       writeFileSync(
         wrapper,
-        `#!/bin/sh\n# this node's director: its own pid directory, the nftables backend\nLDIRECTORD_PIDDIR=${d.run} HB_DIRECTOR_ARGS="--backend nft" exec ${join(repoRoot, "resource.d", "ldirectord")} "$@"\n`,
+        `#!/bin/sh\n# this node's director: its own pid directory, the nftables backend, warm (the clone's warm=true)\nLDIRECTORD_PIDDIR=${d.run} HB_DIRECTOR_ARGS="--backend nft" OCF_RESKEY_warm=true exec ${join(repoRoot, "resource.d", "ldirectord")} "$@"\n`,
       );
       chmodSync(wrapper, 0o755);
       this.adoptPidFile(this.directorPidFile(node), DIRECTOR_MARK);
@@ -183,7 +196,13 @@ export class ClusterLab extends FailoverLab {
     this.probeLog = new ProbeLog(
       this.spawnIn(
         "c",
-        probeClientScript({ host: VIP, port: 80, everyMs: 20, timeoutMs: 1000, maxRunMs: 600_000 }),
+        probeClientScript({
+          host: VIP,
+          port: 80,
+          everyMs: this.opts.probeEveryMs ?? 20,
+          timeoutMs: this.opts.probeTimeoutMs ?? 1000,
+          maxRunMs: 1_800_000,
+        }),
       ),
     );
   }
@@ -191,7 +210,7 @@ export class ClusterLab extends FailoverLab {
   private hacf(node: NodeName, peer: NodeName): string {
     const o = this.opts;
     const serial = o.serial ? `baud 115200\nserial ${this.ttys[node]}\n` : "";
-    return `udpport 694\nucast eth0 ${NODE_IP[peer]}\n${serial}keepalive ${o.keepalive ?? "200ms"}\ndeadtime ${o.deadtime ?? "2"}\nwarntime 1\ninitdead ${o.initdead ?? "3"}\nauto_failback ${o.autoFailback ?? "on"}\nnode n1\nnode n2\ncrm on\n`;
+    return `udpport 694\nucast eth0 ${NODE_IP[peer]}\n${serial}keepalive ${o.keepalive ?? "200ms"}\ndeadtime ${o.deadtime ?? "2"}\nwarntime ${o.warntime ?? "1"}\ninitdead ${o.initdead ?? "3"}\nauto_failback ${o.autoFailback ?? "on"}\nnode n1\nnode n2\ncrm on\n`;
   }
 
   node(node: NodeName): NodeDirs {
@@ -249,19 +268,22 @@ export class ClusterLab extends FailoverLab {
     return this.hbctl([...args, "--socket", this.node(node).sock]);
   }
 
-  /** Where the group's every member runs as `node`'s status says (one node name), else undefined. */
+  /** Where the group's every member [VIP, lvs] runs as `node`'s status says (one node name), else undefined. */
   groupOn(node: NodeName, report = this.status(node)): string | undefined {
-    const rs = report?.crm?.resources ?? [];
-    if (rs.length !== 3) return undefined;
+    const rs = (report?.crm?.resources ?? []).filter((r) => r.group !== undefined);
+    if (rs.length !== 2) return undefined;
     const where = new Set(rs.map((r) => r.running.join(",")));
     return where.size === 1 ? [...where][0] : undefined;
   }
 
-  /** The group runs entirely on `node` (VIP there only, director running, both status views agree, DC idle). */
+  /**
+   * The group runs entirely on `node` (VIP there only, a director running there, both status views
+   * agree, DC idle). The other node's warm director may run or not (not in standby).
+   */
   settledOn(node: NodeName): boolean {
     const other = NODES.find((n) => n !== node) ?? "n1";
     if (!this.vipOn(node) || this.vipOn(other)) return false;
-    if (this.directorPid(node) === undefined || this.directorPid(other) !== undefined) return false;
+    if (this.directorPid(node) === undefined) return false;
     return NODES.every((n) => {
       const report = this.status(n);
       return report?.crm?.busy === false && this.groupOn(n, report) === node;

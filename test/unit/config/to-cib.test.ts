@@ -15,7 +15,7 @@ import {
   STICKINESS_NO_FAILBACK,
   sanitizeId,
 } from "../../../src/config/to-cib.js";
-import { nodeFail, nodeUp } from "../../../src/policy/inject.js";
+import { applyTransition, isStable, nodeFail, nodeUp, opFail } from "../../../src/policy/inject.js";
 import { schedule } from "../../../src/policy/schedule.js";
 
 const at = { file: "haresources", line: 1 };
@@ -31,7 +31,7 @@ function params(p: Primitive | undefined): Record<string, string> {
   return nvMap(p?.instanceAttributes ?? []);
 }
 
-test("the example line: group, IPaddr with correct params, ldirectord as OCF, +100 on primarylb", () => {
+test("the example line: group with the VIP, ldirectord as a warm OCF clone beside it, +100 on primarylb", () => {
   const cib = convertHaresources(
     groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\n"),
     {
@@ -39,26 +39,41 @@ test("the example line: group, IPaddr with correct params, ldirectord as OCF, +1
       nodes: NODES,
     },
   );
-  const [g] = cib.configuration.resources;
+  const [g, c] = cib.configuration.resources;
   assert.equal(g?.kind, "group");
   assert.equal(g?.id, "IPaddr_192.168.1.110_24_eth0");
   const members = g?.kind === "group" ? g.members : [];
   assert.deepEqual(
     members.map((m) => [m.id, m.class, m.provider, m.type]),
-    [
-      ["IPaddr_192_168_1_110", "ocf", "heartbeat", "IPaddr"],
-      ["ldirectord", "ocf", "heartbeat", "ldirectord"],
-    ],
+    [["IPaddr_192_168_1_110", "ocf", "heartbeat", "IPaddr"]],
   );
+  // the director runs warm on every node (docs/ARCHITECTURE.md "Warm director"): a move is the VIP's
+  assert.equal(c?.kind, "clone");
+  assert.equal(c?.id, "ldirectord-clone");
+  const d = c?.kind === "clone" && c.child.kind === "primitive" ? c.child : undefined;
+  assert.deepEqual([d?.id, d?.class, d?.provider, d?.type], ["ldirectord", "ocf", "heartbeat", "ldirectord"]);
   // bits -> cidr_netmask, iface -> nic (haresources2cib wrote nic="24" cidr_netmask="eth0").
   assert.deepEqual(params(members[0]), { ip: "192.168.1.110", cidr_netmask: "24", nic: "eth0" });
-  assert.deepEqual(params(members[1]), { configfile: "ldirectord.cf" });
+  assert.deepEqual(params(d), { configfile: "ldirectord.cf", warm: "true" });
   assert.deepEqual(
-    members.map((m) => m.operations.map((o) => [o.name, o.intervalMs, o.timeoutMs])),
+    [...members, d].map((m) => m?.operations.map((o) => [o.name, o.intervalMs, o.timeoutMs])),
     [[["monitor", 10_000, 20_000]], [["monitor", 30_000, 60_000]]],
   );
   assert.deepEqual(cib.configuration.constraints.locations, [
     { id: "prefer-IPaddr_192.168.1.110_24_eth0", rsc: g?.id, node: "primarylb", score: 100, rules: [] },
+  ]);
+  // the VIP leaves a node only once the director runs where it goes (a failback), and goes only there
+  assert.deepEqual(
+    cib.configuration.constraints.orders.map((o) => [o.first, o.firstAction, o.then, o.thenAction, o.kind]),
+    [["ldirectord-clone", "start", "IPaddr_192.168.1.110_24_eth0", "stop", "Optional"]],
+  );
+  assert.deepEqual(cib.configuration.constraints.colocations, [
+    {
+      id: "IPaddr_192.168.1.110_24_eth0-with-ldirectord-clone",
+      rsc: g?.id,
+      withRsc: "ldirectord-clone",
+      score: 1_000_000,
+    },
   ]);
   assert.deepEqual(
     cib.configuration.nodes.map((n) => [n.id, n.uname]),
@@ -70,6 +85,102 @@ test("the example line: group, IPaddr with correct params, ldirectord as OCF, +1
   const o = clusterOptions(cib);
   assert.deepEqual([o.stonithEnabled, o.noQuorumPolicy, o.symmetricCluster], [false, "ignore", true]);
   assert.equal(resourceOptions(cib, "ldirectord").resourceStickiness, 0);
+  // the policy starts the group on primarylb and a director on each node
+  const back = parseCib(serializeCib(cib), "cib.xml");
+  assert.deepEqual(back.diagnostics.filter((x) => x.severity === "error").map(formatDiagnostic), []);
+  const starts = (t: ReturnType<typeof schedule>): string[] =>
+    t.actions
+      .filter((a) => a.op === "start")
+      .map((a) => `${a.rsc} ${a.node}`)
+      .sort();
+  const up = nodeUp(nodeUp(cib, "primarylb"), "backuplb");
+  assert.deepEqual(starts(schedule(up, 0)), [
+    "IPaddr_192_168_1_110 primarylb",
+    "ldirectord backuplb",
+    "ldirectord primarylb",
+  ]);
+});
+
+test("warm director: a VIP-only move when the active node is lost, and the VIP follows a director that cannot run", () => {
+  const cib = convertHaresources(
+    groupsOf("primarylb IPaddr::192.168.1.110/24/eth0 ldirectord::ldirectord.cf\n"),
+    {
+      autoFailback: "on",
+      nodes: NODES,
+    },
+  );
+  const settle = (c: typeof cib, now: number): typeof cib => {
+    let out = c;
+    for (let i = 0; i < 10; i++) {
+      const t = schedule(out, now);
+      const stable = isStable(out, t);
+      out = applyTransition(out, t);
+      if (stable) return out;
+    }
+    assert.fail("no stable state in 10 transitions");
+  };
+  const real = (t: ReturnType<typeof schedule>): string[] =>
+    t.actions
+      .filter((a) => a.op === "start" || a.op === "stop")
+      .map((a) => `${a.op} ${a.rsc} ${a.node}`)
+      .sort();
+  const running = settle(nodeUp(nodeUp(cib, "primarylb"), "backuplb"), 0);
+  // power loss of primarylb: only the VIP starts on backuplb (its director already runs)
+  assert.deepEqual(real(schedule(nodeFail(running, "primarylb"), 1000)), [
+    "start IPaddr_192_168_1_110 backuplb",
+  ]);
+  // the director cannot run on primarylb (a failed start is fatal there): the VIP leaves with it
+  const broken = opFail(
+    running,
+    { rsc: "ldirectord", op: "start", intervalMs: 0, node: "primarylb", rc: 1 },
+    1000,
+  );
+  const moved = real(schedule(broken, 1000));
+  assert.ok(moved.includes("start IPaddr_192_168_1_110 backuplb"), moved.join("; "));
+  assert.ok(moved.includes("stop IPaddr_192_168_1_110 primarylb"), moved.join("; "));
+  // failback to a node that just joined: the VIP leaves backuplb only once primarylb's director runs
+  const alone = settle(nodeUp(cib, "backuplb"), 0);
+  const back = schedule(nodeUp(alone, "primarylb"), 1000);
+  const idOf = (op: string, rsc: string, node: string): number =>
+    back.actions.find((a) => a.op === op && a.rsc === rsc && a.node === node)?.id ?? -1;
+  const from = idOf("start", "ldirectord", "primarylb");
+  const to = idOf("stop", "IPaddr_192_168_1_110", "backuplb");
+  assert.ok(from >= 0 && to >= 0, real(back).join("; "));
+  const reach = new Set([from]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const e of back.edges)
+      if (reach.has(e.before) && !reach.has(e.after)) {
+        reach.add(e.after);
+        grew = true;
+      }
+  }
+  assert.ok(reach.has(to), "the VIP stops on backuplb before primarylb's director runs");
+});
+
+test("a line of only the director gives the clone and no empty group; the classic 'lvs ldirectord' keeps lvs grouped", () => {
+  const only = convertHaresources(groupsOf("primarylb ldirectord\n"), { autoFailback: "on", nodes: NODES });
+  assert.deepEqual(
+    only.configuration.resources.map((r) => [r.kind, r.id]),
+    [["clone", "ldirectord_2-clone"]],
+  );
+  assert.deepEqual(only.configuration.constraints.locations, []);
+  assert.deepEqual(only.configuration.constraints.colocations, []);
+  const classic = convertHaresources(groupsOf("primarylb IPaddr::10.0.0.5/24/eth0 lvs ldirectord\n"), {
+    autoFailback: "on",
+    nodes: NODES,
+  });
+  assert.deepEqual(
+    classic.configuration.resources.map((r) => [
+      r.kind,
+      r.id,
+      r.kind === "group" ? r.members.map((m) => m.id) : [],
+    ]),
+    [
+      ["group", "IPaddr_10.0.0.5_24_eth0", ["IPaddr_10_0_0_5", "lvs"]],
+      ["clone", "ldirectord-clone", []],
+    ],
+  );
 });
 
 test("each IP argument form maps to ip / cidr_netmask / nic / broadcast / iflabel", () => {

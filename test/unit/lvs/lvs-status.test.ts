@@ -160,15 +160,19 @@ test("lvs status exit codes: 1 when a virtual service has no real server up or t
   }
 });
 
-test("lvs status reads /etc/ha.d/ldirectord.cf's status file by default (absolute, not the working directory)", () => {
-  const help = buildHelp();
+test("lvs status reads /etc/ha.d/ldirectord.cf's status file by default (absolute, not the working directory)", async () => {
+  const help = await buildHelp();
   assert.match(help, /default:\s+"\/etc\/ha\.d\/ldirectord\.cf"/);
   assert.match(help, /Exit status:/);
 });
 
-function buildHelp(): string {
+async function buildHelp(): Promise<string> {
   let text = "";
-  const program = buildProgram({ out: (t) => (text += t), err: () => undefined, exit: () => undefined });
+  const program = await buildProgram({
+    out: (t) => (text += t),
+    err: () => undefined,
+    exit: () => undefined,
+  });
   program.commands
     .find((c) => c.name() === "lvs")
     ?.commands.find((c) => c.name() === "status")

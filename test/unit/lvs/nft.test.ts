@@ -255,6 +255,36 @@ test("DR: netdev ingress on the device, per-real pin sets first (SYNs skip them)
   );
 });
 
+test("warm director (localOnly): NAT rules need the VIP to be a local address, DR rules a frame sent to this host", () => {
+  const t: Table = {
+    services: [
+      svc("10.0.0.10", 80, [real("10.0.1.1", 80, 1)]),
+      svc("10.0.0.11", 80, [], { persistenceSec: 300 }),
+      svc("10.0.0.12", 80, [real("10.0.0.141", 80, 1, "gate")], { persistenceSec: 60 }),
+    ],
+  };
+  const warm = renderNftBatch(t, EMPTY_OBJECTS, { table: "tl", device: "eth0", localOnly: true });
+  const cold = renderNftBatch(t, EMPTY_OBJECTS, { table: "tl", device: "eth0" });
+  const rules = (out: string): string[] =>
+    out.split("\n").filter((l) => / (pre|rej|ingress) ip daddr /.test(l));
+  // NAT: dnat, persistence dnat, reject; DR: pin, persistence, hash
+  assert.equal(rules(warm).length, 6, warm);
+  for (const r of rules(warm))
+    assert.match(
+      r,
+      r.includes(" ingress ") ? / dport \d+ meta pkttype host / : / dport \d+ fib daddr type local /,
+      r,
+    );
+  assert.equal(rules(cold).length, 6);
+  assert.ok(
+    !/fib daddr|pkttype/.test(cold),
+    "without localOnly the table serves wherever the packet arrives",
+  );
+  // the rest of the transaction (sets, maps, chains, per-real chains) is the same: a switch is one batch
+  const other = (out: string): string[] => out.split("\n").filter((l) => !rules(out).includes(l));
+  assert.deepEqual(other(warm), other(cold));
+});
+
 test("unsupported shapes are clear errors, not silent substitutes", () => {
   const bad: [Partial<TableService>, TableReal[], RegExp][] = [
     [{ scheduler: "wlc" }, [real("10.0.0.1", 80, 1)], /scheduler wlc/],

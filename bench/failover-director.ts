@@ -1,0 +1,153 @@
+/**
+ * The director-group half of `npm run bench:failover` (issue 15): the same
+ * power-loss and planned-standby trials as the VIP-only group, on the full
+ * director topology of the cluster e2e (test/e2e/cluster/lab.ts): the
+ * haresources line `n1 IPaddr2::VIP/24/eth0 lvs::... ldirectord::ldirectord.cf`
+ * converted to [VIP, lvs] + the warm ldirectord clone, two real HTTP servers
+ * behind the directors in DR, `crm on`, keepalive 20 ms / deadtime 100 ms, and
+ * a client opening a new HTTP connection to the VIP every 5 ms (timeout
+ * 250 ms), as the VIP-only trials do.
+ *
+ * - power loss: n1's hbd and director SIGKILLed and its link down after a
+ *   random wait of up to one keepalive; recovery = end of the first probe
+ *   started after n1's link went down that a real answered, minus the kill
+ *   time (n1's kernel table outlives its director: a probe started between
+ *   the kill and the link-down can still be answered through n1); failed =
+ *   probes that failed between the kill and that answer. n1 is then rebooted
+ *   (VIP removed, link up, hbd restarted) and the group fails back.
+ * - standby: `hbctl standby n1`; outage = longest time between two
+ *   consecutive successful probes from 200 ms before the command until the
+ *   VIP is on n2 and the probes in flight are done; failed = failed probes in
+ *   that window. Then `hbctl online n1` (failback).
+ */
+import { ClusterLab, sleep, VIP } from "../test/e2e/cluster/lab.js";
+
+const PROBE_EVERY_MS = 5;
+const PROBE_TIMEOUT_MS = 250;
+/** Heartbeat's start-up rule: a restarted node must have run this long before it is killed again. */
+const DT_RULE_MS = 5500;
+
+export interface DirectorTrial {
+  readonly ms: number;
+  readonly failedProbes: number;
+}
+
+export interface DirectorBenchResult {
+  readonly powerLoss: readonly DirectorTrial[];
+  readonly standby: readonly (DirectorTrial & { readonly commandMs: number })[];
+}
+
+/** The resource manager's decisions and results in both logs (for a failure message). */
+const decisions = (lab: ClusterLab): string =>
+  ["n1", "n2"]
+    .flatMap((n) => lab.log(n).split("\n"))
+    .filter((l) => /"event":"(transition|op-result|node-status|dc|monitor-failed)"/.test(l))
+    .filter((l) => !/"intervalMs":[1-9]/.test(l))
+    .slice(-40)
+    .join("\n");
+
+async function settleN1(lab: ClusterLab, startedAt: number): Promise<void> {
+  try {
+    await lab.settle("n1", 60_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message.slice(0, 2000)}\n--- decisions\n${decisions(lab)}`);
+  }
+  const wait = startedAt + DT_RULE_MS - Date.now();
+  if (wait > 0) await sleep(wait);
+  await sleep(300);
+}
+
+async function powerLossTrial(lab: ClusterLab, keepaliveMs: number): Promise<DirectorTrial> {
+  // n1 advertises deadtime + 2 s for its first 5 s: kill it only once n2 applies the plain 100 ms
+  if (!(await lab.plainDeadtime(lab.node("n2").sock, "n1", 100)))
+    throw new Error(`n2 never applied n1's plain deadtime\n${lab.tails()}`);
+  await sleep(Math.round(Math.random() * keepaliveMs));
+  const lostAt = Date.now();
+  lab.powerLoss("n1");
+  // n1's kernel table outlives its SIGKILLed director: only probes started once its link is down count
+  const downAt = Date.now();
+  const answered = () =>
+    lab.client.probes.find((p) => p.start > downAt && p.answer !== "-" && p.answer !== "?");
+  if (!(await lab.waitFor(() => answered() !== undefined, 15_000, 5)))
+    throw new Error(`the VIP was not answered after the power loss\n${lab.tails()}`);
+  const first = answered();
+  if (first === undefined) throw new Error("no answer");
+  await sleep(PROBE_TIMEOUT_MS + 100);
+  const failedProbes = lab.client.probes.filter(
+    (p) => p.answer === "-" && p.end > lostAt && p.start < first.end,
+  ).length;
+  // reboot n1: VIP gone, link up, hbd restarted; auto_failback on brings the group home
+  await lab.exited("n1", 5000);
+  try {
+    lab.exec("a", "ip", "addr", "del", `${VIP}/24`, "dev", "eth0");
+  } catch {
+    // not there
+  }
+  lab.exec("a", "ip", "link", "set", "eth0", "up");
+  return { ms: first.end - lostAt, failedProbes };
+}
+
+async function standbyTrial(lab: ClusterLab): Promise<DirectorTrial & { commandMs: number }> {
+  const at = Date.now();
+  const r = lab.ctl("n1", "standby", "n1");
+  const commandMs = Date.now() - at;
+  if (r.code !== 0) throw new Error(`hbctl standby failed: ${r.err}`);
+  if (!(await lab.waitFor(() => lab.vipOn("n2") && !lab.vipOn("n1"), 15_000, 5)))
+    throw new Error(`standby did not move the VIP\n${lab.tails()}`);
+  await sleep(PROBE_TIMEOUT_MS + 300);
+  const end = Date.now();
+  const result = {
+    ms: lab.client.longestGap(at - 200, end),
+    failedProbes: lab.client.failed(at, end),
+    commandMs,
+  };
+  const on = lab.ctl("n2", "online", "n1");
+  if (on.code !== 0) throw new Error(`hbctl online failed: ${on.err}`);
+  return result;
+}
+
+/** Runs `trials` power-loss and `trials` standby trials on the director group at 20 ms / 100 ms. */
+export async function directorTrials(
+  trials: number,
+  only: ReadonlySet<string>,
+  say: (s: string) => void,
+): Promise<DirectorBenchResult> {
+  const lab = new ClusterLab({
+    autoFailback: "on",
+    keepalive: "20ms",
+    deadtime: "100ms",
+    warntime: "60ms",
+    initdead: "1",
+    monitorMs: 2000,
+    probeEveryMs: PROBE_EVERY_MS,
+    probeTimeoutMs: PROBE_TIMEOUT_MS,
+  });
+  const powerLoss: DirectorTrial[] = [];
+  const standby: (DirectorTrial & { commandMs: number })[] = [];
+  try {
+    lab.start();
+    let startedAt = Date.now();
+    // --only director runs both; with fast or standby beside it, just those
+    const doLoss = only.has("fast") || !only.has("standby");
+    const doStandby = only.has("standby") || !only.has("fast");
+    for (let i = 0; doLoss && i < trials; i++) {
+      await settleN1(lab, startedAt);
+      powerLoss.push(await powerLossTrial(lab, 20));
+      say(
+        `  director fast #${i + 1}: ${powerLoss.at(-1)?.ms} ms, ${powerLoss.at(-1)?.failedProbes} failed probes`,
+      );
+      lab.startNode("n1");
+      startedAt = Date.now();
+    }
+    for (let i = 0; doStandby && i < trials; i++) {
+      await settleN1(lab, startedAt);
+      standby.push(await standbyTrial(lab));
+      say(
+        `  director standby #${i + 1}: gap ${standby.at(-1)?.ms} ms, ${standby.at(-1)?.failedProbes} failed probes (hbctl ${standby.at(-1)?.commandMs} ms)`,
+      );
+    }
+  } finally {
+    lab.cleanup();
+  }
+  return { powerLoss, standby };
+}

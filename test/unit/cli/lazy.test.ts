@@ -1,0 +1,27 @@
+// Goal: hbctl loads only the command module a call names (issue 15 §3), without losing a command: the table of command names in src/cli/program.ts matches what each module registers, and --help still lists every command in order.
+// Method: register each module on a fresh commander program and compare names; build the program for one command and for none.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Command } from "commander";
+import type { CliIo } from "../../../src/cli/io.js";
+import { buildProgram, COMMAND_MODULES } from "../../../src/cli/program.js";
+
+const io: CliIo = { out: () => undefined, err: () => undefined, exit: () => undefined };
+const names = (p: Command): string[] => p.commands.map((c) => c.name());
+
+test("each command module registers exactly the names the lazy table gives it", async () => {
+  for (const [want, load] of COMMAND_MODULES) {
+    const p = new Command("x");
+    (await load())(p, io);
+    assert.deepEqual(names(p), [...want]);
+  }
+});
+
+test("a call naming a command builds only its module; no command or an unknown one builds them all", async () => {
+  assert.deepEqual(names(await buildProgram(io, ["status", "--json"])), ["status"]);
+  assert.deepEqual(names(await buildProgram(io, ["online", "n1"])), ["standby", "online"]);
+  const all = COMMAND_MODULES.flatMap(([n]) => n);
+  assert.deepEqual(names(await buildProgram(io, [])), all);
+  assert.deepEqual(names(await buildProgram(io, ["--help"])), all);
+  assert.deepEqual(names(await buildProgram(io, ["bogus"])), all);
+});
