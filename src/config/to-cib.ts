@@ -299,6 +299,21 @@ function option(setId: string, name: string, value: string): NvPair {
   return { id: `${setId}-${name}`, name, value };
 }
 
+/** The group id of each haresources line, in line order, as convertHaresources names them. */
+function takeGroupIds(groups: readonly ResourceGroup[], ids: Ids): string[] {
+  for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
+  return groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
+}
+
+/**
+ * The id convertHaresources gives each line's group, by group key (a line
+ * holding only a director has no group: its id is then in no CIB).
+ */
+export function haresourcesGroupIds(groups: readonly ResourceGroup[]): Map<string, string> {
+  const ids = takeGroupIds(groups, new Ids());
+  return new Map(groups.map((g, i) => [g.key, ids[i] ?? g.key]));
+}
+
 /**
  * Builds a CIB (no status section) from haresources groups: a group per line,
  * a +100 location preference for the line's node, stickiness from
@@ -306,8 +321,7 @@ function option(setId: string, name: string, value: string): NvPair {
  */
 export function convertHaresources(groups: readonly ResourceGroup[], opts: ConvertOptions): Cib {
   const ids = new Ids();
-  for (const fixed of ["cib-bootstrap-options", "rsc-options", "op-options"]) ids.take(fixed);
-  const groupIds = groups.map((g) => ids.take(sanitizeId(g.key, "group_")));
+  const groupIds = takeGroupIds(groups, ids);
   const lines = groups.map((g) => g.resources.map((r) => primitiveFor(r, ids, opts.agents)));
   const cloneOf = lines.map((ps) => ps.filter(isDirector).map((p) => warmClone(p, ids)));
   const clones: Clone[] = cloneOf.flat();

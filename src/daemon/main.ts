@@ -44,7 +44,7 @@ import {
   SHIPPED_AGENTS_DIR,
 } from "../config/read.js";
 import { supervisedClients } from "../config/respawn.js";
-import { convertHaresources } from "../config/to-cib.js";
+import { convertHaresources, haresourcesGroupIds } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { STONITH_PROVIDER } from "../exec/fence-devices.js";
@@ -442,11 +442,12 @@ const controller = new Controller(
 // ---- Heartbeat's haresources resource protocol, for a Heartbeat peer (mixed pair, docs/MIGRATION.md)
 const haresourcesMode = config.pacemaker === "off";
 /** haresources group key -> the group's id in the converted CIB (groups come first, in file order). */
-const groupIdByKey = new Map<string, string>(
-  haresourcesMode
-    ? config.groups.map((g, i) => [g.key, startCib.configuration.resources[i]?.id ?? g.key])
-    : [],
-);
+const groupIdByKey = haresourcesMode ? haresourcesGroupIds(config.groups) : new Map<string, string>();
+/**
+ * Clones (the warm director) run on every node whatever R1 decides, unless
+ * this node refuses resources altogether (a crm-mode mix).
+ */
+const cloneIds = startCib.configuration.resources.filter((r) => r.kind === "clone").map((r) => r.id);
 const r1Groups = haresourcesMode ? config.groups.map((g) => ({ key: g.key, node: g.node })) : [];
 const r1 = new R1Engine(
   {
@@ -462,7 +463,12 @@ const r1 = new R1Engine(
     },
     hold: (keys, done) =>
       controller.setLegacyHold(
-        keys === undefined ? undefined : new Set([...keys].map((k) => groupIdByKey.get(k) ?? k)),
+        keys === undefined
+          ? undefined
+          : new Set([
+              ...[...keys].map((k) => groupIdByKey.get(k) ?? k),
+              ...(r1.report().mode === "refused" ? [] : cloneIds),
+            ]),
         done,
       ),
     log: logger,

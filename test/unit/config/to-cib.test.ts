@@ -12,6 +12,7 @@ import {
   convertHaresources,
   decodeIpArgument,
   HARESOURCES_LOCATION_SCORE,
+  haresourcesGroupIds,
   STICKINESS_NO_FAILBACK,
   sanitizeId,
 } from "../../../src/config/to-cib.js";
@@ -311,4 +312,18 @@ test("ha.cf stonith_host devices become stonith primitives with stonith-enabled=
     clusterOptions(convertHaresources([], { autoFailback: "on", nodes: NODES })).stonithEnabled,
     false,
   );
+});
+
+test("haresourcesGroupIds names each line's group as convertHaresources does (the mixed-pair resource protocol relies on it)", () => {
+  const groups = groupsOf(
+    "primarylb ldirectord::ldirectord.cf\nprimarylb 10.0.0.1/24/eth0 ldirectord::other.cf\nbackuplb 10.0.0.2/24/eth1 lvs\n",
+  );
+  const ids = haresourcesGroupIds(groups);
+  const cib = convertHaresources(groups, { autoFailback: "on", nodes: NODES });
+  const present = new Set(cib.configuration.resources.filter((r) => r.kind === "group").map((r) => r.id));
+  // the director-only first line has no group; the others are where the map says
+  assert.equal(present.has(ids.get(groups[0]?.key ?? "") ?? ""), false);
+  for (const g of groups.slice(1))
+    assert.ok(present.has(ids.get(g.key) ?? ""), `${g.key} -> ${ids.get(g.key)}`);
+  assert.equal(new Set(ids.values()).size, 3, "one id per line");
 });
