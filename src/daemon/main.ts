@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { pino } from "pino";
-import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
+import { formatDiagnostic, hasErrors, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
@@ -84,7 +84,14 @@ function load(): { result: LoadResult; node: string | undefined } {
   return { result: loadHaD(inputs), node: inputs.localNode };
 }
 
-const { result, node: nodeName } = load();
+const { result, node: nodeName } = (() => {
+  try {
+    return load();
+  } catch (e) {
+    process.stderr.write(`hbd: the configuration could not be read: ${(e as Error).message}; not started\n`);
+    process.exit(ExitCode.config);
+  }
+})();
 for (const d of sortDiagnostics(result.diagnostics)) process.stderr.write(`hbd: ${formatDiagnostic(d)}\n`);
 const config = result.config;
 if (!config || nodeName === undefined) {
@@ -498,15 +505,29 @@ async function stop(signal: string): Promise<void> {
   process.exit(ExitCode.ok);
 }
 
+/** SIGHUP: re-reads the configuration; a bad file (or a bug reading it) is logged and the running one stays. */
 function reload(): void {
-  const { result: r } = load();
-  if (!r.config) {
-    for (const d of r.diagnostics)
-      logger.error({ event: "reload-failed", file: d.file, line: d.line }, d.message);
-    logger.error({ event: "reload-failed" }, "SIGHUP: configuration has errors; keeping the current keys");
+  let r: LoadResult;
+  try {
+    r = load().result;
+  } catch (e) {
+    logger.error(
+      { event: "reload-failed", err: (e as Error).stack ?? String(e) },
+      `SIGHUP: the configuration could not be read (${(e as Error).message}); keeping the running configuration`,
+    );
+    return;
+  }
+  if (!r.config || hasErrors(r.diagnostics)) {
+    for (const d of sortDiagnostics(r.diagnostics).filter((x) => x.severity === "error"))
+      logger.error({ event: "reload-failed", file: d.file, line: d.line }, formatDiagnostic(d));
+    logger.error(
+      { event: "reload-failed" },
+      "SIGHUP: configuration has errors; keeping the running configuration",
+    );
     return;
   }
   node.setAuthKeys(r.config.auth);
+  logger.info({ event: "reloaded" }, "SIGHUP: configuration reloaded (authentication keys applied)");
 }
 
 process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -7,7 +7,8 @@
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
  *               [--concurrency N] [--check]
  *
- * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
+ * Exit codes: 0 clean stop (or --check passed), 2 configuration error (including a
+ * configuration file that is missing, unreadable or not a regular file), 1 other failure.
  * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
  */
 import { existsSync } from "node:fs";
@@ -16,6 +17,7 @@ import { Command } from "commander";
 import { execa } from "execa";
 import { pino } from "pino";
 import type { Diagnostic } from "../base/diag.js";
+import { notAFileProblem } from "../config/read.js";
 import { parseLdirectordCf } from "./config.js";
 import { parseDirectorYaml } from "./config-yaml.js";
 import { Director, DirectorConfigError } from "./director.js";
@@ -99,6 +101,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const o = program.opts<MainOptions>();
+  const fileProblem = notAFileProblem(o.config);
+  if (fileProblem !== undefined) {
+    process.stderr.write(`hb-director: ${fileProblem}\n`);
+    return 2;
+  }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
   const log = pino({ name: "hb-director" }, pino.destination(2));
   if (backendName !== "nft" && backendName !== "ipvs") {

@@ -10,7 +10,7 @@ import { ExitCode } from "../../base/errors.js";
 import type { Cib } from "../../cib/model.js";
 import { parseCib } from "../../cib/parse.js";
 import { type LoadResult, loadHaD, loadYaml } from "../../config/load.js";
-import { DEFAULT_CONFIG_DIR, readHaD, readInput } from "../../config/read.js";
+import { DEFAULT_CONFIG_DIR, describeFsError, readHaD, readInput } from "../../config/read.js";
 import type { CliIo } from "../io.js";
 
 interface VerifyOptions {
@@ -47,9 +47,21 @@ function verifyCib(path: string): LoadResult {
   return { diagnostics: r.diagnostics, inert: [], files: [path], ...(r.value ? { cib: r.value } : {}) };
 }
 
+/** Whether `path` is a regular file; a file-system error other than ENOENT is reported and exits 2. */
+function targetIsFile(path: string, io: CliIo): boolean | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch (e) {
+    io.err(`hbctl verify: cannot read ${describeFsError(path, e)}`);
+    io.exit(ExitCode.errors);
+    return undefined;
+  }
+}
+
 export function runVerify(target: string | undefined, opts: VerifyOptions, io: CliIo): void {
   const path = target ?? DEFAULT_CONFIG_DIR;
-  const isFile = !opts.config && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  const isFile = opts.config ? false : targetIsFile(path, io);
+  if (isFile === undefined) return;
   const result: LoadResult & { cib?: Cib } = opts.config
     ? loadYaml(readInput(opts.config), opts.node)
     : isFile
