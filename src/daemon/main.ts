@@ -10,6 +10,11 @@
  * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
  * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
  * Logs: pino JSON lines to stdout, or to ha.cf's logfile.
+ *
+ * Exit codes: 0 stopped cleanly (or --check passed), 1 already running or a
+ * failure while running, 2 usage, 6 configuration error, 7 the state or run
+ * directory is unusable at start (full disk, a file where a directory must
+ * be, permissions): one line on stderr says what, where and what to do.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -41,7 +46,7 @@ import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
-import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
+import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile, startupFailureLine } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
@@ -71,6 +76,12 @@ const program = new Command("hbd")
   .option("--node <name>", "this node's name (default: CONFIG_DIR/nodeinfo, else uname -n)")
   .option("--group <name>", "let this group use the control socket too (mode 0660 instead of 0600)")
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 stopped cleanly or --check passed, 1 already running or failed while running, 2 usage,\n" +
+      "6 configuration error, 7 state or run directory unusable at start (full disk, a file in the way, permissions).\n" +
+      "Example: hbd --check --config-dir /etc/ha.d",
+  )
   .parse();
 
 const flags = program.opts<Flags>();
@@ -163,16 +174,34 @@ function applyRealtime(realtime: boolean): void {
   }
 }
 
-const holder = claimPidFile(flags.runDir);
+/** Runs a start-up step on the state or run directory; a failure is one clear line and exit 7 (ExitCode.startup). */
+function startupStep<T>(what: string, dir: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    process.stderr.write(`${startupFailureLine(what, dir, e)}\n`);
+    if (pidClaimed) releasePidFile(flags.runDir);
+    logger.flush();
+    process.exit(ExitCode.startup);
+  }
+}
+
+let pidClaimed = false;
+const holder = startupStep("claim the pid file", flags.runDir, () => claimPidFile(flags.runDir));
 if (holder !== undefined) {
   process.stderr.write(`hbd: already running (pid ${holder}, ${join(flags.runDir, "hbd.pid")})\n`);
   process.exit(ExitCode.warnings);
 }
+pidClaimed = true;
 
-const { generation, previous } = bumpGeneration(flags.stateDir, config.hbgenmethod, Date.now());
+const { generation, previous } = startupStep("write the generation number", flags.stateDir, () =>
+  bumpGeneration(flags.stateDir, config.hbgenmethod, Date.now()),
+);
 if (previous === undefined)
   logger.warn({ event: "generation" }, `No Previous generation - starting at ${generation}`);
-const uuid = nodeUuid(flags.stateDir, config.uuidfrom, localNode);
+const uuid = startupStep("write the node UUID", flags.stateDir, () =>
+  nodeUuid(flags.stateDir, config.uuidfrom, localNode),
+);
 
 const transports: Transport[] = [];
 let stopping = false;
@@ -276,6 +305,11 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
   for (const r of loaded.refused) logger.error({ event: "cib-refused" }, r);
   if (loaded.file !== undefined && loaded.refused.length > 0)
     logger.warn({ event: "cib-fallback", file: loaded.file }, `using the last good CIB ${loaded.file}`);
+  if (loaded.movedAside !== undefined)
+    logger.warn(
+      { event: "cib-moved-aside", file: loaded.movedAside },
+      `the refused ${cibStore.path} was moved to ${loaded.movedAside} (kept for inspection)`,
+    );
   const empty = convertHaresources([], { autoFailback: cfg.autoFailback, nodes: cfg.nodes });
   if (cfg.pacemaker === "off") {
     const converted = convertHaresources(cfg.groups, {
@@ -295,13 +329,14 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
   return empty;
 }
 
-const cibStore = new CibStore(flags.stateDir);
 const peInputs = new PeInputStore(flags.stateDir);
+const cibStore = new CibStore(flags.stateDir, undefined, () => peInputs.shed()); // inputs never block a CIB write
 const startCib = initialCib(cibStore, config);
 const storedVersion = cibStore.load().cib;
-if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0) cibStore.save(startCib);
+if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0)
+  startupStep("save the CIB", flags.stateDir, () => cibStore.save(startCib));
 const rscTmp = join(flags.runDir, "rsctmp");
-mkdirSync(rscTmp, { recursive: true, mode: 0o755 });
+startupStep("create rsctmp", flags.runDir, () => mkdirSync(rscTmp, { recursive: true, mode: 0o755 }));
 const executor = createExecutor({
   ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
   resourceDirs: [join(flags.configDir, "resource.d"), "/etc/ha.d/resource.d", SHIPPED_AGENTS_DIR],
@@ -356,16 +391,7 @@ const controller = new Controller(
         logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);
     },
     savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
-    persist: (cib) => {
-      try {
-        cibStore.save(cib);
-      } catch (e) {
-        logger.error(
-          { event: "cib-save-failed", err: (e as Error).message },
-          `cannot save the CIB: ${(e as Error).message}`,
-        );
-      }
-    },
+    persist: (cib) => cibStore.save(cib), // throws on failure: the controller refuses the change
     log: logger,
   },
 );
