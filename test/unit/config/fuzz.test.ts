@@ -40,3 +40,16 @@ test("a directive named like an Object.prototype member is an unknown directive 
     }
   }
 });
+
+test("YAML: an alias before its anchor, or an alias bomb, is a diagnostic, not a ReferenceError (found by bench:fuzz)", () => {
+  const bomb = `a: &a [x, x, x, x, x, x, x, x, x]\n${Array.from(
+    { length: 8 },
+    (_, i) =>
+      `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(9)
+        .fill(`*${i === 0 ? "a" : "bcdefghi"[i - 1]}`)
+        .join(", ")}]`,
+  ).join("\n")}\n`;
+  for (const target of fuzzTargets().filter((t) => t.name.endsWith(".yaml"))) {
+    for (const text of ["*\u0000", "*a", "x: *undefined\n", bomb]) checkParse(target, text);
+  }
+});
