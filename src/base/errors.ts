@@ -19,6 +19,8 @@ export const ExitCode = {
   permission: 4,
   /** Configuration error at daemon start, as Heartbeat's exit code 6. */
   config: 6,
+  /** hbd: its state or run directory is unusable at start (full disk, not a directory, permissions). */
+  startup: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

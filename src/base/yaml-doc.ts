@@ -31,6 +31,12 @@ export function parseLocatedYaml(text: string, sink: DiagnosticSink): LocatedYam
     sink.error(line, "yaml.syntax", `YAML syntax: ${first}`);
   }
   if (doc.errors.length > 0) return undefined;
+  try {
+    doc.toJS(); // an alias before its anchor (`*a`), or an alias bomb, throws only here
+  } catch (e) {
+    sink.error(1, "yaml.syntax", `YAML: ${(e as Error).message.split("\n")[0]?.trim() ?? "unreadable"}`);
+    return undefined;
+  }
   const lineAt = (path: YamlPath): number => {
     for (let n = path.length; n >= 1; n--) {
       const node = doc.getIn(path.slice(0, n), true) as Ranged | undefined;

@@ -795,22 +795,26 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions = {}): P
     const hash = raw.indexOf("#");
     const content = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
     if (content === "") continue;
-    const m = /^(\S+)\s*(.*)$/.exec(content)!;
-    const written = m[1]!;
-    const rest = m[2]!.trim();
-    if (written in UNSUPPORTED_MEDIA) {
-      sink.error(ctx.line, "hacf.unsupported", UNSUPPORTED_MEDIA[written]!);
+    // Whitespace as Heartbeat's isspace() sees it includes a bare CR; `s` lets the
+    // value hold the line terminators JS knows (CR, U+2028, U+2029) without failing the match.
+    const m = /^(\S+)\s*(.*)$/s.exec(content);
+    const written = m?.[1];
+    if (written === undefined) continue;
+    const rest = (m?.[2] ?? "").trim();
+    const unsupported = ownValue(UNSUPPORTED_MEDIA, written);
+    if (unsupported !== undefined) {
+      sink.error(ctx.line, "hacf.unsupported", unsupported);
       continue;
     }
     if (written === "udp") {
       sink.warning(ctx.line, "hacf.renamed", "directive 'udp' is the old name of 'bcast'; write 'bcast'");
     }
-    const key = ALIASES[written] ?? written;
+    const key = ownValue(ALIASES, written) ?? written;
     const d = Object.hasOwn(DIRECTIVES, key) ? DIRECTIVES[key] : undefined;
     if (!d) {
       const lower = written.toLowerCase();
       const hint =
-        Object.hasOwn(DIRECTIVES, lower) || lower in ALIASES
+        Object.hasOwn(DIRECTIVES, lower) || Object.hasOwn(ALIASES, lower)
           ? ` (directive names are lower case: "${lower}")`
           : "";
       sink.error(ctx.line, "hacf.unknown-directive", `unknown directive "${written}"${hint}`);
@@ -837,9 +841,14 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions = {}): P
       }
     }
     if (sink.items.filter((x) => x.severity === "error").length > errorsBefore)
-      s.failed.add(ALIASES[name] ?? name);
+      s.failed.add(ownValue(ALIASES, name) ?? name);
   }
   return { value: finish(ctx, opts), diagnostics: sink.items };
+}
+
+/** `rec[key]` for the record's own keys only: a directive named "toString" must not find Object.prototype's. */
+function ownValue(rec: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
 function lineOf(s: State, name: string): number {

@@ -10,7 +10,7 @@
  * as Pacemaker does): status is rebuilt at start from membership and probes.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
@@ -90,6 +90,11 @@ export interface LoadedCib {
   readonly file?: string;
   /** Files refused, each with a sentence saying why (for the log). */
   readonly refused: readonly string[];
+  /**
+   * Where a refused cib.xml was moved (kept for inspection) after an older
+   * version was used instead, so it is not refused again at every start.
+   */
+  readonly movedAside?: string;
 }
 
 /** Reads and writes one node's CIB under STATE_DIR/crm. */
@@ -100,6 +105,8 @@ export class CibStore {
   constructor(
     stateDir: string,
     private readonly keep = DEFAULT_KEEP,
+    /** Frees space in the state directory (hbd: drops the oldest saved policy inputs); returns whether it did. */
+    private readonly makeRoom: () => boolean = () => false,
   ) {
     this.dir = join(stateDir, CIB_DIR);
     this.path = join(this.dir, CIB_FILE);
@@ -121,23 +128,44 @@ export class CibStore {
   }
 
   /** Writes `cib` (status dropped) as the current file and as a new previous version; prunes old versions. */
+  /**
+   * Throws when the CIB could not be written (then nothing of this save is
+   * left on disk). On ENOSPC, space is made once (makeRoom) and the save retried.
+   */
   save(cib: Cib): void {
+    try {
+      this.saveOnce(cib);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOSPC" || !this.makeRoom()) throw e;
+      this.saveOnce(cib);
+    }
+  }
+
+  private saveOnce(cib: Cib): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     const text = encodeCibFile(cib);
     const serials = this.history();
     const next = (serials[0] ?? 0) + 1;
-    writeFileAtomic(join(this.dir, `cib-${next}.xml`), text, 0o600);
-    writeFileAtomic(this.path, text, 0o600);
+    const version = join(this.dir, `cib-${next}.xml`);
+    writeFileAtomic(version, text, 0o600);
+    try {
+      writeFileAtomic(this.path, text, 0o600);
+    } catch (e) {
+      rmSync(version, { force: true }); // not saved: a later start must not find it as the newest version
+      throw e;
+    }
     for (const s of [next, ...serials].slice(this.keep))
       rmSync(join(this.dir, `cib-${s}.xml`), { force: true });
   }
 
   /**
    * The current file if it passes its digest and parses, else the newest
-   * previous version that does. Never throws for bad content.
+   * previous version that does; then a refused cib.xml is moved aside to
+   * cib.xml.refused-N (see `movedAside`). Never throws for bad content.
    */
   load(): LoadedCib {
     const refused: string[] = [];
+    let corruptCurrent = false;
     const candidates = [this.path, ...this.history().map((s) => join(this.dir, `cib-${s}.xml`))];
     for (const file of candidates) {
       let text: string;
@@ -149,9 +177,28 @@ export class CibStore {
         continue;
       }
       const r = decodeCibFile(text);
-      if (r.ok) return { cib: r.cib, file, refused };
+      if (r.ok) {
+        const movedAside = corruptCurrent ? this.moveAside() : undefined;
+        return { cib: r.cib, file, refused, ...(movedAside === undefined ? {} : { movedAside }) };
+      }
       refused.push(`${file}: refused: ${r.reason}`);
+      if (file === this.path) corruptCurrent = true;
     }
     return { refused };
+  }
+
+  /** Renames the refused cib.xml to cib.xml.refused-N (the first free N); undefined when that fails. */
+  private moveAside(): string | undefined {
+    for (let n = 1; n <= 1000; n++) {
+      const to = `${this.path}.refused-${n}`;
+      if (existsSync(to)) continue;
+      try {
+        renameSync(this.path, to);
+        return to;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 }

@@ -194,7 +194,10 @@ export interface ControllerPorts {
   readonly send: (msg: CrmMessage, dest?: string) => void;
   /** Timers for recurring monitors (real timers in hbd, a fake clock under test). */
   readonly timers: TimerPort;
-  /** Persists the CIB after a configuration change. */
+  /**
+   * Persists the CIB after a configuration change; throws when it could not
+   * (a full disk): an administrative change is then refused and not applied.
+   */
   readonly persist?: (cib: Cib) => void;
   /**
    * Saves the policy input of a transition that has actions (the CIB and the
@@ -629,7 +632,8 @@ export class Controller {
     const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
     if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
     if (this.isDc) {
-      this.applyPlan(plan, this.localNode, req.op);
+      const failed = this.applyPlan(plan, this.localNode, req.op);
+      if (failed !== undefined) throw new IpcRefusal(failed, "refused");
       this.kick();
       return { message: plan.message };
     }
@@ -708,15 +712,37 @@ export class Controller {
       verdict(false, plan.reason);
       return;
     }
-    this.applyPlan(plan, from, req.op);
-    verdict(true, plan.message);
+    const failed = this.applyPlan(plan, from, req.op);
+    verdict(failed === undefined, failed ?? plan.message);
   }
 
-  private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): void {
+  /**
+   * Applies an accepted admin change. A configuration change is saved first
+   * and applied only once saved: when the save fails (a full disk) nothing
+   * changes and the reason is returned, so the change is refused, never
+   * acknowledged and then lost at the next restart.
+   */
+  private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): string | undefined {
+    if (plan.cib !== undefined && plan.kind === "config") {
+      const next = bumpEpoch(plan.cib);
+      try {
+        this.ports.persist?.(next);
+      } catch (e) {
+        const reason = `the CIB could not be saved on the DC ${this.localNode} (${(e as Error).message}); the change was not applied`;
+        this.log.error({ event: "admin-refused", op, origin: from, reason }, reason);
+        return reason;
+      }
+      this.log.info({ event: "admin", op, origin: from, changed: true }, plan.message);
+      this.cibValue = next;
+      this.syncDue = true;
+      this.changed();
+      return undefined;
+    }
     this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
-    if (plan.cib === undefined) return;
+    if (plan.cib === undefined) return undefined;
     this.setCib(plan.cib, plan.kind);
     this.changed();
+    return undefined;
   }
 
   // ------------------------------------------------------------ election and replication
@@ -784,7 +810,7 @@ export class Controller {
         `configuration ${formatCibVersion(theirs)} from ${from} replaces ${formatCibVersion(cib)}`,
       );
       cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
-      this.ports.persist?.(cib);
+      this.persistLogged(cib);
       if (this.isDc) this.changed();
     } else if (cmp < 0) {
       if (this.isDc) this.syncDue = true;
@@ -858,8 +884,20 @@ export class Controller {
 
   private setCib(cib: Cib, kind: "config" | "status"): void {
     this.cibValue = kind === "config" ? bumpEpoch(cib) : bumpUpdates(cib);
-    if (kind === "config") this.ports.persist?.(this.cibValue);
+    if (kind === "config") this.persistLogged(this.cibValue);
     this.syncDue = true;
+  }
+
+  /** Saves the CIB where nobody waits for the answer (replication, node attributes): a failure is logged. */
+  private persistLogged(cib: Cib): void {
+    try {
+      this.ports.persist?.(cib);
+    } catch (e) {
+      this.log.error(
+        { event: "cib-save-failed", err: (e as Error).message, version: formatCibVersion(cib) },
+        `cannot save the CIB ${formatCibVersion(cib)}: ${(e as Error).message}`,
+      );
+    }
   }
 
   /** An outside change: schedule again, with a fresh run budget. */

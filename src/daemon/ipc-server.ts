@@ -18,6 +18,7 @@ import {
   IPC_VERSION,
   type IpcMethod,
   IpcRefusal,
+  type IpcResponse,
   LineSplitter,
   parseRequest,
   type StatusReport,
@@ -38,11 +39,17 @@ export interface IpcServerOptions {
     params: Readonly<Record<string, string>>,
   ) => CommandResult | CibShowResult | Promise<CommandResult>;
   readonly log?: NodeLogger;
-  /** Concurrent clients; more are refused. Default 32. */
+  /** Concurrent clients; the newest beyond it is answered "busy" (unavailable) and closed. Default 32. */
   readonly maxConnections?: number;
   /** A client idle this long is disconnected, ms. Default 30000. */
   readonly idleMs?: number;
+  /** A request line must be complete this long after its first byte, ms (a trickling client is cut). Default 5000. */
+  readonly requestMs?: number;
+  /** Requests of one client being answered at once; beyond it (or while its answers are not read) it is not read. Default 4. */
+  readonly maxInFlight?: number;
 }
+
+export const IPC_DEFAULTS = { maxConnections: 32, idleMs: 30_000, requestMs: 5000, maxInFlight: 4 } as const;
 
 /** Resolves a group name (or number) through /etc/group; undefined when unknown. */
 export function resolveGroup(name: string, groupFile = "/etc/group"): number | undefined {
@@ -62,6 +69,8 @@ export function resolveGroup(name: string, groupFile = "/etc/group"): number | u
 
 export class IpcServer {
   private readonly clients = new Set<Socket>();
+  /** Clients being told the socket is busy (closed within a second). */
+  private readonly refusing = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -73,8 +82,7 @@ export class IpcServer {
     rmSync(opts.path, { force: true });
     const server = createServer();
     const ipc = new IpcServer(server, opts.path);
-    server.maxConnections = opts.maxConnections ?? 32;
-    server.on("connection", (s) => ipc.serve(s, opts, log));
+    server.on("connection", (s) => ipc.accept(s, opts, log));
     server.on("error", (err) =>
       log.error({ event: "ipc-error", err: err.message }, `control socket: ${err.message}`),
     );
@@ -99,46 +107,135 @@ export class IpcServer {
     return ipc;
   }
 
+  /** A new client: served, or told the socket is busy when the limit is reached (never a silent close). */
+  private accept(socket: Socket, opts: IpcServerOptions, log: NodeLogger): void {
+    const max = opts.maxConnections ?? IPC_DEFAULTS.maxConnections;
+    if (this.clients.size >= max) {
+      log.warn(
+        { event: "ipc-busy", clients: this.clients.size },
+        `control socket: ${max} clients connected; refused one`,
+      );
+      this.refusing.add(socket);
+      socket.on("close", () => this.refusing.delete(socket));
+      socket.on("error", () => socket.destroy());
+      socket.end(
+        encodeLine({
+          v: IPC_VERSION,
+          id: 0,
+          ok: false,
+          error: {
+            code: "unavailable",
+            message: `hbd's control socket is busy: ${max} clients are connected (the limit); try again`,
+          },
+        }),
+      );
+      socket.setTimeout(1000, () => socket.destroy());
+      return;
+    }
+    this.serve(socket, opts, log);
+  }
+
+  /**
+   * One client. Requests are taken one per turn of the event loop (so a
+   * pipelined flood never holds the loop, and heartbeats keep their turn), at
+   * most maxInFlight at a time; while that many wait, or while the client does
+   * not read its answers (socket buffer full), the socket is not read at all:
+   * back-pressure bounds the work and the memory one client can cause.
+   */
   private serve(socket: Socket, opts: IpcServerOptions, log: NodeLogger): void {
     this.clients.add(socket);
     socket.setEncoding("utf8");
-    socket.setTimeout(opts.idleMs ?? 30_000, () => socket.destroy());
-    socket.on("close", () => this.clients.delete(socket));
+    socket.setTimeout(opts.idleMs ?? IPC_DEFAULTS.idleMs, () => socket.destroy());
+    const requestMs = opts.requestMs ?? IPC_DEFAULTS.requestMs;
+    const maxInFlight = opts.maxInFlight ?? IPC_DEFAULTS.maxInFlight;
+    let partial: NodeJS.Timeout | undefined;
+    const stopPartial = () => {
+      if (partial !== undefined) clearTimeout(partial);
+      partial = undefined;
+    };
+    socket.on("close", () => {
+      this.clients.delete(socket);
+      stopPartial();
+    });
     socket.on("error", () => socket.destroy());
     const lines = new LineSplitter();
+    const backlog: string[] = [];
+    let inFlight = 0;
+    let scheduled = false;
     // answers go out in request order, even when one waits for the DC
     let queue: Promise<void> = Promise.resolve();
-    socket.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) {
-        const req = parseRequest(line);
-        const res = req.ok
-          ? answerLater<StatusReport | CommandResult | CibShowResult>(req.value, (method, r) => {
-              if (method === "status") return opts.report();
-              if (opts.command === undefined)
-                throw new IpcRefusal(`${method}: the resource manager is not running`, "unavailable");
-              return opts.command(method, r.params ?? {});
-            })
-          : Promise.resolve({
-              v: IPC_VERSION,
-              id: 0,
-              ok: false as const,
-              error: { code: "bad-request" as const, message: req.reason },
-            });
-        queue = queue.then(async () => {
-          const r = await res;
-          if (!socket.destroyed) socket.write(encodeLine(r));
-        });
+    const answer = (line: string) => {
+      inFlight++;
+      const res = this.respond(line, opts);
+      queue = queue.then(async () => {
+        const r = await res;
+        if (!socket.destroyed) socket.write(encodeLine(r));
+        inFlight--;
+        schedule();
+      });
+    };
+    const pump = () => {
+      scheduled = false;
+      if (socket.destroyed || inFlight >= maxInFlight || socket.writableNeedDrain) return; // drain/answer resumes
+      const line = backlog.shift();
+      if (line === undefined) {
+        socket.resume();
+        return;
       }
+      answer(line);
+      schedule();
+    };
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(pump);
+    };
+    socket.on("drain", schedule);
+    socket.on("data", (chunk: string) => {
+      backlog.push(...lines.push(chunk));
       if (lines.overflow) {
         log.warn({ event: "ipc-overflow" }, "control socket client sent an oversized line; disconnected");
         socket.destroy();
+        return;
       }
+      // The deadline runs from the first byte of an unfinished request: trickling does not extend it.
+      if (chunk.includes("\n")) stopPartial();
+      if (!chunk.endsWith("\n") && partial === undefined)
+        partial = setTimeout(() => {
+          log.warn(
+            { event: "ipc-slow" },
+            `control socket client did not finish a request within ${requestMs} ms; disconnected`,
+          );
+          socket.destroy();
+        }, requestMs);
+      socket.pause();
+      schedule();
     });
+  }
+
+  private respond(
+    line: string,
+    opts: IpcServerOptions,
+  ): Promise<IpcResponse<StatusReport | CommandResult | CibShowResult>> {
+    const req = parseRequest(line);
+    return req.ok
+      ? answerLater<StatusReport | CommandResult | CibShowResult>(req.value, (method, r) => {
+          if (method === "status") return opts.report();
+          if (opts.command === undefined)
+            throw new IpcRefusal(`${method}: the resource manager is not running`, "unavailable");
+          return opts.command(method, r.params ?? {});
+        })
+      : Promise.resolve({
+          v: IPC_VERSION,
+          id: 0,
+          ok: false as const,
+          error: { code: "bad-request" as const, message: req.reason },
+        });
   }
 
   /** Stops listening, disconnects clients and removes the socket file. */
   async close(): Promise<void> {
-    for (const c of this.clients) c.destroy();
+    for (const c of [...this.clients, ...this.refusing]) c.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.path, { force: true });
   }

@@ -11,6 +11,11 @@
  * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
  * Logs: log-sink.ts (Heartbeat's ha-log lines in logfile/debugfile/syslog,
  * pino JSON on stdout; --log-format switches).
+ *
+ * Exit codes: 0 stopped cleanly (or --check passed), 1 already running or a
+ * failure while running, 2 usage, 6 configuration error, 7 the state or run
+ * directory is unusable at start (full disk, a file where a directory must
+ * be, permissions): one line on stderr says what, where and what to do.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -18,7 +23,7 @@ import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { pino } from "pino";
-import { formatDiagnostic, sortDiagnostics } from "../base/diag.js";
+import { formatDiagnostic, hasErrors, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
 import { LogSink } from "../base/log-sink.js";
 import { Prng } from "../base/prng.js";
@@ -62,7 +67,7 @@ import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "
 import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { SdNotifier } from "./sd-notify.js";
 import { systemdNotifySend } from "./sd-notify-send.js";
-import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile } from "./state.js";
+import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile, startupFailureLine } from "./state.js";
 import { Watchdog } from "./watchdog.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/tandem";
@@ -93,6 +98,8 @@ Exit status:
   1  already running, the control socket could not be served, or an unknown option
   2  --group names no group
   6  configuration errors (printed as FILE:LINE: message)
+  7  the state or run directory is unusable at start (full disk, a file in the
+     way, permissions): one line says what, where and what to do
 
 Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
@@ -146,7 +153,14 @@ function load(): { result: LoadResult; node: string | undefined } {
   return { result: loadHaD({ ...inputs, host }), node: inputs.localNode };
 }
 
-const { result, node: nodeName } = load();
+const { result, node: nodeName } = (() => {
+  try {
+    return load();
+  } catch (e) {
+    process.stderr.write(`hbd: the configuration could not be read: ${(e as Error).message}; not started\n`);
+    process.exit(ExitCode.config);
+  }
+})();
 for (const d of sortDiagnostics(result.diagnostics)) process.stderr.write(`hbd: ${formatDiagnostic(d)}\n`);
 const config = result.config;
 if (!config || nodeName === undefined) {
@@ -227,16 +241,34 @@ function applyRealtime(realtime: boolean): void {
   }
 }
 
-const holder = claimPidFile(flags.runDir);
+/** Runs a start-up step on the state or run directory; a failure is one clear line and exit 7 (ExitCode.startup). */
+function startupStep<T>(what: string, dir: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    process.stderr.write(`${startupFailureLine(what, dir, e)}\n`);
+    if (pidClaimed) releasePidFile(flags.runDir);
+    logger.flush();
+    process.exit(ExitCode.startup);
+  }
+}
+
+let pidClaimed = false;
+const holder = startupStep("claim the pid file", flags.runDir, () => claimPidFile(flags.runDir));
 if (holder !== undefined) {
   process.stderr.write(`hbd: already running (pid ${holder}, ${join(flags.runDir, "hbd.pid")})\n`);
   process.exit(ExitCode.warnings);
 }
+pidClaimed = true;
 
-const { generation, previous } = bumpGeneration(flags.stateDir, config.hbgenmethod, Date.now());
+const { generation, previous } = startupStep("write the generation number", flags.stateDir, () =>
+  bumpGeneration(flags.stateDir, config.hbgenmethod, Date.now()),
+);
 if (previous === undefined)
   logger.warn({ event: "generation" }, `No Previous generation - starting at ${generation}`);
-const uuid = nodeUuid(flags.stateDir, config.uuidfrom, localNode);
+const uuid = startupStep("write the node UUID", flags.stateDir, () =>
+  nodeUuid(flags.stateDir, config.uuidfrom, localNode),
+);
 
 const transports: Transport[] = [];
 let stopping = false;
@@ -337,6 +369,11 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
   for (const r of loaded.refused) logger.error({ event: "cib-refused" }, r);
   if (loaded.file !== undefined && loaded.refused.length > 0)
     logger.warn({ event: "cib-fallback", file: loaded.file }, `using the last good CIB ${loaded.file}`);
+  if (loaded.movedAside !== undefined)
+    logger.warn(
+      { event: "cib-moved-aside", file: loaded.movedAside },
+      `the refused ${cibStore.path} was moved to ${loaded.movedAside} (kept for inspection)`,
+    );
   const empty = convertHaresources([], { autoFailback: cfg.autoFailback, nodes: cfg.nodes });
   if (cfg.pacemaker === "off") {
     const converted = convertHaresources(cfg.groups, {
@@ -370,13 +407,14 @@ function importCib(seed: string | undefined): Cib | undefined {
   return p.value;
 }
 
-const cibStore = new CibStore(flags.stateDir);
 const peInputs = new PeInputStore(flags.stateDir);
+const cibStore = new CibStore(flags.stateDir, undefined, () => peInputs.shed()); // inputs never block a CIB write
 const startCib = initialCib(cibStore, config);
 const storedVersion = cibStore.load().cib;
-if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0) cibStore.save(startCib);
+if (storedVersion === undefined || compareCibVersions(storedVersion, startCib) !== 0)
+  startupStep("save the CIB", flags.stateDir, () => cibStore.save(startCib));
 const rscTmp = join(flags.runDir, "rsctmp");
-mkdirSync(rscTmp, { recursive: true, mode: 0o755 });
+startupStep("create rsctmp", flags.runDir, () => mkdirSync(rscTmp, { recursive: true, mode: 0o755 }));
 const executor = createExecutor({
   ocfProviderDirs: { tandem: SHIPPED_AGENTS_DIR },
   resourceDirs: [...resourceDirs(flags.configDir), SHIPPED_AGENTS_DIR],
@@ -426,16 +464,7 @@ const controller = new Controller(
         logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);
     },
     savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
-    persist: (cib) => {
-      try {
-        cibStore.save(cib);
-      } catch (e) {
-        logger.error(
-          { event: "cib-save-failed", err: (e as Error).message },
-          `cannot save the CIB: ${(e as Error).message}`,
-        );
-      }
-    },
+    persist: (cib) => cibStore.save(cib), // throws on failure: the controller refuses the change
     log: logger,
   },
 );
@@ -724,20 +753,34 @@ async function stop(signal: string): Promise<void> {
   process.exit(ExitCode.ok);
 }
 
+/** SIGHUP: re-reads the configuration; a bad file (or a bug reading it) is logged and the running one stays. */
 function reload(): void {
   try {
     logSink.reopen();
   } catch (e) {
     process.stderr.write(`hbd: cannot reopen the log files: ${(e as Error).message}\n`);
   }
-  const { result: r } = load();
-  if (!r.config) {
-    for (const d of r.diagnostics)
-      logger.error({ event: "reload-failed", file: d.file, line: d.line }, d.message);
-    logger.error({ event: "reload-failed" }, "SIGHUP: configuration has errors; keeping the current keys");
+  let r: LoadResult;
+  try {
+    r = load().result;
+  } catch (e) {
+    logger.error(
+      { event: "reload-failed", err: (e as Error).stack ?? String(e) },
+      `SIGHUP: the configuration could not be read (${(e as Error).message}); keeping the running configuration`,
+    );
+    return;
+  }
+  if (!r.config || hasErrors(r.diagnostics)) {
+    for (const d of sortDiagnostics(r.diagnostics).filter((x) => x.severity === "error"))
+      logger.error({ event: "reload-failed", file: d.file, line: d.line }, formatDiagnostic(d));
+    logger.error(
+      { event: "reload-failed" },
+      "SIGHUP: configuration has errors; keeping the running configuration",
+    );
     return;
   }
   node.setAuthKeys(r.config.auth);
+  logger.info({ event: "reloaded" }, "SIGHUP: configuration reloaded (authentication keys applied)");
 }
 
 process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -398,7 +398,7 @@ export class HeartbeatNode {
         return;
       }
       if (c.srcuuid !== undefined) peer.uuid = c.srcuuid;
-      if (forUs) this.onUnsequenced(peer, t, decoded.msg, now);
+      if (forUs) this.onUnsequenced(peer, t, decoded.msg, now, frame);
       return;
     }
     if (c.hg === undefined || c.seq === undefined) {
@@ -496,12 +496,22 @@ export class HeartbeatNode {
     if (this.awaitingRepnodes !== undefined) this.activate(now);
   }
 
-  private onUnsequenced(peer: PeerInfo, t: string, msg: Message, now: number): void {
+  private onUnsequenced(peer: PeerInfo, t: string, msg: Message, now: number, frame: ReceivedFrame): void {
     switch (t) {
       case "NS_ackmsg": {
+        // An ack carries no seq of its own. One older than the newest ack of this generation is a
+        // replay (counted and logged); the newest again is a copy from another medium (a duplicate);
+        // one for a seq we never sent (a peer acking our previous run) is ignored.
         const ack = parseHex(getString(msg, "ackseq") ?? "");
-        if (ack !== undefined && ack < this.nextSeq && (peer.ackedSeq === undefined || ack > peer.ackedSeq))
-          peer.ackedSeq = ack;
+        if (ack === undefined || ack >= this.nextSeq) return;
+        if (peer.ackedSeq === undefined || ack > peer.ackedSeq) peer.ackedSeq = ack;
+        else if (ack === peer.ackedSeq) this.counters.duplicates++;
+        else
+          this.drop(
+            "replays",
+            frame,
+            `NS_ackmsg from ${peer.name} for seq ${ack}, older than its ack of ${peer.ackedSeq}`,
+          );
         return;
       }
       case "NS_rexmit": {
@@ -900,7 +910,7 @@ export class HeartbeatNode {
       counters: {
         ...this.counters,
         unknownNode: this.counters.unknownNode + m.unknownNodeFrames,
-        duplicates: m.duplicates,
+        duplicates: m.duplicates + this.counters.duplicates, // ours: copies of an NS_ackmsg
         packetsLost: m.packetsLost,
       },
       eventLoop: { lagMs: Math.round(this.lag.lagMs), maxLagMs: Math.round(this.lag.maxLagMs) },

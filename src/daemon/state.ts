@@ -25,14 +25,21 @@ export const PID_FILE = "hbd.pid";
 /** Writes `data` to `path` atomically (temp, fsync, rename, directory fsync). */
 export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w", mode);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, "w", mode);
+    try {
+      const buf = typeof data === "string" ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // a full disk must not leave zero-byte temp files behind
+    throw e;
   }
-  renameSync(tmp, path);
   const dir = openSync(dirname(path), "r");
   try {
     fsyncSync(dir);
@@ -137,4 +144,26 @@ export function releasePidFile(runDir: string): void {
   const raw = readOptional(path);
   if (raw !== undefined && raw.toString("latin1").trim() === String(process.pid))
     rmSync(path, { force: true });
+}
+
+/**
+ * The one line hbd prints when a start-up step on its state or run directory
+ * fails: what it was doing, where, why, and what to do.
+ */
+export function startupFailureLine(what: string, dir: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const where = err.path ?? dir;
+  const why: Record<string, string> = {
+    ENOSPC: `the file system is full: free space there or use another --state-dir/--run-dir`,
+    EDQUOT: `the disk quota is exhausted: free space there`,
+    EEXIST: `a file is in the way where a directory is needed: move it aside`,
+    ENOTDIR: `a file is in the way where a directory is needed: move it aside`,
+    EISDIR: `a directory is in the way where a file is needed: move it aside`,
+    EACCES: `permission denied: run hbd as root or fix the owner and mode`,
+    EPERM: `operation not permitted: run hbd as root or fix the owner and mode`,
+    EROFS: `the file system is read-only: remount it read-write or use another directory`,
+  };
+  const code = err.code ?? "error";
+  const fix = Object.hasOwn(why, code) ? why[code] : err.message;
+  return `hbd: cannot ${what} in ${dir}: ${where}: ${code}: ${fix}; not started`;
 }

@@ -805,7 +805,7 @@ export function interpretItems(
     const { value, quoted: q } = bare ? { value: "", quoted: false } : unquote(d.raw ?? "");
     const c: Ctx = { sink, line, name, value, quoted: q && MAY_QUOTE.has(name), opts };
     const cq: Ctx = q && !MAY_QUOTE.has(name) ? { ...c, value: d.raw ?? "" } : c;
-    if (name in RETIRED) {
+    if (Object.hasOwn(RETIRED, name)) {
       sink.error(line, "ldcf.retired", RETIRED[name] as string);
       return;
     }
@@ -835,7 +835,7 @@ export function interpretItems(
       parseReal(cq, current);
       return;
     }
-    const spec = DIRECTIVES[name];
+    const spec = Object.hasOwn(DIRECTIVES, name) ? DIRECTIVES[name] : undefined;
     if (!spec) {
       sink.error(line, "ldcf.unknown", `unknown directive "${name}"`);
       return;

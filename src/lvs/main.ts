@@ -14,7 +14,8 @@
  * --warm-linger ms (default 3000) for clients with a stale ARP entry. IPVS is
  * warm by nature (it sees only packets delivered to a local address).
  *
- * Exit codes: 0 clean stop (or --check passed), 2 configuration error, 1 other failure.
+ * Exit codes: 0 clean stop (or --check passed), 2 configuration error (including a
+ * configuration file that is missing, unreadable or not a regular file), 1 other failure.
  * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
  */
 import { existsSync } from "node:fs";
@@ -26,6 +27,7 @@ import { pino } from "pino";
 import type { Diagnostic } from "../base/diag.js";
 import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
+import { notAFileProblem } from "../config/read.js";
 import { parseLdirectordCf } from "./config.js";
 import { parseDirectorYaml } from "./config-yaml.js";
 import { Director, DirectorConfigError } from "./director.js";
@@ -144,6 +146,11 @@ async function main(argv: string[]): Promise<number> {
     return e instanceof CommanderError && e.exitCode === 0 ? 0 : 2;
   }
   const o = program.opts<MainOptions>();
+  const fileProblem = notAFileProblem(o.config);
+  if (fileProblem !== undefined) {
+    process.stderr.write(`hb-director: ${fileProblem}\n`);
+    return 2;
+  }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
   // hbd's logger (base/log-sink.ts): the same record fields and, with --log-format heartbeat, the same lines
   const log = pino(

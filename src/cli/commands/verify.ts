@@ -12,6 +12,7 @@ import type { LoadResult } from "../../config/load.js";
 import {
   DEFAULT_CONFIG_DIR,
   DEFAULT_STATE_DIR,
+  describeFsError,
   HEARTBEAT_CIB,
   readHaD,
   readHost,
@@ -57,9 +58,21 @@ async function verifyCib(path: string): Promise<LoadResult> {
   return { diagnostics: r.diagnostics, inert: [], files: [path], ...(r.value ? { cib: r.value } : {}) };
 }
 
+/** Whether `path` is a regular file; a file-system error other than ENOENT is reported and exits 2. */
+function targetIsFile(path: string, io: CliIo): boolean | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch (e) {
+    io.err(`hbctl verify: cannot read ${describeFsError(path, e)}`);
+    io.exit(ExitCode.errors);
+    return undefined;
+  }
+}
+
 export async function runVerify(target: string | undefined, opts: VerifyOptions, io: CliIo): Promise<void> {
   const path = target ?? DEFAULT_CONFIG_DIR;
-  const isFile = !opts.config && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  const isFile = opts.config ? false : targetIsFile(path, io);
+  if (isFile === undefined) return;
   // loaded on use: the config loaders (zod, yaml) cost most of hbctl's start-up, and only verify needs them
   let result: LoadResult & { cib?: Cib };
   if (isFile) result = await verifyCib(path);

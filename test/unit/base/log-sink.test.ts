@@ -5,7 +5,7 @@
 // `logger` (util-linux) to a python3 AF_UNIX datagram listener standing in for /dev/log.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -114,12 +114,15 @@ test("logfacility: the same lines to syslog with the facility's priorities", {
 
 test("hb-director logs through the same sink: ha-log lines with --log-format heartbeat, JSON records by default", () => {
   const js = join(repoRoot, "dist", "src", "lvs", "main.js");
-  const args = [js, "-c", join(dir, "no-such.cf"), "--backend", "nft"];
+  // a file that exists (a missing one is refused before the logger starts) but does not parse: "cannot start"
+  const bad = join(dir, "bad.cf");
+  writeFileSync(bad, "no such directive here\n");
+  const args = [js, "-c", bad, "--backend", "nft"];
   const hb = spawnSync(process.execPath, [...args, "--log-format", "heartbeat"], {
     encoding: "utf8",
     timeout: 20_000,
   });
-  assert.equal(hb.status, 1, hb.stderr);
+  assert.equal(hb.status, 2, hb.stderr);
   assert.match(
     hb.stderr,
     /^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ hb-director: \[\d+\]: ERROR: cannot start$/m,

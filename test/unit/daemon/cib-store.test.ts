@@ -2,7 +2,7 @@
 // Method: a temp state dir per test; CIBs from convertHaresources; files damaged by hand.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -86,9 +86,42 @@ test("a truncated or edited cib.xml is refused with a reason and the last good c
     writeFileSync(join(store.dir, "cib-2.xml"), text.replace('epoch="3"', 'epoch="9"'));
     got = store.load();
     assert.equal(got.cib?.epoch, 2);
-    assert.equal(got.refused.length, 2);
+    assert.equal(got.refused.length, 1, "the refused cib.xml was moved aside by the first load");
     writeFileSync(store.path, "<cib/>");
     assert.match(store.load().refused[0] ?? "", /no tandem-cib digest line/);
+  }));
+
+test("after a fall-back the refused cib.xml is moved aside (kept) and not refused again at the next start", () =>
+  withDir((dir) => {
+    const store = new CibStore(dir);
+    store.save(bumpEpoch(base()));
+    const text = readFileSync(store.path, "utf8");
+    writeFileSync(store.path, text.slice(0, 40));
+    const got = store.load();
+    assert.equal(got.cib?.epoch, 2);
+    assert.equal(got.movedAside, `${store.path}.refused-1`);
+    assert.equal(readFileSync(`${store.path}.refused-1`, "utf8"), text.slice(0, 40), "kept for inspection");
+    const again = store.load();
+    assert.deepEqual(again.refused, [], "nothing refused at the next start");
+    assert.equal(again.movedAside, undefined);
+    assert.equal(again.cib?.epoch, 2);
+    // Nothing good to fall back to: the file stays where it is.
+    rmSync(join(store.dir, "cib-1.xml"));
+    writeFileSync(store.path, "junk");
+    assert.equal(store.load().movedAside, undefined);
+    assert.equal(readFileSync(store.path, "utf8"), "junk");
+  }));
+
+test("a save that fails leaves neither a temp file nor a new numbered version behind", () =>
+  withDir((dir) => {
+    const store = new CibStore(dir);
+    store.save(bumpEpoch(base()));
+    // cib.xml replaced by a non-empty directory: the rename of the temp file onto it fails.
+    rmSync(store.path);
+    mkdirSync(join(store.path, "x"), { recursive: true });
+    assert.throws(() => store.save(bumpEpoch(bumpEpoch(base()))));
+    assert.deepEqual(readdirSync(store.dir).sort(), ["cib-1.xml", "cib.xml"]);
+    assert.equal(store.load().cib?.epoch, 2, "the previous version is still the newest");
   }));
 
 test("a file with a valid digest but no valid CIB is refused", () => {

@@ -34,6 +34,8 @@ class Pair {
   readonly hosts = { n1: new Host(), n2: new Host() };
   readonly ctl = new Map<string, Controller>();
   readonly persisted: Record<string, Cib[]> = { n1: [], n2: [] };
+  /** Nodes whose CIB saves fail with ENOSPC. */
+  readonly diskFull = new Set<string>();
   readonly sent: { from: string; msg: CrmMessage }[] = [];
   private queue: { from: string; to: string | undefined; payload: string }[] = [];
 
@@ -50,7 +52,11 @@ class Pair {
             this.sent.push({ from: name, msg });
             this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) });
           },
-          persist: (cib) => this.persisted[name]?.push(cib),
+          persist: (cib) => {
+            if (this.diskFull.has(name))
+              throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+            this.persisted[name]?.push(cib);
+          },
         },
       );
       this.ctl.set(name, c);
@@ -287,4 +293,32 @@ test("the DC's verdict on a change handed to it reaches the asking node: a refus
     (e: unknown) =>
       e instanceof IpcRefusal && /the DC n1 refused: its CIB differs/.test(e.message) && e.code === "refused",
   );
+});
+
+test("a full disk on the DC: the change is refused with the reason (asked on the DC or the non-DC), nothing changes; freed, it applies", async () => {
+  const p = new Pair();
+  await p.up();
+  const epoch = p.get("n1").cib.epoch;
+  p.diskFull.add("n1");
+  assert.throws(
+    () => p.get("n1").admin({ op: "move", rsc: P1, node: "n2" }),
+    (e: unknown) =>
+      e instanceof IpcRefusal &&
+      e.code === "refused" &&
+      /CIB could not be saved on the DC n1 \(ENOSPC.*not applied/.test(e.message),
+  );
+  const viaPeer = assert.rejects(
+    Promise.resolve(p.get("n2").admin({ op: "move", rsc: P1, node: "n2" })),
+    (e: unknown) =>
+      e instanceof IpcRefusal && /the DC n1 refused: the CIB could not be saved/.test(e.message),
+  );
+  await p.settle();
+  await viaPeer;
+  for (const n of ["n1", "n2"]) assert.equal(p.get(n).cib.epoch, epoch, `${n}: nothing applied`);
+  assert.equal(p.where(), `n1:${P1} n2:${P2}`);
+  p.diskFull.delete("n1");
+  p.get("n1").admin({ op: "move", rsc: P1, node: "n2" });
+  await p.settle();
+  assert.equal(p.persisted.n1?.at(-1)?.epoch, epoch + 1);
+  assert.equal(p.get("n2").cib.epoch, epoch + 1);
 });

@@ -175,6 +175,24 @@ test("forged, malformed, unknown-node and replayed frames are dropped, counted a
   assert.equal(k.replays, 2);
 });
 
+test("replayed NS_ackmsg frames of the current generation are counted, not silently ignored", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.start("b");
+  c.run(5000);
+  const acks = c.sent("b", "NS_ackmsg").filter((t) => t.c.dest === "a");
+  assert.ok(acks.length >= 2, `${acks.length} acks`);
+  const before = a.report().counters;
+  // The oldest ack again (a replay), three times; the newest again (a copy from another medium).
+  for (let i = 0; i < 3; i++) c.tap.send(acks[0]?.frame.data as Uint8Array);
+  c.tap.send(acks.at(-1)?.frame.data as Uint8Array);
+  c.run(10);
+  const after = a.report().counters;
+  assert.equal(after.replays - before.replays, 3, "each replayed ack is counted");
+  assert.ok(after.duplicates - before.duplicates >= 1, "a copy of the newest ack is a duplicate");
+  assert.equal(a.nodeStatus("b"), "active");
+});
+
 test("a lost packet is asked for with NS_rexmit and served from history", () => {
   const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
   const a = c.start("a");
