@@ -3,50 +3,29 @@
  * hbctl: Tandem's command-line tool. Offline verbs (verify, ...) read files;
  * the others talk to hbd through its socket. Output is text, or JSON with --json.
  */
-import { Command, CommanderError } from "commander";
+import { type Command, CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
-import { registerCib } from "./commands/cib.js";
-import { registerCl } from "./commands/cl.js";
-import { registerConvert } from "./commands/convert.js";
-import { registerFence } from "./commands/fence.js";
-import { registerLvs } from "./commands/lvs.js";
-import { registerNode } from "./commands/node.js";
-import { registerResource } from "./commands/resource.js";
-import { registerSimulate } from "./commands/simulate.js";
-import { registerStandby } from "./commands/standby.js";
-import { registerStatus } from "./commands/status.js";
-import { registerTakeover } from "./commands/takeover.js";
-import { registerVerify } from "./commands/verify.js";
-import { registerWire } from "./commands/wire.js";
 import { type CliIo, processIo } from "./io.js";
+import { newProgram } from "./root.js";
 
 export const VERSION = "0.1.0";
 
-export function buildProgram(io: CliIo): Command {
-  const program = new Command("hbctl")
-    .description("Control and inspect a Tandem cluster (Heartbeat-compatible).")
-    .version(VERSION, "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  registerVerify(program, io);
-  registerWire(program, io);
-  registerConvert(program, io);
-  registerResource(program, io);
-  registerSimulate(program, io);
-  registerStatus(program, io);
-  registerCl(program, io);
-  registerLvs(program, io);
-  registerStandby(program, io);
-  registerFence(program, io);
-  registerTakeover(program, io);
-  registerCib(program, io);
-  registerNode(program, io);
+/**
+ * `hbctl simulate` alone: loading every other command's modules (IPC, daemon
+ * client, agents, ...) costs more start-up time than simulating a small CIB.
+ */
+async function buildSimulateOnly(io: CliIo): Promise<Command> {
+  const { registerSimulate: register } = await import("./commands/simulate.js");
+  const program = newProgram(io, VERSION);
+  register(program, io);
   return program;
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<void> {
-  const program = buildProgram(io);
+  const program =
+    argv[0] === "simulate"
+      ? await buildSimulateOnly(io)
+      : (await import("./program.js")).buildProgram(io, VERSION);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

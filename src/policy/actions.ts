@@ -237,6 +237,7 @@ export function buildTransition(
   // ---- restarts: a stopping group member stops the later ones, a stopping `first` of a
   // symmetrical mandatory order stops its `then`; those that stay placed start again
   const stopping = (p: WPrim): boolean => planOf(p).stops.size > 0;
+  const startingNow = (q: WPrim): boolean => planOf(q).startNeeded && planOf(q).runnable;
   const restart = (p: WPrim): boolean => {
     const plan = planOf(p);
     if (
@@ -258,14 +259,14 @@ export function buildTransition(
     changed = false;
     for (const p of world.prims) {
       const prev = prevOf(p);
-      if (prev !== undefined && stopping(prev) && restart(p)) changed = true;
+      // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
+      if (prev !== undefined && (stopping(prev) || startingNow(prev)) && restart(p)) changed = true;
     }
     for (const o of symmetrical) {
       // a stopping or a starting "first" implies the restart of a running "then"
-      const starting = (q: WPrim): boolean => planOf(q).startNeeded && planOf(q).runnable;
       // (not a clone's new instance: Pacemaker does not restart "then" for it)
       const cloneFirst = resolve(world, o.first)?.kind === "clone";
-      if (!membersOf(o.first).some((q) => stopping(q) || (!cloneFirst && starting(q)))) continue;
+      if (!membersOf(o.first).some((q) => stopping(q) || (!cloneFirst && startingNow(q)))) continue;
       for (const m of membersOf(o.then)) if (restart(m)) changed = true;
     }
   }
