@@ -153,7 +153,10 @@ export function scanXml(text: string): XmlScanResult {
         const top = stack.pop();
         if (!top) throw new XmlSyntaxError(lt, `closing tag </${name}> without an opening tag`);
         if (top.name !== name)
-          throw new XmlSyntaxError(lt, `closing tag </${name}> does not match <${top.name}> (line ${top.line})`);
+          throw new XmlSyntaxError(
+            lt,
+            `closing tag </${name}> does not match <${top.name}> (line ${top.line})`,
+          );
         attach(close(top), lt);
         i = j + 1;
       } else {
@@ -183,7 +186,8 @@ export function scanXml(text: string): XmlScanResult {
           j++;
           while (j < n && isSpace(text.charCodeAt(j))) j++;
           const q = text.charCodeAt(j);
-          if (q !== 34 && q !== 39) throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> is not quoted`);
+          if (q !== 34 && q !== 39)
+            throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> is not quoted`);
           const vEnd = text.indexOf(q === 34 ? '"' : "'", j + 1);
           if (vEnd < 0) throw new XmlSyntaxError(j, `unterminated value of attribute ${key}`);
           const raw = text.slice(j + 1, vEnd);
