@@ -293,15 +293,17 @@ const DATE_SPEC_FIELDS = new Set([
 /** A date_expression the policy engine cannot evaluate is an error, never a silent "false". */
 function checkDateExpression(r: Reader): void {
   const op = r.el.attrs.operation ?? "in_range";
-  const bad = (why: string): void =>
+  const spec = r.el.children.find((c) => c.name === "date_spec");
+  const unknownField = Object.keys(spec?.attrs ?? {}).find((k) => !DATE_SPEC_FIELDS.has(k));
+  const why = !["lt", "gt", "in_range", "date_spec"].includes(op)
+    ? `unknown operation "${op}"`
+    : op === "date_spec" && spec === undefined
+      ? 'operation="date_spec" without a <date_spec> element'
+      : op === "date_spec" && unknownField !== undefined
+        ? `date_spec field "${unknownField}" is not supported (e.g. moon)`
+        : undefined;
+  if (why !== undefined)
     r.ctx.error(r.el, r.path, "cib.unsupported-date-expression", `date_expression: ${why}`);
-  if (!["lt", "gt", "in_range", "date_spec"].includes(op)) return bad(`unknown operation "${op}"`);
-  if (op === "date_spec") {
-    const spec = r.el.children.find((c) => c.name === "date_spec");
-    if (spec === undefined) return bad('operation="date_spec" without a <date_spec> element');
-    for (const k of Object.keys(spec.attrs))
-      if (!DATE_SPEC_FIELDS.has(k)) return bad(`date_spec field "${k}" is not supported (e.g. moon)`);
-  }
 }
 
 function readRule(r: Reader, inLocation: boolean): Rule {
