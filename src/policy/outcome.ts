@@ -84,6 +84,14 @@ export function inertActions(
     startAt.set(p.id, i);
     return i;
   };
+  // a running unmanaged group member after one that starts: its implied start (never run)
+  for (const p of world.prims) {
+    const prev = prevOf(p);
+    const pp = prev === undefined ? undefined : plans.get(prev.id);
+    const at = p.running[0];
+    if (p.managed || p.blocked || at === undefined || pp === undefined || !prev?.managed) continue;
+    if (pp.startNeeded && pp.runnable) start(p, at, []);
+  }
   for (const p of world.prims) {
     const kind = why.get(p.id);
     const target = plans.get(p.id)?.target;
