@@ -77,7 +77,8 @@ export function scanXml(text: string): XmlScanResult {
   let lineScanned = 0;
   /** The line of `pos` (counted lazily, in order). */
   const lineAt = (pos: number): number => {
-    for (let i = lineScanned; i < pos; i++) if (text.charCodeAt(i) === 10) line++;
+    for (let nl = text.indexOf("\n", lineScanned); nl >= 0 && nl < pos; nl = text.indexOf("\n", nl + 1))
+      line++;
     lineScanned = Math.max(lineScanned, pos);
     return line;
   };
