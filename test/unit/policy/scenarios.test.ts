@@ -16,7 +16,7 @@ function run(dir: string, name: string, now = ORACLE_NOW): string {
   return renderOracle(schedule(parsed.value, now), parsed.value, { name });
 }
 
-const MIN_FIXTURES: Readonly<Record<string, number>> = { policy: 32, "policy-extra": 67, "policy-i17": 14 };
+const MIN_FIXTURES: Readonly<Record<string, number>> = { policy: 32, "policy-extra": 67, "policy-i17": 15 };
 
 for (const dir of ["policy", "policy-extra", "policy-i17"]) {
   const names = readdirSync(fixturePath(dir))
