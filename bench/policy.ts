@@ -8,7 +8,12 @@
  * Pacemaker's time on the same generated files (process wall time, so it
  * includes its start-up) with the ratio.
  *
- * Usage: node dist/bench/policy.js [--iterations N] [--sizes 10,100] [--nodes 2,16] [--crm [--crm-timeout S]] [--json]
+ * (3) End to end, as a user runs it: `hbctl simulate FILE` against `crm_simulate -R -x FILE`
+ * (process wall time, start-up and XML parsing included) on constraint-free CIBs of 100 / 1,000 /
+ * 5,000 primitives on 16 nodes with a status section, side by side (crm_simulate when installed).
+ *
+ * Usage: node dist/bench/policy.js [--iterations N] [--sizes 10,100] [--nodes 2,16] [--crm [--crm-timeout S]]
+ *        [--e2e-sizes 100,1000,5000 | --no-e2e] [--json]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -69,8 +74,11 @@ function parse(xml: string, name: string): Cib {
 const DIGEST_START = "f2317cad3d54cec5d7d7aa7d0bf35cf8";
 const DIGEST_MONITOR = "4811cef7f7f94e3a35a70be7916cb2fd";
 
-/** A generated CIB: `prims` primitives in groups of 5 on `nodes` nodes, all running where they prefer. */
-export function generateCib(prims: number, nodes: number): string {
+/**
+ * A generated CIB: `prims` primitives in groups of 5 on `nodes` nodes, all running where they prefer;
+ * `plain`: no groups and no constraints (the end-to-end comparison of issue 17).
+ */
+export function generateCib(prims: number, nodes: number, plain = false): string {
   const names = Array.from({ length: nodes }, (_, i) => `node${i + 1}`);
   const groups = Math.ceil(prims / 5);
   const res: string[] = [];
@@ -99,6 +107,10 @@ export function generateCib(prims: number, nodes: number): string {
         h.push(lrm(n === home ? ops.join("") : probe));
       });
     }
+    if (plain) {
+      res.push(...members);
+      continue;
+    }
     res.push(`<group id="g${g}">${members.join("")}</group>`);
     cons.push(`<rsc_location id="loc-g${g}" rsc="g${g}" node="${names[home]}" score="100"/>`);
     // short, non-chaining colocations: pairs (10k+1 with 10k) and anti-pairs (10k+5 apart from 10k+2)
@@ -119,7 +131,7 @@ export function generateCib(prims: number, nodes: number): string {
 <nodes>${names.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("")}</nodes>
 <resources>${res.join("\n")}</resources>
 <constraints>${cons.join("\n")}</constraints>
-<rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rsc-options-stickiness" name="resource-stickiness" value="10"/></meta_attributes></rsc_defaults>
+${plain ? "" : '<rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rsc-options-stickiness" name="resource-stickiness" value="10"/></meta_attributes></rsc_defaults>'}
 </configuration>
 <status>${status}</status></cib>
 `;
@@ -181,7 +193,52 @@ try {
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 }
 
-if (asJson) console.log(JSON.stringify(rows, null, 2));
+/** Wall ms of a command (median of `runs`), undefined when it cannot run, Infinity past the timeout. */
+function timeCommand(cmd: string, args: string[], runs: number): number | undefined {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: "ignore", timeout: crmTimeoutMs });
+    const ms = performance.now() - t0;
+    if (r.error && (r.error as NodeJS.ErrnoException).code === "ETIMEDOUT") return Number.POSITIVE_INFINITY;
+    if (r.error || r.status !== 0) return undefined;
+    samples.push(ms);
+  }
+  return median(samples);
+}
+
+/** End to end as a user runs it: `hbctl simulate FILE` vs `crm_simulate -R -x FILE`, plain CIBs on 16 nodes. */
+interface E2eRow {
+  readonly prims: number;
+  readonly hbctlMs?: number;
+  readonly crmMs?: number;
+}
+const e2e: E2eRow[] = [];
+const e2eSizes = (arg("--e2e-sizes") ?? "100,1000,5000").split(",").filter(Boolean).map(Number);
+const hbctl = join(repoRoot, "dist", "src", "cli", "main.js");
+const e2eTmp = mkdtempSync(join(tmpdir(), "bench-policy-e2e-"));
+try {
+  for (const p of argv.includes("--no-e2e") ? [] : e2eSizes) {
+    const file = join(e2eTmp, `plain-${p}.xml`);
+    writeFileSync(file, generateCib(p, 16, true));
+    const runs = p >= 5000 ? 1 : 3;
+    const hbctlMs = timeCommand(
+      process.execPath,
+      [hbctl, "simulate", file, "--now", "2024-01-01T00:00:00Z"],
+      runs,
+    );
+    const crmMs = timeCommand("crm_simulate", ["-R", "-x", file, "-t", "2024-01-01T00:00:00Z", "-Q"], runs);
+    e2e.push({
+      prims: p,
+      ...(hbctlMs !== undefined ? { hbctlMs } : {}),
+      ...(crmMs !== undefined ? { crmMs } : {}),
+    });
+  }
+} finally {
+  rmSync(e2eTmp, { recursive: true, force: true });
+}
+
+if (asJson) console.log(JSON.stringify({ inProcess: rows, endToEnd: e2e }, null, 2));
 else {
   console.log("schedule() median wall time (performance.now)");
   for (const r of rows) {
@@ -190,5 +247,18 @@ else {
         ? ""
         : `   crm_simulate ${r.crmMs.toFixed(1)} ms   ratio x${(r.crmMs / (r.medianUs / 1000)).toFixed(0)}`;
     console.log(`${r.name.padEnd(44)} ${r.medianUs.toFixed(1).padStart(10)} µs  (${r.runs} runs)${crm}`);
+  }
+  console.log(
+    "\nend to end (process wall time): hbctl simulate FILE vs crm_simulate -R -x FILE, 16 nodes, no constraints",
+  );
+  const fmt = (ms: number | undefined): string => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
+  for (const r of e2e) {
+    const ratio =
+      r.hbctlMs !== undefined && r.crmMs !== undefined
+        ? `   crm_simulate/hbctl x${(r.crmMs / r.hbctlMs).toFixed(1)}`
+        : "";
+    console.log(
+      `${String(r.prims).padStart(5)} primitives   hbctl ${fmt(r.hbctlMs).padStart(9)}   crm_simulate ${fmt(r.crmMs).padStart(9)}${ratio}`,
+    );
   }
 }

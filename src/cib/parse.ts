@@ -276,6 +276,36 @@ function readExpression(r: Reader): Expression {
   };
 }
 
+const DATE_SPEC_FIELDS = new Set([
+  "id",
+  "years",
+  "months",
+  "monthdays",
+  "hours",
+  "minutes",
+  "seconds",
+  "yeardays",
+  "weekdays",
+  "weekyears",
+  "weeks",
+]);
+
+/** A date_expression the policy engine cannot evaluate is an error, never a silent "false". */
+function checkDateExpression(r: Reader): void {
+  const op = r.el.attrs.operation ?? "in_range";
+  const spec = r.el.children.find((c) => c.name === "date_spec");
+  const unknownField = Object.keys(spec?.attrs ?? {}).find((k) => !DATE_SPEC_FIELDS.has(k));
+  const why = !["lt", "gt", "in_range", "date_spec"].includes(op)
+    ? `unknown operation "${op}"`
+    : op === "date_spec" && spec === undefined
+      ? 'operation="date_spec" without a <date_spec> element'
+      : op === "date_spec" && unknownField !== undefined
+        ? `date_spec field "${unknownField}" is not supported (e.g. moon)`
+        : undefined;
+  if (why !== undefined)
+    r.ctx.error(r.el, r.path, "cib.unsupported-date-expression", `date_expression: ${why}`);
+}
+
 function readRule(r: Reader, inLocation: boolean): Rule {
   const idRef = r.get("id-ref");
   const id = r.id(idRef === undefined);
@@ -287,7 +317,10 @@ function readRule(r: Reader, inLocation: boolean): Rule {
   for (const c of r.el.children) {
     if (c.name === "expression") items.push(readExpression(r.child(c)));
     else if (c.name === "rule") items.push({ kind: "rule", rule: readRule(r.child(c), false) });
-    else items.push({ kind: "raw", element: raw(c) });
+    else {
+      if (c.name === "date_expression") checkDateExpression(r.child(c));
+      items.push({ kind: "raw", element: raw(c) });
+    }
   }
   if (inLocation && idRef === undefined && score === undefined && scoreAttribute === undefined)
     r.ctx.warning(

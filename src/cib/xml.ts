@@ -1,95 +1,19 @@
 /**
- * Minimal XML layer for the CIB: text -> `XmlElement` tree (fast-xml-parser,
+ * Minimal XML layer for the CIB: text -> `XmlElement` tree (xml-scan.ts,
  * order preserved, line numbers kept) and `XmlElement` tree -> indented text.
  * Comments, processing instructions and the declaration are dropped.
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { XmlElement } from "./model.js";
+import { scanXml } from "./xml-scan.js";
 
 /** Result of `parseXml`: the root element or a syntax error with its position. */
 export type XmlParseResult =
   | { readonly ok: true; readonly root: XmlElement }
   | { readonly ok: false; readonly line: number; readonly message: string };
 
-const ATTRS = ":@";
-const TEXT = "#text";
-const COMMENT = "#comment";
-
-type OrderedNode = Record<string, unknown>;
-
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
-
-function lineOf(starts: readonly number[], index: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((starts[mid] ?? 0) <= index) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-
 /** Parses XML text into a tree; never throws. */
 export function parseXml(text: string): XmlParseResult {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, line: valid.err.line, message: valid.err.msg };
-  const parser = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: "",
-    parseAttributeValue: false,
-    parseTagValue: false,
-    trimValues: true,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    commentPropName: COMMENT,
-    captureMetaData: true,
-    // Needed for numeric character references (&#10; as libxml2 writes newlines in attributes).
-    htmlEntities: true,
-  });
-  let nodes: OrderedNode[];
-  try {
-    nodes = parser.parse(text) as OrderedNode[];
-  } catch (e) {
-    return { ok: false, line: 0, message: e instanceof Error ? e.message : String(e) };
-  }
-  const meta = XMLParser.getMetaDataSymbol() as unknown as string;
-  const starts = lineStarts(text);
-  const convert = (node: OrderedNode): XmlElement | undefined => {
-    const name = Object.keys(node).find((k) => k !== ATTRS);
-    if (name === undefined || name === TEXT || name === COMMENT || name.startsWith("?")) return undefined;
-    const rawAttrs = (node[ATTRS] ?? {}) as Record<string, unknown>;
-    const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(rawAttrs)) attrs[k] = String(v);
-    const children: XmlElement[] = [];
-    let text = "";
-    for (const child of (node[name] ?? []) as OrderedNode[]) {
-      if (TEXT in child) text += String(child[TEXT]);
-      else {
-        const c = convert(child);
-        if (c) children.push(c);
-      }
-    }
-    const m = (node as Record<string, { startIndex?: number } | undefined>)[meta];
-    const line = m?.startIndex !== undefined ? lineOf(starts, m.startIndex) : undefined;
-    return {
-      name,
-      attrs,
-      children,
-      ...(text !== "" ? { text } : {}),
-      ...(line !== undefined ? { line } : {}),
-    };
-  };
-  for (const node of nodes) {
-    const el = convert(node);
-    if (el) return { ok: true, root: el };
-  }
-  return { ok: false, line: 0, message: "no root element" };
+  return scanXml(text);
 }
 
 function escapeAttr(v: string): string {

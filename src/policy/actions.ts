@@ -8,13 +8,12 @@
 import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
+import { inertActions, placementsOf } from "./outcome.js";
 import type {
   Action,
   ActionOp,
   NodeOutcome,
   OrderEdge,
-  Placement,
-  PlacementReason,
   ScoreEntry,
   SummaryItem,
   Transition,
@@ -22,7 +21,7 @@ import type {
 import { available, type WNode, type World, type WPrim } from "./unpack.js";
 
 /** What the transition does with one primitive (or clone instance). */
-interface Plan {
+export interface Plan {
   readonly p: WPrim;
   readonly target: number | null;
   /** Nodes it is stopped on. */
@@ -94,7 +93,14 @@ export function buildTransition(
     if (t.kind === "group") return t.g.members;
     return t.c.instances.flat();
   };
-  const mandatory = orders.filter(
+  // two orders between the same actions: the first listed wins (2.1.5 order_actions keeps the
+  // first ordering of a pair), so an Optional one listed earlier disarms a later Mandatory one
+  const firstOfPair = new Map<string, OrderConstraint>();
+  for (const o of orders) {
+    const k = JSON.stringify([o.first, o.firstAction, o.then, o.thenAction]);
+    if (!firstOfPair.has(k)) firstOfPair.set(k, o);
+  }
+  const mandatory = [...firstOfPair.values()].filter(
     (o) => o.kind === "Mandatory" && o.firstAction === "start" && o.thenAction === "start",
   );
   const ordersInto = new Map<string, OrderConstraint[]>();
@@ -116,6 +122,20 @@ export function buildTransition(
     return i >= 0 ? g?.members[i + delta] : undefined;
   };
   const prevOf = (p: WPrim): WPrim | undefined => neighbour(p, -1);
+  /** INFINITY colocations: dependent (first member of a group) -> every member of the primary. */
+  const colocPrimaries = new Map<string, WPrim[]>();
+  for (const c of colocations) {
+    if (c.score < INFINITY) continue;
+    const d = resolve(world, c.rsc);
+    const r = resolve(world, c.withRsc);
+    if (d === undefined || r === undefined || d.kind === "clone" || r.kind === "clone") continue;
+    const dep = d.kind === "prim" ? d.p : d.g.members[0];
+    if (dep === undefined) continue;
+    colocPrimaries.set(dep.id, [
+      ...(colocPrimaries.get(dep.id) ?? []),
+      ...(r.kind === "prim" ? [r.p] : r.g.members),
+    ]);
+  }
   const nextOf = (p: WPrim): WPrim | undefined => neighbour(p, 1);
   /** A group member cannot stop while a later active member will not stop (unmanaged, or itself blocked). */
   const blockedStop = (p: WPrim): boolean => {
@@ -135,6 +155,22 @@ export function buildTransition(
     world.noQuorumPolicy === "ignore" ||
     (world.noQuorumPolicy === "freeze" && p.running.length > 0);
   const memo = new Map<string, boolean>();
+  /** Starts Pacemaker keeps in its graph although they cannot run: why. */
+  const inertWhy = new Map<string, "coloc" | "stall">();
+  /** An unmanaged running member whose predecessor starts: its implied start never happens. */
+  const stalls = (q: WPrim): boolean => {
+    if (inertWhy.get(q.id) === "stall") return true;
+    const pp = prevOf(q);
+    return (
+      !managed(q) &&
+      q.running.length > 0 &&
+      !q.blocked &&
+      pp !== undefined &&
+      managed(pp) &&
+      planOf(pp).startNeeded &&
+      runnable(pp)
+    );
+  };
   const visiting = new Set<string>();
   const runnable = (p: WPrim): boolean => {
     const known = memo.get(p.id);
@@ -151,19 +187,41 @@ export function buildTransition(
     if (ok && [...plan.stops].some((n) => (N[n] as WNode).unclean && !fencedSet.has(n))) ok = false;
     const prev = prevOf(p);
     if (ok && prev !== undefined) ok = willRun(prev);
+    if (ok && plan.startNeeded && prev !== undefined && stalls(prev)) {
+      ok = false;
+      inertWhy.set(p.id, "stall");
+    }
     for (const o of ok ? (ordersInto.get(p.id) ?? []) : []) {
+      // an asymmetrical order only gates a start: a "then" that stays where it runs is left alone
+      if (!o.symmetrical && !plan.startNeeded) continue;
       const t = resolve(world, o.first);
       if (t === undefined) continue;
       const firsts = membersOf(o.first);
       const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
       if (!fine) ok = false;
     }
+    // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
+    // (2.1.5 pcmk__block_colocated_starts)
+    if (ok && plan.startNeeded)
+      for (const q of colocPrimaries.get(p.id) ?? [])
+        if (ok && managed(q) && planOf(q).target !== null && !runnable(q)) {
+          ok = false;
+          inertWhy.set(p.id, "coloc");
+        }
     visiting.delete(p.id);
     memo.set(p.id, ok);
     return ok;
   };
-  /** Will be active after the transition (unmanaged ones count where they are). */
-  const willRun = (p: WPrim): boolean => (managed(p) ? runnable(p) : p.running.length > 0);
+  /**
+   * Will be active after the transition. An unmanaged one counts where it runs, unless it failed
+   * (blocked) or, in a group, a predecessor will not run: its implied start cannot happen.
+   */
+  const willRun = (p: WPrim): boolean => {
+    if (managed(p)) return runnable(p) || (planOf(p).stopBlocked && p.running.length > 0);
+    if (p.running.length === 0 || p.blocked) return false;
+    const prev = prevOf(p);
+    return prev === undefined || willRun(prev);
+  };
   for (const plan of plans.values()) plan.runnable = managed(plan.p) && runnable(plan.p);
 
   // a start that may not run: stay stopped; a resource staying put must stop
@@ -179,6 +237,7 @@ export function buildTransition(
   // ---- restarts: a stopping group member stops the later ones, a stopping `first` of a
   // symmetrical mandatory order stops its `then`; those that stay placed start again
   const stopping = (p: WPrim): boolean => planOf(p).stops.size > 0;
+  const startingNow = (q: WPrim): boolean => planOf(q).startNeeded && planOf(q).runnable;
   const restart = (p: WPrim): boolean => {
     const plan = planOf(p);
     if (
@@ -200,10 +259,14 @@ export function buildTransition(
     changed = false;
     for (const p of world.prims) {
       const prev = prevOf(p);
-      if (prev !== undefined && stopping(prev) && restart(p)) changed = true;
+      // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
+      if (prev !== undefined && (stopping(prev) || startingNow(prev)) && restart(p)) changed = true;
     }
     for (const o of symmetrical) {
-      if (!membersOf(o.first).some(stopping)) continue;
+      // a stopping or a starting "first" implies the restart of a running "then"
+      // (not a clone's new instance: Pacemaker does not restart "then" for it)
+      const cloneFirst = resolve(world, o.first)?.kind === "clone";
+      if (!membersOf(o.first).some((q) => stopping(q) || (!cloneFirst && startingNow(q)))) continue;
       for (const m of membersOf(o.then)) if (restart(m)) changed = true;
     }
   }
@@ -259,7 +322,9 @@ export function buildTransition(
         pseudoStops.set(n, [...(pseudoStops.get(n) ?? []), id]);
       } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0 }));
     }
-    if (plan.startNeeded && plan.runnable && plan.target !== null) {
+    // a start still pending in the history is scheduled again (2.1.5: pe_rsc_start_pending)
+    const pendingHere = plan.target !== null && p.pendingOn.has(plan.target) && managed(p);
+    if (plan.runnable && plan.target !== null && (plan.startNeeded || pendingHere)) {
       const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0 });
       starts.push(s);
       for (const op of p.cfg.operations) {
@@ -466,7 +531,12 @@ export function buildTransition(
       else if (failed) summary.push({ verb: "recover", rsc: p.base, node: uname(cur), blocked: false });
       else if (plan.restart) summary.push({ verb: "restart", rsc: p.base, node: uname(cur), blocked: false });
     } else if (next !== null)
-      summary.push({ verb: "start", rsc: p.base, node: uname(next), blocked: !plan.runnable });
+      summary.push({
+        verb: "start",
+        rsc: p.base,
+        node: uname(next),
+        blocked: !plan.runnable && inertWhy.get(p.id) !== "stall",
+      });
     else if (cur !== undefined)
       for (const n of p.running)
         summary.push({
@@ -478,54 +548,7 @@ export function buildTransition(
   }
   summary.push(...orphanSummary);
 
-  // ---- placements, merged per primitive id
-  const placements: Placement[] = [];
-  const byBase = new Map<string, WPrim[]>();
-  for (const p of world.prims) byBase.set(p.base, [...(byBase.get(p.base) ?? []), p]);
-  for (const [base, insts] of byBase) {
-    const nodes = new Set<string>();
-    const assigned = new Set<string>();
-    let reason: PlacementReason = "no-node";
-    let unmanaged = false;
-    let failed = false;
-    let blocked = false;
-    for (const p of insts) {
-      const plan = planOf(p);
-      if (plan.target !== null) assigned.add(uname(plan.target));
-      if (frozen) {
-        for (const n of p.running) nodes.add(uname(n));
-        reason = "startup-disabled";
-      } else if (!p.managed) {
-        for (const n of p.running) nodes.add(uname(n));
-        unmanaged = true;
-        blocked ||= p.blocked;
-        failed ||= p.blocked || p.failedOn.size > 0;
-        reason = p.blocked ? "blocked" : "unmanaged";
-      } else {
-        if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
-        for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
-        if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
-        if (plan.target !== null && plan.runnable) reason = "assigned";
-        else if (reason !== "assigned")
-          reason = p.stopTarget
-            ? (p.stopReason ?? "target-role")
-            : plan.target !== null
-              ? "start-blocked"
-              : "no-node";
-      }
-    }
-    const sorted = [...nodes].sort();
-    placements.push({
-      rsc: base,
-      role: sorted.length > 0 ? "Started" : "Stopped",
-      nodes: sorted,
-      assigned: [...assigned].sort(),
-      reason,
-      unmanaged,
-      failed,
-      blocked,
-    });
-  }
+  const placements = placementsOf(world, plans, frozen, fencedSet);
 
   const nodes: NodeOutcome[] = N.map((n) => ({
     uname: n.uname,
@@ -555,5 +578,16 @@ export function buildTransition(
   }
   const notes = [...world.notes];
   for (const s of summary) if (s.blocked) notes.push(`${s.verb} ${s.rsc ?? ""} on ${s.node} is blocked`);
-  return { now: world.nowMs, nodes, placements, summary, actions, edges: outEdges, scores, notes };
+  const inert = inertActions(world, plans, inertWhy, prevOf);
+  return {
+    now: world.nowMs,
+    nodes,
+    placements,
+    summary,
+    actions,
+    edges: outEdges,
+    scores,
+    notes,
+    ...(inert.length > 0 ? { inert } : {}),
+  };
 }

@@ -30,6 +30,25 @@ export interface Coloc {
   readonly score: number;
   /** Node attribute compared instead of the node itself (`#uname` default). */
   readonly attr?: string;
+  /** The configured primary (before groups resolve to members), for Pacemaker's cmp_primary_priority. */
+  readonly rank: { readonly priority: number; readonly variant: number; readonly id: string };
+}
+
+/** Pacemaker's variants, as cmp_primary_priority compares them (clones before groups before primitives). */
+const VARIANT = { prim: 0, group: 1, clone: 2 } as const;
+
+/** Pacemaker 2.1.5 cmp_primary_priority: higher priority first, then clone > group > primitive, then id. */
+function byPrimary(a: Coloc, b: Coloc): number {
+  if (a.rank.priority !== b.rank.priority) return b.rank.priority - a.rank.priority;
+  if (a.rank.variant !== b.rank.variant) return b.rank.variant - a.rank.variant;
+  return a.rank.id < b.rank.id ? -1 : a.rank.id > b.rank.id ? 1 : 0;
+}
+
+function rankOf(t: Target): Coloc["rank"] {
+  if (t.kind === "prim") return { priority: t.p.meta.priority, variant: VARIANT.prim, id: t.p.id };
+  if (t.kind === "group")
+    return { priority: t.g.members[0]?.meta.priority ?? 0, variant: VARIANT.group, id: t.g.id };
+  return { priority: t.c.instances[0]?.[0]?.meta.priority ?? 0, variant: VARIANT.clone, id: t.c.id };
 }
 
 /** Colocation lists per resource id (prims by instance id, clones by clone id). */
@@ -83,7 +102,8 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
     for (let i = 1; i < g.members.length; i++) {
       const dep: Ent = { kind: "prim", p: g.members[i] as WPrim };
       const primary: Ent = { kind: "prim", p: g.members[i - 1] as WPrim };
-      addColoc({ id: `${g.id}:internal`, dep, primary, score: INFINITY }, primary);
+      const rank = rankOf({ kind: "prim", p: primary.p });
+      addColoc({ id: `${g.id}:internal`, dep, primary, score: INFINITY, rank }, primary);
     }
   }
   for (const con of constraints) {
@@ -129,11 +149,14 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
         dep,
         primary,
         score: con.score,
+        rank: rankOf(r),
         ...(con.nodeAttribute !== undefined ? { attr: con.nodeAttribute } : {}),
       },
       mergeInto,
     );
   }
+  // a dependent's colocations are applied sorted by primary (pcmk__add_this_with's sorted insert)
+  for (const list of deps.values()) list.sort(byPrimary);
   return { deps, lhs };
 }
 
@@ -199,6 +222,8 @@ export function initWeights(world: World, locations: readonly LocationConstraint
       (p.has[cur] || world.symmetric)
     )
       addLocation(p, cur, p.meta.stickiness);
+    // an unmanaged resource that is running is pinned there (2.1.5 native_add_running: "not_managed_default")
+    if (!p.managed && cur !== undefined) for (const n of p.running) addLocation(p, n, INFINITY);
     for (const n of p.bans) addLocation(p, n, -INFINITY);
   }
   for (const c of world.clones.values())
@@ -379,13 +404,16 @@ export function assignAll(world: World, colocs: Colocs): void {
     else allocClone(e.c);
   };
 
-  const colocateAsDependent = (id: string, t: Table): Table => {
-    let cur = t;
+  /** Applies `self`'s colocations as dependent, writing each result back at once (later primaries see it). */
+  const colocateAsDependent = (id: string, self: Table): Table => {
+    let cur: Table = { weights: self.weights, has: self.has };
     for (const c of colocs.deps.get(id) ?? []) {
       const archive = c.score < 0 && c.score > -INFINITY ? copy(cur) : undefined;
       allocEnt(c.primary);
       cur = applyColoc(world, cur, c);
       if (archive && !anyAvailable(world, cur)) cur = archive;
+      self.weights = cur.weights;
+      self.has = cur.has;
     }
     return cur;
   };
@@ -411,8 +439,7 @@ export function assignAll(world: World, colocs: Colocs): void {
     }
     if (!p.provisional || p.allocating) return;
     p.allocating = true;
-    let t: Table = { weights: p.weights, has: p.has };
-    t = colocateAsDependent(p.id, t);
+    let t = colocateAsDependent(p.id, p);
     t = mergeDependents(p.id, t);
     if (p.stopTarget || world.stopAll) t.weights.fill(-INFINITY);
     p.weights = t.weights;
@@ -433,8 +460,7 @@ export function assignAll(world: World, colocs: Colocs): void {
   const allocClone = (c: WClone): void => {
     if (c.done || c.allocating) return;
     c.allocating = true;
-    let t: Table = { weights: c.weights, has: c.has };
-    t = colocateAsDependent(c.id, t);
+    let t = colocateAsDependent(c.id, c);
     t = mergeDependents(c.id, t);
     c.weights = t.weights;
     c.has = t.has;

@@ -118,7 +118,29 @@ export function renderOracle(t: Transition, cib: Cib, opts: OracleOptions = {}):
     pos.set(a.id, pos.size);
     out.push(`action ${label}`);
   }
-  out.push(...orderLines(t, labels, pos));
+  // actions Pacemaker's graph lists but never runs: after the executed ones, sorted (normalize.py)
+  const inert = t.inert ?? [];
+  const inertIds = inert.map((_, i) => t.actions.length + i);
+  const inertLabels = new Map<string, number>();
+  inert.forEach((a, i) => {
+    const label =
+      a.op === "start"
+        ? `start ${a.rsc} on ${a.node}`
+        : opts.all
+          ? `monitor ${a.rsc} on ${a.node} interval=${a.intervalMs}`
+          : undefined;
+    if (label !== undefined && !seen.has(label)) inertLabels.set(label, inertIds[i] as number);
+  });
+  for (const label of [...inertLabels.keys()].sort()) {
+    const id = inertLabels.get(label) as number;
+    labels.set(id, label);
+    pos.set(id, pos.size);
+    out.push(`action ${label}`);
+  }
+  const inertEdges = inert.flatMap((a, i) =>
+    a.after.map((b) => ({ before: inertIds[b] as number, after: inertIds[i] as number })),
+  );
+  out.push(...orderLines({ ...t, edges: [...t.edges, ...inertEdges] }, labels, pos));
   out.push(`stable ${(opts.stable ?? isStable(cib, t)) ? "yes" : "no"}`);
   if (opts.scores) for (const s of t.scores) out.push(`score ${s.rsc} ${s.node} ${formatScore(s.score)}`);
   return `${out.join("\n")}\n`;

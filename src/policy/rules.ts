@@ -4,7 +4,7 @@
  * built-ins `#uname`, `#id`, `#kind`, `#is_dc`), nested rules and simple
  * `<date_expression>`s. Pure.
  */
-import type { Expression, Rule, RuleItem, Score } from "../cib/model.js";
+import type { Expression, Rule, RuleItem, Score, XmlElement } from "../cib/model.js";
 import { INFINITY, parseScore } from "../cib/score.js";
 
 /** Node attributes by name (values as written). */
@@ -69,21 +69,93 @@ export function evalExpression(e: Expression, attrs: Attributes): boolean {
   }
 }
 
-/** `<date_expression operation="lt|gt|in_range" start end>` against `now` (ms). Other forms do not match. */
-function evalDateExpression(attrs: Attributes, nowMs: number): boolean {
+/** One date_spec field ("1-5", "9", "-3" or "3-" style ranges, comma lists) against a value. */
+function inSpec(spec: string, value: number): boolean {
+  return spec.split(",").some((part) => {
+    const m = /^\s*(\d*)\s*(-?)\s*(\d*)\s*$/.exec(part);
+    if (m === null || (m[1] === "" && m[3] === "")) return false;
+    const lo = m[1] === "" ? Number.NEGATIVE_INFINITY : Number(m[1]);
+    const hi = m[2] === "" ? lo : m[3] === "" ? Number.POSITIVE_INFINITY : Number(m[3]);
+    return value >= lo && value <= hi;
+  });
+}
+
+/** ISO week-numbering year and week of a UTC date. */
+function isoWeek(d: Date): { year: number; week: number } {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day);
+  const y0 = Date.UTC(t.getUTCFullYear(), 0, 1);
+  return { year: t.getUTCFullYear(), week: Math.ceil(((t.getTime() - y0) / 86400000 + 1) / 7) };
+}
+
+/**
+ * `<date_spec>` (Pacemaker's pe_cron_range_satisfied): every given field must
+ * match `now` (UTC, as crm_simulate -t ...Z evaluates it). Weekdays 1-7 = Monday-Sunday.
+ */
+export function dateSpecMatches(spec: Attributes, nowMs: number): boolean {
+  const d = new Date(nowMs);
+  const yday = Math.floor((nowMs - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000) + 1;
+  const iso = isoWeek(d);
+  const fields: Record<string, number> = {
+    years: d.getUTCFullYear(),
+    months: d.getUTCMonth() + 1,
+    monthdays: d.getUTCDate(),
+    hours: d.getUTCHours(),
+    minutes: d.getUTCMinutes(),
+    seconds: d.getUTCSeconds(),
+    yeardays: yday,
+    weekdays: d.getUTCDay() || 7,
+    weekyears: iso.year,
+    weeks: iso.week,
+  };
+  for (const [name, value] of Object.entries(fields)) {
+    const v = spec[name];
+    if (v !== undefined && !inSpec(v, value)) return false;
+  }
+  return true;
+}
+
+/** `<duration>` added to `start` (years/months/weeks/days/hours/minutes/seconds). */
+function addDuration(start: number, dur: Attributes): number {
+  const d = new Date(start);
+  const n = (k: string): number => Number(dur[k] ?? 0) || 0;
+  d.setUTCFullYear(d.getUTCFullYear() + n("years"), d.getUTCMonth() + n("months"));
+  return (
+    d.getTime() +
+    (((n("weeks") * 7 + n("days")) * 24 + n("hours")) * 60 + n("minutes")) * 60000 +
+    n("seconds") * 1000
+  );
+}
+
+/**
+ * `<date_expression operation="lt|gt|in_range|date_spec" start end>` (with a
+ * `<duration>` or `<date_spec>` child) against `now` (ms). The forms Tandem
+ * cannot evaluate are refused when the CIB is read (cib.unsupported-date-expression).
+ */
+function evalDateExpression(el: XmlElement, nowMs: number): boolean {
+  const attrs = el.attrs;
   const start = attrs.start !== undefined ? Date.parse(attrs.start) : Number.NaN;
-  const end = attrs.end !== undefined ? Date.parse(attrs.end) : Number.NaN;
+  let end = attrs.end !== undefined ? Date.parse(attrs.end) : Number.NaN;
+  const child = (name: string): Attributes | undefined => el.children.find((c) => c.name === name)?.attrs;
   switch (attrs.operation ?? "in_range") {
     case "gt":
       return !Number.isNaN(start) && nowMs > start;
     case "lt":
       return !Number.isNaN(end) && nowMs < end;
-    case "in_range":
+    case "date_spec": {
+      const spec = child("date_spec");
+      return spec !== undefined && dateSpecMatches(spec, nowMs);
+    }
+    case "in_range": {
+      const dur = child("duration");
+      if (Number.isNaN(end) && dur !== undefined && !Number.isNaN(start)) end = addDuration(start, dur);
       return (
         (Number.isNaN(start) || nowMs >= start) &&
         (Number.isNaN(end) || nowMs <= end) &&
         !(Number.isNaN(start) && Number.isNaN(end))
       );
+    }
     default:
       return false;
   }
@@ -96,7 +168,7 @@ function evalItem(item: RuleItem, attrs: Attributes, nowMs: number): boolean {
     case "rule":
       return evalRule(item.rule, attrs, nowMs);
     default:
-      return item.element.name === "date_expression" ? evalDateExpression(item.element.attrs, nowMs) : false;
+      return item.element.name === "date_expression" ? evalDateExpression(item.element, nowMs) : false;
   }
 }
 

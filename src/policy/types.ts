@@ -61,6 +61,22 @@ export interface Action {
   readonly runnable: boolean;
 }
 
+/**
+ * An action Pacemaker's graph lists but that can never run, because an input
+ * of it never completes (e.g. the start of a dependent blocked by an INFINITY
+ * colocation still feeds its monitor; a group member after a running
+ * unmanaged one waits for that one's implied start). Reported for fidelity
+ * with crm_simulate only: nothing executes them.
+ */
+export interface InertAction {
+  readonly op: "start" | "monitor";
+  readonly rsc: string;
+  readonly node: string;
+  readonly intervalMs: number;
+  /** Indexes into `Transition.inert` of the inert actions it waits for. */
+  readonly after: readonly number[];
+}
+
 /** `before` must complete before `after` starts (indexes into `actions`). */
 export interface OrderEdge {
   readonly before: number;
@@ -114,4 +130,6 @@ export interface Transition {
    * failure-timeout. Absent when none will.
    */
   readonly recheckAtMs?: number;
+  /** Actions in Pacemaker's graph that can never run (see InertAction); absent when none. */
+  readonly inert?: readonly InertAction[];
 }

@@ -6,7 +6,7 @@
  */
 
 import { parseDurationMs } from "../cib/duration.js";
-import type { Cib, NvSet, OnFail, Primitive, Resource } from "../cib/model.js";
+import type { Cib, NvSet, Primitive, Resource } from "../cib/model.js";
 import {
   clusterOptions,
   isTrue,
@@ -14,11 +14,13 @@ import {
   nodeStateOnline,
   nvMap,
   parseFailAttributeName,
-  parseTransitionKey,
   perOpFailCounts,
 } from "../cib/query.js";
 import { addScores, INFINITY, parseScore } from "../cib/score.js";
+import { replayHistory } from "./history.js";
 import type { Attributes } from "./rules.js";
+
+export { type RscNodeState, replayHistory } from "./history.js";
 
 /** A cluster node as the engine sees it. */
 export interface WNode {
@@ -38,18 +40,6 @@ export interface WNode {
   count: number;
 }
 
-/** Severity order of on-fail handling (Pacemaker's enum action_fail_response). */
-const ON_FAIL_RANK: Readonly<Record<OnFail | "none", number>> = {
-  none: -1,
-  ignore: 0,
-  demote: 1,
-  restart: 2,
-  block: 4,
-  stop: 5,
-  standby: 6,
-  fence: 7,
-};
-
 /** Effective meta options of a primitive (own > group > clone > rsc_defaults). */
 export interface Meta {
   readonly targetStopped: boolean;
@@ -57,6 +47,8 @@ export interface Meta {
   readonly stickiness: number;
   readonly migrationThreshold: number;
   readonly failureTimeoutMs: number;
+  /** `priority` meta attribute (orders a dependent's colocations, Pacemaker's cmp_primary_priority). */
+  readonly priority: number;
 }
 
 /** A primitive, or one instance of an anonymous clone. */
@@ -79,6 +71,8 @@ export interface WPrim {
   running: number[];
   /** Nodes where it is active and failed (needs recovery). */
   failedOn: Set<number>;
+  /** Nodes where its start is still pending in the history (scheduled again). */
+  pendingOn: Set<number>;
   /** Node weights (index = node idx); `has` false = not in the allowed table (opt-in). */
   weights: number[];
   has: boolean[];
@@ -168,6 +162,7 @@ function metaOf(chain: readonly (readonly NvSet[])[], isClone: boolean, maintena
     stickiness: scoreOr(raw["resource-stickiness"], isClone ? 1 : 0),
     migrationThreshold: scoreOr(raw["migration-threshold"], INFINITY),
     failureTimeoutMs: parseDurationMs(raw["failure-timeout"] ?? "0") ?? 0,
+    priority: scoreOr(raw.priority, 0),
   };
 }
 
@@ -212,121 +207,6 @@ function buildNodes(cib: Cib, stonithEnabled: boolean, startupFencing: boolean):
     });
   }
   return out;
-}
-
-/** State of one resource on one node after replaying its history. */
-export interface RscNodeState {
-  role: "Stopped" | "Started";
-  failed: boolean;
-  onFail: OnFail | "none";
-  /** Node must be banned for this resource (stop failure, hard error). */
-  banNode: boolean;
-  /** Every node must be banned (rc 6, not configured). */
-  banAll: boolean;
-}
-
-/** The configured on-fail for an operation (op_defaults, then Pacemaker defaults). */
-function onFailFor(
-  p: Primitive,
-  task: string,
-  intervalMs: number,
-  opDefaults: Record<string, string>,
-  stonith: boolean,
-): OnFail {
-  const op = p.operations.find((o) => o.name === task && o.intervalMs === intervalMs);
-  let v = (op?.onFail ?? opDefaults["on-fail"]) as OnFail | undefined;
-  if (v === undefined) v = task === "stop" ? (stonith ? "fence" : "block") : "restart";
-  if (v === "fence" && !stonith) v = task === "stop" ? "block" : "stop";
-  return v;
-}
-
-/**
- * Replays a resource's history on one node (ops sorted by call-id), the way
- * Pacemaker's unpack_rsc_op does: the last start/stop/probe decides the role,
- * a result other than the expected one (from transition-key) is a failure
- * handled by the op's on-fail; later successful start/stop/probe clear
- * recoverable failures; failures older than failure-timeout are ignored.
- */
-export function replayHistory(
-  p: Primitive,
-  ops: readonly import("../cib/model.js").LrmRscOp[],
-  ctx: {
-    nowMs: number;
-    failureTimeoutMs: number;
-    managed: boolean;
-    stonith: boolean;
-    opDefaults: Record<string, string>;
-  },
-): RscNodeState {
-  const st: RscNodeState = { role: "Stopped", failed: false, onFail: "none", banNode: false, banAll: false };
-  const sorted = [...ops].sort((a, b) => {
-    const ca = a.callId < 0 ? Number.MAX_SAFE_INTEGER : a.callId;
-    const cb = b.callId < 0 ? Number.MAX_SAFE_INTEGER : b.callId;
-    return ca - cb;
-  });
-  const clearPast = (): void => {
-    if (
-      st.onFail === "restart" ||
-      st.onFail === "ignore" ||
-      st.onFail === "block" ||
-      st.onFail === "demote"
-    ) {
-      st.onFail = "none";
-      st.failed = false;
-    }
-  };
-  for (const op of sorted) {
-    const task = op.operation;
-    if (!["start", "stop", "monitor", "promote", "demote", "migrate_to", "migrate_from"].includes(task))
-      continue;
-    if (op.opStatus === 1) continue; // cancelled
-    if (op.callId < 0 || op.opStatus === -1) {
-      // pending: a start (or stop) in flight leaves the resource active
-      if (task === "start" || task === "stop" || task === "migrate_from") st.role = "Started";
-      continue;
-    }
-    const expected = parseTransitionKey(op.transitionKey)?.expectedRc ?? -1;
-    const isProbe = task === "monitor" && op.intervalMs === 0;
-    const rc = op.rcCode;
-    let ok: boolean;
-    let stoppedResult = false;
-    if (op.opStatus !== 0) ok = false;
-    else if (rc === 7 && (isProbe || expected === 7 || !ctx.managed)) {
-      ok = true;
-      stoppedResult = true;
-    } else if (rc === 0 && (expected === 0 || (isProbe && expected === 7))) ok = true;
-    else if (rc === 8 && expected === 8) ok = true;
-    else ok = false;
-    if (ok) {
-      if (stoppedResult) {
-        st.role = "Stopped";
-        clearPast();
-      } else if (task === "start" || task === "migrate_from" || task === "promote" || task === "demote") {
-        st.role = "Started";
-        clearPast();
-      } else if (task === "stop") {
-        st.role = "Stopped";
-        clearPast();
-      } else if (task === "migrate_to") {
-        st.role = "Stopped";
-      } else st.role = "Started"; // monitor rc 0
-      continue;
-    }
-    // a failure: expired ones are ignored
-    const when = op.lastRcChange ?? op.lastRun;
-    if (ctx.failureTimeoutMs > 0 && when !== undefined && ctx.nowMs > when * 1000 + ctx.failureTimeoutMs)
-      continue;
-    if (rc === 6) st.banAll = true;
-    else if (rc === 2 || rc === 4 || rc === 5 || (rc === 3 && op.intervalMs === 0)) st.banNode = true;
-    const of = onFailFor(p, task, op.intervalMs, ctx.opDefaults, ctx.stonith);
-    if (ON_FAIL_RANK[of] > ON_FAIL_RANK[st.onFail]) st.onFail = of;
-    if (task === "stop") st.banNode = true;
-    if (isProbe && rc === 5) st.role = "Stopped";
-    else st.role = "Started";
-    st.failed = st.onFail !== "ignore";
-  }
-  if (st.onFail === "ignore") st.failed = false;
-  return st;
 }
 
 /** Fail counts and last failures on one node, by bare resource id (see `failCount`). */
@@ -396,6 +276,7 @@ function newPrim(
     ...(meta.targetStopped ? { stopReason: "target-role" as const } : {}),
     running: [],
     failedOn: new Set(),
+    pendingOn: new Set(),
     weights: new Array<number>(nodeCount).fill(0),
     has: new Array<boolean>(nodeCount).fill(false),
     bans: new Set(),
@@ -566,6 +447,7 @@ export function unpack(cib: Cib, nowMs: number): World {
       if (st.banAll) for (const c of all) for (let i = 0; i < N; i++) ban(c, i);
       if (st.banNode) for (const c of all) ban(c, node.idx);
       if (st.role === "Started") target.running.push(node.idx);
+      if (st.pendingStart) target.pendingOn.add(node.idx);
       if (!st.failed) continue;
       // on-fail applies whatever the role (a stop or a fence is not undone by the later stop)
       switch (st.onFail) {

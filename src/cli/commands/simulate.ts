@@ -106,8 +106,13 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
     return;
   }
   const parsed = parseCib(f.text, file);
-  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
-  for (const d of parsed.diagnostics) io.err(formatDiagnostic(d));
+  // stonith-enabled without a fencing device: `verify` refuses it, but Pacemaker still decides
+  // (nothing starts), so simulate shows that decision with the warning
+  const diagnostics = parsed.diagnostics.map((d) =>
+    d.code === "cib.no-stonith-device" ? { ...d, severity: "warning" as const } : d,
+  );
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  for (const d of diagnostics) io.err(formatDiagnostic(d));
   if (!parsed.value || errors.length > 0) {
     io.err("hbctl simulate: the CIB is not valid; nothing simulated");
     io.exit(ExitCode.errors);
@@ -155,6 +160,9 @@ export function registerSimulate(program: Command, io: CliIo): void {
         "between them (the `# oracle v1` format, comparable with crm_simulate). Nothing is changed.\n\n" +
         "Every transition hbd's DC runs saves its input as STATE_DIR/pengine/pe-input-N.xml (the newest " +
         "pe-input-series-max, default 400, are kept); --replay recomputes one exactly as the DC did.\n\n" +
+        "Decides as Pacemaker 2.1.5's scheduler does; the known differences (allow-migrate, collocated/ordered=false " +
+        "groups, globally-unique clones, some clone placements) are listed in docs/POLICY-COMPAT.md. " +
+        "stonith-enabled=true without a fencing device is a warning here (Pacemaker starts nothing), an error in verify.\n\n" +
         "Exit status: 0 simulated, 2 the CIB or an option is invalid.",
     )
     .argument("[cib]", "cib.xml (Pacemaker or Heartbeat-2 schema)")

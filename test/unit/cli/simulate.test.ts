@@ -51,3 +51,22 @@ test("bad input: reasons and exit 2", () => {
   assert.equal(invalid.code, 2);
   assert.match(invalid.err, /the CIB is not valid; nothing simulated/);
 });
+
+test("stonith-enabled without a fencing device: simulate shows Pacemaker's decision with the warning (verify refuses it)", () => {
+  const f = fixturePath("policy-i17", "r17-stonith-enabled-no-device.xml");
+  const r = hbctl("simulate", f, "--now", NOW);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, readFixture("policy-i17", "r17-stonith-enabled-no-device.expected"));
+  assert.match(r.err, /:5: warning: .*stonith-enabled is true but no stonith resource is defined/);
+  const v = hbctl("verify", f);
+  assert.notEqual(v.code, 0, "verify still refuses it");
+  assert.match(v.out + v.err, /no stonith resource is defined/);
+});
+
+test("the issue-17 scenarios through the CLI match Pacemaker's output exactly (fast path loads only simulate)", () => {
+  for (const name of readdirSync(fixturePath("policy-i17")).filter((x) => x.endsWith(".xml"))) {
+    const r = hbctl("simulate", fixturePath("policy-i17", name), "--now", NOW);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, readFixture("policy-i17", name.replace(/\.xml$/, ".expected")), name);
+  }
+});

@@ -305,9 +305,15 @@ test("colocation arithmetic: dependent's scores merged by score/INFINITY with Pa
   A.provisional = false;
   A.assigned = 1;
   const dep: Table = { weights: [10, 0], has: [true, true] };
+  const rank = { priority: 0, variant: 0, id: "A" };
   const apply = (score: number): number[] =>
-    applyColoc(world, dep, { id: "c", dep: { kind: "prim", p: B }, primary: { kind: "prim", p: A }, score })
-      .weights;
+    applyColoc(world, dep, {
+      id: "c",
+      dep: { kind: "prim", p: B },
+      primary: { kind: "prim", p: A },
+      score,
+      rank,
+    }).weights;
   assert.deepEqual(apply(INFINITY), [-INFINITY, 0]);
   assert.deepEqual(apply(-INFINITY), [10, -INFINITY]);
   assert.deepEqual(apply(50), [10, 50]);

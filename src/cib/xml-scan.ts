@@ -1,0 +1,214 @@
+/**
+ * A single-pass XML scanner for CIB files: text -> `XmlElement` tree with
+ * 1-based line numbers, in one walk over the string (no intermediate token
+ * objects, no regular expressions on the hot path). It accepts the XML that
+ * libxml2 writes for a CIB: the declaration, comments, processing
+ * instructions, CDATA, a DOCTYPE without an internal subset, elements,
+ * single- or double-quoted attributes, the five predefined entities and
+ * numeric character references. Anything else is a syntax error with the
+ * line it was found on. Never throws. Pure.
+ */
+import type { XmlElement } from "./model.js";
+
+/** Result of `scanXml`: the root element or a syntax error with its position. */
+export type XmlScanResult =
+  | { readonly ok: true; readonly root: XmlElement }
+  | { readonly ok: false; readonly line: number; readonly message: string };
+
+class XmlSyntaxError extends Error {
+  constructor(
+    readonly at: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+/** Replaces entity and character references (only called when the text has an `&`). */
+function decode(s: string, at: number): string {
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const amp = s.indexOf("&", i);
+    if (amp < 0) return out + s.slice(i);
+    const semi = s.indexOf(";", amp);
+    if (semi < 0) throw new XmlSyntaxError(at, "unterminated entity reference");
+    const ref = s.slice(amp + 1, semi);
+    let ch: string | undefined;
+    if (ref.charCodeAt(0) === 35 /* # */) {
+      const code = ref[1] === "x" ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      if (Number.isFinite(code) && code > 0 && code <= 0x10ffff) ch = String.fromCodePoint(code);
+    } else ch = NAMED[ref];
+    if (ch === undefined) throw new XmlSyntaxError(at, `unknown entity "&${ref};"`);
+    out += s.slice(i, amp) + ch;
+    i = semi + 1;
+  }
+}
+
+function isNameChar(c: number): boolean {
+  // letters, digits, '-', '.', ':', '_' and anything non-ASCII
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 45 ||
+    c === 46 ||
+    c === 58 ||
+    c === 95 ||
+    c > 127
+  );
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
+
+interface Open {
+  readonly name: string;
+  readonly attrs: Record<string, string>;
+  readonly children: XmlElement[];
+  text: string;
+  readonly line: number;
+}
+
+/** Scans `text` into a tree. */
+export function scanXml(text: string): XmlScanResult {
+  let line = 1;
+  let lineScanned = 0;
+  /** The line of `pos` (counted lazily, in order). */
+  const lineAt = (pos: number): number => {
+    for (let nl = text.indexOf("\n", lineScanned); nl >= 0 && nl < pos; nl = text.indexOf("\n", nl + 1))
+      line++;
+    lineScanned = Math.max(lineScanned, pos);
+    return line;
+  };
+  const fail = (at: number, message: string): XmlScanResult => ({ ok: false, line: lineAt(at), message });
+  const stack: Open[] = [];
+  let root: XmlElement | undefined;
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const close = (el: Open): XmlElement => {
+    const t = el.text.trim();
+    return {
+      name: el.name,
+      attrs: el.attrs,
+      children: el.children,
+      ...(t !== "" ? { text: t } : {}),
+      line: el.line,
+    };
+  };
+  const attach = (el: XmlElement, at: number): void => {
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(el);
+    else if (root === undefined) root = el;
+    else throw new XmlSyntaxError(at, "more than one root element");
+  };
+  const readName = (start: number): number => {
+    let j = start;
+    while (j < n && isNameChar(text.charCodeAt(j))) j++;
+    if (j === start) throw new XmlSyntaxError(start, "expected a name");
+    return j;
+  };
+  const skipTo = (marker: string, from: number, what: string): number => {
+    const end = text.indexOf(marker, from);
+    if (end < 0) throw new XmlSyntaxError(from, `unterminated ${what}`);
+    return end + marker.length;
+  };
+  try {
+    while (i < n) {
+      const lt = text.indexOf("<", i);
+      const textEnd = lt < 0 ? n : lt;
+      let k = i;
+      while (k < textEnd && isSpace(text.charCodeAt(k))) k++;
+      // whitespace between elements: nothing to keep (the common case, no string made)
+      if (k < textEnd || (textEnd > i && (stack[stack.length - 1]?.text ?? "") !== "")) {
+        const chunk = text.slice(i, textEnd);
+        const top = stack[stack.length - 1];
+        if (top) top.text += chunk.includes("&") ? decode(chunk, i) : chunk;
+        else if (chunk.trim() !== "") throw new XmlSyntaxError(i, "text outside the root element");
+      }
+      if (lt < 0) break;
+      i = lt + 1;
+      const c = text.charCodeAt(i);
+      if (c === 33 /* ! */) {
+        if (text.startsWith("!--", i)) i = skipTo("-->", i + 3, "comment");
+        else if (text.startsWith("![CDATA[", i)) {
+          const end = text.indexOf("]]>", i + 8);
+          if (end < 0) throw new XmlSyntaxError(lt, "unterminated CDATA section");
+          const top = stack[stack.length - 1];
+          if (!top) throw new XmlSyntaxError(lt, "CDATA outside the root element");
+          top.text += text.slice(i + 8, end);
+          i = end + 3;
+        } else if (text.startsWith("!DOCTYPE", i)) {
+          const end = text.indexOf(">", i);
+          if (end < 0 || text.lastIndexOf("[", end) > i) throw new XmlSyntaxError(lt, "unsupported DOCTYPE");
+          i = end + 1;
+        } else throw new XmlSyntaxError(lt, "unexpected '<!'");
+      } else if (c === 63 /* ? */) i = skipTo("?>", i + 1, "processing instruction");
+      else if (c === 47 /* / */) {
+        const end = readName(i + 1);
+        const name = text.slice(i + 1, end);
+        let j = end;
+        while (j < n && isSpace(text.charCodeAt(j))) j++;
+        if (text.charCodeAt(j) !== 62) throw new XmlSyntaxError(lt, `expected '>' after </${name}`);
+        const top = stack.pop();
+        if (!top) throw new XmlSyntaxError(lt, `closing tag </${name}> without an opening tag`);
+        if (top.name !== name)
+          throw new XmlSyntaxError(
+            lt,
+            `closing tag </${name}> does not match <${top.name}> (line ${top.line})`,
+          );
+        attach(close(top), lt);
+        i = j + 1;
+      } else {
+        const end = readName(i);
+        const el: Open = { name: text.slice(i, end), attrs: {}, children: [], text: "", line: lineAt(lt) };
+        let j = end;
+        for (;;) {
+          while (j < n && isSpace(text.charCodeAt(j))) j++;
+          const d = text.charCodeAt(j);
+          if (d === 62 /* > */) {
+            stack.push(el);
+            j++;
+            break;
+          }
+          if (d === 47 /* / */ && text.charCodeAt(j + 1) === 62) {
+            attach(close(el), lt);
+            j += 2;
+            break;
+          }
+          if (j >= n) throw new XmlSyntaxError(lt, `unterminated tag <${el.name}`);
+          const ne = readName(j);
+          const key = text.slice(j, ne);
+          j = ne;
+          while (j < n && isSpace(text.charCodeAt(j))) j++;
+          if (text.charCodeAt(j) !== 61 /* = */)
+            throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> has no value`);
+          j++;
+          while (j < n && isSpace(text.charCodeAt(j))) j++;
+          const q = text.charCodeAt(j);
+          if (q !== 34 && q !== 39)
+            throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> is not quoted`);
+          const vEnd = text.indexOf(q === 34 ? '"' : "'", j + 1);
+          if (vEnd < 0) throw new XmlSyntaxError(j, `unterminated value of attribute ${key}`);
+          const raw = text.slice(j + 1, vEnd);
+          if (raw.includes("<")) throw new XmlSyntaxError(j, `'<' in the value of attribute ${key}`);
+          if (key in el.attrs) throw new XmlSyntaxError(j, `attribute ${key} repeated in <${el.name}>`);
+          el.attrs[key] = raw.includes("&") ? decode(raw, j) : raw;
+          j = vEnd + 1;
+          const after = text.charCodeAt(j);
+          if (j < n && !isSpace(after) && after !== 62 && after !== 47)
+            throw new XmlSyntaxError(j, `expected a space after attribute ${key}`);
+        }
+        i = j;
+      }
+    }
+  } catch (e) {
+    if (e instanceof XmlSyntaxError) return fail(e.at, e.message);
+    throw e;
+  }
+  const open = stack[stack.length - 1];
+  if (open) return fail(n, `element <${open.name}> (line ${open.line}) is not closed`);
+  if (root === undefined) return fail(n, "no root element");
+  return { ok: true, root };
+}

@@ -1,0 +1,120 @@
+/**
+ * What a transition leaves behind, per primitive: where it ends up (merged
+ * over clone instances, with its unmanaged/failed/blocked flags) and the
+ * actions Pacemaker's graph keeps although they can never run. Pure.
+ */
+import type { Plan } from "./actions.js";
+import type { InertAction, Placement, PlacementReason } from "./types.js";
+import type { WNode, World, WPrim } from "./unpack.js";
+
+/** One placement per primitive id, in CIB order. */
+export function placementsOf(
+  world: World,
+  plans: ReadonlyMap<string, Plan>,
+  frozen: boolean,
+  fencedSet: ReadonlySet<number>,
+): Placement[] {
+  const N = world.nodes;
+  const uname = (n: number): string => (N[n] as WNode).uname;
+  const planOf = (p: WPrim): Plan => plans.get(p.id) as Plan;
+  const placements: Placement[] = [];
+  const byBase = new Map<string, WPrim[]>();
+  for (const p of world.prims) byBase.set(p.base, [...(byBase.get(p.base) ?? []), p]);
+  for (const [base, insts] of byBase) {
+    const nodes = new Set<string>();
+    const assigned = new Set<string>();
+    let reason: PlacementReason = "no-node";
+    let unmanaged = false;
+    let failed = false;
+    let blocked = false;
+    for (const p of insts) {
+      const plan = planOf(p);
+      if (plan.target !== null) assigned.add(uname(plan.target));
+      if (frozen) {
+        for (const n of p.running) nodes.add(uname(n));
+        reason = "startup-disabled";
+      } else if (!p.managed) {
+        for (const n of p.running) nodes.add(uname(n));
+        unmanaged = true;
+        blocked ||= p.blocked;
+        failed ||= p.blocked || p.failedOn.size > 0;
+        reason = p.blocked ? "blocked" : "unmanaged";
+      } else {
+        if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
+        for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
+        if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
+        if (plan.target !== null && plan.runnable) reason = "assigned";
+        else if (reason !== "assigned")
+          reason = p.stopTarget
+            ? (p.stopReason ?? "target-role")
+            : plan.target !== null
+              ? "start-blocked"
+              : "no-node";
+      }
+    }
+    const sorted = [...nodes].sort();
+    placements.push({
+      rsc: base,
+      role: sorted.length > 0 ? "Started" : "Stopped",
+      nodes: sorted,
+      assigned: [...assigned].sort(),
+      reason,
+      unmanaged,
+      failed,
+      blocked,
+    });
+  }
+  return placements;
+}
+
+/** The starts (and monitors) Pacemaker's graph keeps although they can never run. */
+export function inertActions(
+  world: World,
+  plans: ReadonlyMap<string, Plan>,
+  why: ReadonlyMap<string, "coloc" | "stall">,
+  prevOf: (p: WPrim) => WPrim | undefined,
+): InertAction[] {
+  const out: InertAction[] = [];
+  const startAt = new Map<string, number>();
+  const uname = (n: number): string => (world.nodes[n] as WNode).uname;
+  const start = (p: WPrim, node: number, after: number[]): number => {
+    const known = startAt.get(p.id);
+    if (known !== undefined) return known;
+    const i = out.push({ op: "start", rsc: p.base, node: uname(node), intervalMs: 0, after }) - 1;
+    startAt.set(p.id, i);
+    return i;
+  };
+  // a running unmanaged group member after one that starts: its implied start (never run)
+  for (const p of world.prims) {
+    const prev = prevOf(p);
+    const pp = prev === undefined ? undefined : plans.get(prev.id);
+    const at = p.running[0];
+    if (p.managed || p.blocked || at === undefined || pp === undefined || !prev?.managed) continue;
+    if (pp.startNeeded && pp.runnable) start(p, at, []);
+  }
+  for (const p of world.prims) {
+    const kind = why.get(p.id);
+    const target = plans.get(p.id)?.target;
+    if (kind === undefined || target === null || target === undefined) continue;
+    if (kind === "coloc") {
+      // its recurring monitors were created while the start was still runnable
+      const s = start(p, target, []);
+      for (const op of p.cfg.operations)
+        if (op.name === "monitor" && op.intervalMs > 0 && op.enabled !== false)
+          out.push({
+            op: "monitor",
+            rsc: p.base,
+            node: uname(target),
+            intervalMs: op.intervalMs,
+            after: [s],
+          });
+      continue;
+    }
+    const prev = prevOf(p);
+    if (prev === undefined) continue;
+    const prevAt = prev.running[0] ?? target;
+    const before = startAt.get(prev.id) ?? start(prev, prevAt, []);
+    start(p, target, [before]);
+  }
+  return out;
+}

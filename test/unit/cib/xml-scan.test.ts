@@ -1,0 +1,50 @@
+// Goal: the hand-written CIB XML scanner reads what libxml2 writes and names the line of every syntax error.
+// Method: small documents exercising each construct, and malformed ones checked for message and line.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { scanXml } from "../../../src/cib/xml-scan.js";
+
+function ok(text: string) {
+  const r = scanXml(text);
+  assert.ok(r.ok, r.ok ? "" : `line ${r.line}: ${r.message}`);
+  return r.root;
+}
+
+test("elements, attributes in order, lines, entities, comments, PI, CDATA, DOCTYPE", () => {
+  const root = ok(
+    `\uFEFF<?xml version="1.0"?>\n<!DOCTYPE cib>\n<!-- a comment with <tags> -->\n<cib b="2" a='1'>\n  <x v="a&amp;b &lt;&#10;&#x41;&quot;&apos;"/>\n  <y>text &gt; <![CDATA[<raw>]]></y>\n  <?pi stuff?>\n</cib>\n`,
+  );
+  assert.equal(root.name, "cib");
+  assert.deepEqual(Object.keys(root.attrs), ["b", "a"]);
+  assert.equal(root.line, 4);
+  const [x, y] = root.children;
+  assert.equal(x?.attrs.v, "a&b <\nA\"'");
+  assert.equal(x?.line, 5);
+  assert.equal(y?.text, "text > <raw>");
+  assert.equal(y?.line, 6);
+  assert.equal(root.text, undefined, "whitespace between elements is not text");
+});
+
+test("syntax errors name their line", () => {
+  const cases: [string, number, RegExp][] = [
+    ["<a>\n<b>\n</a>", 3, /does not match <b>/],
+    ["<a>\n<b x=1/>\n</a>", 2, /not quoted/],
+    ['<a>\n<b x="1" x="2"/>\n</a>', 2, /repeated/],
+    ['<a>\n\n<b x="&nope;"/>\n</a>', 3, /unknown entity/],
+    ["<a>\n<b>\n", 3, /<b> \(line 2\) is not closed/],
+    ["<a/>\n<b/>", 2, /more than one root/],
+    ["", 1, /no root element/],
+    ["<a>\n<!-- never closed\n</a>", 2, /unterminated comment/],
+    ["<a>\n<b\n", 2, /unterminated tag|expected a name/],
+    ['<a>\n<b x="1"y="2"/></a>', 2, /expected a space/],
+    ["junk<a/>", 1, /text outside the root/],
+    ['<!DOCTYPE a [<!ENTITY e "x">]><a/>', 1, /unsupported DOCTYPE/],
+  ];
+  for (const [text, line, re] of cases) {
+    const r = scanXml(text);
+    assert.equal(r.ok, false, text);
+    if (r.ok) continue;
+    assert.match(r.message, re, text);
+    assert.equal(r.line, line, `${JSON.stringify(text)}: ${r.message}`);
+  }
+});
