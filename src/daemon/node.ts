@@ -49,6 +49,7 @@ import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport 
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerStatus } from "../membership/types.js";
+import { R1_TYPES } from "./r1.js";
 
 /** The string fields of a message, by name (the first of each name). */
 function stringFields(msg: Message): Map<string, string> {
@@ -97,15 +98,6 @@ export const CRM_FIELD = "crm";
  */
 export const TANDEM_FIELD = "tandem";
 export const TANDEM_PROTOCOL = "1";
-/** Heartbeat's haresources resource protocol messages (r1.ts). */
-const R1_MESSAGE_TYPES = new Set([
-  "starting",
-  "resource",
-  "ask_resources",
-  "hb_takeover",
-  "ip-request",
-  "ip-request-resp",
-]);
 /** Largest CRM payload sent: Heartbeat's MAXMSG minus room for the control fields and signature. */
 export const MAX_CRM_PAYLOAD = 250 * 1024;
 
@@ -433,7 +425,7 @@ export class HeartbeatNode {
     else if (t === CRM_TYPE) {
       const payload = getString(decoded.msg, CRM_FIELD);
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
-    } else if (R1_MESSAGE_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
+    } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
   }
 
   /** What `node` runs, from its last status message; undefined before one arrived. */

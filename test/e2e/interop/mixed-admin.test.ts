@@ -8,37 +8,24 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { repoRoot } from "../../helpers.js";
-import { InteropLab, labUnavailable } from "./lab.js";
-import { MixedPair, vipHaresources } from "./mixed.js";
+import { closeAll, openMixed, vipHaresources } from "./mixed.js";
 
 const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 4000 };
-let lab: InteropLab | undefined;
-let pair: MixedPair | undefined;
-after(() => {
-  pair?.stop();
-  lab?.cleanup();
-});
+after(closeAll);
 
 const MOVE_MS = 15_000;
 
 test("hb_standby / hb_takeover on the Heartbeat node and hbctl takeover / hb_standby on the Tandem node move the VIP", {
   timeout: 180_000,
 }, async () => {
-  const why = labUnavailable(["heartbeat", "hbd"]);
-  assert.equal(why, undefined, why);
-  lab = new InteropLab(
-    [
-      { name: "node1", kind: "heartbeat" },
-      { name: "node2", kind: "hbd" },
-    ],
-    timing,
+  const p = openMixed(
+    ["heartbeat", "hbd"],
     { haresources: vipHaresources("node1"), autoFailback: "on" },
+    timing,
   );
-  pair = new MixedPair(lab, ["node1", "node2"]);
-  pair.startSampler();
-  const l = lab;
-  const p = pair;
-  const logs = () => ["node1", "node2"].map((n) => l.logTail(n, 40)).join("\n");
+  p.startSampler();
+  const l = p.lab;
+  const logs = () => p.logs();
   await Promise.all([l.startHeartbeat("node1"), Promise.resolve(l.startHbd("node2"))]);
   assert.ok((await p.vipOn("node1", 10_000)) !== undefined, `VIP not on node1\n${logs()}`);
   // Heartbeat refuses a standby while the other side is in flux: wait for both to be stable.

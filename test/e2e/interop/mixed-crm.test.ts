@@ -9,40 +9,25 @@ import { after, test } from "node:test";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { parseHaresources } from "../../../src/config/haresources.js";
 import { convertHaresources } from "../../../src/config/to-cib.js";
-import { InteropLab, labUnavailable, pollUntil, sleep } from "./lab.js";
-import { MixedPair, vipHaresources } from "./mixed.js";
+import { pollUntil, sleep } from "./lab.js";
+import { closeAll, openMixed, vipHaresources } from "./mixed.js";
 
 const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 4000 };
-let lab: InteropLab | undefined;
-let pair: MixedPair | undefined;
-after(() => {
-  pair?.stop();
-  lab?.cleanup();
-});
+after(closeAll);
 
 test("a Heartbeat node in crm mode next to a Tandem node: membership, and a clear refusal of resources within 10 s", {
   timeout: 120_000,
 }, async () => {
-  const why = labUnavailable(["heartbeat", "hbd"]);
-  assert.equal(why, undefined, why);
-  lab = new InteropLab(
-    [
-      { name: "node1", kind: "heartbeat" },
-      { name: "node2", kind: "hbd" },
-    ],
-    timing,
-    { extraHaCf: "crm on", crmStandIns: true },
-  );
-  const l = lab;
+  const pair = openMixed(["heartbeat", "hbd"], { extraHaCf: "crm on", crmStandIns: true }, timing);
+  const l = pair.lab;
   // Debian's pacemaker 2 has no Heartbeat-stack daemons: Heartbeat's crm mode gets idle stand-ins
   // (crmStandIns), so it runs as a crm-mode node would on the wire (membership, no haresources messages).
   const groups = parseHaresources(vipHaresources("node2"), "haresources", { nodes: ["node1", "node2"] });
   assert.ok(groups.value);
   const cib = convertHaresources(groups.value, { autoFailback: "on", nodes: ["node1", "node2"] });
   writeFileSync(join(l.nodeDir("node2"), "etc", "cib.xml"), serializeCib(cib));
-  pair = new MixedPair(l, ["node1", "node2"]);
   pair.startSampler();
-  const logs = () => ["node1", "node2"].map((n) => l.logTail(n, 40)).join("\n");
+  const logs = () => pair.logs();
   await l.startHeartbeat("node1");
   const started = Date.now();
   l.startHbd("node2");

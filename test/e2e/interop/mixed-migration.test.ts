@@ -5,34 +5,22 @@
 // Method: InteropLab (same /etc/ha.d on both nodes for both daemons), HTTP servers, probe client, sampler.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { InteropLab, labUnavailable, pollUntil, sleep } from "./lab.js";
-import { MixedPair, vipHaresources } from "./mixed.js";
+import { pollUntil, sleep } from "./lab.js";
+import { closeAll, openMixed, vipHaresources } from "./mixed.js";
 
 const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 4000 };
-let lab: InteropLab | undefined;
-let pair: MixedPair | undefined;
-after(() => {
-  pair?.stop();
-  lab?.cleanup();
-});
+after(closeAll);
 
 test("rolling migration Heartbeat -> Tandem, one node at a time, the service stays up", {
   timeout: 240_000,
 }, async () => {
-  const why = labUnavailable(["heartbeat", "hbd"]);
-  assert.equal(why, undefined, why);
-  lab = new InteropLab(
-    [
-      { name: "node1", kind: "heartbeat" },
-      { name: "node2", kind: "heartbeat" },
-    ],
-    timing,
+  const p = openMixed(
+    ["heartbeat", "heartbeat"],
     { haresources: vipHaresources("node1"), autoFailback: "on" },
+    timing,
   );
-  pair = new MixedPair(lab, ["node1", "node2"]);
-  const l = lab;
-  const p = pair;
-  const logs = () => ["node1", "node2"].map((n) => l.logTail(n, 40)).join("\n");
+  const l = p.lab;
+  const logs = () => p.logs();
   p.startServers();
   p.startClient(20);
   p.startSampler();

@@ -5,10 +5,11 @@
 // a client probing the VIP every 20 ms, a 50 ms sampler of `ip addr` on both nodes.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { InteropLab, labUnavailable, type NodeKind, sleep } from "./lab.js";
-import { MixedPair, powerLoss, vipHaresources } from "./mixed.js";
+import type { InteropLab, NodeKind } from "./lab.js";
+import { sleep } from "./lab.js";
+import { closeAll, MIXED_TIMING, openMixed, powerLoss, vipHaresources } from "./mixed.js";
 
-const timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 8000 };
+const timing = MIXED_TIMING;
 /** deadtime + 1 s when Tandem takes over (issue 11). */
 const SLACK_MS = 1000;
 /**
@@ -20,12 +21,7 @@ const HEARTBEAT_SLACK_MS = 1500;
 const slack = (lab: InteropLab, taker: string) =>
   lab.kind(taker) === "heartbeat" ? HEARTBEAT_SLACK_MS : SLACK_MS;
 
-const labs: InteropLab[] = [];
-const pairs: MixedPair[] = [];
-after(() => {
-  for (const p of pairs) p.stop();
-  for (const l of labs) l.cleanup();
-});
+after(closeAll);
 
 async function start(lab: InteropLab, name: string): Promise<void> {
   if (lab.kind(name) === "heartbeat") await lab.startHeartbeat(name);
@@ -37,19 +33,8 @@ function logs(lab: InteropLab): string {
 }
 
 async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off" | "legacy"): Promise<void> {
-  const why = labUnavailable(["heartbeat", "hbd"]);
-  assert.equal(why, undefined, why);
-  const lab = new InteropLab(
-    [
-      { name: "node1", kind: kinds[0] },
-      { name: "node2", kind: kinds[1] },
-    ],
-    timing,
-    { haresources: vipHaresources("node1"), autoFailback },
-  );
-  labs.push(lab);
-  const pair = new MixedPair(lab, ["node1", "node2"]);
-  pairs.push(pair);
+  const pair = openMixed(kinds, { haresources: vipHaresources("node1"), autoFailback }, timing);
+  const lab = pair.lab;
   pair.startServers();
   pair.startClient(20);
   pair.startSampler();

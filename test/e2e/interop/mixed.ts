@@ -7,9 +7,10 @@
  * Everything started here is a child of this process, killed by pid in
  * stop(); the lab's cleanup removes namespaces and files.
  */
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
-import { type InteropLab, pollUntil } from "./lab.js";
+import { InteropLab, type LabOptions, labUnavailable, type NodeKind, pollUntil, type Timing } from "./lab.js";
 
 export const VIP = "10.99.0.100";
 export const CLIENT_ADDR = "10.99.0.50";
@@ -36,6 +37,40 @@ export function powerLoss(lab: InteropLab, name: string): number {
   return t;
 }
 
+/** The mixed-pair tests' timing: keepalive 250 ms, deadtime 1.5 s; initdead long enough for a slow hbd start. */
+export const MIXED_TIMING: Timing = { keepaliveMs: 250, deadtimeMs: 1500, warntimeMs: 750, initdeadMs: 8000 };
+
+const opened: MixedPair[] = [];
+
+/** A two-node lab (node1, node2 of the given kinds) and its pair; closeAll() stops and removes every one. */
+export function openMixed(
+  kinds: readonly [NodeKind, NodeKind],
+  options: LabOptions,
+  timing = MIXED_TIMING,
+): MixedPair {
+  const why = labUnavailable(["heartbeat", "hbd"]);
+  assert.equal(why, undefined, why);
+  const lab = new InteropLab(
+    [
+      { name: "node1", kind: kinds[0] },
+      { name: "node2", kind: kinds[1] },
+    ],
+    timing,
+    options,
+  );
+  const pair = new MixedPair(lab, ["node1", "node2"]);
+  opened.push(pair);
+  return pair;
+}
+
+/** Stops every pair openMixed() made and removes its lab (for `after`). */
+export function closeAll(): void {
+  for (const p of opened.splice(0)) {
+    p.stop();
+    p.lab.cleanup();
+  }
+}
+
 export class MixedPair {
   private readonly children: ChildProcess[] = [];
   private sampler: ChildProcess | undefined;
@@ -48,6 +83,11 @@ export class MixedPair {
     readonly lab: InteropLab,
     readonly names: readonly string[],
   ) {}
+
+  /** The last lines of every node's logs, for failure messages. */
+  logs(): string {
+    return this.names.map((n) => this.lab.logTail(n, 40)).join("\n");
+  }
 
   /** Nodes holding the VIP now. */
   holders(): string[] {

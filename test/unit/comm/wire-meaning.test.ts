@@ -7,17 +7,10 @@ import { readJsonlCapture } from "../../../src/comm/capture.js";
 import { messageMeaning } from "../../../src/comm/wire-meaning.js";
 import { describePackets } from "../../../src/comm/wire-report.js";
 import { parseAuthkeys } from "../../../src/config/authkeys.js";
+import { R1_TYPES } from "../../../src/daemon/r1.js";
 import { readFixture } from "../../helpers.js";
 
-const R1 = [
-  "starting",
-  "resource",
-  "ask_resources",
-  "hb_takeover",
-  "ip-request",
-  "ip-request-resp",
-  "shutdone",
-];
+const R1 = [...R1_TYPES, "shutdone"];
 
 test("every message type in the real captures has a meaning, resource protocol included", () => {
   const keys = parseAuthkeys(readFixture("interop", "authkeys"), "authkeys").value;
