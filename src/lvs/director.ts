@@ -690,20 +690,41 @@ export class Director {
     };
   }
 
-  private statusWriting = false;
+  /** The status write in flight, and whether another was asked for meanwhile. */
+  private statusWrite: Promise<void> | undefined;
+  private statusAgain = false;
 
-  private async writeStatus(): Promise<void> {
+  /**
+   * Writes the status file. A call during a write in flight does not drop its
+   * state (that was a race: stop()'s "stopping" could be skipped and the file
+   * left at "running"): the write in flight runs once more, and every caller
+   * waits for the write that includes its state.
+   */
+  private writeStatus(): Promise<void> {
     const file = this.opts.statusFile;
-    if (!file || this.statusWriting) return;
-    this.statusWriting = true;
+    if (!file) return Promise.resolve();
+    if (this.statusWrite !== undefined) {
+      this.statusAgain = true;
+      return this.statusWrite;
+    }
+    this.statusWrite = (async () => {
+      do {
+        this.statusAgain = false;
+        await this.writeStatusOnce(file);
+      } while (this.statusAgain);
+    })().finally(() => {
+      this.statusWrite = undefined;
+    });
+    return this.statusWrite;
+  }
+
+  private async writeStatusOnce(file: string): Promise<void> {
     try {
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, `${JSON.stringify(await this.status())}\n`);
       await rename(tmp, file);
     } catch (e) {
       this.opts.log.warn({ err: (e as Error).message }, "cannot write the status file");
-    } finally {
-      this.statusWriting = false;
     }
   }
 }
