@@ -117,13 +117,27 @@ export function shippedAgents(dir = SHIPPED_AGENTS_DIR): Set<string> {
   }
 }
 
+/**
+ * Whether something is at `path`. A path we may not look at (EACCES, a
+ * non-root user and /var/lib/heartbeat) or one under a file (ENOTDIR) counts
+ * as absent: these are probes, and the step that uses the file reports it.
+ */
 function fileExists(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Why a watchdog device cannot be used; it is not opened here (opening a watchdog arms it). */
 function watchdogProblem(device: string): string | undefined {
-  const st = statSync(device, { throwIfNoEntry: false });
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(device, { throwIfNoEntry: false });
+  } catch (e) {
+    return `cannot be checked (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
   if (st === undefined) return "no such device";
   if (!st.isCharacterDevice() && !st.isFIFO() && !st.isFile()) return "not a character device";
   try {
