@@ -20,14 +20,17 @@ function run(cmd: string, args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** crm_simulate's "Transition Summary" as `verb rsc node[ -> node]` lines. */
+/**
+ * crm_simulate's "Transition Summary" as `verb rsc node[ -> node]` lines, an anonymous clone's instance
+ * number dropped (`ldirectord:1` -> `ldirectord`), as the oracle's normalize.py does: the warm director is a clone.
+ */
 function pacemakerSummary(out: string): string[] {
   const m = /Transition Summary:\n([\s\S]*?)\n\n/.exec(`${out}\n\n`);
   return (m?.[1] ?? "")
     .split("\n")
     .map((l) => /^\s*\* (\w+)\s+(\S+)\s+\(\s*(.+?)\s*\)/.exec(l))
     .filter((x): x is RegExpExecArray => x !== null)
-    .map((x) => `${x[1]!.toLowerCase()} ${x[2]} ${x[3]}`)
+    .map((x) => `${x[1]!.toLowerCase()} ${x[2]!.replace(/:\d+$/, "")} ${x[3]}`)
     .sort();
 }
 
@@ -95,7 +98,8 @@ for (const failback of ["on", "off"] as const) {
     const ours3 = run(process.execPath, [cli, "simulate", afterFailover, "--node-up", "primarylb"]);
     assert.equal(ours3.code, 0, ours3.err);
     assert.deepEqual(ourSummary(ours3.out), pacemakerSummary(back.out));
+    // the VIP moves back with auto_failback on; the director is a warm clone: it starts on primarylb, never moves
     const moves = ourSummary(ours3.out).filter((l) => l.startsWith("move "));
-    assert.equal(moves.length, failback === "on" ? 2 : 0, ours3.out);
+    assert.equal(moves.length, failback === "on" ? 1 : 0, ours3.out);
   });
 }
