@@ -61,6 +61,7 @@ import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { startIpfail } from "./ipfail-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
@@ -522,6 +523,8 @@ function onMembershipEvent(e: MembershipEvent): void {
       controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
     }
     r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
+    if (alive) ipfail?.agent.onPeerUp();
+    else ipfail?.agent.onPeerGone();
     if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);
     return;
   }
@@ -602,8 +605,19 @@ const node: HeartbeatNode = new HeartbeatNode(
     onEvent: (e) => onMembershipEvent(e),
     onCrm: (from, payload) => controller.onMessage(from, payload),
     onLegacy: (from, fields) => r1.onMessage(from, fields, monotonicClock.now()),
+    onNumPing: (from, count) => ipfail?.agent.onPeerCount(from, count),
   },
 );
+/** ipfail's rule / the pingd attribute (daemon/ipfail-shell.ts); undefined without ping nodes. */
+const ipfail = startIpfail(config, {
+  sendNumPing: (n) => node.sendNumPing(n),
+  standby: (on) => {
+    if (!r1.restricted) void controller.setStandby(localNode, on);
+    else if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+  },
+  setAttribute: (name, value) => void controller.setAttribute(localNode, name, value),
+  log: logger,
+});
 
 addToNode = (t) => node.addTransport(t);
 sendCrm = (payload, dest) => node.sendCrm(payload, dest);
@@ -616,7 +630,10 @@ for (const p of config.pingNodes) {
     deadpingMs: timing.deadpingMs,
     clock: monotonicClock,
   });
-  m.onEvent((e) => node.onPing(p.name, e.type !== "down"));
+  m.onEvent((e) => {
+    node.onPing(p.name, e.type !== "down");
+    ipfail?.onPing(p.name, e.type !== "down");
+  });
   m.onError((e) => logger.warn({ event: "ping-error", peer: p.name, code: e.code }, e.message));
   pings.push(m);
 }
@@ -715,6 +732,7 @@ const loop = setInterval(() => {
       `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
     );
   node.tick();
+  ipfail?.tick(now);
   controller.tick();
   r1.tick(now);
   const logProblem = logSink.takeProblem();
