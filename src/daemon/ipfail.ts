@@ -130,9 +130,9 @@ export class IpfailAgent {
     if (this.candidate?.count !== local) this.candidate = { count: local, sinceMs: nowMs };
     const first = this.published === undefined;
     if (!first && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
-    this.ports.publish?.(local);
     this.published = local;
     this.candidate = undefined;
+    this.ports.publish?.(local); // may call republish() when it cannot be set yet
   }
 
   /** Publish again on the next tick (the attribute could not be set, e.g. no DC yet). */

@@ -161,6 +161,22 @@ test("shell: the rule only with respawn ipfail in haresources mode; pingd in crm
   crm.onPing("10.0.0.1", true);
   crm.tick(0);
   assert.deepEqual(attrs, [["pingd", "1"]]);
+  let refuse = true;
+  const tries: string[] = [];
+  const noDc = startIpfail(config({ pacemaker: "on" }), {
+    ...ports,
+    setAttribute: (_n, v) => {
+      tries.push(v);
+      if (refuse) throw new Error("no DC elected yet");
+    },
+  });
+  noDc?.onPing("10.0.0.1", true);
+  noDc?.tick(0);
+  noDc?.tick(100);
+  refuse = false;
+  noDc?.tick(200);
+  noDc?.tick(300);
+  assert.deepEqual(tries, ["1", "1", "1"], "retried each tick until a DC takes it, then not again");
 });
 
 test("wire: num_ping_nodes is a signed, sequenced message with ipfail's fields, read by the peer", async () => {
