@@ -3,7 +3,9 @@
  * monitors' up/down events), the num_ping_nodes messages, and what giving up
  * does: standby for this node in haresources mode (through the controller
  * between Tandem nodes, Heartbeat's standby request to a Heartbeat peer), the
- * `pingd` node attribute in CRM mode.
+ * `pingd` node attribute in CRM mode. ipfail's standby is marked (node
+ * attribute `ipfail-standby`, set by the standby port) so that one left in the
+ * CIB by a restart is lifted at start instead of holding the node forever.
  */
 import type { ClusterConfig } from "../config/model.js";
 import { classifyRespawn } from "../config/respawn.js";
@@ -11,13 +13,17 @@ import { IpfailAgent } from "./ipfail.js";
 
 /** The node attribute the count is published as in CRM mode (ocf:pacemaker:ping's default `name`). */
 export const PINGD_ATTRIBUTE = "pingd";
+/** Marks a standby set by ipfail (lifted at start: a give-up does not outlive hbd). */
+export const IPFAIL_MARK = "ipfail-standby";
 /** ipfail sleeps 10 s and recounts before taking the resources back. */
 const RECOVER_AFTER_MS = 10_000;
 
 export interface IpfailShellPorts {
   readonly sendNumPing: (count: number) => boolean;
-  /** Standby on/off for this node; throws when it cannot be set now (no DC yet). */
+  /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
   readonly standby: (on: boolean) => void;
+  /** Whether this node is in a standby ipfail set before hbd (re)started (the CIB keeps node attributes). */
+  readonly heldAtStart?: () => boolean;
   /** Sets this node's attribute; throws when it cannot be set now. */
   readonly setAttribute: (name: string, value: string) => void;
   readonly log: {
@@ -45,6 +51,11 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
   if (config.pingNodes.length === 0 || (!rule && !publish)) return undefined;
   const reached = new Set<string>();
   let pendingStandby: boolean | undefined;
+  if (rule && ports.heldAtStart?.() === true) {
+    // ipfail's give-up does not outlive hbd (as in Heartbeat): lift it; the fresh counts decide again.
+    ports.log.warn({ event: "ipfail-recover" }, "ipfail: lifting the standby ipfail set before the restart");
+    pendingStandby = false;
+  }
   const k = config.timing.keepaliveMs;
   const agent = new IpfailAgent(
     { rule, publish, keepaliveMs: k, giveUpAfterMs: 2 * k, recoverAfterMs: RECOVER_AFTER_MS },

@@ -30,6 +30,7 @@ import { Prng } from "../base/prng.js";
 import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
+import { nodeAttributes } from "../cib/query.js";
 import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
@@ -61,7 +62,7 @@ import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
-import { startIpfail } from "./ipfail-shell.js";
+import { IPFAIL_MARK, startIpfail } from "./ipfail-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
@@ -612,9 +613,14 @@ const node: HeartbeatNode = new HeartbeatNode(
 const ipfail = startIpfail(config, {
   sendNumPing: (n) => node.sendNumPing(n),
   standby: (on) => {
-    if (!r1.restricted) void controller.setStandby(localNode, on);
-    else if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+    if (r1.restricted) {
+      if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+      return;
+    }
+    controller.setStandby(localNode, on);
+    controller.setAttribute(localNode, IPFAIL_MARK, on ? "on" : "off");
   },
+  heldAtStart: () => nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on",
   setAttribute: (name, value) => void controller.setAttribute(localNode, name, value),
   log: logger,
 });

@@ -198,3 +198,29 @@ test("wire: num_ping_nodes is a signed, sequenced message with ipfail's fields, 
   assert.equal(getString(m.msg, "to_id"), "ipfail");
   assert.deepEqual(c.numPings, [{ observer: "b", from: "a", count: "3" }]);
 });
+
+test("shell: a standby ipfail left in the CIB before a restart is lifted at start (retried until a DC takes it)", () => {
+  const ipfail = {
+    user: "hacluster",
+    path: "/usr/lib/heartbeat/ipfail",
+    args: [],
+    at: { file: "ha.cf", line: 2 },
+  };
+  const calls: boolean[] = [];
+  let refuse = true;
+  const shell = startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), {
+    sendNumPing: () => true,
+    standby: (on) => {
+      calls.push(on);
+      if (refuse) throw new Error("no DC elected yet");
+    },
+    setAttribute: () => {},
+    heldAtStart: () => true,
+    log: { info: () => {}, warn: () => {} },
+  });
+  shell?.tick(0);
+  refuse = false;
+  shell?.tick(100);
+  shell?.tick(200);
+  assert.deepEqual(calls, [false, false], "lifted once a DC answers, then left alone");
+});
