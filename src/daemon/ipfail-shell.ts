@@ -19,6 +19,8 @@ export const IPFAIL_MARK = "ipfail-standby";
 const RECOVER_AFTER_MS = 10_000;
 
 export interface IpfailShellPorts {
+  /** The node attribute name in CRM mode (hbd --pingd-attribute); default PINGD_ATTRIBUTE. */
+  readonly pingdAttribute?: string;
   readonly sendNumPing: (count: number) => boolean;
   /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
   readonly standby: (on: boolean) => void;
@@ -68,7 +70,7 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
       },
       publish: (n) => {
         try {
-          ports.setAttribute(PINGD_ATTRIBUTE, String(n));
+          ports.setAttribute(ports.pingdAttribute ?? PINGD_ATTRIBUTE, String(n));
         } catch {
           agent.republish();
         }

@@ -62,7 +62,7 @@ import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
-import { IPFAIL_MARK, startIpfail } from "./ipfail-shell.js";
+import { IPFAIL_MARK, PINGD_ATTRIBUTE, startIpfail } from "./ipfail-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
@@ -85,6 +85,7 @@ interface Flags {
   group?: string;
   check?: boolean;
   heartbeatCib: string;
+  pingdAttribute: string;
   logFormat?: string;
 }
 
@@ -129,6 +130,11 @@ const program = new Command("hbd")
     "Heartbeat 2.1's CIB, imported by crm on when there is no other",
     HEARTBEAT_CIB,
   )
+  .option(
+    "--pingd-attribute <name>",
+    "crm on: the node attribute carrying the count of reachable ping nodes (as ocf:pacemaker:ping's name)",
+    PINGD_ATTRIBUTE,
+  )
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
   .addOption(
     new Option(
@@ -140,6 +146,8 @@ const program = new Command("hbd")
   .parse();
 
 const flags = program.opts<Flags>();
+if (!/^[A-Za-z_][\w.-]{0,63}$/.test(flags.pingdAttribute))
+  program.error(`hbd: --pingd-attribute ${JSON.stringify(flags.pingdAttribute)}: not a node attribute name`);
 
 function load(): { result: LoadResult; node: string | undefined } {
   if (flags.config) {
@@ -611,6 +619,7 @@ const node: HeartbeatNode = new HeartbeatNode(
 );
 /** ipfail's rule / the pingd attribute (daemon/ipfail-shell.ts); undefined without ping nodes. */
 const ipfail = startIpfail(config, {
+  pingdAttribute: flags.pingdAttribute,
   sendNumPing: (n) => node.sendNumPing(n),
   standby: (on) => {
     if (r1.restricted) {

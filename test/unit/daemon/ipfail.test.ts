@@ -161,6 +161,14 @@ test("shell: the rule only with respawn ipfail in haresources mode; pingd in crm
   crm.onPing("10.0.0.1", true);
   crm.tick(0);
   assert.deepEqual(attrs, [["pingd", "1"]]);
+  const named = startIpfail(config({ pacemaker: "on" }), {
+    ...ports,
+    pingdAttribute: "uplink",
+    setAttribute: (n, v) => attrs.push([n, v]),
+  });
+  named?.onPing("10.0.0.1", true);
+  named?.tick(0);
+  assert.deepEqual(attrs.at(-1), ["uplink", "1"], "the name is configurable");
   let refuse = true;
   const tries: string[] = [];
   const noDc = startIpfail(config({ pacemaker: "on" }), {
