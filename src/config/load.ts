@@ -116,7 +116,13 @@ export function loadHaD(inp: HaDInputs): LoadResult {
     });
   }
 
-  if (hacf) diagnostics.push(...checkRespawn(hacf.respawn, hacf.apiauth));
+  if (hacf)
+    diagnostics.push(
+      ...checkRespawn(hacf.respawn, hacf.apiauth, {
+        pingNodes: hacf.pingNodes.length,
+        crm: hacf.pacemaker !== "off",
+      }),
+    );
   let cibSource: CibCandidate | undefined;
   if (hacf && inp.host) {
     const checked = hostDiagnostics({ ...hacf, groups: crm ? [] : groups }, inp.hacf.path, inp.host);

@@ -1,9 +1,10 @@
 /**
  * ha.cf `respawn USER PROGRAM [ARGS...]` lines, sorted by what Tandem does with
  * them (pure):
- * - ipfail (any path ending in ipfail): not run (it needs the client API); its
- *   rule (the node that reaches fewer ping nodes gives its resources to the
- *   peer) is not applied by hbd yet, which a warning says;
+ * - ipfail (any path ending in ipfail): not run (it needs the client API); hbd
+ *   applies its rule itself (daemon/ipfail.ts: the node that reaches fewer
+ *   ping nodes gives its resources to the peer); a warning only when that
+ *   cannot work (no ping nodes; crm on, where the pingd attribute decides);
  * - programs that only work through Heartbeat's client API (ccm, cib, crmd,
  *   mgmtd, ... and any program with an `apiauth` entry): not run, since Tandem
  *   has no API socket; a warning says what Tandem does instead;
@@ -56,18 +57,38 @@ export function supervisedClients(
   return respawn.filter((c) => classifyRespawn(c, apiauth).kind === "program");
 }
 
+/** What the ipfail warning depends on: ping nodes to count, and the resource manager mode. */
+export interface IpfailContext {
+  readonly pingNodes: number;
+  readonly crm: boolean;
+}
+
+/** Why an ipfail line does nothing here, or undefined when hbd applies its rule (daemon/ipfail.ts). */
+function ipfailProblem(ctx: IpfailContext): string | undefined {
+  if (ctx.pingNodes === 0) return "there are no ping or ping_group lines, so there is nothing to count";
+  if (ctx.crm)
+    return "with crm on, hbd publishes the count as the node attribute pingd instead: write a location rule on it (pingd lte 0, not_defined pingd)";
+  return undefined;
+}
+
 /** Warnings for respawn lines hbd does not run, saying what Tandem does instead. */
-export function checkRespawn(respawn: readonly ClientSpec[], apiauth: readonly ApiAuth[]): Diagnostic[] {
+export function checkRespawn(
+  respawn: readonly ClientSpec[],
+  apiauth: readonly ApiAuth[],
+  ipfailCtx: IpfailContext = { pingNodes: 1, crm: false },
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const c of respawn) {
     const k = classifyRespawn(c, apiauth);
     if (k.kind === "ipfail") {
+      const problem = ipfailProblem(ipfailCtx);
+      if (problem === undefined) continue; // hbd applies ipfail's rule itself: nothing to warn about
       out.push({
         file: c.at.file,
         line: c.at.line,
         severity: "warning",
         code: "hacf.respawn-ipfail",
-        message: `respawn ${c.path}: not started (it needs Heartbeat's client API), and hbd does not apply ipfail's rule yet: losing the ping nodes on one node moves nothing`,
+        message: `respawn ${c.path}: not started (hbd applies ipfail's rule itself in haresources mode), but ${problem}`,
       });
       continue;
     }

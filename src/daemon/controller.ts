@@ -554,17 +554,24 @@ export class Controller {
    * it; elsewhere it is handed to the DC. Throws when there is no DC.
    */
   setStandby(node: string, on: boolean): CommandResult {
+    return this.setAttribute(node, "standby", on ? "on" : "off");
+  }
+
+  /**
+   * Sets a node attribute (standby, ipfail's pingd count): the DC applies it;
+   * elsewhere it is handed to the DC. Throws when there is no DC.
+   */
+  setAttribute(node: string, name: string, value: string): CommandResult {
     const n = node.toLowerCase();
     if (!this.options.nodes.includes(n)) throw new Error(`${node} is not a cluster node`);
-    const value = on ? "on" : "off";
     if (this.isDc) {
-      this.applyAttribute(n, "standby", value);
+      this.applyAttribute(n, name, value);
       this.kick();
-      return { message: `standby=${value} set for ${n}` };
+      return { message: `${name}=${value} set for ${n}` };
     }
     if (this.dcName === undefined) throw new Error("no DC elected yet; try again in a moment");
-    this.ports.send({ k: "admin", req: { op: "attr", node: n, name: "standby", value } }, this.dcName);
-    return { message: `standby=${value} for ${n} handed to the DC ${this.dcName}` };
+    this.ports.send({ k: "admin", req: { op: "attr", node: n, name, value } }, this.dcName);
+    return { message: `${name}=${value} for ${n} handed to the DC ${this.dcName}` };
   }
 
   /**

@@ -30,6 +30,7 @@ import { Prng } from "../base/prng.js";
 import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
+import { nodeAttributes } from "../cib/query.js";
 import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
@@ -61,6 +62,7 @@ import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { IPFAIL_MARK, PINGD_ATTRIBUTE, startIpfail } from "./ipfail-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
@@ -83,6 +85,7 @@ interface Flags {
   group?: string;
   check?: boolean;
   heartbeatCib: string;
+  pingdAttribute: string;
   logFormat?: string;
 }
 
@@ -127,6 +130,11 @@ const program = new Command("hbd")
     "Heartbeat 2.1's CIB, imported by crm on when there is no other",
     HEARTBEAT_CIB,
   )
+  .option(
+    "--pingd-attribute <name>",
+    "crm on: the node attribute carrying the count of reachable ping nodes (as ocf:pacemaker:ping's name)",
+    PINGD_ATTRIBUTE,
+  )
   .option("--check", "validate the configuration and exit (0 ok, 6 errors, as Heartbeat)")
   .addOption(
     new Option(
@@ -138,6 +146,8 @@ const program = new Command("hbd")
   .parse();
 
 const flags = program.opts<Flags>();
+if (!/^[A-Za-z_][\w.-]{0,63}$/.test(flags.pingdAttribute))
+  program.error(`hbd: --pingd-attribute ${JSON.stringify(flags.pingdAttribute)}: not a node attribute name`);
 
 function load(): { result: LoadResult; node: string | undefined } {
   if (flags.config) {
@@ -522,6 +532,8 @@ function onMembershipEvent(e: MembershipEvent): void {
       controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
     }
     r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
+    if (alive) ipfail?.agent.onPeerUp();
+    else ipfail?.agent.onPeerGone();
     if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);
     return;
   }
@@ -602,8 +614,25 @@ const node: HeartbeatNode = new HeartbeatNode(
     onEvent: (e) => onMembershipEvent(e),
     onCrm: (from, payload) => controller.onMessage(from, payload),
     onLegacy: (from, fields) => r1.onMessage(from, fields, monotonicClock.now()),
+    onNumPing: (from, count) => ipfail?.agent.onPeerCount(from, count),
   },
 );
+/** ipfail's rule / the pingd attribute (daemon/ipfail-shell.ts); undefined without ping nodes. */
+const ipfail = startIpfail(config, {
+  pingdAttribute: flags.pingdAttribute,
+  sendNumPing: (n) => node.sendNumPing(n),
+  standby: (on) => {
+    if (r1.restricted) {
+      if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+      return;
+    }
+    controller.setStandby(localNode, on);
+    controller.setAttribute(localNode, IPFAIL_MARK, on ? "on" : "off");
+  },
+  heldAtStart: () => nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on",
+  setAttribute: (name, value) => void controller.setAttribute(localNode, name, value),
+  log: logger,
+});
 
 addToNode = (t) => node.addTransport(t);
 sendCrm = (payload, dest) => node.sendCrm(payload, dest);
@@ -616,7 +645,10 @@ for (const p of config.pingNodes) {
     deadpingMs: timing.deadpingMs,
     clock: monotonicClock,
   });
-  m.onEvent((e) => node.onPing(p.name, e.type !== "down"));
+  m.onEvent((e) => {
+    node.onPing(p.name, e.type !== "down");
+    ipfail?.onPing(p.name, e.type !== "down");
+  });
   m.onError((e) => logger.warn({ event: "ping-error", peer: p.name, code: e.code }, e.message));
   pings.push(m);
 }
@@ -715,6 +747,7 @@ const loop = setInterval(() => {
       `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
     );
   node.tick();
+  ipfail?.tick(now);
   controller.tick();
   r1.tick(now);
   const logProblem = logSink.takeProblem();

@@ -49,6 +49,7 @@ import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport 
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerStatus } from "../membership/types.js";
+import { NUM_PING_FIELD, NUM_PING_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
 
 /** The string fields of a message, by name (the first of each name). */
@@ -86,6 +87,8 @@ export interface NodePorts {
   readonly onCrm?: (from: string, payload: string) => void;
   /** A message of Heartbeat's haresources resource protocol (r1.ts R1_TYPES) for us, as string fields. */
   readonly onLegacy?: (from: string, fields: ReadonlyMap<string, string>) => void;
+  /** ipfail's `num_ping_nodes` for us (or all): the sender's ping node count (daemon/ipfail.ts). */
+  readonly onNumPing?: (from: string, count: string | undefined) => void;
 }
 
 /** Message type and field of the resource manager's messages (sequenced, signed like every message). */
@@ -426,6 +429,20 @@ export class HeartbeatNode {
       const payload = getString(decoded.msg, CRM_FIELD);
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
     } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
+    else if (t === NUM_PING_TYPE) this.ports.onNumPing?.(src, getString(decoded.msg, NUM_PING_FIELD));
+  }
+
+  /** Sends ipfail's `num_ping_nodes` (sequenced) with this node's ping node count to every node. */
+  sendNumPing(count: number): boolean {
+    if (this.state !== "running") return false;
+    const fields = [
+      str(F.type, NUM_PING_TYPE),
+      str(NUM_PING_FIELD, String(count)),
+      str("from_id", "ipfail"),
+      str("to_id", "ipfail"),
+    ];
+    this.send({ fields }, this.ports.clock.now());
+    return true;
   }
 
   /** What `node` runs, from its last status message; undefined before one arrived. */

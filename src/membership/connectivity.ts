@@ -14,7 +14,7 @@
  *   local count has been at least the peer's for `recoverAfterMs` (ipfail
  *   sleeps 10 s and recounts).
  *
- * Not wired into hbd yet: nothing calls this rule outside its unit tests.
+ * hbd applies it through daemon/ipfail.ts.
  */
 
 export interface ConnectivityOptions {
@@ -42,6 +42,13 @@ export class ConnectivityRule {
   /** Whether this node has given its resources up for connectivity. */
   get holding(): boolean {
     return this.givenUp;
+  }
+
+  /** Forgets a give-up and pending timers (the peer is gone: the resources must run here). */
+  reset(): void {
+    this.givenUp = false;
+    this.worseSince = undefined;
+    this.okSince = undefined;
   }
 
   /**

@@ -1,4 +1,4 @@
-// Goal: ping nodes see real ICMP reachability: up for an answering address, down for one that cannot answer.
+// Goal: ping nodes see real ICMP reachability (ping, ping_group, ping6): up for an answering address, down for one that cannot answer.
 // Method: a network namespace `tdp-<pid>` with only `lo` up (root); the monitor runs ping through `ip netns exec`,
 // so no packet leaves the machine. 10.99.0.1 first has no route (ping exits), then a route into `lo` (silence).
 import assert from "node:assert/strict";
@@ -76,5 +76,15 @@ test("in the namespace: an address routed into lo never answers (ping keeps runn
     assert.deepEqual(errors, []);
   } finally {
     await silent.close();
+  }
+});
+
+test("in the namespace: a ping6 node (::1) goes up; an unroutable IPv6 address goes down", async () => {
+  const up = openPingMonitor(node("ping6", "::1", ["::1"]), opts);
+  const down = openPingMonitor(node("ping6", "2001:db8::1", ["2001:db8::1"]), opts);
+  try {
+    await until(() => up.state === "up" && down.state === "down", 3000);
+  } finally {
+    await Promise.all([up.close(), down.close()]);
   }
 });

@@ -53,6 +53,8 @@ export class TestCluster {
   readonly nodes = new Map<string, HeartbeatNode>();
   readonly transports = new Map<string, MemoryTransport>();
   readonly events: { observer: string; e: MembershipEvent }[] = [];
+  /** ipfail num_ping_nodes counts each node received (NodePorts.onNumPing). */
+  readonly numPings: { observer: string; from: string; count: string | undefined }[] = [];
   readonly tap: MemoryTransport;
   readonly tapped: Tapped[] = [];
   readonly tickMs = 5;
@@ -86,6 +88,7 @@ export class TestCluster {
         wallClockMs: () => EPOCH_MS + this.scheduler.now(),
         prng: new Prng(name.length * 7919 + generation),
         onEvent: (e) => this.events.push({ observer: name, e }),
+        onNumPing: (from, count) => this.numPings.push({ observer: name, from, count }),
       },
     );
     this.nodes.set(name, node);

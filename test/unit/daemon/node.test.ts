@@ -302,3 +302,9 @@ test("the tick period stays well below keepalive and deadtime, within 5..100 ms"
   assert.equal(tickPeriodMs(1000, 6000), 100);
   assert.equal(tickPeriodMs(10, 50), 5);
 });
+
+test("ha.cf `cluster NAME` is the cluster name hbctl status reports", () => {
+  const c = new TestCluster(["a", "b"], timingHaCf(["a", "b"], "bcast eth0\ncluster lvs-pair\n"));
+  const a = c.start("a");
+  assert.equal(a.report().cluster, "lvs-pair");
+});

@@ -1,7 +1,8 @@
 // Goal: ha.cf `respawn` is supervised as Heartbeat does: restarted when it exits, not after exit 100 or at
 // shutdown, 1 s delay after a fast exit, given up after more than 10 fast respawns in a row ("respawning too
 // fast"), a 30 s run resets the count; run as USER in its own process group and stopped at shutdown; ipfail
-// and Heartbeat API clients are not run, the API clients with a verify warning saying what Tandem does.
+// and Heartbeat API clients are not run, the API clients with a verify warning saying what Tandem does;
+// ipfail warns only when hbd cannot apply its rule (no ping nodes; crm on).
 // Method: the pure decision and the supervisor over a fake port with a manual clock; then the real port
 // running a shell script as "nobody" (root only) that records its uid and is stopped by stop().
 import assert from "node:assert/strict";
@@ -130,15 +131,27 @@ test("ipfail and Heartbeat API clients are not supervised; API clients get a war
   assert.deepEqual(
     ds.map((d) => [d.line, d.severity, d.code]),
     [
-      [9, "warning", "hacf.respawn-ipfail"],
       [9, "warning", "hacf.respawn-api-client"],
       [9, "warning", "hacf.respawn-api-client"],
     ],
   );
   assert.match(
-    ds[1]!.message,
+    ds[0]!.message,
     /respawn \/usr\/lib\/heartbeat\/ccm: not started: .*instead, hbd computes membership itself/,
   );
+});
+
+test("ipfail: no warning when hbd applies its rule; a warning without ping nodes and with crm on", () => {
+  const ipfail = spec("/usr/lib/heartbeat/ipfail");
+  assert.deepEqual(checkRespawn([ipfail], [], { pingNodes: 2, crm: false }), []);
+  const none = checkRespawn([ipfail], [], { pingNodes: 0, crm: false });
+  assert.deepEqual(
+    none.map((d) => [d.line, d.severity, d.code]),
+    [[9, "warning", "hacf.respawn-ipfail"]],
+  );
+  assert.match(none[0]!.message, /no ping or ping_group lines/);
+  const crm = checkRespawn([ipfail], [], { pingNodes: 1, crm: true });
+  assert.match(crm[0]!.message, /node attribute pingd/);
 });
 
 test("real port: runs as the user, restarted after it exits, stopped (whole group) at shutdown", {

@@ -1,0 +1,142 @@
+/**
+ * ipfail, natively (Heartbeat contrib/ipfail, heartbeat.md §6.3): this node
+ * counts the ping nodes and ping groups it reaches, tells its peer in a
+ * sequenced `num_ping_nodes` message (ipfail's own message, so a Heartbeat
+ * peer running ipfail reads it too), and feeds both counts to the pure rule
+ * (membership/connectivity.ts). What "give up" does is a port: in
+ * haresources mode hbd puts this node in standby (and takes it out again
+ * on recovery, so auto_failback decides where the resources go).
+ *
+ * In CRM mode the count is published as a node attribute (`pingd` by
+ * default, as ocf:pacemaker:ping), once it has been stable for the same
+ * dampening delay, so Pacemaker-style location rules decide.
+ *
+ * No timers of its own: the shell calls tick() from its loop with `now`.
+ */
+import { ConnectivityRule } from "../membership/connectivity.js";
+
+/** ipfail's message type and fields (ipfail.c: num_ping_nodes, num_ping, from_id/to_id ipfail). */
+export const NUM_PING_TYPE = "num_ping_nodes";
+export const NUM_PING_FIELD = "num_ping";
+
+export interface IpfailPorts {
+  /** How many ping nodes / ping groups this node reaches now. */
+  readonly reachable: () => number;
+  /** Sends num_ping_nodes with `count` to every peer. */
+  readonly send: (count: number) => void;
+  /** Rule mode: hand every resource to the peer (on) or stop holding them away (off). */
+  readonly standby?: (on: boolean, why: string) => void;
+  /** Attribute mode: publish the (stable) count. */
+  readonly publish?: (count: number) => void;
+  readonly log: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+export interface IpfailOptions {
+  /** Apply ipfail's rule (a `respawn ... ipfail` line). */
+  readonly rule: boolean;
+  /** Publish the count as a node attribute (crm on). */
+  readonly publish: boolean;
+  readonly keepaliveMs: number;
+  /** The count must stay below the peer's this long before giving up. */
+  readonly giveUpAfterMs: number;
+  /** The count must be back at the peer's this long before recovering (ipfail: 10 s). */
+  readonly recoverAfterMs: number;
+  /** Resend the count this often even when unchanged (a restarted peer learns it). */
+  readonly resendMs?: number;
+}
+
+export class IpfailAgent {
+  private readonly rule: ConnectivityRule;
+  private peerCount: number | undefined;
+  private lastSent: number | undefined;
+  private lastSentAtMs = Number.NEGATIVE_INFINITY;
+  private published: number | undefined;
+  private candidate: { count: number; sinceMs: number } | undefined;
+
+  constructor(
+    private readonly options: IpfailOptions,
+    private readonly ports: IpfailPorts,
+  ) {
+    this.rule = new ConnectivityRule({
+      giveUpAfterMs: options.giveUpAfterMs,
+      recoverAfterMs: options.recoverAfterMs,
+    });
+  }
+
+  /** Whether this node currently holds its resources away for connectivity. */
+  get holding(): boolean {
+    return this.rule.holding;
+  }
+
+  /** The peer's last reported count (undefined: none, or the peer is dead). */
+  get peer(): number | undefined {
+    return this.peerCount;
+  }
+
+  /** A num_ping_nodes message from the peer; a bad count is ignored (logged). */
+  onPeerCount(from: string, value: string | undefined): void {
+    const n = value === undefined || !/^\d{1,6}$/.test(value) ? undefined : Number(value);
+    if (n === undefined) {
+      this.ports.log(`ignoring num_ping_nodes from ${from} with bad num_ping`, { from, value });
+      return;
+    }
+    if (n !== this.peerCount)
+      this.ports.log(`${from} reaches ${n} ping node(s)`, { event: "ipfail-peer-count", from, count: n });
+    this.peerCount = n;
+  }
+
+  /** The peer died or left: its count no longer counts (nothing moves for connectivity). */
+  onPeerGone(): void {
+    this.peerCount = undefined;
+    if (!this.rule.holding) return;
+    this.rule.reset();
+    this.ports.standby?.(false, "the peer is gone: the resources run here again");
+  }
+
+  /** The peer came (back) up: send our count right away. */
+  onPeerUp(): void {
+    this.lastSentAtMs = Number.NEGATIVE_INFINITY;
+  }
+
+  tick(nowMs: number): void {
+    const local = this.ports.reachable();
+    const resend = this.options.resendMs ?? 10 * this.options.keepaliveMs;
+    if (local !== this.lastSent || nowMs - this.lastSentAtMs >= resend) {
+      this.ports.send(local);
+      this.lastSent = local;
+      this.lastSentAtMs = nowMs;
+    }
+    if (this.options.publish) this.maybePublish(local, nowMs);
+    if (!this.options.rule) return;
+    const d = this.rule.update(local, this.peerCount, nowMs);
+    if (d.kind === "give-up")
+      this.ports.standby?.(
+        true,
+        `reaching ${d.local} ping node(s), the peer ${d.peer}: giving the resources to the peer`,
+      );
+    else if (d.kind === "recover")
+      this.ports.standby?.(
+        false,
+        `reaching ${d.local} ping node(s) again, the peer ${d.peer}: taking part again`,
+      );
+  }
+
+  /** Publishes a count once it has been stable for giveUpAfterMs (pingd's dampen). */
+  private maybePublish(local: number, nowMs: number): void {
+    if (local === this.published) {
+      this.candidate = undefined;
+      return;
+    }
+    if (this.candidate?.count !== local) this.candidate = { count: local, sinceMs: nowMs };
+    const first = this.published === undefined;
+    if (!first && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
+    this.published = local;
+    this.candidate = undefined;
+    this.ports.publish?.(local); // may call republish() when it cannot be set yet
+  }
+
+  /** Publish again on the next tick (the attribute could not be set, e.g. no DC yet). */
+  republish(): void {
+    this.published = undefined;
+  }
+}

@@ -1,0 +1,234 @@
+// Goal: ipfail natively (daemon/ipfail.ts, ipfail-shell.ts, node.ts num_ping_nodes): each node sends its ping
+// node count to the peer in ipfail's sequenced num_ping_nodes message; the node reaching fewer than its peer
+// goes standby after the hysteresis delay and comes back after 10 s of equal counts; equal loss moves
+// nothing; no peer count moves nothing; the peer dying releases a give-up; crm on publishes pingd once the
+// count is stable. Method: the agent over fake ports with a manual clock; the shell's config gate; two
+// HeartbeatNodes over an in-memory link exchanging num_ping_nodes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { ClusterConfig } from "../../../src/config/model.js";
+import { IpfailAgent, type IpfailOptions } from "../../../src/daemon/ipfail.js";
+import { startIpfail } from "../../../src/daemon/ipfail-shell.js";
+
+function agent(options: Partial<IpfailOptions> = {}) {
+  let local = 2;
+  const sent: number[] = [];
+  const standby: boolean[] = [];
+  const published: number[] = [];
+  const a = new IpfailAgent(
+    {
+      rule: true,
+      publish: false,
+      keepaliveMs: 1000,
+      giveUpAfterMs: 2000,
+      recoverAfterMs: 10_000,
+      ...options,
+    },
+    {
+      reachable: () => local,
+      send: (n) => sent.push(n),
+      standby: (on) => standby.push(on),
+      publish: (n) => published.push(n),
+      log: () => {},
+    },
+  );
+  return {
+    a,
+    sent,
+    standby,
+    published,
+    set: (n: number) => {
+      local = n;
+    },
+  };
+}
+
+test("fewer ping nodes than the peer: standby after the delay, back after 10 s of equal counts", () => {
+  const t = agent();
+  t.a.onPeerCount("b", "2");
+  t.a.tick(0);
+  assert.deepEqual(t.sent, [2]);
+  t.set(1);
+  t.a.tick(1000);
+  assert.deepEqual(t.sent, [2, 1], "a changed count is sent at once");
+  t.a.tick(2500);
+  assert.deepEqual(t.standby, [], "not before the hysteresis delay");
+  t.a.tick(3000);
+  assert.deepEqual(t.standby, [true]);
+  t.a.tick(4000);
+  assert.deepEqual(t.standby, [true], "given up once");
+  t.set(2);
+  t.a.tick(5000);
+  t.a.tick(14_000);
+  assert.deepEqual(t.standby, [true], "not back before 10 s");
+  t.a.tick(15_000);
+  assert.deepEqual(t.standby, [true, false]);
+});
+
+test("equal loss, a short dip, no peer count and a bad count move nothing", () => {
+  const t = agent();
+  t.a.onPeerCount("b", "0");
+  t.set(0);
+  for (let now = 0; now < 30_000; now += 500) t.a.tick(now);
+  assert.deepEqual(t.standby, [], "both lost the same ping nodes");
+  t.a.onPeerCount("b", "2");
+  t.set(1);
+  t.a.tick(31_000);
+  t.set(2);
+  t.a.tick(32_500);
+  t.a.tick(40_000);
+  assert.deepEqual(t.standby, [], "a dip shorter than the delay");
+  const u = agent();
+  u.set(0);
+  for (let now = 0; now < 30_000; now += 500) u.a.tick(now);
+  assert.deepEqual(u.standby, [], "no count from the peer");
+  u.a.onPeerCount("b", "x1");
+  assert.equal(u.a.peer, undefined);
+});
+
+test("the peer dying while holding: standby off at once; counts resent periodically", () => {
+  const t = agent();
+  t.a.onPeerCount("b", "3");
+  t.set(1);
+  t.a.tick(0);
+  t.a.tick(2000);
+  assert.deepEqual(t.standby, [true]);
+  t.a.onPeerGone();
+  assert.deepEqual(t.standby, [true, false]);
+  assert.equal(t.a.holding, false);
+  const before = t.sent.length;
+  t.a.tick(12_000);
+  assert.equal(t.sent.length, before + 1, "resent after 10 keepalives");
+  t.a.onPeerUp();
+  t.a.tick(12_100);
+  assert.equal(t.sent.length, before + 2, "sent at once to a peer that came up");
+});
+
+test("crm on: the count is published at once, then only after it was stable for the delay", () => {
+  const t = agent({ rule: false, publish: true });
+  t.a.tick(0);
+  assert.deepEqual(t.published, [2]);
+  t.set(1);
+  t.a.tick(500);
+  t.set(2);
+  t.a.tick(1000);
+  t.a.tick(5000);
+  assert.deepEqual(t.published, [2], "a flap is not published");
+  t.set(0);
+  t.a.tick(6000);
+  t.a.tick(7999);
+  assert.deepEqual(t.published, [2]);
+  t.a.tick(8000);
+  assert.deepEqual(t.published, [2, 0]);
+  assert.deepEqual(t.standby, [], "no rule without respawn ipfail");
+});
+
+function config(over: Partial<ClusterConfig>): ClusterConfig {
+  return {
+    pacemaker: "off",
+    respawn: [],
+    pingNodes: [{ kind: "ping", name: "10.0.0.1", addresses: ["10.0.0.1"], at: { file: "ha.cf", line: 1 } }],
+    timing: { keepaliveMs: 1000 },
+    ...over,
+  } as unknown as ClusterConfig;
+}
+
+test("shell: the rule only with respawn ipfail in haresources mode; pingd in crm mode; nothing without ping", () => {
+  const ports = {
+    sendNumPing: () => true,
+    standby: () => {},
+    setAttribute: () => {},
+    log: { info: () => {}, warn: () => {} },
+  };
+  const ipfail = {
+    user: "hacluster",
+    path: "/usr/lib/heartbeat/ipfail",
+    args: [],
+    at: { file: "ha.cf", line: 2 },
+  };
+  assert.equal(startIpfail(config({}), ports), undefined, "no ipfail line, haresources: nothing moves");
+  assert.ok(startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), ports));
+  assert.equal(
+    startIpfail(config({ respawn: [ipfail], pingNodes: [] } as Partial<ClusterConfig>), ports),
+    undefined,
+  );
+  const attrs: [string, string][] = [];
+  const crm = startIpfail(config({ pacemaker: "on" }), {
+    ...ports,
+    setAttribute: (n, v) => attrs.push([n, v]),
+  });
+  assert.ok(crm);
+  crm.onPing("10.0.0.1", true);
+  crm.tick(0);
+  assert.deepEqual(attrs, [["pingd", "1"]]);
+  const named = startIpfail(config({ pacemaker: "on" }), {
+    ...ports,
+    pingdAttribute: "uplink",
+    setAttribute: (n, v) => attrs.push([n, v]),
+  });
+  named?.onPing("10.0.0.1", true);
+  named?.tick(0);
+  assert.deepEqual(attrs.at(-1), ["uplink", "1"], "the name is configurable");
+  let refuse = true;
+  const tries: string[] = [];
+  const noDc = startIpfail(config({ pacemaker: "on" }), {
+    ...ports,
+    setAttribute: (_n, v) => {
+      tries.push(v);
+      if (refuse) throw new Error("no DC elected yet");
+    },
+  });
+  noDc?.onPing("10.0.0.1", true);
+  noDc?.tick(0);
+  noDc?.tick(100);
+  refuse = false;
+  noDc?.tick(200);
+  noDc?.tick(300);
+  assert.deepEqual(tries, ["1", "1", "1"], "retried each tick until a DC takes it, then not again");
+});
+
+test("wire: num_ping_nodes is a signed, sequenced message with ipfail's fields, read by the peer", async () => {
+  const { TestCluster, timingHaCf } = await import("./harness.js");
+  const { getString } = await import("../../../src/comm/message.js");
+  const c = new TestCluster(["a", "b"], timingHaCf(["a", "b"], "bcast eth0\n"));
+  const a = c.start("a");
+  const b = c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active" && b.nodeStatus("a") === "active", 5000);
+  assert.equal(a.sendNumPing(3), true);
+  c.run(50);
+  const sent = c.sent("a", "num_ping_nodes");
+  assert.equal(sent.length, 1);
+  const m = sent[0]!;
+  assert.equal(m.ok, true, "signed");
+  assert.ok(m.c.seq !== undefined, "sequenced (retransmitted on loss)");
+  assert.equal(getString(m.msg, "num_ping"), "3");
+  assert.equal(getString(m.msg, "from_id"), "ipfail");
+  assert.equal(getString(m.msg, "to_id"), "ipfail");
+  assert.deepEqual(c.numPings, [{ observer: "b", from: "a", count: "3" }]);
+});
+
+test("shell: a standby ipfail left in the CIB before a restart is lifted at start (retried until a DC takes it)", () => {
+  const ipfail = {
+    user: "hacluster",
+    path: "/usr/lib/heartbeat/ipfail",
+    args: [],
+    at: { file: "ha.cf", line: 2 },
+  };
+  const calls: boolean[] = [];
+  let refuse = true;
+  const shell = startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), {
+    sendNumPing: () => true,
+    standby: (on) => {
+      calls.push(on);
+      if (refuse) throw new Error("no DC elected yet");
+    },
+    setAttribute: () => {},
+    heldAtStart: () => true,
+    log: { info: () => {}, warn: () => {} },
+  });
+  shell?.tick(0);
+  refuse = false;
+  shell?.tick(100);
+  shell?.tick(200);
+  assert.deepEqual(calls, [false, false], "lifted once a DC answers, then left alone");
+});
