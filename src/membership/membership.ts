@@ -42,6 +42,7 @@ import {
   type MembershipView,
   type NodeCause,
   type NodeView,
+  type PeerMark,
   type PingResult,
 } from "./types.js";
 
@@ -131,6 +132,26 @@ export class Membership {
   }
 
   // ------------------------------------------------------------ inputs
+
+  /**
+   * A previous run's per-peer high-water marks (generation, last seq), from
+   * the state dir: frames at or below them are dropped as replays. Call before
+   * the first frame; unknown nodes are ignored.
+   */
+  seedMarks(marks: ReadonlyMap<string, PeerMark>): void {
+    for (const [name, m] of marks) this.peers.get(name)?.seq.seed(m.generation, m.seq);
+  }
+
+  /** The per-peer high-water marks to persist (only peers heard from or seeded). */
+  marks(): Map<string, PeerMark> {
+    const out = new Map<string, PeerMark>();
+    for (const p of this.peers.values()) {
+      const generation = p.seq.generation;
+      const seq = p.seq.lastSeq;
+      if (generation !== undefined && seq !== undefined) out.set(p.name, { generation, seq });
+    }
+    return out;
+  }
 
   /** Runs the timeouts (deaths, link deaths, comm-up, retransmit requests) up to `nowMs`. */
   tick(nowMs: number): MembershipEvent[] {
