@@ -259,6 +259,10 @@ export class Membership {
     }
     const input: NodeInput =
       msg.status === "init" ? "heard-init" : msg.status === "up" ? "heard-up" : "heard-active";
+    // A restart is adopted on a later frame than its first (sequence.ts JUMP_CONFIRM_FRAMES): pass through
+    // init as the peer did, so the restart is seen even when that frame already says up or active.
+    if (verdict.restartedFrom !== undefined && input !== "heard-init")
+      this.applyNode(peer, "heard-init", cause, out);
     this.applyNode(peer, input, cause, out);
     if (this.checkCommUp(out)) this.expire(out);
   }

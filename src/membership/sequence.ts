@@ -135,6 +135,9 @@ export class SequenceTracker {
   /** Counts a frame of a jump; true when the jump is confirmed (and forgotten as a candidate). */
   private confirmJump(generation: number, seq: number): boolean {
     const c = this.candidate;
+    if (c !== undefined && c.generation === generation && seq <= c.seq && c.seq - seq <= SEQ_GAP_RESET) {
+      return false; // a copy via another medium, or a late one: the candidate stays as it is
+    }
     if (c !== undefined && c.generation === generation && seq > c.seq && seq - c.seq <= SEQ_GAP_RESET) {
       c.seq = seq;
       c.frames++;

@@ -71,6 +71,18 @@ const cases: { name: string; steps: Step[] }[] = [
     ],
   },
   {
+    name: "copies of a new generation's frames via a second medium do not delay its adoption",
+    steps: [
+      [5, 10, 0, "fresh"],
+      [6, 1, 10, "replay unconfirmed-jump"],
+      [6, 1, 11, "replay unconfirmed-jump"],
+      [6, 2, 20, "replay unconfirmed-jump"],
+      [6, 2, 21, "replay unconfirmed-jump"],
+      [6, 3, 30, "fresh restart 5"],
+      [6, 3, 31, "duplicate"],
+    ],
+  },
+  {
     name: "a forged seq + 100,000 is held; the genuine stream goes on",
     steps: [
       [5, 10, 0, "fresh"],
