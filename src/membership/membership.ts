@@ -181,6 +181,15 @@ export class Membership {
     switch (verdict.kind) {
       case "replay":
         this.count(peer.counters, "replaysDropped");
+        // A held jump (a restart within deadtime, until confirmed) keeps a live peer from being declared
+        // dead meanwhile; it revives no dead peer and changes no status.
+        if (
+          verdict.reason === "unconfirmed-jump" &&
+          !wasDead &&
+          msg.type === "status" &&
+          peer.lastStatusAtMs !== undefined
+        )
+          peer.lastStatusAtMs = now;
         out.push({
           kind: "replay-dropped",
           atMs: now,

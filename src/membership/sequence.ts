@@ -11,13 +11,13 @@
  * - An old sequence number is a duplicate only when we accepted the same number
  *   less than `duplicateWindowMs` ago (a second copy via another medium);
  *   otherwise it is a replay. Only fresh packets and fresh duplicates refresh links.
- * - A jump (a higher generation, or a sequence number more than SEQ_GAP_RESET
- *   ahead) is not adopted on one frame: it is held as a candidate and adopted
- *   only when JUMP_CONFIRM_FRAMES frames of it with rising sequence numbers
- *   arrive and no frame of the known stream comes in between. One forged frame
- *   far ahead (generation + 10^9, seq + 100,000) can thus not make the genuine
- *   stream look like a replay (issue 13 item 5). Held frames are dropped as
- *   `unconfirmed-jump`.
+ * - A sequence number more than SEQ_GAP_RESET ahead is not adopted on one
+ *   frame: it is held as a candidate and adopted only when JUMP_CONFIRM_FRAMES
+ *   frames of it with rising sequence numbers arrive and no frame of the known
+ *   stream comes in between. One forged frame at seq + 100,000 can thus not make
+ *   the genuine stream look like a replay (issue 13 item 5). Held frames are
+ *   dropped as `unconfirmed-jump` and asked for again once adopted. A higher
+ *   generation is still adopted at once (a restart within deadtime must be seen).
  * - The high-water marks (generation, last seq) can be seeded from a previous
  *   run (`seed`), so a restarted node rejects a recording of frames it had
  *   already seen (issue 13 item 4).
@@ -110,11 +110,18 @@ export class SequenceTracker {
       this.startAt(seq, nowMs);
       return { kind: "fresh" };
     }
-    if (generation > known || seq > last + SEQ_GAP_RESET) {
+    if (generation > known) {
+      // Adopted at once: holding a restart (even for 3 frames) breaks a restart within deadtime
+      // (test/e2e/cluster/failover.test.ts); a forged generation far ahead is still open (FAILURE-MODES.md).
+      this.candidate = undefined;
+      this.generationValue = generation;
+      this.startAt(seq, nowMs);
+      return { kind: "fresh", restartedFrom: known };
+    }
+    if (seq > last + SEQ_GAP_RESET) {
       if (!this.confirmJump(generation, seq)) return { kind: "replay", reason: "unconfirmed-jump" };
       this.generationValue = generation;
       this.startAt(seq, nowMs);
-      if (generation > known) return { kind: "fresh", restartedFrom: known };
       return peerDead ? { kind: "fresh" } : { kind: "fresh", reset: { skipped: seq - last - 1 } };
     }
     if (seq > last) {
