@@ -365,8 +365,16 @@ test("a signed status at seq + 100,000 does not lock out the genuine peer (issue
       }),
       cfg.auth,
     );
-  const last = c.sent("b").at(-1)?.c.seq ?? 0;
+  const last = c.sent("b", "status").at(-1)?.c.seq ?? 0;
+  const before = a.report().counters;
   c.tap.send(forged(last + 100_000, 100));
+  c.run(10);
+  const k = a.report().counters;
+  assert.deepEqual(
+    [k.replays - before.replays, k.badAuth, k.malformed],
+    [1, 0, 0],
+    "the forged frame is held",
+  );
   c.run(3000); // three deadtimes of the genuine stream after the forgeries
   assert.equal(a.nodeStatus("b"), "active");
   assert.ok(
