@@ -65,6 +65,7 @@ import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-ser
 import { IPFAIL_MARK, PINGD_ATTRIBUTE, startIpfail } from "./ipfail-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
+import { PeerMarksWriter, readPeerMarks } from "./peer-marks.js";
 import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
 import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { SdNotifier } from "./sd-notify.js";
@@ -278,6 +279,14 @@ if (previous === undefined)
   logger.warn({ event: "generation" }, `No Previous generation - starting at ${generation}`);
 const uuid = startupStep("write the node UUID", flags.stateDir, () =>
   nodeUuid(flags.stateDir, config.uuidfrom, localNode),
+);
+/** Peers' generation/seq high-water marks of the last run: a recording of their frames is a replay (peer-marks.ts). */
+const storedMarks = readPeerMarks(flags.stateDir);
+if (storedMarks.error !== undefined)
+  logger.warn({ event: "peer-marks" }, `${storedMarks.error}; starting without peers' high-water marks`);
+const PEER_MARKS_SAVE_MS = 2000;
+const peerMarks = new PeerMarksWriter(flags.stateDir, PEER_MARKS_SAVE_MS, (m) =>
+  logger.warn({ event: "peer-marks" }, m),
 );
 
 const transports: Transport[] = [];
@@ -518,6 +527,7 @@ const crmPeers = new Set<string>();
 function onMembershipEvent(e: MembershipEvent): void {
   const now = monotonicClock.now();
   if (e.kind === "node-status" && e.node !== localNode) {
+    if (e.status === "dead") peerMarks.save(node.peerMarks(), now, true); // its last frame is now the mark
     const kind = node.peerKind(e.node);
     const alive = e.status !== "dead";
     if (alive && kind === "tandem") {
@@ -603,6 +613,7 @@ const node: HeartbeatNode = new HeartbeatNode(
     uuid,
     version: VERSION,
     stallGapMs: STALL_GAP_TICKS * tickPeriodMs(config.timing.keepaliveMs, config.timing.deadtimeMs),
+    peerMarks: storedMarks.marks,
   },
   {
     transports,
@@ -748,6 +759,7 @@ const loop = setInterval(() => {
     );
   node.tick();
   ipfail?.tick(now);
+  peerMarks.save(node.peerMarks(), now);
   controller.tick();
   r1.tick(now);
   const logProblem = logSink.takeProblem();
@@ -779,6 +791,7 @@ async function stop(signal: string): Promise<void> {
     logger.error({ event: "release-timeout" }, "stopping resources took too long; leaving anyway");
   clearInterval(loop);
   node.shutdown();
+  peerMarks.save(node.peerMarks(), monotonicClock.now(), true);
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
   await release();
   logger.info({ event: "stopped" }, "hbd stopped");

@@ -48,7 +48,7 @@ import type { AuthKeys, ClusterConfig } from "../config/model.js";
 import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport } from "../ipc/protocol.js";
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
-import type { IncomingHeartbeat, MembershipEvent, PeerStatus } from "../membership/types.js";
+import type { IncomingHeartbeat, MembershipEvent, PeerMark, PeerStatus } from "../membership/types.js";
 import { NUM_PING_FIELD, NUM_PING_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
 
@@ -124,6 +124,11 @@ export interface NodeOptions {
   readonly hopfudge?: number;
   /** Membership stall compensation: gaps between inputs beyond this are not silence (off when absent). */
   readonly stallGapMs?: number;
+  /**
+   * Peers' high-water marks (generation, last seq) from the previous run
+   * (peer-marks.ts): their frames at or below them are replays.
+   */
+  readonly peerMarks?: ReadonlyMap<string, PeerMark>;
 }
 
 /**
@@ -245,6 +250,7 @@ export class HeartbeatNode {
       startMs: this.startMs,
       ...(options.stallGapMs === undefined ? {} : { stallGapMs: options.stallGapMs }),
     });
+    if (options.peerMarks !== undefined) this.membership.seedMarks(options.peerMarks);
     for (const name of cfg.nodes) {
       if (name === this.localNode || this.peers.has(name)) continue;
       this.peers.set(name, { name, protocol: true, ackPhase: ports.prng.intBetween(0, 9) });
@@ -263,6 +269,11 @@ export class HeartbeatNode {
     this.transports.push(t);
     if (this.state === "running") this.unsubscribe.push(t.onFrame((f) => this.receive(f)));
     this.log.info({ event: "medium-added", medium: t.id, link: t.link }, `medium ${t.id} is open`);
+  }
+
+  /** Peers' newest accepted generation and seq, to persist for the next run (peer-marks.ts). */
+  peerMarks(): Map<string, PeerMark> {
+    return this.membership.marks();
   }
 
   /** Registers the frame handlers and announces this node: status `init`, then `up`. */

@@ -42,6 +42,7 @@ import {
   type MembershipView,
   type NodeCause,
   type NodeView,
+  type PeerMark,
   type PingResult,
 } from "./types.js";
 
@@ -132,6 +133,26 @@ export class Membership {
 
   // ------------------------------------------------------------ inputs
 
+  /**
+   * A previous run's per-peer high-water marks (generation, last seq), from
+   * the state dir: frames at or below them are dropped as replays. Call before
+   * the first frame; unknown nodes are ignored.
+   */
+  seedMarks(marks: ReadonlyMap<string, PeerMark>): void {
+    for (const [name, m] of marks) this.peers.get(name)?.seq.seed(m.generation, m.seq);
+  }
+
+  /** The per-peer high-water marks to persist (only peers heard from or seeded). */
+  marks(): Map<string, PeerMark> {
+    const out = new Map<string, PeerMark>();
+    for (const p of this.peers.values()) {
+      const generation = p.seq.generation;
+      const seq = p.seq.lastSeq;
+      if (generation !== undefined && seq !== undefined) out.set(p.name, { generation, seq });
+    }
+    return out;
+  }
+
   /** Runs the timeouts (deaths, link deaths, comm-up, retransmit requests) up to `nowMs`. */
   tick(nowMs: number): MembershipEvent[] {
     const out: Events = [];
@@ -160,6 +181,15 @@ export class Membership {
     switch (verdict.kind) {
       case "replay":
         this.count(peer.counters, "replaysDropped");
+        // A held jump (a restart within deadtime, until confirmed) keeps a live peer from being declared
+        // dead meanwhile; it revives no dead peer and changes no status.
+        if (
+          verdict.reason === "unconfirmed-jump" &&
+          !wasDead &&
+          msg.type === "status" &&
+          peer.lastStatusAtMs !== undefined
+        )
+          peer.lastStatusAtMs = now;
         out.push({
           kind: "replay-dropped",
           atMs: now,
@@ -238,6 +268,10 @@ export class Membership {
     }
     const input: NodeInput =
       msg.status === "init" ? "heard-init" : msg.status === "up" ? "heard-up" : "heard-active";
+    // A restart is adopted on a later frame than its first (sequence.ts JUMP_CONFIRM_FRAMES): pass through
+    // init as the peer did, so the restart is seen even when that frame already says up or active.
+    if (verdict.restartedFrom !== undefined && input !== "heard-init")
+      this.applyNode(peer, "heard-init", cause, out);
     this.applyNode(peer, input, cause, out);
     if (this.checkCommUp(out)) this.expire(out);
   }

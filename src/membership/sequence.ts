@@ -11,11 +11,23 @@
  * - An old sequence number is a duplicate only when we accepted the same number
  *   less than `duplicateWindowMs` ago (a second copy via another medium);
  *   otherwise it is a replay. Only fresh packets and fresh duplicates refresh links.
+ * - A sequence number more than SEQ_GAP_RESET ahead is not adopted on one
+ *   frame: it is held as a candidate and adopted only when JUMP_CONFIRM_FRAMES
+ *   frames of it with rising sequence numbers arrive and no frame of the known
+ *   stream comes in between. One forged frame at seq + 100,000 can thus not make
+ *   the genuine stream look like a replay (issue 13 item 5). Held frames are
+ *   dropped as `unconfirmed-jump` and asked for again once adopted. A higher
+ *   generation is still adopted at once (a restart within deadtime must be seen).
+ * - The high-water marks (generation, last seq) can be seeded from a previous
+ *   run (`seed`), so a restarted node rejects a recording of frames it had
+ *   already seen (issue 13 item 4).
  */
 import type { Prng } from "../base/prng.js";
 
 /** A gap larger than this restarts tracking ("lost a lot of packets!"), as Heartbeat. */
 export const SEQ_GAP_RESET = 250;
+/** Frames of a jumped-to stream needed before it replaces the known one. */
+export const JUMP_CONFIRM_FRAMES = 3;
 /** At most this many missing numbers are remembered per peer. */
 export const SEQ_MISSING_MAX = 250;
 /** Accepted numbers remembered for duplicate detection (a power of two). */
@@ -32,7 +44,10 @@ export type SeqVerdict =
   /** An older missing packet arrived: accept its content, but it proves nothing about now. */
   | { readonly kind: "gap-filled"; readonly allFilled: boolean }
   | { readonly kind: "duplicate" }
-  | { readonly kind: "replay"; readonly reason: "old-generation" | "old-sequence" | "invalid-number" };
+  | {
+      readonly kind: "replay";
+      readonly reason: "old-generation" | "old-sequence" | "invalid-number" | "unconfirmed-jump";
+    };
 
 interface Missing {
   dueAtMs: number;
@@ -53,6 +68,8 @@ export class SequenceTracker {
   private readonly missing = new Map<number, Missing>();
   private readonly recentSeq = new Array<number>(RECENT_SIZE).fill(-1);
   private readonly recentAtMs = new Array<number>(RECENT_SIZE).fill(0);
+  /** A jump seen but not yet confirmed: its generation, newest seq and frame count. */
+  private candidate: { generation: number; seq: number; frames: number } | undefined;
 
   constructor(
     private readonly duplicateWindowMs: number,
@@ -70,6 +87,16 @@ export class SequenceTracker {
   }
 
   /**
+   * Starts from a previous run's high-water marks: frames at or below them are
+   * replays. Only before the first frame of this run (ignored afterwards).
+   */
+  seed(generation: number, lastSeq: number): void {
+    if (this.generationValue !== undefined || !isCounter(generation) || !isCounter(lastSeq)) return;
+    this.generationValue = generation;
+    this.lastSeqValue = lastSeq;
+  }
+
+  /**
    * Classifies one packet and updates the tracking. `peerDead`: we have declared
    * the sender dead, so a jump forward is a return, not a gap to repair.
    */
@@ -77,17 +104,30 @@ export class SequenceTracker {
     if (!isCounter(generation) || !isCounter(seq)) return { kind: "replay", reason: "invalid-number" };
     const known = this.generationValue;
     if (known !== undefined && generation < known) return { kind: "replay", reason: "old-generation" };
-    if (known === undefined || generation > known) {
-      this.generationValue = generation;
-      this.startAt(seq, nowMs);
-      return known === undefined ? { kind: "fresh" } : { kind: "fresh", restartedFrom: known };
-    }
     const last = this.lastSeqValue;
-    if (last === undefined) {
+    if (known === undefined || last === undefined) {
+      this.generationValue = generation;
       this.startAt(seq, nowMs);
       return { kind: "fresh" };
     }
-    if (seq > last) return this.forward(last, seq, nowMs, peerDead);
+    if (generation > known) {
+      // Adopted at once: holding a restart (even for 3 frames) breaks a restart within deadtime
+      // (test/e2e/cluster/failover.test.ts); a forged generation far ahead is still open (FAILURE-MODES.md).
+      this.candidate = undefined;
+      this.generationValue = generation;
+      this.startAt(seq, nowMs);
+      return { kind: "fresh", restartedFrom: known };
+    }
+    if (seq > last + SEQ_GAP_RESET) {
+      if (!this.confirmJump(generation, seq)) return { kind: "replay", reason: "unconfirmed-jump" };
+      this.generationValue = generation;
+      this.startAt(seq, nowMs);
+      return peerDead ? { kind: "fresh" } : { kind: "fresh", reset: { skipped: seq - last - 1 } };
+    }
+    if (seq > last) {
+      this.candidate = undefined; // the known stream continues: a pending jump was not the real node
+      return this.forward(last, seq, nowMs, peerDead);
+    }
     if (this.missing.delete(seq)) {
       this.remember(seq, nowMs);
       return { kind: "gap-filled", allFilled: this.missing.size === 0 };
@@ -97,6 +137,23 @@ export class SequenceTracker {
       return { kind: "duplicate" };
     }
     return { kind: "replay", reason: "old-sequence" };
+  }
+
+  /** Counts a frame of a jump; true when the jump is confirmed (and forgotten as a candidate). */
+  private confirmJump(generation: number, seq: number): boolean {
+    const c = this.candidate;
+    if (c !== undefined && c.generation === generation && seq <= c.seq && c.seq - seq <= SEQ_GAP_RESET) {
+      return false; // a copy via another medium, or a late one: the candidate stays as it is
+    }
+    if (c !== undefined && c.generation === generation && seq > c.seq && seq - c.seq <= SEQ_GAP_RESET) {
+      c.seq = seq;
+      c.frames++;
+    } else {
+      this.candidate = { generation, seq, frames: 1 };
+    }
+    if (this.candidate!.frames < JUMP_CONFIRM_FRAMES) return false;
+    this.candidate = undefined;
+    return true;
   }
 
   /** Forgets the gaps (the peer is dead, or the sender cannot resend them). */
@@ -139,7 +196,7 @@ export class SequenceTracker {
       this.startAt(seq, nowMs);
       return { kind: "fresh" };
     }
-    if (skipped > SEQ_GAP_RESET || this.missing.size + skipped > SEQ_MISSING_MAX) {
+    if (this.missing.size + skipped > SEQ_MISSING_MAX) {
       this.startAt(seq, nowMs);
       return { kind: "fresh", reset: { skipped } };
     }

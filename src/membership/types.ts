@@ -170,10 +170,19 @@ export type MembershipEvent =
   /** A frame from a node that is not configured (autojoin is not supported). */
   | (At & { readonly kind: "unknown-node"; readonly node: string });
 
+/** A peer's newest accepted generation and sequence number (persisted across restarts). */
+export interface PeerMark {
+  readonly generation: number;
+  readonly seq: number;
+}
+
 export type MembershipEventKind = MembershipEvent["kind"];
 
-/** `invalid-number`: a generation or seq that is not a non-negative safe integer (dropped, counted here). */
-export type ReplayReason = "old-generation" | "old-sequence" | "invalid-number";
+/**
+ * `invalid-number`: a generation or seq that is not a non-negative safe integer (dropped, counted here).
+ * `unconfirmed-jump`: a generation or seq far ahead, held until later frames confirm it (sequence.ts).
+ */
+export type ReplayReason = "old-generation" | "old-sequence" | "invalid-number" | "unconfirmed-jump";
 
 // ---------------------------------------------------------------- status output
 

@@ -77,11 +77,18 @@ export class TestCluster {
   }
 
   /** Creates and starts a node (generation given, default 100). */
-  start(name: string, generation = 100): HeartbeatNode {
+  start(name: string, generation = 100, options: Partial<NodeOptions> = {}): HeartbeatNode {
     const t = this.net.attach(name, { link: "eth0" });
     // The tap is not a node: frames to it are only observed.
     const node = new HeartbeatNode(
-      { config: this.config(name), localNode: name, generation, uuid: uuidOf(name), ...this.extra },
+      {
+        config: this.config(name),
+        localNode: name,
+        generation,
+        uuid: uuidOf(name),
+        ...this.extra,
+        ...options,
+      },
       {
         transports: [t],
         clock: this.scheduler,

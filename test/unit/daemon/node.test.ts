@@ -308,3 +308,86 @@ test("ha.cf `cluster NAME` is the cluster name hbctl status reports", () => {
   const a = c.start("a");
   assert.equal(a.report().cluster, "lvs-pair");
 });
+
+/** Plays recorded frames to the cluster at their recorded spacing; returns b's statuses as `a` saw them. */
+function replay(c: TestCluster, frames: readonly { frame: { data: Uint8Array; receivedAtMs: number } }[]) {
+  const seen = new Set<string>();
+  let at = frames[0]?.frame.receivedAtMs ?? 0;
+  for (const t of frames) {
+    c.run(Math.max(0, t.frame.receivedAtMs - at));
+    at = t.frame.receivedAtMs;
+    c.tap.send(t.frame.data);
+    c.run(c.tickMs);
+    seen.add(c.node("a").nodeStatus("b") ?? "none");
+  }
+  return seen;
+}
+
+test("replay after a restart: a recording of a dead peer's frames does not revive it (issue 13 item 4)", async () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active", 3000);
+  const from = c.tapped.length;
+  c.run(5000); // the recording: 5 s of b's authenticated frames
+  const recording = c.tapped.slice(from).filter((t) => t.c.src === "b");
+  assert.ok(recording.length >= 5, `${recording.length} frames recorded`);
+  await c.crash("b");
+  c.runUntil(() => a.nodeStatus("b") === "dead", 3000);
+  const marks = a.peerMarks(); // what hbd persists in the state dir (peer-marks.ts)
+  assert.equal(marks.get("b")?.generation, 100);
+  // a restarts with the marks of its previous run: the recording is a replay, b stays dead.
+  await c.crash("a");
+  const a2 = c.start("a", 101, { peerMarks: marks });
+  c.run(100);
+  const seen = replay(c, recording);
+  assert.ok(!seen.has("active") && !seen.has("up"), `b seen as ${[...seen].join(", ")}`);
+  // Every recorded status is dropped as a replay (acks for a's previous run are ignored, as in item 6).
+  const statuses = recording.filter((t) => t.c.t === "status").length;
+  assert.equal(a2.report().counters.replays, statuses);
+  c.runUntil(() => a2.localStatus === "active", 5000); // alone at initdead: a takes over
+  assert.notEqual(a2.nodeStatus("b"), "active");
+  // Without the marks (what Heartbeat 3.0.6 accepts) the same recording shows b alive: the attack is real.
+  await c.crash("a");
+  c.start("a", 102);
+  c.run(100);
+  assert.ok(replay(c, recording).has("active"), "without marks the recording revives b");
+});
+
+test("a signed status at seq + 100,000 does not lock out the genuine peer (issue 13 item 5)", () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  const b = c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active" && b.nodeStatus("a") === "active", 3000);
+  const cfg = haConfig(HACF(["a", "b"]), "a");
+  const forged = (seq: number, hg: number) =>
+    encodeFrame(
+      withControlFields(message(str("t", "status"), str("st", "active"), str("protocol", "1")), {
+        src: "b",
+        seq,
+        hg,
+        ts: 1_800_000_000,
+        ttl: 3,
+      }),
+      cfg.auth,
+    );
+  const last = c.sent("b", "status").at(-1)?.c.seq ?? 0;
+  const before = a.report().counters;
+  c.tap.send(forged(last + 100_000, 100));
+  c.run(10);
+  const k = a.report().counters;
+  assert.deepEqual(
+    [k.replays - before.replays, k.badAuth, k.malformed],
+    [1, 0, 0],
+    "the forged frame is held",
+  );
+  c.run(3000); // three deadtimes of the genuine stream after the forgeries
+  assert.equal(a.nodeStatus("b"), "active");
+  assert.ok(
+    !c.events.some(
+      (x) => x.observer === "a" && x.e.kind === "node-status" && x.e.node === "b" && x.e.status === "dead",
+    ),
+    "b was never declared dead",
+  );
+  assert.equal(a.report().nodes.find((n) => n.name === "b")?.generation, 100);
+});

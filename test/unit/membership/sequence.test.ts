@@ -57,6 +57,16 @@ const cases: { name: string; steps: Step[] }[] = [
     ],
   },
   {
+    name: "a forged seq + 100,000 is held; the genuine stream goes on",
+    steps: [
+      [5, 10, 0, "fresh"],
+      [5, 100_010, 10, "replay unconfirmed-jump"],
+      [5, 11, 20, "fresh"],
+      [5, 100_011, 30, "replay unconfirmed-jump"],
+      [5, 12, 40, "fresh"],
+    ],
+  },
+  {
     name: "numbers that are not non-negative safe integers are dropped",
     steps: [
       [5, 1, 0, "fresh"],
@@ -82,7 +92,9 @@ const cases: { name: string; steps: Step[] }[] = [
     name: "a gap larger than the reset limit restarts tracking",
     steps: [
       [1, 1, 0, "fresh"],
-      [1, 2 + SEQ_GAP_RESET + 1, 10, `fresh reset ${SEQ_GAP_RESET + 1}`],
+      [1, 2 + SEQ_GAP_RESET + 1, 10, "replay unconfirmed-jump"],
+      [1, 2 + SEQ_GAP_RESET + 2, 11, "replay unconfirmed-jump"],
+      [1, 2 + SEQ_GAP_RESET + 3, 12, `fresh reset ${SEQ_GAP_RESET + 3}`],
       [1, 100, 20, "replay old-sequence"],
     ],
   },
@@ -148,4 +160,20 @@ test("sequence: abandon and forgetGaps stop the requests", () => {
   t.forgetGaps();
   assert.equal(t.nextDueMs(), undefined);
   assert.equal(describe(t.classify(1, 3, 10, false)), "replay old-sequence");
+});
+
+test("sequence: seeded high-water marks make a recording of the previous run a replay (issue 13 item 4)", () => {
+  const t = tracker();
+  t.seed(7, 500);
+  const got = [
+    t.classify(7, 480, 0, false),
+    t.classify(7, 500, 10, false),
+    t.classify(6, 900, 20, false),
+    t.classify(7, 501, 30, false),
+  ].map(describe);
+  assert.deepEqual(got, ["replay old-sequence", "replay old-sequence", "replay old-generation", "fresh"]);
+  // a seed after the first frame is ignored
+  t.seed(1, 1);
+  assert.equal(t.generation, 7);
+  assert.equal(t.lastSeq, 501);
 });
