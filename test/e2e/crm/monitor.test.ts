@@ -96,7 +96,13 @@ test("recurring monitor: a VIP deleted by hand is restarted in place, then moved
       `restart in place: VIP back ${restartMs} ms after it was deleted (monitor ${MONITOR_MS} ms)`,
     );
     assert.equal(lab.hasAddress("b", VIP), false, "the VIP also came up on n2");
-    assert.match(lab.log("n1") + lab.log("n2"), /"event":"monitor-failed"/);
+    // hbd's log is written asynchronously (pino, sync: false): the line may follow the restart by a moment
+    const reported = await lab.waitFor(
+      () => /"event":"monitor-failed"/.test(lab.log("n1") + lab.log("n2")),
+      3000,
+      50,
+    );
+    assert.ok(reported, `no monitor-failed in the logs\n${logs()}`);
     assert.ok(await lab.waitFor(quiet, 10_000, 200), `the cluster did not settle\n${logs()}`);
 
     // 2. Second failure reaches migration-threshold=2: the VIP moves to n2.
