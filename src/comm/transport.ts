@@ -29,12 +29,11 @@
  * Pure: types, a small base class and helpers; no I/O.
  */
 import { TandemError } from "../base/errors.js";
+import type { Clock } from "../base/ports.js";
 import type { Medium, MediumKind } from "../config/model.js";
 
-/** Milliseconds; monotonic within one process is enough for every caller. */
-export interface Clock {
-  now(): number;
-}
+/** Milliseconds; monotonic (defined in base/ports.ts). */
+export type { Clock };
 
 /** Kinds of transport: the configured media, plus the in-memory network. */
 export type TransportKind = MediumKind | "memory";

@@ -25,37 +25,14 @@ export const DEFAULT_KEEP = 10;
 const HEADER = /^<!-- tandem-cib sha256=([0-9a-f]{64}) -->\n/;
 const HISTORY = /^cib-(\d{1,15})\.xml$/;
 
-/** The version triple Pacemaker orders CIBs by. */
-export interface CibVersion {
-  readonly adminEpoch: number;
-  readonly epoch: number;
-  readonly numUpdates: number;
-}
-
-/** Negative when a is older than b, 0 when equal, positive when newer: admin_epoch, then epoch, then num_updates. */
-export function compareCibVersions(a: CibVersion, b: CibVersion): number {
-  return a.adminEpoch - b.adminEpoch || a.epoch - b.epoch || a.numUpdates - b.numUpdates;
-}
-
-/** Only the configuration part of the version (admin_epoch, epoch). */
-export function compareConfigVersions(a: CibVersion, b: CibVersion): number {
-  return a.adminEpoch - b.adminEpoch || a.epoch - b.epoch;
-}
-
-/** "admin_epoch.epoch.num_updates", as cibadmin prints it. */
-export function formatCibVersion(v: CibVersion): string {
-  return `${v.adminEpoch}.${v.epoch}.${v.numUpdates}`;
-}
-
-/** A configuration change: epoch + 1, num_updates back to 0. */
-export function bumpEpoch(cib: Cib): Cib {
-  return { ...cib, epoch: cib.epoch + 1, numUpdates: 0 };
-}
-
-/** A status change: num_updates + 1. */
-export function bumpUpdates(cib: Cib): Cib {
-  return { ...cib, numUpdates: cib.numUpdates + 1 };
-}
+export {
+  bumpEpoch,
+  bumpUpdates,
+  type CibVersion,
+  compareCibVersions,
+  compareConfigVersions,
+  formatCibVersion,
+} from "./cib-version.js";
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 

@@ -30,7 +30,6 @@ import { Prng } from "../base/prng.js";
 import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
-import { nodeAttributes } from "../cib/query.js";
 import { openTransport } from "../comm/media.js";
 import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
@@ -50,23 +49,19 @@ import {
   SHIPPED_AGENTS_DIR,
 } from "../config/read.js";
 import { supervisedClients } from "../config/respawn.js";
-import { convertHaresources, haresourcesGroupIds } from "../config/to-cib.js";
+import { convertHaresources } from "../config/to-cib.js";
 import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
-import { STONITH_PROVIDER } from "../exec/fence-devices.js";
 import { createExecutor, realTimers } from "../exec/process.js";
-import type { CommandResult, CrmReport, ResourceProtocolReport, StatusReport } from "../ipc/protocol.js";
-import { IpcRefusal } from "../ipc/protocol.js";
-import type { MembershipEvent } from "../membership/types.js";
+import type { StatusReport } from "../ipc/protocol.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
-import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
-import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
-import { IPFAIL_MARK, PINGD_ATTRIBUTE, startIpfail } from "./ipfail-shell.js";
-import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
+import { Hbd } from "./hbd.js";
+import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
+import { PINGD_ATTRIBUTE } from "./ipfail-shell.js";
+import { RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { PeerMarksWriter, readPeerMarks } from "./peer-marks.js";
-import { encodeHold, type Fields, HOLD_NAMES, holdFromRunning, R1Engine } from "./r1.js";
 import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { SdNotifier } from "./sd-notify.js";
 import { systemdNotifySend } from "./sd-notify-send.js";
@@ -462,138 +457,6 @@ const fenceRunner = new FenceRunner({
 const shippedAgents = new Set(
   [...listShippedAgents()].filter((t) => !existsSync(join(OCF_ROOT, "resource.d", "heartbeat", t))),
 );
-let sendCrm: (payload: string, dest?: string) => boolean = () => false;
-let sendLegacy: (fields: Fields, dest?: string) => boolean = () => false;
-const controller = new Controller(
-  {
-    localNode,
-    nodes: config.nodes,
-    cib: startCib,
-    shippedAgents,
-    dcWaitMs: Math.max(1000, 2 * config.timing.keepaliveMs),
-  },
-  {
-    now: () => Date.now(),
-    monotonic: () => monotonicClock.now(),
-    exec: (req) => (req.agent.provider === STONITH_PROVIDER ? fenceRunner.deviceOp(req) : executor.exec(req)),
-    fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),
-    timers: realTimers,
-    send: (msg, dest) => {
-      if (!sendCrm(JSON.stringify(msg), dest))
-        logger.error({ event: "crm-send-failed", kind: msg.k, dest }, `could not send a ${msg.k} message`);
-    },
-    savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
-    persist: (cib) => cibStore.save(cib), // throws on failure: the controller refuses the change
-    log: logger,
-  },
-);
-// ---- Heartbeat's haresources resource protocol, for a Heartbeat peer (mixed pair, docs/MIGRATION.md)
-const haresourcesMode = config.pacemaker === "off";
-/** haresources group key -> the group's id in the converted CIB (groups come first, in file order). */
-const groupIdByKey = haresourcesMode ? haresourcesGroupIds(config.groups) : new Map<string, string>();
-/**
- * Clones (the warm director) run on every node whatever R1 decides, unless
- * this node refuses resources altogether (a crm-mode mix).
- */
-const cloneIds = startCib.configuration.resources.filter((r) => r.kind === "clone").map((r) => r.id);
-const r1Groups = haresourcesMode ? config.groups.map((g) => ({ key: g.key, node: g.node })) : [];
-const r1 = new R1Engine(
-  {
-    localNode,
-    autoFailback: config.autoFailback,
-    groups: r1Groups,
-    crmMode: !haresourcesMode,
-  },
-  {
-    send: (fields, dest) => {
-      if (!sendLegacy(fields, dest))
-        logger.error({ event: "r1-send-failed" }, "could not send a resource message");
-    },
-    hold: (keys, done) =>
-      controller.setLegacyHold(
-        keys === undefined
-          ? undefined
-          : new Set([
-              ...[...keys].map((k) => groupIdByKey.get(k) ?? k),
-              ...(r1.report().mode === "refused" ? [] : cloneIds),
-            ]),
-        done,
-      ),
-    log: logger,
-  },
-);
-/** Peers the controller has been told are alive: Tandem nodes only (a Heartbeat node never gets a CRM message). */
-const crmPeers = new Set<string>();
-function onMembershipEvent(e: MembershipEvent): void {
-  const now = monotonicClock.now();
-  if (e.kind === "node-status" && e.node !== localNode) {
-    if (e.status === "dead") peerMarks.save(node.peerMarks(), now, true); // its last frame is now the mark
-    const kind = node.peerKind(e.node);
-    const alive = e.status !== "dead";
-    if (alive && kind === "tandem") {
-      crmPeers.add(e.node);
-      controller.onMembership(e);
-    } else if (!alive && (crmPeers.has(e.node) || kind !== "heartbeat")) {
-      crmPeers.delete(e.node);
-      controller.onMembership(e);
-    } else if (alive && crmPeers.has(e.node)) {
-      // Back as a Heartbeat node (a rollback): the controller stops counting on it.
-      crmPeers.delete(e.node);
-      controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
-    }
-    r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
-    if (alive) ipfail?.agent.onPeerUp();
-    else ipfail?.agent.onPeerGone();
-    if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);
-    return;
-  }
-  controller.onMembership(e);
-  if (e.kind === "local-status") {
-    if (e.status === "active") r1.onLocalActive(now);
-    else r1.onLocalInactive(now);
-  }
-}
-
-/**
- * The resource protocol's report; when the CRM decides (alone, or a Tandem
- * peer), rscstatus comes from what actually runs here, as cl_status would say it.
- */
-function legacyReport(crm: CrmReport): ResourceProtocolReport {
-  const r = r1.report();
-  if (r.mode === "heartbeat-peer" || r.mode === "refused" || !haresourcesMode) return r;
-  const runsHere = (key: string): boolean => {
-    const id = groupIdByKey.get(key);
-    const members = crm.resources.filter((x) => x.group === id);
-    return members.length > 0 && members.every((x) => x.running.includes(localNode));
-  };
-  const mask = holdFromRunning(r1Groups, localNode, runsHere);
-  return { ...r, rscstatus: crm.busy ? "transition" : HOLD_NAMES[mask] };
-}
-
-/** hbctl standby|takeover|online with a Heartbeat peer: Heartbeat's hb_standby / hb_takeover (r1.ts). */
-function legacyCommand(method: string, params: Readonly<Record<string, string>>): CommandResult {
-  const peer = r1.report().peer ?? "the peer";
-  if (method === "online")
-    throw new IpcRefusal(
-      `${peer} runs Heartbeat: standby is Heartbeat's hb_standby protocol there is no 'online' for; use hbctl takeover`,
-      "refused",
-    );
-  if (params.node !== undefined && params.node.toLowerCase() !== localNode)
-    throw new IpcRefusal(`${peer} runs Heartbeat: run hb_standby on ${params.node} itself`, "refused");
-  const which = params.which ?? "all";
-  const mask = encodeHold(which === "failback" ? (method === "standby" ? "foreign" : "all") : which);
-  if (mask === undefined)
-    throw new IpcRefusal(`${method}: ${which} is not one of all, foreign, local, failback`, "refused");
-  const refused = method === "standby" ? r1.requestStandby(mask) : r1.requestTakeover(mask);
-  if (refused !== undefined) throw new IpcRefusal(`${method}: ${refused}`, "refused");
-  return {
-    message:
-      method === "standby"
-        ? `going standby [${which}]: Heartbeat's standby request sent; ${peer} takes the groups over`
-        : `taking over [${which}]: asked ${peer} (Heartbeat) to go standby`,
-  };
-}
-
 logger.info(
   {
     event: "cib",
@@ -603,51 +466,38 @@ logger.info(
   `CIB ${formatCibVersion(startCib)} loaded`,
 );
 
-/** An input gap of this many tick periods means hbd itself stalled (see MembershipOptions.stallGapMs). */
-const STALL_GAP_TICKS = 4;
-const node: HeartbeatNode = new HeartbeatNode(
+/** The node itself, composed from the real adapters (hbd.ts; the simulator composes the same from its own). */
+const hbd = new Hbd(
   {
     config,
     localNode,
     generation,
     uuid,
     version: VERSION,
-    stallGapMs: STALL_GAP_TICKS * tickPeriodMs(config.timing.keepaliveMs, config.timing.deadtimeMs),
+    startCib,
+    shippedAgents,
     peerMarks: storedMarks.marks,
+    pingdAttribute: flags.pingdAttribute,
   },
   {
-    transports,
     clock: monotonicClock,
     wallClockMs: () => Date.now(),
+    timers: realTimers,
+    transports,
     prng: new Prng(randomBytes(4).readUInt32LE(0)),
+    exec: (req) => executor.exec(req),
+    deviceOp: (req) => fenceRunner.deviceOp(req),
+    fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),
+    disk: {
+      persistCib: (cib) => cibStore.save(cib),
+      savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
+      savePeerMarks: (marks, nowMs, force) => peerMarks.save(marks, nowMs, force),
+    },
     log: logger,
     loadavg,
-    onEvent: (e) => onMembershipEvent(e),
-    onCrm: (from, payload) => controller.onMessage(from, payload),
-    onLegacy: (from, fields) => r1.onMessage(from, fields, monotonicClock.now()),
-    onNumPing: (from, count) => ipfail?.agent.onPeerCount(from, count),
   },
 );
-/** ipfail's rule / the pingd attribute (daemon/ipfail-shell.ts); undefined without ping nodes. */
-const ipfail = startIpfail(config, {
-  pingdAttribute: flags.pingdAttribute,
-  sendNumPing: (n) => node.sendNumPing(n),
-  standby: (on) => {
-    if (r1.restricted) {
-      if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
-      return;
-    }
-    controller.setStandby(localNode, on);
-    controller.setAttribute(localNode, IPFAIL_MARK, on ? "on" : "off");
-  },
-  heldAtStart: () => nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on",
-  setAttribute: (name, value) => void controller.setAttribute(localNode, name, value),
-  log: logger,
-});
-
-addToNode = (t) => node.addTransport(t);
-sendCrm = (payload, dest) => node.sendCrm(payload, dest);
-sendLegacy = (fields, dest) => node.sendLegacy(fields, dest);
+addToNode = (t) => hbd.addTransport(t);
 
 const timing = config.timing;
 for (const p of config.pingNodes) {
@@ -657,8 +507,7 @@ for (const p of config.pingNodes) {
     clock: monotonicClock,
   });
   m.onEvent((e) => {
-    node.onPing(p.name, e.type !== "down");
-    ipfail?.onPing(p.name, e.type !== "down");
+    hbd.onPing(p.name, e.type !== "down");
   });
   m.onError((e) => logger.warn({ event: "ping-error", peer: p.name, code: e.code }, e.message));
   pings.push(m);
@@ -668,14 +517,8 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => {
-      const crm = controller.report();
-      return { ...node.report(process.pid), crm, legacy: legacyReport(crm), ...watchdogReport() };
-    },
-    command: (method, params) =>
-      r1.restricted && (method === "standby" || method === "takeover" || method === "online")
-        ? legacyCommand(method, params)
-        : dispatchCommand(controller, localNode, method, params, { haresources: haresourcesMode }),
+    report: () => ({ ...hbd.report(process.pid), ...watchdogReport() }),
+    command: (method, params) => hbd.command(method, params),
     log: logger,
   });
 } catch (e) {
@@ -696,7 +539,7 @@ const lagWarnMs = Math.max(tickMs, timing.warntimeMs / 2);
 const lagLog = new RateLimiter(10_000);
 let expected = monotonicClock.now() + tickMs;
 applyRealtime(config.realtime);
-node.start();
+hbd.start();
 logger.info(
   { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
   `hbd ${VERSION} running as ${localNode}`,
@@ -750,18 +593,14 @@ const loop = setInterval(() => {
   const now = monotonicClock.now();
   const lag = Math.max(0, now - expected);
   expected = now + tickMs;
-  node.lag.lagMs = lag;
-  node.lag.maxLagMs = Math.max(node.lag.maxLagMs, lag);
+  hbd.node.lag.lagMs = lag;
+  hbd.node.lag.maxLagMs = Math.max(hbd.node.lag.maxLagMs, lag);
   if (lag >= lagWarnMs && lagLog.allow("lag", now) !== false)
     logger.warn(
       { event: "event-loop-lag", lagMs: Math.round(lag), warntimeMs: timing.warntimeMs },
       `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
     );
-  node.tick();
-  ipfail?.tick(now);
-  peerMarks.save(node.peerMarks(), now);
-  controller.tick();
-  r1.tick(now);
+  hbd.tick();
   const logProblem = logSink.takeProblem();
   if (logProblem !== undefined) process.stderr.write(`hbd: logging: ${logProblem}\n`);
   if (!stopping) watchdog?.tickle(now);
@@ -778,20 +617,19 @@ async function stop(signal: string): Promise<void> {
   logger.info({ event: "signal", signal }, `${signal}: shutting down`);
   sd?.stopping(`${signal}: stopping resources and leaving the cluster`);
   watchdog?.close(); // a clean shutdown is not watched: disarm at once, however long the stops take
-  r1.onShutdown();
+  hbd.beginShutdown();
   // Resources go first (bounded by their stop timeouts), then the goodbye: the peer takes over only
   // after this node has let go, so the VIP is never up on both.
   setTimeout(() => process.exit(ExitCode.warnings), RELEASE_LIMIT_MS + 5000).unref();
   await respawn.stop(); // Heartbeat stops its clients before giving up resources
   const failed = await Promise.race([
-    controller.releaseLocal(),
+    hbd.releaseLocal(),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_LIMIT_MS).unref()),
   ]);
   if (failed === undefined)
     logger.error({ event: "release-timeout" }, "stopping resources took too long; leaving anyway");
   clearInterval(loop);
-  node.shutdown();
-  peerMarks.save(node.peerMarks(), monotonicClock.now(), true);
+  hbd.finishShutdown();
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
   await release();
   logger.info({ event: "stopped" }, "hbd stopped");
@@ -825,7 +663,7 @@ function reload(): void {
     );
     return;
   }
-  node.setAuthKeys(r.config.auth);
+  hbd.node.setAuthKeys(r.config.auth);
   logger.info({ event: "reloaded" }, "SIGHUP: configuration reloaded (authentication keys applied)");
 }
 

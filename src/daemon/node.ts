@@ -27,6 +27,7 @@
  * read; failures are dropped and counted (bad auth, malformed, replay,
  * unknown node) and logged at most once per interval per kind.
  */
+import { type Logger, silentLogger } from "../base/ports.js";
 import type { Prng } from "../base/prng.js";
 import {
   F,
@@ -59,15 +60,9 @@ function stringFields(msg: Message): Map<string, string> {
   return out;
 }
 
-/** The subset of pino's API the node uses (pino loggers satisfy it). */
-export interface NodeLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export const silentLogger: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+/** The subset of pino's API the node uses (base/ports.ts Logger). */
+export type NodeLogger = Logger;
+export { silentLogger };
 
 export interface NodePorts {
   /** Opened media; the node registers its frame handler on each in `start()`. */

@@ -12,7 +12,7 @@
 import { type Cib, EMPTY_CONFIGURATION, type NodeState } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { serializeCib } from "../cib/serialize.js";
-import { compareConfigVersions, formatCibVersion } from "./cib-store.js";
+import { compareConfigVersions, formatCibVersion } from "./cib-version.js";
 
 /** A status update as carried in a CrmMessage. */
 export interface StatusUpdate {

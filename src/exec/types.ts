@@ -113,8 +113,5 @@ export interface ProcessPort {
   exists(path: string): Promise<boolean>;
 }
 
-/** Timer port used by the monitor scheduler. */
-export interface TimerPort {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** Timer port used by the monitor scheduler (defined in base/ports.ts). */
+export type { TimerPort } from "../base/ports.js";
