@@ -31,7 +31,7 @@
  * or it just became DC; a peer that cannot apply an update (it missed one)
  * answers `sync-request` and gets the whole CIB.
  * Configuration: the newer (admin_epoch, epoch) wins on both sides (equal
- * versions with different content are logged as a conflict, own copy kept);
+ * versions with different content are logged as a conflict and the DC's copy wins);
  * status: a non-DC takes the DC's. Configuration changes are persisted.
  *
  * Recurring monitors: when an action `monitor` with an interval ends with rc 0
@@ -75,7 +75,7 @@ import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
-import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-store.js";
+import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-version.js";
 import {
   agentFor,
   findPrimitive,
@@ -565,7 +565,18 @@ export class Controller {
     const n = node.toLowerCase();
     if (!this.options.nodes.includes(n)) throw new Error(`${node} is not a cluster node`);
     if (this.isDc) {
-      this.applyAttribute(n, name, value);
+      // Acknowledged only once durable (found by the whole-cluster simulator, seed 1: a crash during
+      // the write left standby unsaved while hbctl had been told it was set).
+      const next = bumpEpoch(setNodeAttribute(this.cibValue, n, name, value));
+      try {
+        this.ports.persist?.(next);
+      } catch (e) {
+        throw new Error(`the CIB could not be saved (${(e as Error).message}); ${name}=${value} was not set`);
+      }
+      this.log.info({ event: "attribute", node: n, name, value }, `${n}: ${name}=${value}`);
+      this.cibValue = next;
+      this.syncDue = true;
+      this.changed();
       this.kick();
       return { message: `${name}=${value} set for ${n}` };
     }
@@ -822,10 +833,18 @@ export class Controller {
     } else if (cmp < 0) {
       if (this.isDc) this.syncDue = true;
     } else if (configText(theirs) !== configText(cib)) {
+      // Two partitions changed the configuration as far: the DC's copy wins, as Pacemaker's DC syncs
+      // its CIB to every node that joins. Keeping both (as before) left the nodes different forever
+      // (found by the whole-cluster simulator, seed 16).
+      const dcWins = from === this.dcName && !this.isDc;
       this.log.warn(
         { event: "cib-conflict", peer: from, version: formatCibVersion(theirs) },
-        `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; keeping ours`,
+        `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; ${dcWins ? "taking the DC's" : "keeping ours"}`,
       );
+      if (dcWins) {
+        cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
+        this.persistLogged(cib);
+      } else if (this.isDc) this.syncDue = true;
     }
     if (from === this.dcName && !this.isDc)
       cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };

@@ -1,0 +1,172 @@
+/**
+ * The whole-cluster invariants, each named. Safety ones are checked after
+ * every step and at every agent start/stop; the after-heal ones once the
+ * faults have stopped and the cluster had time to settle.
+ *
+ * - one-active: a primitive (not a clone) runs on two hosts that have heard
+ *   each other for longer than `graceMs` (a failed stop on either exempts it:
+ *   the resource is blocked, as Pacemaker leaves it).
+ * - one-dc: two hosts both believe they are DC in a set of hosts that have
+ *   all heard each other for longer than `dcGraceMs`.
+ * - group-order: a group member starts while an earlier member is not up
+ *   (started successfully) on that host, or stops while a later one runs.
+ * - fenced-first (stonith enabled): a primitive starts while it runs on
+ *   another live host, or ran on a host lost uncleanly that has been neither
+ *   fenced nor rebooted since.
+ * - op-to-member: the DC sends an operation to a node its membership does not
+ *   see up (checked through HbdPorts.onCrmSend).
+ * After heal (heal.ts): converged, status-true, placement, idle, ack-kept.
+ */
+import type { Cib } from "../cib/model.js";
+import { clusterOptions } from "../cib/query.js";
+import type { SimWorld } from "./world.js";
+
+export interface Violation {
+  readonly name: string;
+  readonly atMs: number;
+  readonly detail: string;
+}
+
+export interface CibShape {
+  /** Primitive id -> its group and index there. */
+  readonly groupOf: ReadonlyMap<string, { group: string; index: number; members: readonly string[] }>;
+  /** Primitives that may run on several nodes (clone children). */
+  readonly cloned: ReadonlySet<string>;
+  readonly stonith: boolean;
+}
+
+/** Groups, clones and the stonith setting of a CIB. */
+export function cibShape(cib: Cib): CibShape {
+  const groupOf = new Map<string, { group: string; index: number; members: readonly string[] }>();
+  const cloned = new Set<string>();
+  for (const r of cib.configuration.resources) {
+    if (r.kind === "group") {
+      const members = r.members.map((c) => c.id);
+      members.forEach((id, index) => {
+        groupOf.set(id, { group: r.id, index, members });
+      });
+    } else if (r.kind === "clone") {
+      const inner = r.child;
+      if (inner.kind === "group") for (const c of inner.members) cloned.add(c.id);
+      else cloned.add(inner.id);
+    }
+  }
+  return { groupOf, cloned, stonith: clusterOptions(cib).stonithEnabled };
+}
+
+export class Invariants {
+  first: Violation | undefined;
+  checks = 0;
+  /** The last time two hosts both acted as DC (a split brain: changes on the losing side are lost, as in Pacemaker). */
+  lastSplitBrainMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly shape: CibShape,
+    private readonly graceMs: number,
+    private readonly dcGraceMs: number,
+  ) {
+    world.observer = {
+      starting: (host, rsc) => this.onStart(host, rsc),
+      stopping: (host, rsc) => this.onStop(host, rsc),
+    };
+    world.sendObserver = (from, kind, dest) => this.onSend(from, kind, dest);
+  }
+
+  private fail(name: string, detail: string): void {
+    this.first ??= { name, atMs: this.world.now, detail };
+  }
+
+  /** The continuous checks; returns a description of the first violation. */
+  step(): string | undefined {
+    this.checks++;
+    if (this.first === undefined) this.oneActive();
+    if (this.first === undefined) this.oneDc();
+    return this.first === undefined ? undefined : `${this.first.name}: ${this.first.detail}`;
+  }
+
+  private oneActive(): void {
+    const hosts = [...this.world.hosts.values()].filter((h) => h.alive);
+    for (let i = 0; i < hosts.length; i++)
+      for (let j = i + 1; j < hosts.length; j++) {
+        const a = hosts[i];
+        const b = hosts[j];
+        if (a === undefined || b === undefined) continue;
+        if (this.world.heardForMs(a.name, b.name) <= this.graceMs) continue;
+        for (const rsc of a.agents.runningSet()) {
+          if (this.shape.cloned.has(rsc) || !b.agents.isRunning(rsc)) continue;
+          if (a.agents.stopFailed.has(rsc) || b.agents.stopFailed.has(rsc)) continue;
+          this.fail(
+            "one-active",
+            `${rsc} runs on ${a.name} and ${b.name}, which have heard each other for ${this.world.heardForMs(a.name, b.name)} ms`,
+          );
+          return;
+        }
+      }
+  }
+
+  private oneDc(): void {
+    const live = [...this.world.hosts.values()].filter((h) => h.alive);
+    const dcs = live.filter((h) => h.hbd?.controller.dc === h.name).map((h) => h.name);
+    if (dcs.length > 1) this.lastSplitBrainMs = this.world.now;
+    for (let i = 0; i < dcs.length; i++)
+      for (let j = i + 1; j < dcs.length; j++) {
+        const a = dcs[i] as string;
+        const b = dcs[j] as string;
+        if (this.world.heardForMs(a, b) > this.dcGraceMs) {
+          this.fail(
+            "one-dc",
+            `${a} and ${b} are both DC and have heard each other for ${this.world.heardForMs(a, b)} ms`,
+          );
+          return;
+        }
+      }
+  }
+
+  private onStart(host: string, rsc: string): void {
+    const g = this.shape.groupOf.get(rsc);
+    const h = this.world.host(host);
+    if (g !== undefined)
+      for (const before of g.members.slice(0, g.index))
+        if (!h.agents.isReady(before))
+          this.fail(
+            "group-order",
+            `${rsc} starts on ${host} before ${before} (group ${g.group}) is up there`,
+          );
+    if (!this.shape.stonith || this.shape.cloned.has(rsc)) return;
+    for (const other of this.world.hosts.values()) {
+      if (other.name === host) continue;
+      if (other.alive && other.agents.isRunning(rsc))
+        this.fail("fenced-first", `${rsc} starts on ${host} while it runs on ${other.name}`);
+      else if (!other.alive && this.world.lostUnfenced.get(other.name)?.has(rsc))
+        this.fail(
+          "fenced-first",
+          `${rsc} starts on ${host} while ${other.name}, lost running it, is not fenced`,
+        );
+    }
+  }
+
+  private onStop(host: string, rsc: string): void {
+    const g = this.shape.groupOf.get(rsc);
+    if (g === undefined) return;
+    const h = this.world.host(host);
+    for (const after of g.members.slice(g.index + 1))
+      if (h.agents.isRunning(after) && !h.agents.stopFailed.has(after))
+        this.fail(
+          "group-order",
+          `${rsc} stops on ${host} while ${after} (later in group ${g.group}) still runs there`,
+        );
+  }
+
+  /** HbdPorts.onCrmSend: an operation must go to a node the sender's membership sees up. */
+  onSend(from: string, kind: string, dest: string | undefined): void {
+    if (kind !== "op" || dest === undefined) return;
+    const hbd = this.world.host(from).hbd;
+    const seen = hbd?.node.report(0).nodes.find((n) => n.name === dest);
+    if (seen === undefined || (seen.status !== "active" && seen.status !== "up"))
+      this.fail(
+        "op-to-member",
+        `${from} sends an operation to ${dest}, which it sees ${seen?.status ?? "nowhere"}`,
+      );
+  }
+}

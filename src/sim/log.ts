@@ -1,0 +1,45 @@
+/**
+ * The simulator's trace: what the world did (boots, crashes, partitions,
+ * admin commands) and what the nodes logged at info level and above, each
+ * line stamped with simulated time. A ring of the last `limit` lines, printed
+ * for a failing seed.
+ */
+import type { Logger } from "../base/ports.js";
+import type { SimScheduler } from "./scheduler.js";
+
+export class SimLog {
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly scheduler: SimScheduler,
+    private readonly limit = 3000,
+    /** Also keep the nodes' info lines (else warn and error only). */
+    private readonly verbose = false,
+  ) {}
+
+  event(text: string): void {
+    this.push(`${this.scheduler.now()} ** ${text}`);
+  }
+
+  forNode(name: string): Logger {
+    const line = (level: string) => (obj: object, msg: string) => {
+      const e = (obj as { event?: unknown }).event;
+      this.push(`${this.scheduler.now()} ${name} ${level} ${typeof e === "string" ? `[${e}] ` : ""}${msg}`);
+    };
+    return {
+      debug: () => {},
+      info: this.verbose ? line("info") : () => {},
+      warn: line("WARN"),
+      error: line("ERROR"),
+    };
+  }
+
+  tail(n = this.limit): string[] {
+    return this.lines.slice(-n);
+  }
+
+  private push(l: string): void {
+    this.lines.push(l);
+    if (this.lines.length > this.limit * 2) this.lines.splice(0, this.lines.length - this.limit);
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * One whole-cluster seed (TigerBeetle's VOPR, for hbd): the scenario and every
+ * fault come from the seed; a safety phase runs random faults and admin
+ * commands with the invariants checked after every step; a heal phase stops
+ * the faults, boots every host, cleans resource failures up as an operator
+ * would, and checks the after-heal conditions within a bound computed from
+ * the timing. `runSeed(seed)` twice gives the same result.
+ */
+import { Prng } from "../base/prng.js";
+import type { CommandResult } from "../ipc/protocol.js";
+import { type AdminRecord, healProblem } from "./heal.js";
+import { cibShape, Invariants, type Violation } from "./invariants.js";
+import { randomScenario, type Scenario, scenarioCib, scenarioConfigs } from "./scenario.js";
+import { SimWorld } from "./world.js";
+
+export interface SeedOptions {
+  readonly seed: number;
+  /** Simulated length of the safety phase. Default 30 s. */
+  readonly safetyMs?: number;
+  readonly verbose?: boolean;
+  /** Breaks the system on purpose (to prove the checker): see `SABOTAGE`. */
+  readonly sabotage?: Sabotage;
+}
+
+/**
+ * - lying-stop: an agent's stop says it stopped the resource but leaves it
+ *   running (what a DC that starts a resource elsewhere without stopping it
+ *   first looks like from the outside).
+ */
+export type Sabotage = "lying-stop";
+
+export interface SeedResult {
+  readonly seed: number;
+  readonly ok: boolean;
+  readonly violation?: Violation;
+  readonly scenario: Scenario;
+  readonly simulatedMs: number;
+  readonly actions: number;
+  readonly trace: readonly string[];
+}
+
+export async function runSeed(options: SeedOptions): Promise<SeedResult> {
+  const root = new Prng(options.seed);
+  const scenario = randomScenario(root.fork());
+  const script = root.fork();
+  const cib = scenarioCib(scenario);
+  const world = new SimWorld({
+    seed: options.seed,
+    nodes: scenario.nodes,
+    media: scenario.media,
+    configs: scenarioConfigs(scenario),
+    initialCib: cib,
+    agentFaults: scenario.agentFaults,
+    fenceFailProbability: scenario.fenceFailProbability,
+    ...(options.verbose === undefined ? {} : { verbose: options.verbose }),
+  });
+  for (const m of scenario.media)
+    world.setFaults(m, scenario.faults[m] as NonNullable<Scenario["faults"][string]>);
+  if (options.sabotage === "lying-stop") for (const h of world.hosts.values()) h.agents.lyingStop = true;
+  const dcWaitMs = Math.max(1000, 2 * scenario.keepaliveMs);
+  const inv = new Invariants(
+    world,
+    cibShape(cib),
+    2 * scenario.deadtimeMs + dcWaitMs + 8000,
+    2 * scenario.deadtimeMs + dcWaitMs + 2000,
+  );
+  const admin: AdminRecord[] = [];
+  const actions = new Actions(world, scenario, script, admin, dcWaitMs);
+  const check = (): string | undefined => inv.step();
+
+  for (const n of scenario.nodes) world.host(n).pendingBoot = true;
+  for (const n of scenario.nodes)
+    world.scheduler.after(script.intBetween(0, scenario.deadtimeMs), () => world.boot(n));
+  const safetyMs = options.safetyMs ?? 30_000;
+  let problem: string | undefined;
+  while (problem === undefined && world.now < safetyMs) {
+    problem = await world.runFor(script.intBetween(world.tickMs, scenario.actionEveryMs), check);
+    if (problem === undefined) actions.random();
+  }
+  if (problem === undefined)
+    problem = await heal(world, scenario, actions, check, () => inv.lastSplitBrainMs);
+  const violation =
+    inv.first ??
+    (problem === undefined
+      ? undefined
+      : { name: problem.split(":")[0] ?? "?", atMs: world.now, detail: problem });
+  return {
+    seed: options.seed,
+    ok: violation === undefined,
+    ...(violation === undefined ? {} : { violation }),
+    scenario,
+    simulatedMs: world.now,
+    actions: actions.count,
+    trace: world.log.tail(),
+  };
+}
+
+/** The heal phase; returns the first problem. */
+async function heal(
+  world: SimWorld,
+  s: Scenario,
+  actions: Actions,
+  check: () => string | undefined,
+  lastSplitBrainMs: () => number,
+): Promise<string | undefined> {
+  world.log.event("heal: faults stop");
+  world.heal();
+  for (const m of s.media)
+    world.setFaults(m, {
+      ...(s.faults[m] as NonNullable<Scenario["faults"][string]>),
+      lossProbability: 0,
+      duplicateProbability: 0,
+      reorderProbability: 0,
+    });
+  world.fenceFailProbability = 0;
+  for (const h of world.hosts.values()) {
+    h.agents.faults = { ...h.agents.faults, failProbability: 0, hangProbability: 0 };
+    h.disk.crashOnWrite = undefined;
+    if (!h.alive && !h.pendingBoot) world.boot(h.name);
+  }
+  const settleMs = 2 * s.deadtimeMs + 4 * s.deadtimeMs + 20_000;
+  let p = await world.runFor(settleMs / 2, check);
+  if (p !== undefined) return p;
+  actions.cleanupAll();
+  const end = world.now + settleMs;
+  let last: { name: string; detail: string } | undefined;
+  while (world.now < end) {
+    p = await world.runFor(500, check);
+    if (p !== undefined) return p;
+    last = healProblem(world, actions.admin, lastSplitBrainMs());
+    if (last === undefined) return undefined;
+  }
+  return last === undefined
+    ? undefined
+    : `${last.name}: ${last.detail} (${settleMs} ms after heal + cleanup)`;
+}
+
+/** The random fault and admin actions of the safety phase. */
+class Actions {
+  count = 0;
+  private readonly stopping = new WeakSet<object>();
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly s: Scenario,
+    private readonly prng: Prng,
+    readonly admin: AdminRecord[],
+    private readonly dcWaitMs: number,
+  ) {}
+
+  random(): void {
+    this.count++;
+    const { world, prng, s } = this;
+    const hosts = [...world.hosts.values()];
+    const alive = hosts.filter((h) => h.alive);
+    const down = hosts.filter((h) => !h.alive && !h.pendingBoot);
+    const roll = prng.intBetween(0, 99);
+    if (roll < 12 && alive.length > 0) {
+      world.crash(prng.pick(alive).name);
+      return;
+    }
+    if (roll < 26 && down.length > 0) {
+      world.boot(prng.pick(down).name);
+      return;
+    }
+    if (roll < 40) {
+      this.partition();
+      return;
+    }
+    if (roll < 50) {
+      world.log.event("heal the network");
+      world.heal();
+      return;
+    }
+    if (roll < 75 && alive.length > 0) {
+      this.adminCommand(prng.pick(alive).name);
+      return;
+    }
+    if (roll < 80 && alive.length > 0) {
+      const h = prng.pick(alive);
+      h.clockSkewMs += prng.pick([-1, 1]) * prng.intBetween(1000, 120_000);
+      world.log.event(`${h.name}'s wall clock jumps to skew ${h.clockSkewMs} ms`);
+      return;
+    }
+    if (roll < 85 && alive.length > 0) {
+      const h = prng.pick(alive);
+      h.disk.crashOnWrite = prng.pick(["torn", "lost"] as const);
+      world.log.event(`${h.name} will crash during its next CIB write (${h.disk.crashOnWrite})`);
+      return;
+    }
+    if (roll < 92 && alive.length > 0) {
+      const h = prng.pick(alive);
+      const running = [...h.agents.runningSet()];
+      if (running.length === 0) return;
+      const r = prng.pick(running);
+      h.agents.kill(r);
+      world.log.event(`${r} dies on ${h.name}`);
+      return;
+    }
+    if (alive.length > 0) void this.shutdown(prng.pick(alive).name);
+    void s;
+  }
+
+  private partition(): void {
+    const { world, prng, s } = this;
+    const shuffled = s.nodes
+      .map((n) => ({ n, k: prng.float() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.n);
+    const cut = prng.intBetween(1, shuffled.length - 1);
+    const a = shuffled.slice(0, cut);
+    const b = shuffled.slice(cut);
+    const oneWay = prng.chance(0.3);
+    const media = prng.chance(0.3) ? [prng.pick(s.media)] : undefined;
+    world.partition(a, b, oneWay, media);
+    world.log.event(`partition ${a} ${oneWay ? "->" : "<->"} ${b}${media ? ` on ${media[0]}` : ""}`);
+  }
+
+  /** Whether every pair of live hosts has heard each other long enough for a change to reach all. */
+  private whole(): boolean {
+    const live = [...this.world.hosts.values()].filter((h) => h.alive).map((h) => h.name);
+    const need = 2 * this.s.deadtimeMs + this.dcWaitMs;
+    for (let i = 0; i < live.length; i++)
+      for (let j = i + 1; j < live.length; j++)
+        if (this.world.heardForMs(live[i] as string, live[j] as string) < need) return false;
+    return true;
+  }
+
+  private adminCommand(on: string): void {
+    const { prng, s } = this;
+    const node = prng.pick(s.nodes);
+    const rsc = prng.pick(["grp", ...s.primitives]);
+    const roll = prng.intBetween(0, 4);
+    const [method, params, effects, text]: [string, Record<string, string>, [string, string][], string] =
+      roll === 0
+        ? ["standby", { node }, [[`standby:${node}`, "on"]], `standby ${node}`]
+        : roll === 1
+          ? ["online", { node }, [[`standby:${node}`, "off"]], `online ${node}`]
+          : roll === 2
+            ? [
+                "resource",
+                { op: "move", rsc, node },
+                [
+                  [`prefer:${rsc}`, node],
+                  [`ban:${rsc}:${node}`, "none"],
+                ],
+                `move ${rsc} ${node}`,
+              ]
+            : roll === 3
+              ? ["resource", { op: "ban", rsc, node }, [[`ban:${rsc}:${node}`, "yes"]], `ban ${rsc} ${node}`]
+              : [
+                  "resource",
+                  { op: "clear", rsc },
+                  [
+                    [`prefer:${rsc}`, "none"],
+                    ...s.nodes.map((n): [string, string] => [`ban:${rsc}:${n}`, "none"]),
+                  ],
+                  `clear ${rsc}`,
+                ];
+    const whole = this.whole();
+    const recs = effects.map(([key, value]) => ({
+      key,
+      value,
+      atMs: this.world.now,
+      acked: false,
+      whole,
+      text,
+    }));
+    this.admin.push(...recs);
+    const hbd = this.world.host(on).hbd;
+    if (hbd === undefined) return;
+    const acked = (r: CommandResult): void => {
+      const ok = !/handed to the DC/.test(r.message);
+      for (const rec of recs) rec.acked = ok;
+      this.world.log.event(`hbctl ${text} on ${on}: ${r.message}`);
+    };
+    try {
+      const r = hbd.command(method as "standby", params);
+      if (r instanceof Promise)
+        r.then(acked, (e: Error) => this.world.log.event(`hbctl ${text} on ${on}: refused: ${e.message}`));
+      else acked(r as CommandResult);
+    } catch (e) {
+      this.world.log.event(`hbctl ${text} on ${on}: refused: ${(e as Error).message}`);
+    }
+  }
+
+  /** hbd's SIGTERM: stop local resources, say goodbye, exit. */
+  private async shutdown(name: string): Promise<void> {
+    const h = this.world.host(name);
+    const hbd = h.hbd;
+    if (hbd === undefined || this.stopping.has(hbd)) return; // hbd ignores a second SIGTERM
+    this.stopping.add(hbd);
+    this.world.log.event(`${name}: SIGTERM`);
+    hbd.beginShutdown();
+    await hbd.releaseLocal();
+    if (h.hbd !== hbd) return; // crashed meanwhile
+    hbd.finishShutdown();
+    h.stop("stopped cleanly");
+  }
+
+  /** `hbctl resource cleanup` of every resource, on the DC (what an operator does after the faults). */
+  cleanupAll(): void {
+    const hosts = [...this.world.hosts.values()].filter((h) => h.alive);
+    const dc = hosts.find((h) => h.hbd?.controller.dc === h.name);
+    if (dc?.hbd === undefined) return;
+    for (const rsc of [...this.s.groupMembers, ...this.s.primitives, ...(this.s.stonith ? ["fence1"] : [])]) {
+      try {
+        const r = dc.hbd.command("resource", { op: "cleanup", rsc });
+        if (r instanceof Promise) r.catch(() => {});
+      } catch {
+        // nothing to clean up
+      }
+    }
+    this.world.log.event(`cleanup of every resource on ${dc.name}`);
+  }
+}
