@@ -548,6 +548,7 @@ function onMembershipEvent(e: MembershipEvent): void {
     return;
   }
   controller.onMembership(e);
+  if (e.kind === "link-status" && e.node !== localNode && e.status === "dead") ipfail?.agent.onLinkDead();
   if (e.kind === "local-status") {
     if (e.status === "active") r1.onLocalActive(now);
     else r1.onLocalInactive(now);
@@ -626,15 +627,24 @@ const node: HeartbeatNode = new HeartbeatNode(
     onCrm: (from, payload) => controller.onMessage(from, payload),
     onLegacy: (from, fields) => r1.onMessage(from, fields, monotonicClock.now()),
     onNumPing: (from, count) => ipfail?.agent.onPeerCount(from, count),
+    onYouAreDead: (from) => ipfail?.agent.onToldFewer(from),
   },
 );
 /** ipfail's rule / the pingd attribute (daemon/ipfail-shell.ts); undefined without ping nodes. */
 const ipfail = startIpfail(config, {
   pingdAttribute: flags.pingdAttribute,
   sendNumPing: (n) => node.sendNumPing(n),
+  // a Heartbeat peer: as its ipfail, balanced counts with auto_failback on give our foreign groups back
+  balanced: () => {
+    const holds = r1.report().rscstatus;
+    if (r1.restricted && config.autoFailback === "on" && (holds === "foreign" || holds === "all"))
+      r1.requestStandby(encodeHold("foreign") as NonNullable<ReturnType<typeof encodeHold>>);
+  },
   standby: (on) => {
     if (r1.restricted) {
-      if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+      // asked again on every you_are_dead while given up: only while resources still run here
+      if (on && r1.report().held.length > 0)
+        r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
       return;
     }
     controller.setStandby(localNode, on);
