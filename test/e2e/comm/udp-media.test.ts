@@ -1,11 +1,12 @@
-// Goal: the IPv6 heartbeat media of ha.cf (`ucast6`, `mcast6`) carry a real pair: two hbd nodes form
-// membership over each of them alone and a failover moves the VIP. Three cases: ucast6 to the peer's
-// global address, ucast6 to its link-local address (needs the interface as scope id), mcast6 to a
-// link-scope group ff02::694 (bind() fails with EINVAL without a scope id: no heartbeat at all before).
-// Method: CrmLab namespaces (tdc-<pid>-*) joined by a veth pair with IPv6 addresses only
-// (DaemonLab.pair6: fd00:250::1/::2 and fe80::1/::2, nodad), haresources `n1 IPaddr2::VIP/24/eth0`;
-// both nodes active in `hbctl cl nodestatus`, the medium counted in `hbctl status --json`; then n1's hbd
-// SIGKILLed and n2 must hold the VIP within deadtime + 3 s (slack for the loaded 2-core CI machine).
+// Goal: every UDP heartbeat medium of ha.cf carries a real pair on its own: two hbd nodes form membership
+// over it alone and a failover moves the VIP. IPv4 `bcast` and `mcast` on a veth pair; IPv6 (`ucast6`,
+// `mcast6`) on an IPv6-only veth pair: ucast6 to the peer's global address, ucast6 to its link-local
+// address (needs the interface as scope id), mcast6 to a link-scope group ff02::694 (bind() failed with
+// EINVAL without a scope id: no heartbeat at all before). (ucast is what every other e2e uses.)
+// Method: CrmLab namespaces (tdc-<pid>-*) joined by a veth pair (DaemonLab.pair: 10.250.0.1/.2; pair6:
+// fd00:250::1/::2 and fe80::1/::2, nodad, no IPv4), haresources `n1 IPaddr2::VIP/24/eth0`; both nodes
+// active in `hbctl cl nodestatus`, the medium counted in `hbctl status --json`; then n1's hbd SIGKILLed
+// and n2 must hold the VIP within deadtime + 3 s (slack for the loaded 2-core CI machine).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { StatusReport } from "../../../src/ipc/protocol.js";
@@ -21,10 +22,12 @@ interface Case {
   /** The ha.cf medium line of node i (1 or 2). */
   readonly medium: (i: 1 | 2) => string;
   /** The medium's kind as `hbctl status` names it. */
-  readonly kind: "ucast6" | "mcast6";
+  readonly kind: "bcast" | "mcast" | "ucast6" | "mcast6";
 }
 
 const CASES: readonly Case[] = [
+  { name: "bcast on IPv4", kind: "bcast", medium: () => "bcast eth0" },
+  { name: "mcast on IPv4", kind: "mcast", medium: () => "mcast eth0 239.0.0.94 694 1 0" },
   { name: "ucast6 to the global address", kind: "ucast6", medium: (i) => `ucast6 eth0 fd00:250::${3 - i}` },
   { name: "ucast6 to the link-local address", kind: "ucast6", medium: (i) => `ucast6 eth0 fe80::${3 - i}` },
   {
@@ -38,13 +41,14 @@ const hacf = (medium: string) =>
   `udpport 694\n${medium}\nkeepalive 100ms\ndeadtime 1\nwarntime 500ms\ninitdead 3\nauto_failback on\nnode n1\nnode n2\ncrm off\n`;
 
 for (const c of CASES) {
-  test(`${c.name}: the pair forms membership over IPv6 alone and a failover moves the VIP`, {
+  test(`${c.name}: the pair forms membership over it alone and a failover moves the VIP`, {
     skip: skipReason(),
     timeout: 60_000,
   }, async (t) => {
     const lab = new CrmLab();
     try {
-      lab.pair6("a", "b");
+      if (c.kind.endsWith("6")) lab.pair6("a", "b");
+      else lab.pair("a", "b");
       const haresources = `n1 IPaddr2::${VIP}/24/eth0\n`;
       const d1 = lab.configureCrm("n1", hacf(c.medium(1)), AUTHKEYS, haresources);
       const d2 = lab.configureCrm("n2", hacf(c.medium(2)), AUTHKEYS, haresources);
