@@ -27,14 +27,21 @@
  *   director group [VIP, lvs, warm director] with real HTTP servers in DR
  *   (bench/failover-director.ts), printed beside the VIP-only medians.
  *
+ * - cable: Heartbeat's cable-pull acceptance test (bench/failover-cable.ts): the
+ *   active director's eth0 pulled while a serial link keeps both nodes alive, a
+ *   ping node, ipfail (`respawn ... ipfail`), at keepalive 1 s / deadtime 3 s /
+ *   deadping 3 s and at 200 ms / 2 s / 2 s; printed beside the power-loss
+ *   figures (Heartbeat 3.0.6 + ipfail measured 9.4 s median at 1 s / 3 s, issue 12).
+ *
  * Runs as root. Usage:
- *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby,director] [--soak MIN] [--hog MIN] [--json]
+ *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby,director,cable] [--soak MIN] [--hog MIN] [--json]
  * (--soak/--hog alone run only the soaks; add --only for trials too.)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpus } from "node:os";
 import type { StatusReport } from "../src/ipc/protocol.js";
 import type { NodeDirs } from "../test/e2e/daemon/lab.js";
+import { CABLE_TIMINGS, cableTrials } from "./failover-cable.js";
 import { directorTrials } from "./failover-director.js";
 import { FailoverLab, ProbeLog, probeClientScript } from "./failover-lab.js";
 
@@ -94,7 +101,7 @@ for (const [flag, v] of [
 // --soak / --hog alone run only those; with --only too, both
 const only = new Set(
   (
-    opt("--only") ?? (soakMin !== undefined || hogMin !== undefined ? "" : "fast,slow,standby,director")
+    opt("--only") ?? (soakMin !== undefined || hogMin !== undefined ? "" : "fast,slow,standby,director,cable")
   ).split(","),
 );
 const asJson = argv.includes("--json");
@@ -440,6 +447,27 @@ async function main(): Promise<void> {
     };
     line("power loss → answered", d.powerLoss, vip.fast?.ms.median);
     line("hbctl standby outage", d.standby, vip.standby?.gapMs.median);
+  }
+  if (only.has("cable")) {
+    const cable: unknown[] = [];
+    for (const timing of CABLE_TIMINGS) {
+      const at = `keepalive ${timing.keepalive} / deadtime ${timing.deadtime} / deadping ${timing.deadping}`;
+      say(`cable pull (eth0 of the active director down, serial link up, ping node, ipfail) at ${at}:`);
+      const r = await cableTrials(timing, trials, say);
+      const ms = summary(r.trials.map((x) => x.ms));
+      const vipMs = summary(r.trials.map((x) => x.vipMs));
+      const failed = summary(r.trials.map((x) => x.failedProbes));
+      cable.push({ ...r, ms, vipMs, failedProbes: failed });
+      const slow = (results as { slow?: { ms: { median: number } } }).slow;
+      say(
+        `cable pull (${at}) → VIP answers HTTP: median ${ms.median} ms, max ${ms.max} ms (min ${ms.min}); VIP on n2 median ${vipMs.median} ms; failed probes median ${failed.median}, max ${failed.max}` +
+          ` | target deadping + 1 s = ${timing.deadpingMs + 1000} ms` +
+          (timing.keepaliveMs === 1000
+            ? `; Heartbeat 3.0.6 + ipfail 9400 ms median (issue 12)${slow === undefined ? "" : `; power loss at keepalive 1 / deadtime 3: median ${slow.ms.median} ms`}`
+            : ""),
+      );
+    }
+    results.cable = cable;
   }
   for (const [minutes, hog] of [
     [soakMin, false],

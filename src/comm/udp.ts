@@ -94,16 +94,39 @@ export function parseUdpAddress(
   return { address: host, port };
 }
 
-/** The first address of `family` on `iface`, or a TransportError ("no-device", "no-address"). */
+/** Whether an IPv6 address (optionally with `%scope`) is link-local (fe80::/10). */
+export function isLinkLocal6(address: string): boolean {
+  return /^fe[89ab]/i.test(address);
+}
+
+/** Whether an IPv6 multicast group has interface- or link-local scope (ffX1::, ffX2::): it needs a scope id. */
+export function isLinkScopeGroup6(group: string): boolean {
+  return /^ff[0-9a-f][12]:/i.test(group);
+}
+
+/** `address%iface` for a link-local IPv6 address or link-scope group without a scope id; else `address`. */
+export function withScope(address: string, iface: string): string {
+  if (address.includes("%") || !address.includes(":")) return address;
+  return isLinkLocal6(address) || isLinkScopeGroup6(address) ? `${address}%${iface}` : address;
+}
+
+/**
+ * An address of `family` on `iface`, or a TransportError ("no-device", "no-address"). IPv6: a
+ * link-local one when `linkLocal` (a link-local ucast6 peer), else a wider one when the interface has
+ * one (the order of os.networkInterfaces() is the kernel's, not a choice); either as a fallback.
+ */
 export function interfaceAddress(
   id: string,
   iface: string,
   family: Family,
   interfaces: () => NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces,
+  linkLocal = false,
 ): os.NetworkInterfaceInfo {
   const infos = interfaces()[iface];
   if (infos === undefined) throw new TransportError("no-device", id, `no interface named ${iface}`);
-  const info = infos.find((i) => (family === 4 ? i.family === "IPv4" : i.family === "IPv6"));
+  const ofFamily = infos.filter((i) => (family === 4 ? i.family === "IPv4" : i.family === "IPv6"));
+  const info =
+    family === 4 ? ofFamily[0] : (ofFamily.find((i) => isLinkLocal6(i.address) === linkLocal) ?? ofFamily[0]);
   if (info === undefined)
     throw new TransportError("no-address", id, `interface ${iface} has no IPv${family} address`);
   return info;
@@ -176,7 +199,8 @@ class SharedSocket {
 
   private dispatch(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const from = formatUdpAddress(rinfo.address, rinfo.port);
-    const owner = this.members.find((m) => m.peerAddress === rinfo.address) ?? this.members[0];
+    const address = rinfo.address.split("%")[0];
+    const owner = this.members.find((m) => m.peerAddress?.split("%")[0] === address) ?? this.members[0];
     owner?.received(msg, from);
   }
 }
@@ -257,12 +281,12 @@ export class UdpTransport extends BaseTransport {
   async start(opts: UdpOptions): Promise<void> {
     const m = this.medium;
     const family: Family = m.kind.endsWith("6") ? 6 : 4;
+    const linkLocalPeer = m.kind === "ucast6" && isLinkLocal6(m.peer);
     const info =
       opts.bindAddress === undefined
-        ? interfaceAddress(this.id, m.iface, family, opts.interfaces)
+        ? interfaceAddress(this.id, m.iface, family, opts.interfaces, linkLocalPeer)
         : undefined;
-    let ifaddr = opts.bindAddress ?? (info as os.NetworkInterfaceInfo).address;
-    if (family === 6 && ifaddr.startsWith("fe80") && !ifaddr.includes("%")) ifaddr = `${ifaddr}%${m.iface}`;
+    const ifaddr = withScope(opts.bindAddress ?? (info as os.NetworkInterfaceInfo).address, m.iface);
     const maxPending = opts.maxPendingSends ?? 1024;
     const rcvbuf = opts.recvBufferBytes ?? 1 << 20;
     const owned: dgram.Socket[] = [];
@@ -290,7 +314,7 @@ export class UdpTransport extends BaseTransport {
           this,
         );
         this.wiring = {
-          target: { address: m.peer, port: m.port },
+          target: { address: withScope(m.peer, m.iface), port: m.port },
           sender: shared.sender,
           localAddress: shared.local,
           shared,
@@ -315,13 +339,16 @@ export class UdpTransport extends BaseTransport {
         send.setBroadcast(true);
         target = { address: bcast, port: m.port };
       } else if (m.kind === "mcast" || m.kind === "mcast6") {
-        await bind(recv, m.port, m.group);
+        // a link-scope IPv6 group (ff02::...) is bound and sent to with the interface as scope id:
+        // without it bind() fails with EINVAL
+        const group = family === 6 ? withScope(m.group, m.iface) : m.group;
+        await bind(recv, m.port, group);
         recv.addMembership(m.group, family === 6 ? `::%${m.iface}` : ifaddr);
         await bind(send, 0, ifaddr);
         send.setMulticastInterface(family === 6 ? `::%${m.iface}` : ifaddr);
         send.setMulticastTTL(m.ttl);
         send.setMulticastLoopback(m.loop);
-        target = { address: m.group, port: m.port };
+        target = { address: group, port: m.port };
       } else {
         throw new TransportError("unsupported", this.id, `medium kind ${m.kind}`);
       }

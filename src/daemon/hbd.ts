@@ -214,6 +214,7 @@ export class Hbd {
         onCrm: (from, payload) => this.controller.onMessage(from, payload),
         onLegacy: (from, fields) => this.r1.onMessage(from, fields, ports.clock.now()),
         onNumPing: (from, count) => this.ipfail?.agent.onPeerCount(from, count),
+        onYouAreDead: (from) => this.ipfail?.agent.onToldFewer(from),
       },
     );
   }
@@ -224,9 +225,17 @@ export class Hbd {
     return startIpfail(inputs.config, {
       pingdAttribute: inputs.pingdAttribute,
       sendNumPing: (n) => this.node.sendNumPing(n),
+      // a Heartbeat peer: as its ipfail, balanced counts with auto_failback on give our foreign groups back
+      balanced: () => {
+        const holds = r1.report().rscstatus;
+        if (r1.restricted && inputs.config.autoFailback === "on" && (holds === "foreign" || holds === "all"))
+          r1.requestStandby(encodeHold("foreign") as NonNullable<ReturnType<typeof encodeHold>>);
+      },
       standby: (on) => {
         if (r1.restricted) {
-          if (on) r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+          // asked again on every you_are_dead while given up: only while resources still run here
+          if (on && r1.report().held.length > 0)
+            r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
           return;
         }
         controller.setStandby(localNode, on);
@@ -264,6 +273,8 @@ export class Hbd {
       return;
     }
     controller.onMembership(e);
+    if (e.kind === "link-status" && e.node !== this.localNode && e.status === "dead")
+      this.ipfail?.agent.onLinkDead();
     if (e.kind === "local-status") {
       if (e.status === "active") r1.onLocalActive(now);
       else r1.onLocalInactive(now);

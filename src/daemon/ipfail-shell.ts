@@ -22,6 +22,8 @@ export interface IpfailShellPorts {
   /** The node attribute name in CRM mode (hbd --pingd-attribute); default PINGD_ATTRIBUTE. */
   readonly pingdAttribute?: string;
   readonly sendNumPing: (count: number) => boolean;
+  /** A count from the peer equal to ours (see IpfailPorts.balanced). */
+  readonly balanced?: (from: string) => void;
   /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
   readonly standby: (on: boolean) => void;
   /** Whether this node is in a standby ipfail set before hbd (re)started (the CIB keeps node attributes). */
@@ -64,6 +66,7 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
     {
       reachable: () => reached.size,
       send: (n) => void ports.sendNumPing(n),
+      ...(ports.balanced === undefined ? {} : { balanced: ports.balanced }),
       standby: (on, why) => {
         ports.log.warn({ event: on ? "ipfail-giveup" : "ipfail-recover" }, `ipfail: ${why}`);
         pendingStandby = on;

@@ -18,12 +18,19 @@ import { ConnectivityRule } from "../membership/connectivity.js";
 /** ipfail's message type and fields (ipfail.c: num_ping_nodes, num_ping, from_id/to_id ipfail). */
 export const NUM_PING_TYPE = "num_ping_nodes";
 export const NUM_PING_FIELD = "num_ping";
+/** ipfail's answer to a num_ping_nodes from a node that reaches fewer ping nodes (ipfail.c you_are_dead). */
+export const YOU_ARE_DEAD_TYPE = "you_are_dead";
 
 export interface IpfailPorts {
   /** How many ping nodes / ping groups this node reaches now. */
   readonly reachable: () => number;
   /** Sends num_ping_nodes with `count` to every peer. */
   readonly send: (count: number) => void;
+  /**
+   * The peer's count equals ours (ipfail's "balanced": with auto_failback on it gives up its foreign
+   * resources, which is how the service goes home after the peer gave everything up). Rule mode only.
+   */
+  readonly balanced?: (from: string) => void;
   /** Rule mode: hand every resource to the peer (on) or stop holding them away (off). */
   readonly standby?: (on: boolean, why: string) => void;
   /** Attribute mode: publish the (stable) count. */
@@ -52,6 +59,9 @@ export class IpfailAgent {
   private lastSentAtMs = Number.NEGATIVE_INFINITY;
   private published: number | undefined;
   private candidate: { count: number; sinceMs: number } | undefined;
+  private peerName: string | undefined;
+  private lastTickMs = Number.NEGATIVE_INFINITY;
+  private balancedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: IpfailOptions,
@@ -83,6 +93,31 @@ export class IpfailAgent {
     if (n !== this.peerCount)
       this.ports.log(`${from} reaches ${n} ping node(s)`, { event: "ipfail-peer-count", from, count: n });
     this.peerCount = n;
+    this.peerName = from;
+    if (this.options.rule && n === this.ports.reachable()) {
+      this.balancedAtMs = this.lastTickMs;
+      this.ports.balanced?.(from);
+    }
+  }
+
+  /** A link to the peer died: our count goes out at the next tick (ipfail's link-dead trigger). */
+  onLinkDead(): void {
+    this.lastSentAtMs = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * A Heartbeat peer's ipfail answered our count with `you_are_dead`: it reaches more ping nodes. Real
+   * ipfail gives up again on every such answer, which is what retries a standby request the peer
+   * ignored (e.g. while its own auto_failback standby was in progress). Here the counts decide whether
+   * to give up; once given up, the standby is asked for again (the port asks only while resources
+   * still run here).
+   */
+  onToldFewer(from: string): void {
+    if (!this.options.rule || !this.rule.holding) {
+      this.ports.log(`${from}'s ipfail says it reaches more ping nodes`, { event: "ipfail-told", from });
+      return;
+    }
+    this.ports.standby?.(true, `${from}'s ipfail says it reaches more ping nodes: asking for standby again`);
   }
 
   /** The peer died or left: its count no longer counts (nothing moves for connectivity). */
@@ -107,7 +142,13 @@ export class IpfailAgent {
       this.lastSentAtMs = nowMs;
     }
     if (this.options.publish) this.maybePublish(local, nowMs);
+    this.lastTickMs = nowMs;
     if (!this.options.rule) return;
+    // balanced: said again every resend interval (the give-back may have crossed a standby in progress)
+    if (this.peerName !== undefined && this.peerCount === local && nowMs - this.balancedAtMs >= resend) {
+      this.balancedAtMs = nowMs;
+      this.ports.balanced?.(this.peerName);
+    }
     const d = this.rule.update(local, this.peerCount, nowMs);
     if (d.kind === "give-up")
       this.ports.standby?.(

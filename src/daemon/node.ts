@@ -50,7 +50,7 @@ import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport 
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerMark, PeerStatus } from "../membership/types.js";
-import { NUM_PING_FIELD, NUM_PING_TYPE } from "./ipfail.js";
+import { NUM_PING_FIELD, NUM_PING_TYPE, YOU_ARE_DEAD_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
 
 /** The string fields of a message, by name (the first of each name). */
@@ -84,6 +84,8 @@ export interface NodePorts {
   readonly onLegacy?: (from: string, fields: ReadonlyMap<string, string>) => void;
   /** ipfail's `num_ping_nodes` for us (or all): the sender's ping node count (daemon/ipfail.ts). */
   readonly onNumPing?: (from: string, count: string | undefined) => void;
+  /** ipfail's `you_are_dead` for us: the sender's ipfail reaches more ping nodes than we said we do. */
+  readonly onYouAreDead?: (from: string) => void;
 }
 
 /** Message type and field of the resource manager's messages (sequenced, signed like every message). */
@@ -436,6 +438,7 @@ export class HeartbeatNode {
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
     } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
     else if (t === NUM_PING_TYPE) this.ports.onNumPing?.(src, getString(decoded.msg, NUM_PING_FIELD));
+    else if (t === YOU_ARE_DEAD_TYPE) this.ports.onYouAreDead?.(src);
   }
 
   /** Sends ipfail's `num_ping_nodes` (sequenced) with this node's ping node count to every node. */

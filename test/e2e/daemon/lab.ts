@@ -73,6 +73,31 @@ export class DaemonLab {
     }
   }
 
+  /**
+   * Two namespaces with a veth pair named eth0 and IPv6 only: fd00:250::1 and ::2/64 plus the
+   * link-local fe80::1 and fe80::2/64 (no generated ones), all `nodad` so none waits for duplicate
+   * address detection. No IPv4 address.
+   */
+  pair6(a: string, b: string): void {
+    for (const r of [a, b]) {
+      execFileSync("ip", ["netns", "add", this.ns(r)]);
+      this.namespaces.push(this.ns(r));
+      this.exec(r, "ip", "link", "set", "lo", "up");
+    }
+    this.exec(a, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "tddpeer", "netns", this.ns(b));
+    this.exec(b, "ip", "link", "set", "tddpeer", "name", "eth0");
+    [a, b].forEach((r, i) => {
+      this.exec(r, "ip", "link", "set", "eth0", "addrgenmode", "none");
+      this.exec(r, "ip", "-6", "addr", "add", `fd00:250::${i + 1}/64`, "dev", "eth0", "nodad");
+      this.exec(r, "ip", "-6", "addr", "add", `fe80::${i + 1}/64`, "dev", "eth0", "nodad");
+      this.exec(r, "ip", "link", "set", "eth0", "up");
+    });
+    for (const r of [a, b]) {
+      for (let i = 0; i < 50 && this.exec(r, "ip", "link", "show", "eth0").includes("NO-CARRIER"); i++)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+
   exec(role: string, ...cmd: string[]): string {
     return execFileSync("ip", ["netns", "exec", this.ns(role), ...cmd], {
       encoding: "utf8",

@@ -165,8 +165,8 @@ export interface LabOptions {
   /** haresources text (same on every node); default: the fixture (no resources). */
   haresources?: string;
   autoFailback?: "on" | "off" | "legacy";
-  /** More ha.cf lines (e.g. `crm on`). */
-  extraHaCf?: string;
+  /** More ha.cf lines (e.g. `crm on`), or a function of the node's name giving them. */
+  extraHaCf?: string | ((name: string) => string);
   /**
    * Heartbeat nodes get idle stand-ins for the Pacemaker 1 daemons `crm on` spawns (cib, crmd, ...),
    * which Debian's pacemaker 2 does not ship: /usr/libexec/heartbeat is overlaid, in the node's own
@@ -294,7 +294,10 @@ export class InteropLab {
       nodes: names.join(" "),
       realtime: this.options.realtime ? "on" : "off",
       autofailback: this.options.autoFailback ?? "on",
-      extra: this.options.extraHaCf ?? "",
+      extra:
+        typeof this.options.extraHaCf === "function"
+          ? this.options.extraHaCf(node.name)
+          : (this.options.extraHaCf ?? ""),
     };
     const hacf = readFileSync(fixturePath("interop", "ha.cf.in"), "utf8").replace(
       /\{\{(\w+)\}\}/g,

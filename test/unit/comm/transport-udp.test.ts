@@ -7,10 +7,12 @@ import { openTransport } from "../../../src/comm/media.js";
 import { type Clock, TransportError } from "../../../src/comm/transport.js";
 import {
   broadcastAddress,
+  interfaceAddress,
   openUdpTransport,
   parseUdpAddress,
   UDP_MAX_FRAME_IPV4,
   UdpSocketPool,
+  withScope,
 } from "../../../src/comm/udp.js";
 import type { Medium } from "../../../src/config/model.js";
 import { inbox, opaqueFrame, sleep, transportContract } from "../../contract/transport.js";
@@ -186,4 +188,29 @@ test("frame limit is the UDP/IPv4 payload limit; addresses parse with default po
     assert.equal(parseUdpAddress(bad, 694), undefined, bad);
   assert.equal(broadcastAddress("10.1.2.3", "255.255.255.0"), "10.1.2.255");
   assert.equal(broadcastAddress("127.0.0.1", "255.0.0.0"), "127.255.255.255");
+});
+
+test("IPv6: link-local peers and link-scope groups get the interface as scope id; the bound address matches the peer's scope", () => {
+  assert.equal(withScope("fe80::2", "eth1"), "fe80::2%eth1");
+  assert.equal(withScope("fe80::2%eth0", "eth1"), "fe80::2%eth0", "an explicit scope id is kept");
+  assert.equal(withScope("ff02::694", "eth1"), "ff02::694%eth1");
+  assert.equal(withScope("ff12::694", "eth1"), "ff12::694%eth1", "transient link-scope group");
+  assert.equal(withScope("ff05::694", "eth1"), "ff05::694", "site scope needs none");
+  assert.equal(withScope("fd00::2", "eth1"), "fd00::2");
+  assert.equal(withScope("10.0.0.2", "eth1"), "10.0.0.2");
+  const info = (address: string, family: "IPv4" | "IPv6") =>
+    ({ address, family, netmask: "", mac: "", internal: false, cidr: null, scopeid: 0 }) as never;
+  // the kernel may list the link-local address first
+  const table = () => ({
+    eth1: [info("fe80::1", "IPv6"), info("10.0.0.1", "IPv4"), info("fd00::1", "IPv6")],
+  });
+  assert.equal(interfaceAddress("m", "eth1", 6, table).address, "fd00::1");
+  assert.equal(interfaceAddress("m", "eth1", 6, table, true).address, "fe80::1");
+  assert.equal(interfaceAddress("m", "eth1", 4, table).address, "10.0.0.1");
+  const onlyLinkLocal = () => ({ eth1: [info("fe80::1", "IPv6")] });
+  assert.equal(interfaceAddress("m", "eth1", 6, onlyLinkLocal).address, "fe80::1", "fallback");
+  assert.throws(
+    () => interfaceAddress("m", "eth1", 6, () => ({ eth1: [info("10.0.0.1", "IPv4")] })),
+    /no IPv6 address/,
+  );
 });

@@ -15,6 +15,7 @@ function agent(options: Partial<IpfailOptions> = {}) {
   const sent: number[] = [];
   const standby: boolean[] = [];
   const published: number[] = [];
+  const balanced: string[] = [];
   const a = new IpfailAgent(
     {
       rule: true,
@@ -27,6 +28,7 @@ function agent(options: Partial<IpfailOptions> = {}) {
     {
       reachable: () => local,
       send: (n) => sent.push(n),
+      balanced: (from) => balanced.push(from),
       standby: (on) => standby.push(on),
       publish: (n) => published.push(n),
       log: () => {},
@@ -35,6 +37,7 @@ function agent(options: Partial<IpfailOptions> = {}) {
   return {
     a,
     sent,
+    balanced,
     standby,
     published,
     set: (n: number) => {
@@ -231,4 +234,52 @@ test("shell: a standby ipfail left in the CIB before a restart is lifted at star
   shell?.tick(100);
   shell?.tick(200);
   assert.deepEqual(calls, [false, false], "lifted once a DC answers, then left alone");
+});
+
+test("a Heartbeat peer's you_are_dead asks for standby again once given up (ipfail retries so), never before", () => {
+  const t = agent();
+  t.a.onPeerCount("b", "2");
+  t.a.tick(0);
+  t.a.onToldFewer("b");
+  assert.deepEqual(t.standby, [], "not given up: the counts decide, not the peer's word");
+  t.set(1);
+  t.a.tick(1000);
+  t.a.tick(3000);
+  assert.deepEqual(t.standby, [true]);
+  t.a.onToldFewer("b");
+  t.a.onToldFewer("b");
+  assert.deepEqual(t.standby, [true, true, true], "asked again on every you_are_dead while given up");
+  const ruleOff = agent({ rule: false });
+  ruleOff.a.onToldFewer("b");
+  assert.deepEqual(ruleOff.standby, []);
+});
+
+test("a link to the peer dying sends the count at once (ipfail's link-dead trigger)", () => {
+  const t = agent();
+  t.a.tick(0);
+  t.a.tick(5000);
+  assert.deepEqual(t.sent, [2]);
+  t.a.onLinkDead();
+  t.a.tick(5100);
+  assert.deepEqual(t.sent, [2, 2]);
+});
+
+test("a peer count equal to ours is reported as balanced (ipfail's auto_failback give-back), others are not", () => {
+  const t = agent();
+  t.a.tick(0);
+  t.a.onPeerCount("b", "1");
+  t.a.onPeerCount("b", "3");
+  assert.deepEqual(t.balanced, []);
+  t.a.onPeerCount("b", "2");
+  assert.deepEqual(t.balanced, ["b"]);
+  t.a.tick(100);
+  assert.deepEqual(t.balanced, ["b"], "not again at once");
+  t.a.tick(10_000);
+  assert.deepEqual(t.balanced, ["b", "b"], "again after one resend interval while balanced");
+  t.set(1);
+  t.a.tick(20_000);
+  assert.deepEqual(t.balanced, ["b", "b"], "not when the counts differ");
+  const off = agent({ rule: false });
+  off.a.onPeerCount("b", "2");
+  assert.deepEqual(off.balanced, [], "only with the rule (respawn ipfail)");
 });
