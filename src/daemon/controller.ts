@@ -306,6 +306,8 @@ export class Controller {
   private current: Promise<void> | undefined;
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
+  /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
+  private readonly claimAsked = new Map<string, number>();
   private dirty = false;
   /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
   private recheckAt: number | undefined;
@@ -872,6 +874,11 @@ export class Controller {
    * sent to it meanwhile (refused or lost): the transition runs again.
    */
   private keepDc(other: string): void {
+    // What the other DC did meanwhile is recorded only in its own status: probe its node again.
+    if (this.active.has(other)) {
+      this.setCib(nodeMembership(this.cibValue, other, true), "status");
+      this.changed();
+    }
     this.sendSync(other);
     this.failPendingOn(other, `${other} acted as DC`, true);
   }
@@ -889,7 +896,16 @@ export class Controller {
       } else this.keepDc(from);
       return;
     }
-    if (from !== this.dcName) return;
+    if (from !== this.dcName) {
+      // Only a DC sends status: ask it for its claim (a sync). Without this a node that took the loser
+      // of two meeting DCs for its DC kept it forever (found by the whole-cluster simulator, seed 14).
+      const now = this.ports.monotonic();
+      if (now - (this.claimAsked.get(from) ?? Number.NEGATIVE_INFINITY) >= 1000) {
+        this.claimAsked.set(from, now);
+        this.ports.send({ k: "sync-request" }, from);
+      }
+      return;
+    }
     const applied = applyStatusUpdate(this.cibValue, u);
     if (applied === undefined) {
       this.log.info(
@@ -1065,6 +1081,10 @@ export class Controller {
 
   private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
     if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
+    // A DC that abdicated (two DCs met) must not go on with its transition: the other DC decides now
+    // (found by the whole-cluster simulator, seed 14: the loser kept starting a group the winner knew
+    // nothing of, and the winner later stopped its first member under the others).
+    if (!this.isDc && !this.releasing) return this.notRun(a, `${this.localNode} is no longer the DC`);
     if (a.op === "fence") return this.fenceAction(tid, a);
     let result: ActionResult;
     if (a.node === this.localNode) {
