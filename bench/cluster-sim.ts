@@ -31,7 +31,7 @@ function integer(name: string, fallback: number): number {
 const single = option("seed");
 const from = single === undefined ? integer("from", 1) : integer("seed", 1);
 const seeds = single === undefined ? integer("seeds", 100) : 1;
-const safetyMs = integer("safety-ms", 30_000);
+const safetyMs = integer("safety-ms", 20_000);
 const trace = process.argv.includes("--trace");
 const sabotage = option("sabotage") as Sabotage | undefined;
 if (sabotage !== undefined && sabotage !== "lying-stop") {
@@ -64,7 +64,7 @@ for (let s = from; s < from + seeds; s++) {
     const name = r.violation?.name ?? "?";
     byName.set(name, (byName.get(name) ?? 0) + 1);
     console.log(
-      `reproduce: npm run sim -- --seed ${s}${safetyMs === 30_000 ? "" : ` --safety-ms ${safetyMs}`}${sabotage ? ` --sabotage ${sabotage}` : ""} --trace`,
+      `reproduce: npm run sim -- --seed ${s}${safetyMs === 20_000 ? "" : ` --safety-ms ${safetyMs}`}${sabotage ? ` --sabotage ${sabotage}` : ""} --trace`,
     );
   }
 }

@@ -98,7 +98,10 @@ export class SimHost {
         fence: (req) => this.whileAlive(incarnation, world.fence(this.name, req)),
         disk: this.disk,
         log: world.log.forNode(this.name),
-        onCrmSend: (msg, dest) => world.sendObserver(this.name, msg.k, dest),
+        // A dead incarnation's sends go nowhere (its endpoints are closed): not checked.
+        onCrmSend: (msg, dest) => {
+          if (this.incarnation === incarnation) world.sendObserver(this.name, msg.k, dest);
+        },
       },
     );
     this.hbd = hbd;

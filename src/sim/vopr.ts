@@ -15,7 +15,7 @@ import { SimWorld } from "./world.js";
 
 export interface SeedOptions {
   readonly seed: number;
-  /** Simulated length of the safety phase. Default 30 s. */
+  /** Simulated length of the safety phase. Default 20 s. */
   readonly safetyMs?: number;
   readonly verbose?: boolean;
   /** Breaks the system on purpose (to prove the checker): see `SABOTAGE`. */
@@ -71,7 +71,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   for (const n of scenario.nodes) world.host(n).pendingBoot = true;
   for (const n of scenario.nodes)
     world.scheduler.after(script.intBetween(0, scenario.deadtimeMs), () => world.boot(n));
-  const safetyMs = options.safetyMs ?? 30_000;
+  const safetyMs = options.safetyMs ?? 20_000;
   let problem: string | undefined;
   while (problem === undefined && world.now < safetyMs) {
     problem = await world.runFor(script.intBetween(world.tickMs, scenario.actionEveryMs), check);
@@ -118,21 +118,45 @@ async function heal(
     h.disk.crashOnWrite = undefined;
     if (!h.alive && !h.pendingBoot) world.boot(h.name);
   }
-  const settleMs = 2 * s.deadtimeMs + 4 * s.deadtimeMs + 20_000;
-  let p = await world.runFor(settleMs / 2, check);
-  if (p !== undefined) return p;
-  actions.cleanupAll();
+  // Bounds from the timing: boot + initdead + DC wait + agent timeouts (5 s, remote ops 20 s) with room for retries.
+  const formMs = 6 * s.deadtimeMs + 2000 + 45_000; // + an op whose answer was lost: its timeout (20 s) + margin
+  const settleMs = 4 * s.deadtimeMs + 20_000;
+  const formed = (): boolean => {
+    const hosts = [...world.hosts.values()];
+    if (hosts.some((h) => !h.alive)) return false;
+    const dcs = hosts.filter((h) => h.hbd?.controller.dc === h.name);
+    return (
+      dcs.length === 1 &&
+      hosts.every((h) => h.hbd?.controller.dc === dcs[0]?.name && !h.hbd?.controller.report().busy)
+    );
+  };
+  const formEnd = world.now + formMs;
+  while (!formed()) {
+    // A SIGTERM in flight at heal time stops its host later: boot it again (every host runs after heal).
+    for (const h of world.hosts.values()) if (!h.alive && !h.pendingBoot) world.boot(h.name);
+    if (world.now >= formEnd) {
+      const views = [...world.hosts.values()].map((h) =>
+        h.alive
+          ? `${h.name}: DC ${h.hbd?.controller.dc ?? "none"}${h.hbd?.controller.report().busy ? " busy" : ""}`
+          : `${h.name}: down`,
+      );
+      return `converged: no single DC with every node up ${formMs} ms after heal (${views.join("; ")})`;
+    }
+    const p = await world.runFor(250, check);
+    if (p !== undefined) return p;
+  }
+  if (actions.failuresShown()) actions.cleanupAll();
   const end = world.now + settleMs;
   let last: { name: string; detail: string } | undefined;
   while (world.now < end) {
-    p = await world.runFor(500, check);
+    const p = await world.runFor(250, check);
     if (p !== undefined) return p;
     last = healProblem(world, actions.admin, lastSplitBrainMs());
     if (last === undefined) return undefined;
   }
   return last === undefined
     ? undefined
-    : `${last.name}: ${last.detail} (${settleMs} ms after heal + cleanup)`;
+    : `${last.name}: ${last.detail} (${settleMs} ms after the cluster formed)`;
 }
 
 /** The random fault and admin actions of the safety phase. */
@@ -296,6 +320,12 @@ class Actions {
     if (h.hbd !== hbd) return; // crashed meanwhile
     hbd.finishShutdown();
     h.stop("stopped cleanly");
+  }
+
+  /** Whether the DC shows a failed operation (what makes an operator run cleanup). */
+  failuresShown(): boolean {
+    const dc = [...this.world.hosts.values()].find((h) => h.alive && h.hbd?.controller.dc === h.name);
+    return dc?.hbd?.controller.report().resources.some((r) => r.failed.length > 0) ?? false;
   }
 
   /** `hbctl resource cleanup` of every resource, on the DC (what an operator does after the faults). */
