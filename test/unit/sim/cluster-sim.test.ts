@@ -31,6 +31,8 @@ for (const [seed, bug] of [
   [1, "the DC acknowledged a node attribute (standby) it had not saved"],
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
   [19, "a dead node's promise continuations still ran agents (simulator)"],
+  [14, "an abdicating DC went on with its transition; a node followed the loser forever"],
+  [50, "a dead incarnation's sends were checked (simulator)"],
 ] as const) {
   test(`seed ${seed} stays green (${bug})`, async () => {
     const r = await runSeed({ seed });
