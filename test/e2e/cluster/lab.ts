@@ -341,6 +341,21 @@ export class ClusterLab extends FailoverLab {
     if (this.opts.serial) this.cutSerial();
   }
 
+  /**
+   * Power loss of `node` at a known time for the benchmark: its eth0 goes down through the namespace's
+   * pre-started `ip -batch` (within a few ms), hbd and its director are SIGKILLed at once. Resolves with
+   * the time of the call (`lostAt`) and the time ip confirmed the link down (`downAt`). Call
+   * `linkSwitch(ROLE[node])` beforehand so that the switch is already running.
+   */
+  async powerCut(node: NodeName): Promise<{ lostAt: number; downAt: number }> {
+    const lostAt = Date.now();
+    const down = this.linkDown(ROLE[node]);
+    this.kill(node, "SIGKILL");
+    this.killDirector(node);
+    if (this.opts.serial) this.cutSerial();
+    return { lostAt, downAt: await down };
+  }
+
   /** The last lines of both hbd logs, for failure messages. */
   tails(chars = 5000): string {
     return NODES.map((n) => `--- ${n}\n${this.log(n).slice(-chars)}`).join("\n");
