@@ -3,14 +3,16 @@
  * hbctl: Tandem's command-line tool. Offline verbs (verify, ...) read files;
  * the others talk to hbd through its socket. Output is text, or JSON with --json.
  */
-import { CommanderError } from "commander";
+import { CommanderError } from "../base/commander.js";
 import { ExitCode, TandemError } from "../base/errors.js";
 import { type CliIo, processIo } from "./io.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, VERSION } from "./program.js";
 
 export { buildProgram, VERSION } from "./program.js";
 
 export async function main(argv: readonly string[], io: CliIo): Promise<void> {
+  // commander's own answer, without loading every command module to build the full program first
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return io.out(VERSION);
   const program = await buildProgram(io, argv);
   try {
     await program.parseAsync([...argv], { from: "user" });

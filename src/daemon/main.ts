@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
-import { Command, Option } from "commander";
+import { Command, Option } from "../base/commander.js";
 import { pino } from "pino";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";

@@ -21,7 +21,7 @@
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Option } from "../base/commander.js";
 import { execa } from "execa";
 import { pino } from "pino";
 import type { Diagnostic } from "../base/diag.js";
