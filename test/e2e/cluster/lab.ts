@@ -64,11 +64,22 @@ export interface ClusterOptions {
   /** The probe client: a new connection every `probeEveryMs` (default 20), timeout `probeTimeoutMs` (default 1000). */
   readonly probeEveryMs?: number;
   readonly probeTimeoutMs?: number;
+  /** A fallback server `fb` (10.250.0.5, DR, answering "fb") in ldirectord.cf: it serves when no real is up. */
+  readonly fallback?: boolean;
 }
 
 /** The real server: GET /health answers ok, anything else its name. */
 const serverScript = (name: string) => `const http = require("node:http");
 for (const port of [80, 8080]) http.createServer((q, s) => s.end(q.url === "/health" ? "ok" : ${JSON.stringify(name)})).listen(port, "0.0.0.0");`;
+
+/** The fallback server of ClusterOptions.fallback. */
+export const FALLBACK = "fb";
+const FALLBACK_IP = "10.250.0.5";
+
+const ldirectordCf = (o: ClusterOptions): string =>
+  o.fallback
+    ? LDIRECTORD_CF.replace("\tservice=http", `\tfallback=${FALLBACK_IP}:80 gate\n\tservice=http`)
+    : LDIRECTORD_CF;
 
 const LDIRECTORD_CF = `checkinterval=1\nnegotiatetimeout=1\nfailurecount=1\nquiescent=no\nautoreload=no\nvirtual=${VIP}:80\n\treal=${REAL_IP.rs1}:80 gate 1\n\treal=${REAL_IP.rs2}:80 gate 1\n\tservice=http\n\trequest="/health"\n\treceive="ok"\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n`;
 
@@ -161,6 +172,10 @@ export class ClusterLab extends FailoverLab {
       this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
       this.spawnIn(rs, serverScript(rs));
     }
+    if (this.opts.fallback) {
+      this.attachDrReal(FALLBACK, `${FALLBACK_IP}/24`, VIP);
+      this.spawnIn(FALLBACK, serverScript(FALLBACK));
+    }
     if (this.opts.serial) {
       this.ttys.n1 = join(this.tmp, "ttyA");
       this.ttys.n2 = join(this.tmp, "ttyB");
@@ -181,7 +196,7 @@ export class ClusterLab extends FailoverLab {
       const peer = NODES.find((n) => n !== node) ?? "n1";
       const d = this.configureCrm(node, this.hacf(node, peer), AUTHKEYS, HARESOURCES);
       writeFileSync(join(d.etc, "cib.xml"), xml);
-      writeFileSync(join(d.etc, "ldirectord.cf"), LDIRECTORD_CF);
+      writeFileSync(join(d.etc, "ldirectord.cf"), ldirectordCf(this.opts));
       mkdirSync(join(d.etc, "resource.d"), { recursive: true });
       const wrapper = join(d.etc, "resource.d", "ldirectord");
       writeFileSync(
