@@ -85,7 +85,14 @@ async function powerLossTrial(lab: ClusterLab, keepaliveMs: number): Promise<Dir
   lab.exec("a", "ip", "link", "set", "eth0", "up");
   const dump = process.env.TANDEM_BENCH_LOGS;
   if (dump !== undefined)
-    (await import("node:fs")).appendFileSync(dump, `=== trial lostAt=${lostAt} downAt=${downAt} first=${JSON.stringify(first)}\n${lab.log("n2").split("\n").filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50).join("\n")}\n`);
+    (await import("node:fs")).appendFileSync(
+      dump,
+      `=== trial lostAt=${lostAt} downAt=${downAt} first=${JSON.stringify(first)}\n${lab
+        .log("n2")
+        .split("\n")
+        .filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50)
+        .join("\n")}\n`,
+    );
   return { ms: first.end - lostAt, failedProbes };
 }
 
@@ -120,7 +127,9 @@ export async function directorTrials(
     deadtime: "100ms",
     warntime: "60ms",
     initdead: "1",
-    monitorMs: 2000,
+    // the heartbeat-class ldirectord status of the lab parses the configuration (a Node start) at every
+    // monitor: every 2 s on both nodes that loaded the machine during the trials; no trial needs a monitor
+    monitorMs: 20_000,
     probeEveryMs: PROBE_EVERY_MS,
     probeTimeoutMs: PROBE_TIMEOUT_MS,
   });

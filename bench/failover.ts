@@ -210,7 +210,14 @@ async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   const died = deathLoggedAt(c.lab.log("n2"), lostAt);
   const dump = process.env.TANDEM_BENCH_LOGS;
   if (dump !== undefined)
-    (await import("node:fs")).appendFileSync(dump, `=== vip trial lostAt=${lostAt} first=${JSON.stringify(first)}\n${c.lab.log("n2").split("\n").filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50).join("\n")}\n`);
+    (await import("node:fs")).appendFileSync(
+      dump,
+      `=== vip trial lostAt=${lostAt} first=${JSON.stringify(first)}\n${c.lab
+        .log("n2")
+        .split("\n")
+        .filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50)
+        .join("\n")}\n`,
+    );
   return {
     ms: first.end - lostAt,
     failedProbes,

@@ -21,9 +21,9 @@
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { Command, CommanderError, Option } from "../base/commander.js";
 import { execa } from "execa";
 import { pino } from "pino";
+import { Command, CommanderError, Option } from "../base/commander.js";
 import type { Diagnostic } from "../base/diag.js";
 import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
