@@ -26,7 +26,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
+import { CLIENT_IP, FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
 import type { Cib, Primitive, Resource } from "../../../src/cib/model.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { parseHaresources } from "../../../src/config/haresources.js";
@@ -66,6 +66,12 @@ export interface ClusterOptions {
   readonly probeTimeoutMs?: number;
   /** A fallback server `fb` (10.250.0.5, DR, answering "fb") in ldirectord.cf: it serves when no real is up. */
   readonly fallback?: boolean;
+  /**
+   * The forwarding method of ldirectord.cf's reals: "gate" (DR, default) or "masq" (NAT: the reals
+   * have no VIP and route the client's address via the VIP, so replies go back through the VIP
+   * holder, which forwards; the directors get ip_forward=1 and send no redirects).
+   */
+  readonly method?: "gate" | "masq";
 }
 
 /** The real server: GET /health answers ok, anything else its name. */
@@ -76,10 +82,10 @@ for (const port of [80, 8080]) http.createServer((q, s) => s.end(q.url === "/hea
 export const FALLBACK = "fb";
 const FALLBACK_IP = "10.250.0.5";
 
-const ldirectordCf = (o: ClusterOptions): string =>
-  o.fallback
-    ? LDIRECTORD_CF.replace("\tservice=http", `\tfallback=${FALLBACK_IP}:80 gate\n\tservice=http`)
-    : LDIRECTORD_CF;
+const ldirectordCf = (o: ClusterOptions): string => {
+  const cf = o.method === "masq" ? LDIRECTORD_CF.replaceAll(":80 gate 1", ":80 masq 1") : LDIRECTORD_CF;
+  return o.fallback ? cf.replace("\tservice=http", `\tfallback=${FALLBACK_IP}:80 gate\n\tservice=http`) : cf;
+};
 
 const LDIRECTORD_CF = `checkinterval=1\nnegotiatetimeout=1\nfailurecount=1\nquiescent=no\nautoreload=no\nvirtual=${VIP}:80\n\treal=${REAL_IP.rs1}:80 gate 1\n\treal=${REAL_IP.rs2}:80 gate 1\n\tservice=http\n\trequest="/health"\n\treceive="ok"\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n`;
 
@@ -169,9 +175,22 @@ export class ClusterLab extends FailoverLab {
   start(): void {
     this.bridged(["a", "b"], "c");
     for (const rs of REALS) {
-      this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
+      if (this.opts.method === "masq") {
+        this.attach(rs, `${REAL_IP[rs]}/24`);
+        this.exec(rs, "ip", "route", "add", `${CLIENT_IP}/32`, "via", VIP);
+      } else this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
       this.spawnIn(rs, serverScript(rs));
     }
+    if (this.opts.method === "masq")
+      for (const node of NODES)
+        this.exec(
+          ROLE[node],
+          "sysctl",
+          "-qw",
+          "net.ipv4.ip_forward=1",
+          "net.ipv4.conf.all.send_redirects=0",
+          "net.ipv4.conf.eth0.send_redirects=0",
+        );
     if (this.opts.fallback) {
       this.attachDrReal(FALLBACK, `${FALLBACK_IP}/24`, VIP);
       this.spawnIn(FALLBACK, serverScript(FALLBACK));
