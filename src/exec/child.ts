@@ -61,3 +61,50 @@ export function startChild(file: string, args: readonly string[], o: ChildOption
   });
   return { child, done };
 }
+
+/** What runCollect gives: the exit code (null: killed or not spawned), the output, the spawn error's code. */
+export interface Collected {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** ENOENT, EACCES, ...: the program could not be run. */
+  readonly spawnError?: string;
+  readonly timedOut: boolean;
+}
+
+/**
+ * Runs a short command (nft, ip, conntrack) with this process's environment
+ * and collects its whole output; SIGKILLed after `timeoutMs`. Never rejects.
+ */
+export async function runCollect(
+  file: string,
+  args: readonly string[],
+  o: { readonly input?: string; readonly timeoutMs: number },
+): Promise<Collected> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const { child, done } = startChild(file, args, {
+    env,
+    ...(o.input === undefined ? {} : { input: o.input }),
+    streamGraceMs: 100,
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on("data", (b: Buffer) => out.push(b));
+  child.stderr?.on("data", (b: Buffer) => err.push(b));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, o.timeoutMs);
+  const end = await done;
+  clearTimeout(timer);
+  return {
+    exitCode: "error" in end ? null : end.code,
+    stdout: Buffer.concat(out).toString("utf8"),
+    stderr: Buffer.concat(err).toString("utf8"),
+    ...("error" in end ? { spawnError: end.error } : {}),
+    timedOut,
+  };
+}
