@@ -24,7 +24,7 @@
  * and deletes the namespaces.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLIENT_IP, FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
 import type { Cib, Primitive, Resource } from "../../../src/cib/model.js";
@@ -390,10 +390,46 @@ export class ClusterLab extends FailoverLab {
     return { lostAt, downAt: await down };
   }
 
+  /**
+   * Also kills, by pid, every process whose command line names this lab's temporary directory (a
+   * director or an agent an hbd started just before it was killed: the pid-file pass of the base
+   * cleanup cannot see a director that comes up afterwards, which then outlived the test), once at
+   * once and once 300 ms later.
+   */
+  override cleanup(): void {
+    const tmp = this.tmp;
+    super.cleanup();
+    for (const pass of [0, 1]) {
+      if (pass) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      for (const pid of processesNaming(tmp)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+
   /** The last lines of both hbd logs, for failure messages. */
   tails(chars = 5000): string {
     return NODES.map((n) => `--- ${n}\n${this.log(n).slice(-chars)}`).join("\n");
   }
+}
+
+/** Pids (not this process) whose /proc command line contains `text`. */
+function processesNaming(text: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
 
 /** "rs1=12 rs2=11 -=0": the client's answers in [from, to). */
