@@ -61,11 +61,10 @@ async function powerLossTrial(lab: ClusterLab, keepaliveMs: number): Promise<Dir
   // n1 advertises deadtime + 2 s for its first 5 s: kill it only once n2 applies the plain 100 ms
   if (!(await lab.plainDeadtime(lab.node("n2").sock, "n1", 100)))
     throw new Error(`n2 never applied n1's plain deadtime\n${lab.tails()}`);
+  lab.linkSwitch("a"); // started now, so the power cut below is one write to a running ip
   await sleep(Math.round(Math.random() * keepaliveMs));
-  const lostAt = Date.now();
-  lab.powerLoss("n1");
   // n1's kernel table outlives its SIGKILLed director: only probes started once its link is down count
-  const downAt = Date.now();
+  const { lostAt, downAt } = await lab.powerCut("n1");
   const answered = () =>
     lab.client.probes.find((p) => p.start > downAt && p.answer !== "-" && p.answer !== "?");
   if (!(await lab.waitFor(() => answered() !== undefined, 15_000, 5)))
@@ -84,6 +83,16 @@ async function powerLossTrial(lab: ClusterLab, keepaliveMs: number): Promise<Dir
     // not there
   }
   lab.exec("a", "ip", "link", "set", "eth0", "up");
+  const dump = process.env.TANDEM_BENCH_LOGS;
+  if (dump !== undefined)
+    (await import("node:fs")).appendFileSync(
+      dump,
+      `=== trial lostAt=${lostAt} downAt=${downAt} first=${JSON.stringify(first)}\n${lab
+        .log("n2")
+        .split("\n")
+        .filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50)
+        .join("\n")}\n`,
+    );
   return { ms: first.end - lostAt, failedProbes };
 }
 
@@ -118,7 +127,9 @@ export async function directorTrials(
     deadtime: "100ms",
     warntime: "60ms",
     initdead: "1",
-    monitorMs: 2000,
+    // the heartbeat-class ldirectord status of the lab parses the configuration (a Node start) at every
+    // monitor: every 2 s on both nodes that loaded the machine during the trials; no trial needs a monitor
+    monitorMs: 20_000,
     probeEveryMs: PROBE_EVERY_MS,
     probeTimeoutMs: PROBE_TIMEOUT_MS,
   });

@@ -190,11 +190,13 @@ async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   // The settle polling (200 ms steps after the dt rule, counted from n1's start) puts the kill at an
   // almost fixed phase of n1's keepalive schedule: the 1 s / 3 s trials all landed at 2.2-2.4 s.
   // A uniform random wait over one keepalive period spreads the kill's phase, hence deadtime - [0, keepalive).
+  c.lab.linkSwitch("a"); // started now, so the power cut below is one write to a running ip
   const waitMs = Math.round(Math.random() * t.keepaliveMs);
   await sleep(waitMs);
   const lostAt = Date.now();
+  const down = c.lab.linkDown("a");
   c.lab.kill("n1", "SIGKILL");
-  c.lab.exec("a", "ip", "link", "set", "eth0", "down");
+  await down;
   const served = await c.lab.waitFor(
     () => c.client.firstAnswer("n2", lostAt) !== undefined,
     t.deadtimeMs + 10_000,
@@ -213,6 +215,16 @@ async function failoverTrial(c: Cluster, t: Timing): Promise<FailoverTrial> {
   c.n1StartedAt = Date.now();
   c.lab.startHbd("a", "n1", c.d1);
   const died = deathLoggedAt(c.lab.log("n2"), lostAt);
+  const dump = process.env.TANDEM_BENCH_LOGS;
+  if (dump !== undefined)
+    (await import("node:fs")).appendFileSync(
+      dump,
+      `=== vip trial lostAt=${lostAt} first=${JSON.stringify(first)}\n${c.lab
+        .log("n2")
+        .split("\n")
+        .filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= lostAt - 50)
+        .join("\n")}\n`,
+    );
   return {
     ms: first.end - lostAt,
     failedProbes,

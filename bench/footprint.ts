@@ -8,12 +8,16 @@
  * - idle RSS (VmRSS) and CPU (utime + stime over the window, % of one core)
  *   of each hbd after it settled, sampled over `--seconds` (default 20);
  * - hbctl latency: `hbctl status --json` against n1, median and p95 of
- *   `--calls` calls (default 20), wall time from spawn to exit.
+ *   `--calls` calls (default 20), wall time from spawn to exit, and the mean
+ *   CPU of one call; hbd's CPU when its `started` line was seen (CPU figures
+ *   move less than wall times with the machine's load).
  *
  * Usage: node dist/bench/footprint.js [--seconds N] [--calls N] [--json]
+ * (TANDEM_DIST=/other/checkout/dist measures another build's hbd and hbctl.)
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { HBCTL } from "../test/e2e/daemon/lab.js";
 import { FailoverLab } from "./failover-lab.js";
 
 const argv = process.argv.slice(2);
@@ -43,6 +47,13 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
+/** CPU (ms) of this process's waited-for children so far (cutime + cstime). */
+function childrenCpuMs(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m?.[1] ?? Number.NaN);
@@ -67,9 +78,13 @@ const pct = (xs: number[], p: number): number => {
 interface TimingResult {
   readonly timing: string;
   readonly startMs: number[];
+  /** CPU (ms) each hbd had used when the bench saw its `started` line (polled every 20 ms): less load-dependent than startMs. */
+  readonly startCpuMs: number[];
   readonly rssMb: number[];
   readonly cpuPct: number[];
   readonly hbctlMs: { median: number; p95: number };
+  /** Mean CPU (ms) of one hbctl status call (user + system). */
+  readonly hbctlCpuMs: number;
 }
 
 async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
@@ -85,10 +100,21 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const c1 = lab.startHbd("a", "n1", d1);
     spawned.push(Date.now());
     const c2 = lab.startHbd("b", "n2", d2);
+    const startCpuMs = [Number.NaN, Number.NaN];
     const ok = await lab.waitFor(
-      () => ["n1", "n2"].every((n) => startedAt(lab.log(n)) !== undefined) && lab.hasAddress("a", VIP),
+      () => {
+        for (const [i, [n, c]] of (
+          [
+            ["n1", c1],
+            ["n2", c2],
+          ] as const
+        ).entries())
+          if (Number.isNaN(startCpuMs[i]) && c.pid !== undefined && startedAt(lab.log(n)) !== undefined)
+            startCpuMs[i] = (cpuTicks(c.pid) * 1000) / CLK_TCK;
+        return !startCpuMs.some(Number.isNaN) && lab.hasAddress("a", VIP);
+      },
       60_000,
-      50,
+      20,
     );
     if (!ok) throw new Error(`the nodes did not start\n${lab.log("n1").slice(-3000)}`);
     const startMs = ["n1", "n2"].map((n, i) => (startedAt(lab.log(n)) ?? Number.NaN) - (spawned[i] ?? 0));
@@ -104,19 +130,22 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const wallS = (Date.now() - t0) / 1000;
     const cpuPct = pids.map((p, k) => ((cpuTicks(p) - (before[k] ?? 0)) / CLK_TCK / wallS) * 100);
     const lat: number[] = [];
+    const cpu0 = childrenCpuMs();
     for (let i = 0; i < calls; i++) {
       const s = process.hrtime.bigint();
-      const r = spawnSync(
-        process.execPath,
-        [new URL("../src/cli/main.js", import.meta.url).pathname, "status", "--json", "--socket", d1.sock],
-        { encoding: "utf8", timeout: 15_000 },
-      );
+      const r = spawnSync(process.execPath, [HBCTL, "status", "--json", "--socket", d1.sock], {
+        encoding: "utf8",
+        timeout: 15_000,
+      });
       if (r.status !== 0) throw new Error(`hbctl status failed: ${r.stderr}`);
       lat.push(Number(process.hrtime.bigint() - s) / 1e6);
     }
+    const hbctlCpuMs = (childrenCpuMs() - cpu0) / calls;
     return {
       timing: t.name,
       startMs,
+      startCpuMs,
+      hbctlCpuMs,
       rssMb: rss.map((xs) => Math.max(...xs) / 1024),
       cpuPct,
       hbctlMs: { median: pct(lat, 50), p95: pct(lat, 95) },
@@ -134,10 +163,10 @@ async function main(): Promise<void> {
     out.push(r);
     if (!asJson)
       console.log(
-        `keepalive ${r.timing}: hbd start ${r.startMs.map((x) => `${Math.round(x)} ms`).join(" / ")} (n1 / n2); ` +
+        `keepalive ${r.timing}: hbd start ${r.startMs.map((x) => `${Math.round(x)} ms`).join(" / ")} (n1 / n2; CPU ${r.startCpuMs.map((x) => `${Math.round(x)} ms`).join(" / ")}); ` +
           `idle RSS ${r.rssMb.map((x) => `${x.toFixed(1)} MB`).join(" / ")}; ` +
           `CPU ${r.cpuPct.map((x) => `${x.toFixed(2)} %`).join(" / ")} of a core over ${seconds} s; ` +
-          `hbctl status median ${r.hbctlMs.median.toFixed(0)} ms, p95 ${r.hbctlMs.p95.toFixed(0)} ms (${calls} calls)`,
+          `hbctl status median ${r.hbctlMs.median.toFixed(0)} ms, p95 ${r.hbctlMs.p95.toFixed(0)} ms (${calls} calls; CPU ${r.hbctlCpuMs.toFixed(0)} ms each)`,
       );
   }
   if (asJson) console.log(JSON.stringify(out, null, 2));

@@ -3,19 +3,27 @@
  * hbctl: Tandem's command-line tool. Offline verbs (verify, ...) read files;
  * the others talk to hbd through its socket. Output is text, or JSON with --json.
  */
-import { CommanderError } from "commander";
 import { ExitCode, TandemError } from "../base/errors.js";
+import { VERSION } from "../base/version.js";
+import { parseFastStatus } from "./fast-status.js";
 import { type CliIo, processIo } from "./io.js";
-import { buildProgram } from "./program.js";
 
-export { buildProgram, VERSION } from "./program.js";
+/** commander's usage/help/version exits (its module is loaded only for the full program). */
+const isCommanderError = (e: unknown): e is { exitCode: number } =>
+  e instanceof Error &&
+  (e.name === "CommanderError" || e.name === "InvalidArgumentError") &&
+  typeof (e as { exitCode?: unknown }).exitCode === "number";
 
 export async function main(argv: readonly string[], io: CliIo): Promise<void> {
-  const program = await buildProgram(io, argv);
+  // commander's own answer, without loading every command module to build the full program first
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return io.out(VERSION);
   try {
+    const fast = parseFastStatus(argv);
+    if (fast !== undefined) return await (await import("./commands/status.js")).runStatus(fast, io);
+    const program = await (await import("./program.js")).buildProgram(io, argv);
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) {
+    if (isCommanderError(e)) {
       // help and version exit 0; usage errors were already printed by commander
       io.exit(e.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
     } else if (e instanceof TandemError) {

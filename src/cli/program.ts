@@ -3,7 +3,7 @@
  * runs it; kept apart so tests and scripts/man.mjs, which renders hbctl(8)
  * from this tree's --help, can build it without running a command).
  */
-import { Command } from "commander";
+import { Command } from "../base/commander.js";
 import { VERSION } from "../base/version.js";
 import type { CliIo } from "./io.js";
 

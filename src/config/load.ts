@@ -1,5 +1,6 @@
 /**
- * Assembles a ClusterConfig from the /etc/ha.d files or from cluster.yaml.
+ * Assembles a ClusterConfig from the /etc/ha.d files (cluster.yaml: load-yaml.ts,
+ * kept apart so that hbd and hbctl load its parser, yaml + zod, only for one).
  * Pure: the caller supplies file contents (see read.ts for the adapter that
  * reads them from disk). Every problem of every file is collected; nothing
  * stops at the first error.
@@ -19,7 +20,6 @@ import {
 } from "./host.js";
 import type { ClusterConfig, InertDirective } from "./model.js";
 import { checkRespawn } from "./respawn.js";
-import { parseClusterYaml } from "./yaml.js";
 
 /** One input file: its path, and its text and permission bits when it exists. */
 export interface FileInput {
@@ -50,7 +50,8 @@ export interface LoadResult {
   readonly cibSource?: CibCandidate;
 }
 
-function missing(f: FileInput, code: string, why: string): Diagnostic {
+/** The error of an input that could not be read. */
+export function missing(f: FileInput, code: string, why: string): Diagnostic {
   return { file: f.path, line: 0, severity: "error", code, message: f.readError ?? why };
 }
 
@@ -155,26 +156,5 @@ function hostDiagnostics(
   return {
     diagnostics: [...diagnostics, ...cib.diagnostics],
     ...(cib.found ? { cibSource: cib.found } : {}),
-  };
-}
-
-export function loadYaml(f: FileInput, localNode?: string): LoadResult {
-  if (f.text === undefined) {
-    return {
-      diagnostics: [missing(f, "load.missing", "cannot read the configuration: file not found")],
-      inert: [],
-      files: [f.path],
-    };
-  }
-  const r = parseClusterYaml(f.text, f.path, {
-    ...(f.mode === undefined ? {} : { mode: f.mode }),
-    ...(localNode === undefined ? {} : { localNode }),
-  });
-  const ok = r.value !== undefined && !r.diagnostics.some((d) => d.severity === "error");
-  return {
-    ...(ok && r.value ? { config: r.value } : {}),
-    diagnostics: r.diagnostics,
-    inert: [],
-    files: [f.path],
   };
 }

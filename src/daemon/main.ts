@@ -21,8 +21,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
-import { Command, Option } from "commander";
 import { pino } from "pino";
+import { Command, Option } from "../base/commander.js";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../base/diag.js";
 import { ExitCode } from "../base/errors.js";
 import { LogSink } from "../base/log-sink.js";
@@ -35,7 +35,7 @@ import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
 import { hostNaming } from "../config/host.js";
-import { type LoadResult, loadHaD, loadYaml } from "../config/load.js";
+import { type LoadResult, loadHaD } from "../config/load.js";
 import type { ClusterConfig, Medium } from "../config/model.js";
 import {
   DEFAULT_CONFIG_DIR,
@@ -145,10 +145,13 @@ const flags = program.opts<Flags>();
 if (!/^[A-Za-z_][\w.-]{0,63}$/.test(flags.pingdAttribute))
   program.error(`hbd: --pingd-attribute ${JSON.stringify(flags.pingdAttribute)}: not a node attribute name`);
 
+// cluster.yaml's parser (yaml + zod) is loaded only for --config: it was ~180 ms CPU of every start (issue 15)
+const yamlLoader = flags.config ? await import("../config/load-yaml.js") : undefined;
+
 function load(): { result: LoadResult; node: string | undefined } {
-  if (flags.config) {
+  if (flags.config && yamlLoader) {
     const node = flags.node ?? hostname();
-    return { result: loadYaml(readInput(flags.config), node), node };
+    return { result: yamlLoader.loadYaml(readInput(flags.config), node), node };
   }
   const inputs = readHaD(flags.configDir, flags.node, hostname());
   const host = readHost({

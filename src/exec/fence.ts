@@ -12,7 +12,7 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { startChild } from "./child.js";
 import { ocfRcName } from "./codes.js";
 import type { FenceDevice } from "./fence-devices.js";
 import { fenceStdin } from "./fence-devices.js";
@@ -98,14 +98,10 @@ export class FenceRunner {
         stderr: "",
         reason: `fence agent ${device.agent} not found (searched ${this.options.agentDirs.join(", ")})`,
       };
-    const sub = execa(file, [], {
+    const { child: sub, done: ended } = startChild(file, [], {
       input: fenceStdin(action, target, device.params),
       env: { ...this.options.env },
-      extendEnv: false,
-      detached: true,
-      reject: false,
-      buffer: false,
-      stripFinalNewline: false,
+      streamGraceMs: 100, // a background child may hold the pipes open: do not wait for it
     });
     let stdout = "";
     let stderr = "";
@@ -136,19 +132,12 @@ export class FenceRunner {
     sub.on("exit", (code, sig) => {
       exitCode = code;
       signal = sig;
-      // a background child may hold the pipes open: do not wait for it
-      timers.push(
-        setTimeout(() => {
-          sub.stdout?.destroy();
-          sub.stderr?.destroy();
-        }, 100),
-      );
     });
-    const result = await sub;
+    const end = await ended;
     for (const t of timers) clearTimeout(t);
     if (partial.trim() !== "") this.options.onOutput?.(device.id, partial);
     const durationMs = performance.now() - t0;
-    const spawnError = pid === undefined ? ((result as { code?: string }).code ?? "spawn failed") : undefined;
+    const spawnError = "error" in end ? end.error : undefined;
     const ok = !timedOut && exitCode === 0;
     const last = stderr.trim().split("\n").pop() ?? "";
     const reason = ok

@@ -1,12 +1,12 @@
 /**
- * The executor's only process adapter: spawns agents with execa in their own
+ * The executor's only process adapter: spawns agents (child.ts) in their own
  * process group, keeps a bounded tail of their output, and at timeout kills the
  * whole group (SIGTERM, then SIGKILL after the grace period). Also the real
  * TimerPort and file checks.
  */
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { execa } from "execa";
+import { startChild } from "./child.js";
 import { defaultExecConfig, type ExecConfig } from "./env.js";
 import { Executor } from "./executor.js";
 import type { ProcessPort, SpawnOutcome, SpawnRequest, TimerPort } from "./types.js";
@@ -64,45 +64,28 @@ export async function spawnAgent(req: SpawnRequest): Promise<SpawnOutcome> {
   const stderr = new Tail(req.tailBytes);
   const t0 = process.hrtime.bigint();
   const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
-  const sub = execa(req.file, [...req.args], {
-    env: req.env,
-    extendEnv: false,
-    detached: true,
-    buffer: false,
-    reject: false,
-    stdin: "ignore",
-    stripFinalNewline: false,
-  });
+  const { child: sub, done } = startChild(req.file, req.args, { env: req.env, streamGraceMs });
   sub.stdout?.on("data", (b: Buffer) => stdout.push(b));
   sub.stderr?.on("data", (b: Buffer) => stderr.push(b));
   let timedOut = false;
   let terminated: Promise<void> = Promise.resolve();
   let exit: { code: number | null; signal: string | null; ms: number } | undefined;
-  const timers: NodeJS.Timeout[] = [];
   const pid = sub.pid;
-  if (pid !== undefined) {
-    timers.push(
-      setTimeout(() => {
-        if (exit) return;
-        timedOut = true;
-        terminated = terminateGroup(pid, req.killGraceMs);
-      }, req.timeoutMs),
-    );
-  }
+  const timer =
+    pid === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (exit) return;
+          timedOut = true;
+          terminated = terminateGroup(pid, req.killGraceMs);
+        }, req.timeoutMs);
   sub.on("exit", (code, signal) => {
     exit = { code, signal, ms: elapsed() };
-    timers.push(
-      setTimeout(() => {
-        sub.stdout?.destroy();
-        sub.stderr?.destroy();
-      }, streamGraceMs),
-    );
   });
-  const result = await sub;
-  for (const t of timers) clearTimeout(t);
+  const end = await done;
+  clearTimeout(timer);
   await terminated;
   if (exit === undefined) {
-    const code = (result as { code?: string }).code ?? "spawn failed";
     return {
       exitCode: null,
       signal: null,
@@ -110,7 +93,7 @@ export async function spawnAgent(req: SpawnRequest): Promise<SpawnOutcome> {
       durationMs: elapsed(),
       stdout: "",
       stderr: stderr.text(),
-      spawnError: code,
+      spawnError: "error" in end ? end.error : "spawn failed",
     };
   }
   return {

@@ -21,17 +21,15 @@
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { Command, CommanderError, Option } from "commander";
-import { execa } from "execa";
 import { pino } from "pino";
+import { Command, CommanderError, Option } from "../base/commander.js";
 import type { Diagnostic } from "../base/diag.js";
 import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
+import { runCollect } from "../exec/child.js";
 import { parseLdirectordCf } from "./config.js";
-import { parseDirectorYaml } from "./config-yaml.js";
 import { Director, DirectorConfigError } from "./director.js";
-import { IpvsDirectorBackend } from "./ipvs-director.js";
 import type { DirectorConfig } from "./model.js";
 import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
 
@@ -57,13 +55,20 @@ export function autoBackend(procIpVs = "/proc/net/ip_vs"): "ipvs" | "nft" {
   return existsSync(procIpVs) ? "ipvs" : "nft";
 }
 
-/** ldirectord.cf, or the YAML form for *.yaml / *.yml files. */
+/** The YAML form's parser (config-yaml.ts: yaml + zod, loaded only for a *.yaml / *.yml file). */
+type YamlParser = typeof import("./config-yaml.js").parseDirectorYaml;
+
+/** Whether `file` is read as the YAML form. */
+const isYaml = (file: string): boolean => /\.ya?ml$/i.test(file);
+
+/** ldirectord.cf, or the YAML form for *.yaml / *.yml files (`parseYaml` given when isYaml(file)). */
 export function parserFor(
   file: string,
+  parseYaml?: YamlParser,
 ): (text: string, f: string) => { value: DirectorConfig; diagnostics: readonly Diagnostic[] } {
-  if (!/\.ya?ml$/i.test(file)) return parseLdirectordCf;
+  if (!isYaml(file) || parseYaml === undefined) return parseLdirectordCf;
   return (text, f) => {
-    const r = parseDirectorYaml(text, f);
+    const r = parseYaml(text, f);
     if (r.value) return { value: r.value, diagnostics: r.diagnostics };
     const bad: Diagnostic = {
       file: f,
@@ -81,9 +86,9 @@ export function parserFor(
 
 /** The device the route to `ip` leaves through (for the DR ingress hook). */
 async function routeDevice(ip: string): Promise<string | undefined> {
-  const r = await execa("ip", ["-j", "route", "get", ip], { reject: false });
+  const r = await runCollect("ip", ["-j", "route", "get", ip], { timeoutMs: 10_000 });
   if (r.exitCode !== 0) return undefined;
-  const j = JSON.parse(String(r.stdout)) as { dev?: string }[];
+  const j = JSON.parse(r.stdout) as { dev?: string }[];
   return j[0]?.dev;
 }
 
@@ -168,11 +173,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hb-director: unknown backend ${backendName} (auto, nft, ipvs)\n`);
     return 2;
   }
+  // the YAML parser and the IPVS backend (execa) are loaded only when used: hb-director starts on every node
+  const parse = parserFor(
+    o.config,
+    isYaml(o.config) ? (await import("./config-yaml.js")).parseDirectorYaml : undefined,
+  );
   let device = o.device;
   if (!device) {
     try {
       const { readFileSync } = await import("node:fs");
-      const parsed = parserFor(o.config)(readFileSync(o.config, "utf8"), o.config);
+      const parsed = parse(readFileSync(o.config, "utf8"), o.config);
       const gate = parsed.value.virtuals.flatMap((v) => v.reals).find((r) => r.method === "gate");
       if (gate) device = await routeDevice(gate.ip);
     } catch {
@@ -181,7 +191,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const backend: DirectorBackend =
     backendName === "ipvs"
-      ? new IpvsDirectorBackend()
+      ? new (await import("./ipvs-director.js")).IpvsDirectorBackend()
       : new NftBackend({
           table: o.table,
           ...(device ? { device } : {}),
@@ -197,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
     statusFile: o.stateFile,
     checkConcurrency: Number(o.concurrency) || 256,
     notifyCommand: o.notifyCommand,
-    parse: parserFor(o.config),
+    parse,
   });
   if (o.check) {
     try {

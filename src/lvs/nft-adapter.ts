@@ -7,7 +7,7 @@
  * Connection counts come from /proc/net/nf_conntrack (NAT) and the DR pin sets.
  */
 import { readFile } from "node:fs/promises";
-import { execa } from "execa";
+import { runCollect } from "../exec/child.js";
 import type { Table, TableBackend, TableChange } from "./model.js";
 import {
   EMPTY_OBJECTS,
@@ -104,12 +104,11 @@ export class NftBackend implements DirectorBackend {
     args: string[],
     input?: string,
   ): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-    const r = await execa(this.opts.nft ?? "nft", args, {
-      reject: false,
-      timeout: 20_000,
-      ...(input !== undefined ? { input } : { stdin: "ignore" as const }),
+    const r = await runCollect(this.opts.nft ?? "nft", args, {
+      timeoutMs: 20_000,
+      ...(input !== undefined ? { input } : {}),
     });
-    return { ok: r.exitCode === 0, stdout: String(r.stdout), stderr: String(r.stderr) };
+    return { ok: r.exitCode === 0, stdout: r.stdout, stderr: r.stderr };
   }
 
   /** Table and objects as nft lists them (missing tables are empty). */
@@ -169,12 +168,8 @@ export class NftBackend implements DirectorBackend {
   private async killFlows(proto: string, address: string, port: number): Promise<void> {
     if (this.conntrackMissing) return;
     const args = ["-D", "-p", proto, "--reply-src", address, "--reply-port-src", String(port)];
-    const r = await execa(this.opts.conntrack ?? "conntrack", args, {
-      reject: false,
-      timeout: 5000,
-      stdin: "ignore",
-    });
-    if (r.failed && r.exitCode === undefined) {
+    const r = await runCollect(this.opts.conntrack ?? "conntrack", args, { timeoutMs: 5000 });
+    if (r.spawnError !== undefined) {
       this.conntrackMissing = true;
       this.opts.warn?.(
         "conntrack tool not installed (apt install conntrack): flows of removed reals are left to time out",

@@ -79,7 +79,7 @@ export async function runVerify(target: string | undefined, opts: VerifyOptions,
   else {
     const load = await import("../../config/load.js");
     result = opts.config
-      ? load.loadYaml(readInput(opts.config), opts.node)
+      ? (await import("../../config/load-yaml.js")).loadYaml(readInput(opts.config), opts.node)
       : load.loadHaD({
           ...readHaD(path, opts.node),
           host: readHost({

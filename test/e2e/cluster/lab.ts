@@ -24,9 +24,9 @@
  * and deletes the namespaces.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
+import { CLIENT_IP, FailoverLab, ProbeLog, probeClientScript } from "../../../bench/failover-lab.js";
 import type { Cib, Primitive, Resource } from "../../../src/cib/model.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { parseHaresources } from "../../../src/config/haresources.js";
@@ -64,11 +64,28 @@ export interface ClusterOptions {
   /** The probe client: a new connection every `probeEveryMs` (default 20), timeout `probeTimeoutMs` (default 1000). */
   readonly probeEveryMs?: number;
   readonly probeTimeoutMs?: number;
+  /** A fallback server `fb` (10.250.0.5, DR, answering "fb") in ldirectord.cf: it serves when no real is up. */
+  readonly fallback?: boolean;
+  /**
+   * The forwarding method of ldirectord.cf's reals: "gate" (DR, default) or "masq" (NAT: the reals
+   * have no VIP and route the client's address via the VIP, so replies go back through the VIP
+   * holder, which forwards; the directors get ip_forward=1 and send no redirects).
+   */
+  readonly method?: "gate" | "masq";
 }
 
 /** The real server: GET /health answers ok, anything else its name. */
 const serverScript = (name: string) => `const http = require("node:http");
 for (const port of [80, 8080]) http.createServer((q, s) => s.end(q.url === "/health" ? "ok" : ${JSON.stringify(name)})).listen(port, "0.0.0.0");`;
+
+/** The fallback server of ClusterOptions.fallback. */
+export const FALLBACK = "fb";
+const FALLBACK_IP = "10.250.0.5";
+
+const ldirectordCf = (o: ClusterOptions): string => {
+  const cf = o.method === "masq" ? LDIRECTORD_CF.replaceAll(":80 gate 1", ":80 masq 1") : LDIRECTORD_CF;
+  return o.fallback ? cf.replace("\tservice=http", `\tfallback=${FALLBACK_IP}:80 gate\n\tservice=http`) : cf;
+};
 
 const LDIRECTORD_CF = `checkinterval=1\nnegotiatetimeout=1\nfailurecount=1\nquiescent=no\nautoreload=no\nvirtual=${VIP}:80\n\treal=${REAL_IP.rs1}:80 gate 1\n\treal=${REAL_IP.rs2}:80 gate 1\n\tservice=http\n\trequest="/health"\n\treceive="ok"\n\tscheduler=rr\n\tprotocol=tcp\n\tchecktype=negotiate\n`;
 
@@ -158,8 +175,25 @@ export class ClusterLab extends FailoverLab {
   start(): void {
     this.bridged(["a", "b"], "c");
     for (const rs of REALS) {
-      this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
+      if (this.opts.method === "masq") {
+        this.attach(rs, `${REAL_IP[rs]}/24`);
+        this.exec(rs, "ip", "route", "add", `${CLIENT_IP}/32`, "via", VIP);
+      } else this.attachDrReal(rs, `${REAL_IP[rs]}/24`, VIP);
       this.spawnIn(rs, serverScript(rs));
+    }
+    if (this.opts.method === "masq")
+      for (const node of NODES)
+        this.exec(
+          ROLE[node],
+          "sysctl",
+          "-qw",
+          "net.ipv4.ip_forward=1",
+          "net.ipv4.conf.all.send_redirects=0",
+          "net.ipv4.conf.eth0.send_redirects=0",
+        );
+    if (this.opts.fallback) {
+      this.attachDrReal(FALLBACK, `${FALLBACK_IP}/24`, VIP);
+      this.spawnIn(FALLBACK, serverScript(FALLBACK));
     }
     if (this.opts.serial) {
       this.ttys.n1 = join(this.tmp, "ttyA");
@@ -181,7 +215,7 @@ export class ClusterLab extends FailoverLab {
       const peer = NODES.find((n) => n !== node) ?? "n1";
       const d = this.configureCrm(node, this.hacf(node, peer), AUTHKEYS, HARESOURCES);
       writeFileSync(join(d.etc, "cib.xml"), xml);
-      writeFileSync(join(d.etc, "ldirectord.cf"), LDIRECTORD_CF);
+      writeFileSync(join(d.etc, "ldirectord.cf"), ldirectordCf(this.opts));
       mkdirSync(join(d.etc, "resource.d"), { recursive: true });
       const wrapper = join(d.etc, "resource.d", "ldirectord");
       writeFileSync(
@@ -341,10 +375,61 @@ export class ClusterLab extends FailoverLab {
     if (this.opts.serial) this.cutSerial();
   }
 
+  /**
+   * Power loss of `node` at a known time for the benchmark: its eth0 goes down through the namespace's
+   * pre-started `ip -batch` (within a few ms), hbd and its director are SIGKILLed at once. Resolves with
+   * the time of the call (`lostAt`) and the time ip confirmed the link down (`downAt`). Call
+   * `linkSwitch(ROLE[node])` beforehand so that the switch is already running.
+   */
+  async powerCut(node: NodeName): Promise<{ lostAt: number; downAt: number }> {
+    const lostAt = Date.now();
+    const down = this.linkDown(ROLE[node]);
+    this.kill(node, "SIGKILL");
+    this.killDirector(node);
+    if (this.opts.serial) this.cutSerial();
+    return { lostAt, downAt: await down };
+  }
+
+  /**
+   * Also kills, by pid, every process whose command line names this lab's temporary directory (a
+   * director or an agent an hbd started just before it was killed: the pid-file pass of the base
+   * cleanup cannot see a director that comes up afterwards, which then outlived the test), once at
+   * once and once 300 ms later.
+   */
+  override cleanup(): void {
+    const tmp = this.tmp;
+    super.cleanup();
+    for (const pass of [0, 1]) {
+      if (pass) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      for (const pid of processesNaming(tmp)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    }
+  }
+
   /** The last lines of both hbd logs, for failure messages. */
   tails(chars = 5000): string {
     return NODES.map((n) => `--- ${n}\n${this.log(n).slice(-chars)}`).join("\n");
   }
+}
+
+/** Pids (not this process) whose /proc command line contains `text`. */
+function processesNaming(text: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc")) {
+    const pid = Number(e);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
 
 /** "rs1=12 rs2=11 -=0": the client's answers in [from, to). */

@@ -13,8 +13,10 @@ import { repoRoot } from "../../helpers.js";
 
 let counter = 0;
 
-export const HBD = join(repoRoot, "dist", "src", "daemon", "main.js");
-export const HBCTL = join(repoRoot, "dist", "src", "cli", "main.js");
+/** TANDEM_DIST=DIR runs another build's hbd and hbctl (DIR/src/...): before/after figures in the benches. */
+const DIST = process.env.TANDEM_DIST ?? join(repoRoot, "dist");
+export const HBD = join(DIST, "src", "daemon", "main.js");
+export const HBCTL = join(DIST, "src", "cli", "main.js");
 
 /** Why these tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {

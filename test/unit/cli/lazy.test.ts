@@ -25,3 +25,35 @@ test("a call naming a command builds only its module; no command or an unknown o
   assert.deepEqual(names(await buildProgram(io, ["--help"])), all);
   assert.deepEqual(names(await buildProgram(io, ["bogus"])), all);
 });
+
+test("hbctl status's commander-free path gives runStatus what commander gives, and leaves other forms to commander", async () => {
+  const { parseFastStatus } = await import("../../../src/cli/fast-status.js");
+  const viaCommander = async (argv: string[]): Promise<Record<string, unknown>> => {
+    const p = await buildProgram(io, argv);
+    const status = p.commands[0];
+    assert.ok(status);
+    status.action(() => undefined); // parse only
+    await p.parseAsync(argv, { from: "user" });
+    return { ...status.opts() };
+  };
+  for (const argv of [
+    ["status"],
+    ["status", "--json"],
+    ["status", "--socket", "/tmp/x.sock", "--json"],
+    ["status", "--socket=/tmp/y.sock", "--timeout", "750"],
+    ["status", "--timeout=100", "--json", "--socket", "/s"],
+  ])
+    assert.deepEqual({ ...parseFastStatus(argv) }, await viaCommander(argv), argv.join(" "));
+  for (const argv of [
+    ["status", "--help"],
+    ["status", "-w"],
+    ["status", "--watch", "--count", "2"],
+    ["status", "--socket"],
+    ["status", "--socket", "--json"],
+    ["status", "--bogus"],
+    ["status", "extra"],
+    ["standby", "n1"],
+    [],
+  ])
+    assert.equal(parseFastStatus(argv), undefined, argv.join(" "));
+});
