@@ -63,6 +63,7 @@ import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { dispatchCommand, IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { IPFAIL_MARK, PINGD_ATTRIBUTE, startIpfail } from "./ipfail-shell.js";
+import { HbdMonitor } from "./monitor-shell.js";
 import { HeartbeatNode, RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { PeerMarksWriter, readPeerMarks } from "./peer-marks.js";
@@ -198,13 +199,15 @@ const logSink = new LogSink({
   ...(config.debugfile === undefined ? {} : { debugfile: config.debugfile }),
   ...(config.logfacility === undefined ? {} : { facility: config.logfacility }),
 });
+/** ha.cf metrics_listen: /metrics and the status page (monitor-shell.ts); inert without it. */
+const monitor = new HbdMonitor(config.metricsListen, localNode, () => monotonicClock.now());
 const logger = pino(
   {
     base: { node: localNode },
     timestamp: pino.stdTimeFunctions.isoTime,
     level: config.debugLevel > 0 || config.debugfile !== undefined ? "debug" : "info",
   },
-  logSink,
+  monitor.tap(logSink),
 );
 
 for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
@@ -300,6 +303,7 @@ async function release(): Promise<void> {
   for (const p of pings) await p.close().catch(() => {});
   for (const t of transports) await t.close().catch(() => {});
   await ipc?.close().catch(() => {});
+  await monitor.close().catch(() => {});
   releasePidFile(flags.runDir);
 }
 
@@ -475,7 +479,9 @@ const controller = new Controller(
   {
     now: () => Date.now(),
     monotonic: () => monotonicClock.now(),
-    exec: (req) => (req.agent.provider === STONITH_PROVIDER ? fenceRunner.deviceOp(req) : executor.exec(req)),
+    exec: monitor.timed((req) =>
+      req.agent.provider === STONITH_PROVIDER ? fenceRunner.deviceOp(req) : executor.exec(req),
+    ),
     fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),
     timers: realTimers,
     send: (msg, dest) => {
@@ -594,6 +600,12 @@ function legacyCommand(method: string, params: Readonly<Record<string, string>>)
   };
 }
 
+/** What `hbctl status` reports (also the status page's and the metrics' snapshot). */
+function statusReport(): StatusReport {
+  const crm = controller.report();
+  return { ...node.report(process.pid), crm, legacy: legacyReport(crm), ...watchdogReport() };
+}
+
 logger.info(
   {
     event: "cib",
@@ -668,10 +680,7 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => {
-      const crm = controller.report();
-      return { ...node.report(process.pid), crm, legacy: legacyReport(crm), ...watchdogReport() };
-    },
+    report: statusReport,
     command: (method, params) =>
       r1.restricted && (method === "standby" || method === "takeover" || method === "online")
         ? legacyCommand(method, params)
@@ -688,6 +697,8 @@ try {
   logger.flush();
   process.exit(ExitCode.warnings);
 }
+
+await monitor.listen({ status: statusReport, cib: () => controller.cib }, logger);
 
 // ---------------------------------------------------------------- the tick loop
 

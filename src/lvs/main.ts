@@ -21,6 +21,7 @@
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import { basename } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { execa } from "execa";
 import { pino } from "pino";
@@ -28,11 +29,13 @@ import type { Diagnostic } from "../base/diag.js";
 import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
+import { LISTEN_SYNTAX, parseListenAddress } from "../config/values.js";
 import { parseLdirectordCf } from "./config.js";
 import { parseDirectorYaml } from "./config-yaml.js";
 import { Director, DirectorConfigError } from "./director.js";
 import { IpvsDirectorBackend } from "./ipvs-director.js";
 import type { DirectorConfig } from "./model.js";
+import { serveDirectorMonitor } from "./monitor-shell.js";
 import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
 
 interface MainOptions {
@@ -50,6 +53,7 @@ interface MainOptions {
   logFormat?: string;
   warm?: boolean;
   warmLinger: string;
+  metricsListen?: string;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -130,6 +134,10 @@ async function main(argv: string[]): Promise<number> {
       "warm: keep the table this long after SIGTERM (clients whose ARP still names this node after a planned move)",
       "3000",
     )
+    .option(
+      "--metrics-listen <addr>",
+      "serve /metrics (Prometheus) and a status page: PORT (127.0.0.1), IPV4:PORT or [IPV6]:PORT",
+    )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
     .addOption(
       new Option(
@@ -149,6 +157,11 @@ async function main(argv: string[]): Promise<number> {
   const fileProblem = notAFileProblem(o.config);
   if (fileProblem !== undefined) {
     process.stderr.write(`hb-director: ${fileProblem}\n`);
+    return 2;
+  }
+  const metricsAt = o.metricsListen === undefined ? undefined : parseListenAddress(o.metricsListen);
+  if (o.metricsListen !== undefined && metricsAt === undefined) {
+    process.stderr.write(`hb-director: --metrics-listen ${o.metricsListen}: expected ${LISTEN_SYNTAX}\n`);
     return 2;
   }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
@@ -216,6 +229,7 @@ async function main(argv: string[]): Promise<number> {
     return e instanceof DirectorConfigError ? 2 : 1;
   }
   if (o.pidfile) await writeFile(o.pidfile, `${process.pid}\n`);
+  const monitor = metricsAt && (await serveDirectorMonitor(metricsAt, director, basename(o.config), log));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
@@ -227,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
       const linger = o.warm ? Math.max(0, Math.min(10_000, Number(o.warmLinger) || 0)) : 0;
       void new Promise((r) => setTimeout(r, linger))
         .then(() => director.stop())
+        .then(() => monitor?.close())
         .then(async () => {
           if (o.pidfile) await unlink(o.pidfile).catch(() => undefined);
           resolve(0);
