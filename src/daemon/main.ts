@@ -698,7 +698,7 @@ try {
   process.exit(ExitCode.warnings);
 }
 
-await monitor.listen({ status: statusReport, cib: () => controller.cib }, logger);
+await monitor.listen({ status: statusReport, cib: () => controller.cib, dc: () => controller.dc }, logger);
 
 // ---------------------------------------------------------------- the tick loop
 

@@ -41,8 +41,10 @@ export interface RecorderPorts {
   readonly localNode: string;
   /** Monotonic ms (transition durations). */
   readonly monotonic: () => number;
-  /** The resource manager's state now (where resources run, who is DC). */
+  /** The resource manager's state now (where resources run). */
   readonly crm: () => CrmReport | undefined;
+  /** The DC this node believes in now (cheap: read at every log record). */
+  readonly dc: () => string | undefined;
 }
 
 /** How many recent events the status page shows. */
@@ -87,6 +89,7 @@ export class MonitorRecorder {
 
   onLog(e: LogEvent): void {
     if (e.level >= 30 && e.event !== undefined) this.remember(e);
+    this.checkDc();
     switch (e.event) {
       case "transition": {
         const tid = num(e.fields.tid);
@@ -97,14 +100,6 @@ export class MonitorRecorder {
       case "transition-done":
         this.transitionDone(num(e.fields.tid), e.fields.complete === true);
         return;
-      case "dc": {
-        const dc = str(e.fields.dc);
-        if (dc !== undefined && dc !== this.lastDc) {
-          this.lastDc = dc;
-          bump(this.dcChanges, {});
-        }
-        return;
-      }
       case "fenced":
       case "fence-failed":
         bump(this.fencing, {
@@ -174,7 +169,15 @@ export class MonitorRecorder {
   }
 
   private isDc(): boolean {
-    return this.ports.crm()?.dc === this.ports.localNode;
+    return this.ports.dc() === this.ports.localNode;
+  }
+
+  /** A DC elected (or adopted silently from a peer's claim) that differs from the last one seen. */
+  private checkDc(): void {
+    const dc = this.ports.dc();
+    if (dc === undefined || dc === this.lastDc) return;
+    this.lastDc = dc;
+    bump(this.dcChanges, {});
   }
 
   private opResult(f: Readonly<Record<string, unknown>>): void {
@@ -182,8 +185,7 @@ export class MonitorRecorder {
     const node = str(f.node);
     const rc = num(f.rc);
     if (rsc === undefined || node === undefined || rc === undefined || !this.isDc()) return;
-    if (f.op === "monitor" && rc !== 0 && rc !== 7 && (num(f.intervalMs) ?? 0) > 0)
-      this.failedOn.set(rsc, node);
+    if (f.op === "monitor" && rc !== 0 && (num(f.intervalMs) ?? 0) > 0) this.failedOn.set(rsc, node);
     if (f.op === "start" && rc !== 0) this.failedOn.set(rsc, node);
     if (f.op !== "start" || rc !== 0) return;
     const prev = this.lastNode.get(rsc);
@@ -200,6 +202,7 @@ export class MonitorRecorder {
 
   /** Where resources run now (at every transition's start, and at a scrape), so a first move is known as one. */
   observe(crm: CrmReport | undefined): void {
+    this.checkDc();
     for (const r of crm?.resources ?? []) {
       const n = r.running[0];
       if (r.running.length === 1 && n !== undefined) this.lastNode.set(r.id, n);
@@ -222,7 +225,7 @@ export class MonitorRecorder {
       },
       {
         name: "tandem_dc_changes_total",
-        help: "Times this node saw the DC change (an election, the DC lost, a partition healed).",
+        help: "Times this node saw a new DC (the first one included): elections after the DC was lost, a partition healed.",
         type: "counter",
         samples: samples(this.dcChanges),
       },

@@ -35,6 +35,8 @@ export interface MonitorSnapshotPort {
   /** What `hbctl status` reports (crm and watchdog included). */
   readonly status: () => StatusReport;
   readonly cib?: () => Cib;
+  /** The DC this node believes in (the controller's, cheap). */
+  readonly dc?: () => string | undefined;
 }
 
 const STATUS_FILE = /^ldirectord\.(.+)\.status\.json$/;
@@ -74,7 +76,12 @@ export class HbdMonitor {
     this.recorder =
       at === undefined
         ? undefined
-        : new MonitorRecorder({ localNode, monotonic, crm: () => this.snapshot?.status().crm });
+        : new MonitorRecorder({
+            localNode,
+            monotonic,
+            crm: () => this.snapshot?.status().crm,
+            dc: () => this.snapshot?.dc?.(),
+          });
   }
 
   /** The pino destination `sink`, also feeding the recorder. */

@@ -33,7 +33,8 @@ test("listen addresses: bare port is loopback; IPv4 and bracketed IPv6; the rest
   assert.equal(formatListenAddress({ host: "127.0.0.1", port: 1 }), "127.0.0.1:1");
 });
 
-const HACF = "keepalive 1\ndeadtime 10\nucast eth0 10.0.0.2\nucast eth1 10.1.0.2\nauto_failback on\nnode alpha beta\n";
+const HACF =
+  "keepalive 1\ndeadtime 10\nucast eth0 10.0.0.2\nucast eth1 10.1.0.2\nauto_failback on\nnode alpha beta\n";
 
 test("ha.cf metrics_listen: absent by default, parsed, a bad value is an error with its line", () => {
   assert.equal(parseHaCf(HACF, "ha.cf").value.metricsListen, undefined);
