@@ -35,6 +35,8 @@ export interface RecentEvent {
   readonly level: "info" | "warn" | "error";
   readonly event: string;
   readonly msg: string;
+  /** The same event this many times in a row (this row is the latest). */
+  readonly repeats?: number;
 }
 
 export interface RecorderPorts {
@@ -139,12 +141,17 @@ export class MonitorRecorder {
     return this.recentEvents;
   }
 
+  /** Keeps the last RECENT_EVENTS records; a run of the same event (stall warnings under load) is one row with a count. */
   private remember(e: LogEvent): void {
+    const last = this.recentEvents.at(-1);
+    const repeats = last !== undefined && last.event === e.event ? (last.repeats ?? 1) + 1 : undefined;
+    if (repeats !== undefined) this.recentEvents.pop();
     this.recentEvents.push({
       timeMs: e.timeMs,
       level: e.level >= 50 ? "error" : e.level >= 40 ? "warn" : "info",
       event: e.event ?? "",
       msg: e.msg,
+      ...(repeats === undefined ? {} : { repeats }),
     });
     if (this.recentEvents.length > RECENT_EVENTS) this.recentEvents.shift();
   }

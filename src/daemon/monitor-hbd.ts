@@ -388,7 +388,7 @@ function eventsSection(events: readonly RecentEvent[]): Section {
       .replace("T", " ")
       .replace(/\.\d+Z$/, "Z"),
     { text: e.level, cls: e.level === "error" ? "bad" : e.level === "warn" ? "warn" : "dim" },
-    e.event,
+    e.repeats === undefined ? e.event : `${e.event} (${e.repeats} times, latest shown)`,
     e.msg,
   ]);
   return {

@@ -357,6 +357,8 @@ test("the status page: nodes, DC, resources, failures, real servers, recent even
   (bus.hosts.get("n1") as Host).running.delete(RSC);
   await bus.advance(10_000);
   const rec = bus.rec.get("n1") as MonitorRecorder;
+  bus.logger("n1").warn({ event: "stall" }, "stalled 5 ms");
+  bus.logger("n1").warn({ event: "stall" }, "stalled 7 ms");
   bus.logger("n1").warn({ event: "test" }, "<script>alert(1)</script> & more");
   const director: HbdSnapshot["directors"][number] = {
     name: "ldirectord.cf",
@@ -418,6 +420,8 @@ test("the status page: nodes, DC, resources, failures, real servers, recent even
     /<table id="reals">[\s\S]*10\.0\.1\.2:80<\/td><td class="bad">down<\/td><td class="dim">not in table<\/td>/,
   );
   assert.match(html, /<table id="events">[\s\S]*monitor-failed/);
+  assert.match(html, /<td>stall \(2 times, latest shown\)<\/td><td>stalled 7 ms<\/td>/);
+  assert.doesNotMatch(html, /stalled 5 ms/);
   const s = parseExposition(hbdMetricsText(bus.snapshot("n1", [director]), rec));
   assert.equal(valueOf(s, "tandem_director_real_health", { real: "10.0.1.2:80", health: "down" }), 1);
   assert.equal(valueOf(s, "tandem_director_real_weight", { real: "10.0.1.2:80" }), undefined);
