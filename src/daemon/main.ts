@@ -110,6 +110,10 @@ Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
   SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
 
+Monitoring (off by default): ha.cf "metrics_listen 9664" (127.0.0.1 only) or
+"metrics_listen 192.0.2.11:9664" serves /metrics (Prometheus) and a status
+page at / (docs/MONITORING.md).
+
 Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
 and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
 shutdown (through systemd-notify --pid).`;
