@@ -128,8 +128,8 @@ export function parseExposition(text: string): Series[] {
   return series;
 }
 
-/** The value of one series (labels must match exactly those given, others ignored when `partial`). */
-export function valueOf(
+/** The value of the first series named `name` whose labels include `labels` (others may differ). */
+export function sampleValue(
   series: readonly Series[],
   name: string,
   labels: Record<string, string> = {},

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "../../helpers.js";
-import { parseExposition, promtoolCheck, promtoolMissing, valueOf } from "../../prom-check.js";
+import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../../prom-check.js";
 import { CrmLab } from "../crm/lab.js";
 import { skipReason } from "./lab.js";
 
@@ -172,8 +172,8 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
         const s = metricsIn("a", "http://10.250.0.1:9664/metrics");
         return (
           s !== undefined &&
-          valueOf(s, "tandem_resource_running", { resource: RSC, node: "n1" }) === 1 &&
-          valueOf(s, "tandem_node_state", { node: "n2", state: "active" }) === 1
+          sampleValue(s, "tandem_resource_running", { resource: RSC, node: "n1" }) === 1 &&
+          sampleValue(s, "tandem_node_state", { node: "n2", state: "active" }) === 1
         );
       },
       25_000,
@@ -189,18 +189,18 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
     assert.equal(check.code, 0, check.output);
     assert.equal(check.output.trim(), "", `promtool lint:\n${check.output}`);
     const s1 = parseExposition(m1.body ?? "");
-    assert.equal(valueOf(s1, "tandem_build_info", { node: "n1" }), 1);
-    assert.equal(valueOf(s1, "tandem_link_state", { node: "n2", link: "eth0", state: "up" }), 1);
+    assert.equal(sampleValue(s1, "tandem_build_info", { node: "n1" }), 1);
+    assert.equal(sampleValue(s1, "tandem_link_state", { node: "n2", link: "eth0", state: "up" }), 1);
     assert.ok(
-      (valueOf(s1, "tandem_node_last_heard_age_seconds", { node: "n2" }) ?? 99) < 2,
+      (sampleValue(s1, "tandem_node_last_heard_age_seconds", { node: "n2" }) ?? 99) < 2,
       "n2 heard recently",
     );
     assert.ok(
-      (valueOf(s1, "tandem_resource_operation_duration_seconds_count", { resource: RSC, op: "start" }) ??
+      (sampleValue(s1, "tandem_resource_operation_duration_seconds_count", { resource: RSC, op: "start" }) ??
         0) >= 1,
       "the VIP's start was timed",
     );
-    assert.ok((valueOf(s1, "tandem_medium_frames_received_total") ?? 0) > 0);
+    assert.ok((sampleValue(s1, "tandem_medium_frames_received_total") ?? 0) > 0);
 
     // 2. n2's bare port is loopback only: refused on its veth address, served on 127.0.0.1 inside its namespace.
     const outside = fetchIn("a", "http://10.250.0.2:9664/metrics");
@@ -215,8 +215,8 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
         const s = metricsIn("b", "http://127.0.0.1:9664/metrics");
         return (
           s !== undefined &&
-          valueOf(s, "tandem_director_real_health", { real: "10.250.0.1:8080", health: "up" }) === 1 &&
-          valueOf(s, "tandem_director_real_health", { real: "10.250.0.1:8081", health: "down" }) === 1
+          sampleValue(s, "tandem_director_real_health", { real: "10.250.0.1:8080", health: "up" }) === 1 &&
+          sampleValue(s, "tandem_director_real_health", { real: "10.250.0.1:8081", health: "down" }) === 1
         );
       },
       15_000,
@@ -230,14 +230,15 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
     assert.equal(dm.status, 200, JSON.stringify(dm).slice(0, 300));
     assert.equal(promtoolCheck(dm.body ?? "").code, 0);
     const ds = parseExposition(dm.body ?? "");
-    assert.equal(valueOf(ds, "tandem_director_real_weight", { real: "10.250.0.1:8080" }), 2);
-    assert.equal(valueOf(ds, "tandem_director_real_in_table", { real: "10.250.0.1:8081" }), 0);
-    assert.ok((valueOf(ds, "tandem_director_table_changes_total") ?? 0) >= 2, "service and real added");
+    assert.equal(sampleValue(ds, "tandem_director_real_weight", { real: "10.250.0.1:8080" }), 2);
+    assert.equal(sampleValue(ds, "tandem_director_real_in_table", { real: "10.250.0.1:8081" }), 0);
+    assert.ok((sampleValue(ds, "tandem_director_table_changes_total") ?? 0) >= 2, "service and real added");
     assert.ok(
-      (valueOf(ds, "tandem_director_real_check_failures_total", { real: "10.250.0.1:8081" }) ?? 0) >= 1,
+      (sampleValue(ds, "tandem_director_real_check_failures_total", { real: "10.250.0.1:8081" }) ?? 0) >= 1,
     );
     assert.ok(
-      valueOf(ds, "tandem_director_real_check_duration_seconds", { real: "10.250.0.1:8080" }) !== undefined,
+      sampleValue(ds, "tandem_director_real_check_duration_seconds", { real: "10.250.0.1:8080" }) !==
+        undefined,
     );
 
     // 4. A real Prometheus server scrapes all three targets.
@@ -319,7 +320,8 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
       () => {
         const s = metricsIn("b", "http://127.0.0.1:9664/metrics");
         return (
-          s !== undefined && valueOf(s, "tandem_failovers_total", { resource: RSC, cause: "node_lost" }) === 1
+          s !== undefined &&
+          sampleValue(s, "tandem_failovers_total", { resource: RSC, cause: "node_lost" }) === 1
         );
       },
       10_000,
@@ -334,12 +336,12 @@ test("metrics and status page: promtool, a real Prometheus scrape, loopback defa
           .join("\n")}\n${logs()}`,
       );
     const s2 = parseExposition(after.body ?? "");
-    assert.equal(valueOf(s2, "tandem_peer_deaths_total", { node: "n1", cause: "deadtime" }), 1);
-    assert.equal(valueOf(s2, "tandem_resource_moves_total", { resource: RSC }), 1);
-    assert.equal(valueOf(s2, "tandem_is_dc"), 1);
-    assert.equal(valueOf(s2, "tandem_node_state", { node: "n1", state: "dead" }), 1);
+    assert.equal(sampleValue(s2, "tandem_peer_deaths_total", { node: "n1", cause: "deadtime" }), 1);
+    assert.equal(sampleValue(s2, "tandem_resource_moves_total", { resource: RSC }), 1);
+    assert.equal(sampleValue(s2, "tandem_is_dc"), 1);
+    assert.equal(sampleValue(s2, "tandem_node_state", { node: "n1", state: "dead" }), 1);
     assert.ok(
-      (valueOf(s2, "tandem_transition_duration_seconds_count") ?? 0) >= 1,
+      (sampleValue(s2, "tandem_transition_duration_seconds_count") ?? 0) >= 1,
       "n2's failover transition was timed",
     );
     const promDead = await lab.waitFor(

@@ -19,7 +19,7 @@ import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
 import type { StatusReport } from "../../../src/ipc/protocol.js";
 import type { MembershipEvent } from "../../../src/membership/types.js";
 import { doneResult } from "../../helpers.js";
-import { parseExposition, promtoolCheck, promtoolMissing, valueOf } from "../../prom-check.js";
+import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../../prom-check.js";
 
 const at = { file: "haresources", line: 1 };
 const RSC = "IPaddr2_10_0_0_100";
@@ -261,8 +261,8 @@ test("power loss: the new DC counts one node_lost failover and one move; transit
   assert.deepEqual([...(bus.hosts.get("n1") as Host).running], [RSC]);
   // the first DC started it: no move, no failover
   const before = parseExposition(hbdMetricsText(bus.snapshot("n1"), bus.rec.get("n1") as MonitorRecorder));
-  assert.equal(valueOf(before, "tandem_resource_moves_total", { resource: RSC }), undefined);
-  assert.equal(valueOf(before, "tandem_resource_running", { resource: RSC, node: "n1" }), 1);
+  assert.equal(sampleValue(before, "tandem_resource_moves_total", { resource: RSC }), undefined);
+  assert.equal(sampleValue(before, "tandem_resource_running", { resource: RSC, node: "n1" }), 1);
   bus.ctl.delete("n1");
   (bus.hosts.get("n1") as Host).running.clear();
   bus.peer("n2", "n1", "dead");
@@ -272,22 +272,22 @@ test("power loss: the new DC counts one node_lost failover and one move; transit
   const rec = bus.rec.get("n2") as MonitorRecorder;
   const text = hbdMetricsText(bus.snapshot("n2"), rec);
   const s = parseExposition(text);
-  assert.equal(valueOf(s, "tandem_failovers_total", { resource: RSC, cause: "node_lost" }), 1, text);
-  assert.equal(valueOf(s, "tandem_resource_moves_total", { resource: RSC }), 1);
-  assert.equal(valueOf(s, "tandem_peer_deaths_total", { node: "n1", cause: "deadtime" }), 1);
-  assert.equal(valueOf(s, "tandem_dc", { dc: "n2" }), 1);
-  assert.equal(valueOf(s, "tandem_is_dc"), 1);
-  assert.ok((valueOf(s, "tandem_dc_changes_total") ?? 0) >= 2, "n1 then n2 as DC");
-  assert.equal(valueOf(s, "tandem_resource_running", { resource: RSC, node: "n2" }), 1);
-  assert.equal(valueOf(s, "tandem_resource_running", { resource: RSC, node: "n1" }), 0);
-  assert.equal(valueOf(s, "tandem_frames_dropped_total", { reason: "bad_auth" }), 2);
-  assert.equal(valueOf(s, "tandem_node_state", { node: "n1", state: "dead" }), 1);
-  const transitions = valueOf(s, "tandem_transition_duration_seconds_count");
+  assert.equal(sampleValue(s, "tandem_failovers_total", { resource: RSC, cause: "node_lost" }), 1, text);
+  assert.equal(sampleValue(s, "tandem_resource_moves_total", { resource: RSC }), 1);
+  assert.equal(sampleValue(s, "tandem_peer_deaths_total", { node: "n1", cause: "deadtime" }), 1);
+  assert.equal(sampleValue(s, "tandem_dc", { dc: "n2" }), 1);
+  assert.equal(sampleValue(s, "tandem_is_dc"), 1);
+  assert.ok((sampleValue(s, "tandem_dc_changes_total") ?? 0) >= 2, "n1 then n2 as DC");
+  assert.equal(sampleValue(s, "tandem_resource_running", { resource: RSC, node: "n2" }), 1);
+  assert.equal(sampleValue(s, "tandem_resource_running", { resource: RSC, node: "n1" }), 0);
+  assert.equal(sampleValue(s, "tandem_frames_dropped_total", { reason: "bad_auth" }), 2);
+  assert.equal(sampleValue(s, "tandem_node_state", { node: "n1", state: "dead" }), 1);
+  const transitions = sampleValue(s, "tandem_transition_duration_seconds_count");
   assert.ok(transitions !== undefined && transitions >= 1, "the failover transition was timed");
-  assert.equal(valueOf(s, "tandem_transitions_finished_total", { result: "complete" }), transitions);
+  assert.equal(sampleValue(s, "tandem_transitions_finished_total", { result: "complete" }), transitions);
   // the start ran on n2's executor: its duration (120 ms) lands in the 0.25 s bucket, not the 0.1 s one
   assert.equal(
-    valueOf(s, "tandem_resource_operation_duration_seconds_bucket", {
+    sampleValue(s, "tandem_resource_operation_duration_seconds_bucket", {
       resource: RSC,
       op: "start",
       le: "0.1",
@@ -295,7 +295,7 @@ test("power loss: the new DC counts one node_lost failover and one move; transit
     0,
   );
   assert.equal(
-    valueOf(s, "tandem_resource_operation_duration_seconds_bucket", {
+    sampleValue(s, "tandem_resource_operation_duration_seconds_bucket", {
       resource: RSC,
       op: "start",
       le: "0.25",
@@ -303,7 +303,7 @@ test("power loss: the new DC counts one node_lost failover and one move; transit
     1,
   );
   assert.equal(
-    valueOf(s, "tandem_resource_operation_failures_total", { resource: RSC, op: "monitor" }),
+    sampleValue(s, "tandem_resource_operation_failures_total", { resource: RSC, op: "monitor" }),
     undefined,
     "a probe's rc 7 is no failure",
   );
@@ -324,12 +324,15 @@ test("a recurring monitor failure that moves the resource is a resource_failed f
   assert.deepEqual([...(bus.hosts.get("n2") as Host).running], [RSC]);
   const rec = bus.rec.get("n1") as MonitorRecorder; // n1 stayed DC
   let s = parseExposition(hbdMetricsText(bus.snapshot("n1"), rec));
-  assert.equal(valueOf(s, "tandem_failovers_total", { resource: RSC, cause: "resource_failed" }), 1);
-  assert.equal(valueOf(s, "tandem_monitor_failures_total", { resource: RSC }), 1);
-  assert.equal(valueOf(s, "tandem_resource_operation_failures_total", { resource: RSC, op: "monitor" }), 1);
-  assert.equal(valueOf(s, "tandem_resource_failcount", { resource: RSC, node: "n1" }), 1);
+  assert.equal(sampleValue(s, "tandem_failovers_total", { resource: RSC, cause: "resource_failed" }), 1);
+  assert.equal(sampleValue(s, "tandem_monitor_failures_total", { resource: RSC }), 1);
   assert.equal(
-    valueOf(s, "tandem_resource_failed", { resource: RSC, node: "n1" }),
+    sampleValue(s, "tandem_resource_operation_failures_total", { resource: RSC, op: "monitor" }),
+    1,
+  );
+  assert.equal(sampleValue(s, "tandem_resource_failcount", { resource: RSC, node: "n1" }), 1);
+  assert.equal(
+    sampleValue(s, "tandem_resource_failed", { resource: RSC, node: "n1" }),
     0,
     "its latest op there is the stop",
   );
@@ -340,10 +343,10 @@ test("a recurring monitor failure that moves the resource is a resource_failed f
   await bus.settle();
   assert.deepEqual([...(bus.hosts.get("n1") as Host).running], [RSC]);
   s = parseExposition(hbdMetricsText(bus.snapshot("n1"), rec));
-  assert.equal(valueOf(s, "tandem_resource_moves_total", { resource: RSC }), 2);
-  assert.equal(valueOf(s, "tandem_failovers_total", { resource: RSC, cause: "resource_failed" }), 1);
+  assert.equal(sampleValue(s, "tandem_resource_moves_total", { resource: RSC }), 2);
+  assert.equal(sampleValue(s, "tandem_failovers_total", { resource: RSC, cause: "resource_failed" }), 1);
   assert.equal(
-    valueOf(s, "tandem_resource_failcount", { resource: RSC, node: "n1" }),
+    sampleValue(s, "tandem_resource_failcount", { resource: RSC, node: "n1" }),
     undefined,
     "cleanup reset it",
   );
@@ -423,10 +426,10 @@ test("the status page: nodes, DC, resources, failures, real servers, recent even
   assert.match(html, /<td>stall \(2 times, latest shown\)<\/td><td>stalled 7 ms<\/td>/);
   assert.doesNotMatch(html, /stalled 5 ms/);
   const s = parseExposition(hbdMetricsText(bus.snapshot("n1", [director]), rec));
-  assert.equal(valueOf(s, "tandem_director_real_health", { real: "10.0.1.2:80", health: "down" }), 1);
-  assert.equal(valueOf(s, "tandem_director_real_weight", { real: "10.0.1.2:80" }), undefined);
-  assert.equal(valueOf(s, "tandem_director_real_in_table", { real: "10.0.1.2:80" }), 0);
-  assert.equal(valueOf(s, "tandem_director_real_check_duration_seconds", { real: "10.0.1.1:80" }), 0.004);
-  assert.equal(valueOf(s, "tandem_director_table_changes_total", { director: "ldirectord.cf" }), 3);
-  assert.equal(valueOf(s, "tandem_director_up", { director: "ldirectord.cf" }), 1);
+  assert.equal(sampleValue(s, "tandem_director_real_health", { real: "10.0.1.2:80", health: "down" }), 1);
+  assert.equal(sampleValue(s, "tandem_director_real_weight", { real: "10.0.1.2:80" }), undefined);
+  assert.equal(sampleValue(s, "tandem_director_real_in_table", { real: "10.0.1.2:80" }), 0);
+  assert.equal(sampleValue(s, "tandem_director_real_check_duration_seconds", { real: "10.0.1.1:80" }), 0.004);
+  assert.equal(sampleValue(s, "tandem_director_table_changes_total", { director: "ldirectord.cf" }), 3);
+  assert.equal(sampleValue(s, "tandem_director_up", { director: "ldirectord.cf" }), 1);
 });

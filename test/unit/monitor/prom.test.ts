@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Histogram, renderExposition, stateSet } from "../../../src/monitor/prom.js";
-import { parseExposition, promtoolCheck, promtoolMissing, valueOf } from "../../prom-check.js";
+import { parseExposition, promtoolCheck, promtoolMissing, sampleValue } from "../../prom-check.js";
 
 const h = new Histogram([0.1, 1, 10]);
 for (const v of [0.05, 0.5, 0.7, 20]) h.observe(v);
@@ -45,9 +45,9 @@ const TEXT = renderExposition([
 
 test("rendered text passes the strict parser and keeps every value", () => {
   const s = parseExposition(TEXT);
-  assert.equal(valueOf(s, "tandem_example_frames_total", { reason: 'bad "auth"\\x\ny' }), 3);
-  assert.equal(valueOf(s, "tandem_example_age_seconds"), 1.5);
-  assert.equal(valueOf(s, "tandem_example_failcount"), Number.POSITIVE_INFINITY);
+  assert.equal(sampleValue(s, "tandem_example_frames_total", { reason: 'bad "auth"\\x\ny' }), 3);
+  assert.equal(sampleValue(s, "tandem_example_age_seconds"), 1.5);
+  assert.equal(sampleValue(s, "tandem_example_failcount"), Number.POSITIVE_INFINITY);
   assert.equal(TEXT.includes("tandem_example_empty"), false, "a family without samples is left out");
   // the state set: every known state plus the unknown current one, exactly one at 1
   assert.deepEqual(
@@ -55,11 +55,11 @@ test("rendered text passes the strict parser and keeps every value", () => {
     ["up=0", "dead=0", "active=1"],
   );
   // histogram: 0.05 | 0.5, 0.7 | - | 20 -> cumulative 1, 3, 3, 4
-  const b = (le: string) => valueOf(s, "tandem_example_duration_seconds_bucket", { op: "start", le });
+  const b = (le: string) => sampleValue(s, "tandem_example_duration_seconds_bucket", { op: "start", le });
   assert.deepEqual([b("0.1"), b("1"), b("10"), b("+Inf")], [1, 3, 3, 4]);
-  assert.equal(valueOf(s, "tandem_example_duration_seconds_count", { op: "start" }), 4);
+  assert.equal(sampleValue(s, "tandem_example_duration_seconds_count", { op: "start" }), 4);
   assert.ok(
-    Math.abs((valueOf(s, "tandem_example_duration_seconds_sum", { op: "start" }) ?? 0) - 21.25) < 1e-9,
+    Math.abs((sampleValue(s, "tandem_example_duration_seconds_sum", { op: "start" }) ?? 0) - 21.25) < 1e-9,
   );
 });
 
