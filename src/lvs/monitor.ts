@@ -51,6 +51,10 @@ function perReal(
 
 /** Prometheus families for every director view given (tandem_director_*). */
 export function directorFamilies(views: readonly DirectorView[]): Family[] {
+  return [...daemonFamilies(views), ...realFamilies(views)];
+}
+
+function daemonFamilies(views: readonly DirectorView[]): Family[] {
   const d = (v: DirectorView) => ({ director: v.name });
   return [
     {
@@ -93,6 +97,11 @@ export function directorFamilies(views: readonly DirectorView[]): Family[] {
         v.status.services.map((s) => ({ labels: { ...d(v), service: s.key }, value: s.quorumUp ? 1 : 0 })),
       ),
     },
+  ];
+}
+
+function realFamilies(views: readonly DirectorView[]): Family[] {
+  return [
     {
       name: "tandem_director_real_health",
       help: "Health of each real server as a state set: 1 for the current state (up, down, maintenance, fallback).",
