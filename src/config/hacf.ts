@@ -757,7 +757,7 @@ const UNSUPPORTED_MEDIA: Readonly<Record<string, string>> = {
   tipc: "the tipc medium is not supported: use ucast, mcast or serial",
 };
 
-/** All directive names Heartbeat 3.0.6 knows (for docs and tests). */
+/** All directive names Heartbeat 3.0.6 knows, plus Tandem's metrics_listen (for docs and tests). */
 export const KNOWN_DIRECTIVES: readonly string[] = [
   ...Object.keys(DIRECTIVES),
   ...Object.keys(ALIASES),
