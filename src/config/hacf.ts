@@ -36,8 +36,11 @@ import {
   isIPv4,
   isIPv6,
   isMulticastV4,
+  LISTEN_SYNTAX,
+  type ListenAddress,
   parseHbBool,
   parseHbTime,
+  parseListenAddress,
   parseUint,
   SYSLOG_FACILITIES,
 } from "./values.js";
@@ -99,6 +102,7 @@ interface State {
   logfile?: string;
   debugfile?: string;
   logfacility?: string;
+  metricsListen?: ListenAddress;
   debugLevel: number;
   logBadPackets: boolean;
   realtime: boolean;
@@ -599,6 +603,16 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       ctx.s.logfacility = value.toLowerCase();
     },
   },
+  // Tandem's extension (Heartbeat refuses the line: "Illegal directive"): /metrics and the status page
+  metrics_listen: {
+    kind: "option",
+    apply(ctx, value, name) {
+      const a = parseListenAddress(value);
+      if (a === undefined) return bad(ctx, name, value, LISTEN_SYNTAX);
+      once(ctx, name);
+      ctx.s.metricsListen = a;
+    },
+  },
   use_logd: inert(
     TANDEM_LOGS + "; there is no ha_logd",
     bool(() => {}),
@@ -743,7 +757,7 @@ const UNSUPPORTED_MEDIA: Readonly<Record<string, string>> = {
   tipc: "the tipc medium is not supported: use ucast, mcast or serial",
 };
 
-/** All directive names Heartbeat 3.0.6 knows (for docs and tests). */
+/** All directive names Heartbeat 3.0.6 knows, plus Tandem's metrics_listen (for docs and tests). */
 export const KNOWN_DIRECTIVES: readonly string[] = [
   ...Object.keys(DIRECTIVES),
   ...Object.keys(ALIASES),
@@ -914,6 +928,7 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
     ...(s.logfile === undefined ? {} : { logfile: s.logfile }),
     ...(s.debugfile === undefined ? {} : { debugfile: s.debugfile }),
     ...(s.logfacility === undefined ? {} : { logfacility: s.logfacility }),
+    ...(s.metricsListen === undefined ? {} : { metricsListen: s.metricsListen }),
     debugLevel: s.debugLevel,
     logBadPackets: s.logBadPackets,
     realtime: s.realtime,

@@ -6,6 +6,8 @@
  * Units are in the names: every duration is in milliseconds.
  */
 
+import type { ListenAddress } from "./values.js";
+
 /** Where a value came from, for messages that point the user at a line. */
 export interface SourceRef {
   readonly file: string;
@@ -183,6 +185,8 @@ export interface ClusterConfig {
   readonly logfile?: string;
   readonly debugfile?: string;
   readonly logfacility?: string;
+  /** Tandem extension: where hbd serves /metrics (Prometheus) and its status page; absent: no listener. */
+  readonly metricsListen?: ListenAddress;
   readonly debugLevel: number;
   readonly logBadPackets: boolean;
   /**

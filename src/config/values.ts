@@ -85,3 +85,34 @@ export const SYSLOG_FACILITIES: ReadonlySet<string> = new Set([...BASE_FACILITIE
 export function formatMs(ms: number): string {
   return `${ms} ms`;
 }
+
+/** Where an HTTP listener binds (ha.cf `metrics_listen`, cluster.yaml `metrics_listen`, hb-director --metrics-listen). */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What parseListenAddress accepts, for error messages. */
+export const LISTEN_SYNTAX = "PORT (on 127.0.0.1), IPV4:PORT or [IPV6]:PORT, PORT 1..65535";
+
+/**
+ * `9664` (loopback only: 127.0.0.1), `192.0.2.10:9664`, `0.0.0.0:9664`,
+ * `[::1]:9664`, `[::]:9664`. Host names are refused: what a name resolves to
+ * can change, and a listener must not end up on a public address by surprise.
+ */
+export function parseListenAddress(text: string): ListenAddress | undefined {
+  const m =
+    /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9a-fA-F:.]+)\]):(\d{1,5})$/.exec(text) ??
+    /^()()(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (!(port >= 1 && port <= 65535) || !/^[1-9]/.test(m[3] ?? "")) return undefined;
+  if (m[1]) return isIPv4(m[1]) ? { host: m[1], port } : undefined;
+  if (m[2]) return isIPv6(m[2]) ? { host: m[2], port } : undefined;
+  return { host: "127.0.0.1", port };
+}
+
+/** `host:port` as a URL authority (IPv6 in brackets). */
+export function formatListenAddress(a: ListenAddress): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

@@ -29,7 +29,15 @@ import {
   type ResourceGroup,
 } from "./model.js";
 import { checkClusterRules } from "./validate.js";
-import { isIfaceName, isIPv4, isIPv6, isMulticastV4, parseHbTime } from "./values.js";
+import {
+  isIfaceName,
+  isIPv4,
+  isIPv6,
+  isMulticastV4,
+  LISTEN_SYNTAX,
+  parseHbTime,
+  parseListenAddress,
+} from "./values.js";
 
 /** Heartbeat time syntax, plus `s` suffix and YAML numbers (seconds). */
 export function parseYamlTime(v: number | string): number | undefined {
@@ -139,6 +147,15 @@ const schema = z.strictObject({
     .default([]),
   watchdog: z.string().startsWith("/").optional(),
   logfile: z.string().min(1).optional(),
+  /** Tandem: where hbd serves /metrics and its status page ("9664", "127.0.0.1:9664", "[::1]:9664"). */
+  metrics_listen: z
+    .union([z.string(), z.number().int()])
+    .transform((v, ctx) => {
+      const a = parseListenAddress(String(v));
+      if (a === undefined) ctx.addIssue({ code: "custom", message: `expected ${LISTEN_SYNTAX}` });
+      return a;
+    })
+    .optional(),
   debug: z.number().int().min(0).max(255).default(0),
   log_badpack: z.boolean().default(true),
   realtime: z.boolean().default(HEARTBEAT_DEFAULTS.realtime),
@@ -299,6 +316,7 @@ export function parseClusterYaml(
     env: y.env,
     ...(y.watchdog === undefined ? {} : { watchdog: y.watchdog }),
     ...(y.logfile === undefined ? {} : { logfile: y.logfile }),
+    ...(y.metrics_listen === undefined ? {} : { metricsListen: y.metrics_listen }),
     debugLevel: y.debug,
     logBadPackets: y.log_badpack,
     realtime: y.realtime,

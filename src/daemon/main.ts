@@ -59,6 +59,7 @@ import { haresourcesCib } from "./crm-cib.js";
 import { Hbd } from "./hbd.js";
 import { IpcServer, resolveGroup, SOCKET_NAME } from "./ipc-server.js";
 import { PINGD_ATTRIBUTE } from "./ipfail-shell.js";
+import { HbdMonitor } from "./monitor-shell.js";
 import { RateLimiter, tickPeriodMs } from "./node.js";
 import { PeInputStore } from "./pe-inputs.js";
 import { PeerMarksWriter, readPeerMarks } from "./peer-marks.js";
@@ -103,6 +104,10 @@ Exit status:
 Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
   SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
+
+Monitoring (off by default): ha.cf "metrics_listen 9664" (127.0.0.1 only) or
+"metrics_listen 192.0.2.11:9664" serves /metrics (Prometheus) and a status
+page at / (docs/MONITORING.md).
 
 Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
 and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
@@ -196,13 +201,15 @@ const logSink = new LogSink({
   ...(config.debugfile === undefined ? {} : { debugfile: config.debugfile }),
   ...(config.logfacility === undefined ? {} : { facility: config.logfacility }),
 });
+/** ha.cf metrics_listen: /metrics and the status page (monitor-shell.ts); inert without it. */
+const monitor = new HbdMonitor(config.metricsListen, localNode, () => monotonicClock.now());
 const logger = pino(
   {
     base: { node: localNode },
     timestamp: pino.stdTimeFunctions.isoTime,
     level: config.debugLevel > 0 || config.debugfile !== undefined ? "debug" : "info",
   },
-  logSink,
+  monitor.tap(logSink),
 );
 
 for (const d of result.diagnostics.filter((x) => x.severity === "warning"))
@@ -298,6 +305,7 @@ async function release(): Promise<void> {
   for (const p of pings) await p.close().catch(() => {});
   for (const t of transports) await t.close().catch(() => {});
   await ipc?.close().catch(() => {});
+  await monitor.close().catch(() => {});
   releasePidFile(flags.runDir);
 }
 
@@ -488,8 +496,8 @@ const hbd = new Hbd(
     timers: realTimers,
     transports,
     prng: new Prng(randomBytes(4).readUInt32LE(0)),
-    exec: (req) => executor.exec(req),
-    deviceOp: (req) => fenceRunner.deviceOp(req),
+    exec: monitor.timed((req) => executor.exec(req)),
+    deviceOp: monitor.timed((req) => fenceRunner.deviceOp(req)),
     fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),
     disk: {
       persistCib: (cib) => cibStore.save(cib),
@@ -501,6 +509,11 @@ const hbd = new Hbd(
   },
 );
 addToNode = (t) => hbd.addTransport(t);
+
+/** What `hbctl status` reports (also the status page's and the metrics' snapshot). */
+function statusReport(): StatusReport {
+  return { ...hbd.report(process.pid), ...watchdogReport() };
+}
 
 const timing = config.timing;
 for (const p of config.pingNodes) {
@@ -520,7 +533,7 @@ try {
   ipc = await IpcServer.listen({
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
-    report: () => ({ ...hbd.report(process.pid), ...watchdogReport() }),
+    report: statusReport,
     command: (method, params) => hbd.command(method, params),
     log: logger,
   });
@@ -534,6 +547,11 @@ try {
   logger.flush();
   process.exit(ExitCode.warnings);
 }
+
+await monitor.listen(
+  { status: statusReport, cib: () => hbd.controller.cib, dc: () => hbd.controller.dc },
+  logger,
+);
 
 // ---------------------------------------------------------------- the tick loop
 

@@ -80,6 +80,8 @@ export interface DirectorStatus {
   /** How long the first round (every real checked at once at start-up) took. */
   readonly firstRoundMs?: number;
   readonly lastApplyError?: string;
+  /** Table changes applied since start (each added, edited or removed service or real is one). */
+  readonly tableChanges?: number;
   readonly services: readonly StatusService[];
 }
 
@@ -104,6 +106,9 @@ export interface StatusReal {
   /** "up", "down", "maintenance" (fallbacks: "fallback"). */
   readonly health: string;
   readonly lastCheck?: CheckResult;
+  /** Checks run against this real since start (retries included), and how many failed. */
+  readonly checks?: number;
+  readonly checkFailures?: number;
 }
 
 interface RealSlot {
@@ -207,6 +212,9 @@ export class Director {
   private lastApplyError: string | undefined;
   private readonly alerter: Alerter;
   private reloading: Promise<void> | undefined;
+  private tableChanges = 0;
+  /** Checks and failed checks per `service|real` since start (the metrics' counters). */
+  private readonly checkCounts = new Map<string, { checks: number; failures: number }>();
   /** Check periods with at least one finished check (tests and bench). */
   rounds = 0;
   /** Start/end (performance.now) of the checks finished since the last tick. */
@@ -376,6 +384,7 @@ export class Director {
     for (let attempt = 0; attempt < 100; attempt++) {
       const r = await this.runner.check(spec, this.stopper.signal);
       if (this.stopper.signal.aborted || !this.slots.includes(s)) return; // stopping, or reloaded away meanwhile
+      this.countCheck(`${s.service}|${s.real}`, r.ok);
       if (v.check.type === "combined") {
         if (!negotiate && r.ok) s.connectsSinceNegotiate++;
         if (negotiate) s.connectsSinceNegotiate = 0;
@@ -392,6 +401,13 @@ export class Director {
       if (step.retryInMs === undefined) return;
       await sleep(step.retryInMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
     }
+  }
+
+  private countCheck(key: string, ok: boolean): void {
+    const c = this.checkCounts.get(key) ?? { checks: 0, failures: 0 };
+    c.checks++;
+    if (!ok) c.failures++;
+    this.checkCounts.set(key, c);
   }
 
   private onTransitions(ts: readonly HealthTransition[]): void {
@@ -479,6 +495,7 @@ export class Director {
       const changes = reconcile(desired, actual, { owned: (k) => this.owned.has(k) });
       if (changes.length > 0) {
         await this.opts.backend.apply(changes, desired);
+        this.tableChanges += changes.length;
         for (const c of changes)
           this.opts.log.info(
             {
@@ -644,6 +661,7 @@ export class Director {
             (x.port === r.port || r.port === 0 || r.method !== "masq"),
         );
         const c = tr ? conns.get(v.key)?.get(tr.key) : undefined;
+        const n = this.checkCounts.get(`${v.key}|${configRealKey(r)}`);
         return {
           key: tr?.key ?? configRealKey(r),
           method: r.method,
@@ -653,6 +671,8 @@ export class Director {
           inactive: c?.inactive ?? 0,
           health: h?.maintenance ? "maintenance" : h?.up ? "up" : "down",
           ...(h?.lastResult ? { lastCheck: h.lastResult } : {}),
+          checks: n?.checks ?? 0,
+          checkFailures: n?.failures ?? 0,
         };
       });
       for (const f of t?.reals.filter((x) => x.role === "fallback") ?? []) {
@@ -686,6 +706,7 @@ export class Director {
       ...(this.lastRound ? { lastRound: this.lastRound } : {}),
       ...(this.firstRoundMs !== undefined ? { firstRoundMs: this.firstRoundMs } : {}),
       ...(this.lastApplyError ? { lastApplyError: this.lastApplyError } : {}),
+      tableChanges: this.tableChanges,
       services,
     };
   }

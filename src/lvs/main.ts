@@ -5,7 +5,7 @@
  *
  *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
- *               [--concurrency N] [--warm] [--check]
+ *               [--concurrency N] [--warm] [--metrics-listen ADDR] [--check]
  *
  * --warm: a warm-standby director (docs/ARCHITECTURE.md "Warm director"): the
  * health checks and the table run on every node; the nft NAT rules serve only
@@ -21,16 +21,19 @@
 import { existsSync } from "node:fs";
 import { unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import { basename } from "node:path";
 import { pino } from "pino";
 import { Command, CommanderError, Option } from "../base/commander.js";
 import type { Diagnostic } from "../base/diag.js";
 import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
+import { LISTEN_SYNTAX, parseListenAddress } from "../config/values.js";
 import { runCollect } from "../exec/child.js";
 import { parseLdirectordCf } from "./config.js";
 import { Director, DirectorConfigError } from "./director.js";
 import type { DirectorConfig } from "./model.js";
+import { serveDirectorMonitor } from "./monitor-shell.js";
 import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
 
 interface MainOptions {
@@ -48,6 +51,7 @@ interface MainOptions {
   logFormat?: string;
   warm?: boolean;
   warmLinger: string;
+  metricsListen?: string;
 }
 
 /** IPVS when the kernel has it, nftables otherwise (the issue's selection rule). */
@@ -97,6 +101,7 @@ const DIRECTOR_HELP_AFTER = `
 Examples:
   hb-director --config /etc/ha.d/ldirectord.cf --check
   hb-director -c /etc/ha.d/ldirectord.cf --state-file /run/tandem/director.json
+  hb-director -c /etc/ha.d/ldirectord.cf --metrics-listen 9665   # /metrics and / on 127.0.0.1:9665
   (usually started by the ldirectord resource agent in haresources or the CIB)
 
 Exit status:
@@ -135,6 +140,10 @@ async function main(argv: string[]): Promise<number> {
       "warm: keep the table this long after SIGTERM (clients whose ARP still names this node after a planned move)",
       "3000",
     )
+    .option(
+      "--metrics-listen <addr>",
+      "serve /metrics (Prometheus) and a status page: PORT (127.0.0.1), IPV4:PORT or [IPV6]:PORT",
+    )
     .option("--check", "validate the configuration and exit (0 ok, 2 errors)")
     .addOption(
       new Option(
@@ -154,6 +163,11 @@ async function main(argv: string[]): Promise<number> {
   const fileProblem = notAFileProblem(o.config);
   if (fileProblem !== undefined) {
     process.stderr.write(`hb-director: ${fileProblem}\n`);
+    return 2;
+  }
+  const metricsAt = o.metricsListen === undefined ? undefined : parseListenAddress(o.metricsListen);
+  if (o.metricsListen !== undefined && metricsAt === undefined) {
+    process.stderr.write(`hb-director: --metrics-listen ${o.metricsListen}: expected ${LISTEN_SYNTAX}\n`);
     return 2;
   }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
@@ -226,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
     return e instanceof DirectorConfigError ? 2 : 1;
   }
   if (o.pidfile) await writeFile(o.pidfile, `${process.pid}\n`);
+  const monitor = metricsAt && (await serveDirectorMonitor(metricsAt, director, basename(o.config), log));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
@@ -237,6 +252,7 @@ async function main(argv: string[]): Promise<number> {
       const linger = o.warm ? Math.max(0, Math.min(10_000, Number(o.warmLinger) || 0)) : 0;
       void new Promise((r) => setTimeout(r, linger))
         .then(() => director.stop())
+        .then(() => monitor?.close())
         .then(async () => {
           if (o.pidfile) await unlink(o.pidfile).catch(() => undefined);
           resolve(0);
