@@ -74,12 +74,15 @@ interface Open {
 /** Scans `text` into a tree. */
 export function scanXml(text: string): XmlScanResult {
   let line = 1;
-  let lineScanned = 0;
-  /** The line of `pos` (counted lazily, in order). */
+  // the first newline not yet counted: lines are counted lazily, in order, and each newline is looked
+  // for once (searching again from the last position on every call was quadratic on long lines)
+  let nextNl = text.indexOf("\n");
+  /** The line of `pos` (positions are asked for in increasing order). */
   const lineAt = (pos: number): number => {
-    for (let nl = text.indexOf("\n", lineScanned); nl >= 0 && nl < pos; nl = text.indexOf("\n", nl + 1))
+    while (nextNl >= 0 && nextNl < pos) {
       line++;
-    lineScanned = Math.max(lineScanned, pos);
+      nextNl = text.indexOf("\n", nextNl + 1);
+    }
     return line;
   };
   const fail = (at: number, message: string): XmlScanResult => ({ ok: false, line: lineAt(at), message });
