@@ -71,7 +71,8 @@ ${plain ? "" : '<rsc_defaults><meta_attributes id="rsc-options"><nvpair id="rsc-
 `;
 }
 
-
 if (process.argv[1]?.endsWith("policy-gen.js") && process.argv[2] !== undefined) {
-  process.stdout.write(generateCib(Number(process.argv[2]), Number(process.argv[3] ?? 16), process.argv[4] === "plain"));
+  process.stdout.write(
+    generateCib(Number(process.argv[2]), Number(process.argv[3] ?? 16), process.argv[4] === "plain"),
+  );
 }
