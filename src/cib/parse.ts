@@ -68,19 +68,35 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-/** Reading state for one element: consumed attributes and unknown children are tracked for `extra`. */
+/**
+ * Reading state for one element: consumed attributes and unknown children are tracked for `extra`.
+ * The element's path (for diagnostics) is built only when asked for: building it for every element
+ * of a large status section was a good part of parsing.
+ */
 class Reader {
   private readonly used = new Set<string>();
+  /** How many of the element's attributes were read (when all were, `extra` has no attributes). */
+  private usedPresent = 0;
+  private pathText: string | undefined;
   readonly unknown: XmlElement[] = [];
   constructor(
     readonly el: XmlElement,
-    readonly path: string,
+    private readonly parent: Reader | string,
     readonly ctx: Ctx,
   ) {}
 
+  get path(): string {
+    this.pathText ??= typeof this.parent === "string" ? this.parent : childPath(this.parent.path, this.el);
+    return this.pathText;
+  }
+
   get(name: string): string | undefined {
-    this.used.add(name);
-    return this.el.attrs[name];
+    const v = this.el.attrs[name];
+    if (v !== undefined && !this.used.has(name)) {
+      this.used.add(name);
+      this.usedPresent++;
+    }
+    return v;
   }
 
   required(name: string): string {
@@ -172,7 +188,7 @@ class Reader {
   }
 
   child(el: XmlElement): Reader {
-    return new Reader(el, childPath(this.path, el), this.ctx);
+    return new Reader(el, this, this.ctx);
   }
 
   keep(el: XmlElement): void {
@@ -180,6 +196,7 @@ class Reader {
   }
 
   extra(): Extra | undefined {
+    if (this.unknown.length === 0 && this.usedPresent === Object.keys(this.el.attrs).length) return undefined;
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.el.attrs)) if (!this.used.has(k)) attrs[k] = v;
     return extraOf(attrs, this.unknown);
@@ -732,27 +749,38 @@ function readLrmRscOp(r: Reader): LrmRscOp {
     if (ms === undefined) r.int("interval", 0);
     else intervalMs = ms;
   }
-  const op: LrmRscOp = {
+  // set one by one (no spread of optional fields: this runs for every operation of a large status)
+  const op: { -readonly [K in keyof LrmRscOp]: LrmRscOp[K] } = {
     id,
     operation,
-    ...opt("operationKey", operationKey),
     callId,
     rcCode,
     opStatus,
     intervalMs,
-    ...opt("transitionKey", r.get("transition-key")),
-    ...opt("transitionMagic", r.get("transition-magic")),
-    ...opt("lastRcChange", r.optInt("last-rc-change")),
-    ...opt("lastRun", r.optInt("last-run")),
-    ...opt("execTime", r.optInt("exec-time")),
-    ...opt("queueTime", r.optInt("queue-time")),
-    ...opt("opDigest", r.get("op-digest")),
-    ...opt("exitReason", r.get("exit-reason")),
-    ...opt("onNode", r.get("on_node")),
-    ...opt("crmFeatureSet", r.get("crm_feature_set")),
   };
+  if (operationKey !== undefined) op.operationKey = operationKey;
+  const text = (name: string, set: (v: string) => void): void => {
+    const v = r.get(name);
+    if (v !== undefined) set(v);
+  };
+  const num = (name: string, set: (v: number) => void): void => {
+    const v = r.optInt(name);
+    if (v !== undefined) set(v);
+  };
+  text("transition-key", (v) => (op.transitionKey = v));
+  text("transition-magic", (v) => (op.transitionMagic = v));
+  num("last-rc-change", (v) => (op.lastRcChange = v));
+  num("last-run", (v) => (op.lastRun = v));
+  num("exec-time", (v) => (op.execTime = v));
+  num("queue-time", (v) => (op.queueTime = v));
+  text("op-digest", (v) => (op.opDigest = v));
+  text("exit-reason", (v) => (op.exitReason = v));
+  text("on_node", (v) => (op.onNode = v));
+  text("crm_feature_set", (v) => (op.crmFeatureSet = v));
   for (const c of r.el.children) r.keep(c);
-  return { ...op, ...opt("extra", r.extra()) };
+  const extra = r.extra();
+  if (extra !== undefined) op.extra = extra;
+  return op;
 }
 
 function readLrmResource(r: Reader): LrmResource {

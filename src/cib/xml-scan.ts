@@ -63,23 +63,33 @@ function isNameChar(c: number): boolean {
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13;
 
+/** An element being read: the element itself (its text is set when it closes) and the text seen so far. */
 interface Open {
-  readonly name: string;
-  readonly attrs: Record<string, string>;
-  readonly children: XmlElement[];
+  readonly el: {
+    name: string;
+    attrs: Record<string, string>;
+    children: XmlElement[];
+    line: number;
+    text?: string;
+  };
   text: string;
-  readonly line: number;
 }
+
+/** Names (elements, attributes) seen before, by a hash of their characters: one string per name, not one per use. */
+const NAME_SLOTS = 1024;
 
 /** Scans `text` into a tree. */
 export function scanXml(text: string): XmlScanResult {
   let line = 1;
-  let lineScanned = 0;
-  /** The line of `pos` (counted lazily, in order). */
+  // the first newline not yet counted: lines are counted lazily, in order, and each newline is looked
+  // for once (searching again from the last position on every call was quadratic on long lines)
+  let nextNl = text.indexOf("\n");
+  /** The line of `pos` (positions are asked for in increasing order). */
   const lineAt = (pos: number): number => {
-    for (let nl = text.indexOf("\n", lineScanned); nl >= 0 && nl < pos; nl = text.indexOf("\n", nl + 1))
+    while (nextNl >= 0 && nextNl < pos) {
       line++;
-    lineScanned = Math.max(lineScanned, pos);
+      nextNl = text.indexOf("\n", nextNl + 1);
+    }
     return line;
   };
   const fail = (at: number, message: string): XmlScanResult => ({ ok: false, line: lineAt(at), message });
@@ -87,36 +97,62 @@ export function scanXml(text: string): XmlScanResult {
   let root: XmlElement | undefined;
   const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const close = (el: Open): XmlElement => {
-    const t = el.text.trim();
-    return {
-      name: el.name,
-      attrs: el.attrs,
-      children: el.children,
-      ...(t !== "" ? { text: t } : {}),
-      line: el.line,
-    };
+  const close = (open: Open): XmlElement => {
+    if (open.text !== "") {
+      const t = open.text.trim();
+      if (t !== "") open.el.text = t;
+    }
+    return open.el;
   };
   const attach = (el: XmlElement, at: number): void => {
     const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
+    if (parent) parent.el.children.push(el);
     else if (root === undefined) root = el;
     else throw new XmlSyntaxError(at, "more than one root element");
   };
-  const readName = (start: number): number => {
+  const names: (string | undefined)[] = new Array(NAME_SLOTS);
+  let nameEnd = 0;
+  /** The name at `start` (its end in `nameEnd`), reusing the string of an earlier equal name. */
+  const readName = (start: number): string => {
     let j = start;
-    while (j < n && isNameChar(text.charCodeAt(j))) j++;
+    let h = 0;
+    for (let c = text.charCodeAt(j); j < n && isNameChar(c); c = text.charCodeAt(++j)) h = (h * 31 + c) | 0;
     if (j === start) throw new XmlSyntaxError(start, "expected a name");
-    return j;
+    nameEnd = j;
+    const slot = (h ^ (j - start)) & (NAME_SLOTS - 1);
+    const known = names[slot];
+    if (known !== undefined && known.length === j - start && text.startsWith(known, start)) return known;
+    const name = text.slice(start, j);
+    names[slot] = name;
+    return name;
   };
   const skipTo = (marker: string, from: number, what: string): number => {
     const end = text.indexOf(marker, from);
     if (end < 0) throw new XmlSyntaxError(from, `unterminated ${what}`);
     return end + marker.length;
   };
+  // the next '<' and '&' at or after a position, each searched for once (positions only grow):
+  // attribute values are checked against them instead of being searched again
+  let nextLt = -1;
+  let nextAmp = -1;
+  const ltFrom = (pos: number): number => {
+    if (nextLt < pos && nextLt !== n) {
+      const l = text.indexOf("<", pos);
+      nextLt = l < 0 ? n : l;
+    }
+    return nextLt;
+  };
+  const ampFrom = (pos: number): number => {
+    if (nextAmp < pos && nextAmp !== n) {
+      const a = text.indexOf("&", pos);
+      nextAmp = a < 0 ? n : a;
+    }
+    return nextAmp;
+  };
   try {
     while (i < n) {
-      const lt = text.indexOf("<", i);
+      const found = ltFrom(i);
+      const lt = found === n ? -1 : found;
       const textEnd = lt < 0 ? n : lt;
       let k = i;
       while (k < textEnd && isSpace(text.charCodeAt(k))) k++;
@@ -146,24 +182,24 @@ export function scanXml(text: string): XmlScanResult {
         } else throw new XmlSyntaxError(lt, "unexpected '<!'");
       } else if (c === 63 /* ? */) i = skipTo("?>", i + 1, "processing instruction");
       else if (c === 47 /* / */) {
-        const end = readName(i + 1);
-        const name = text.slice(i + 1, end);
-        let j = end;
+        const name = readName(i + 1);
+        let j = nameEnd;
         while (j < n && isSpace(text.charCodeAt(j))) j++;
         if (text.charCodeAt(j) !== 62) throw new XmlSyntaxError(lt, `expected '>' after </${name}`);
         const top = stack.pop();
         if (!top) throw new XmlSyntaxError(lt, `closing tag </${name}> without an opening tag`);
-        if (top.name !== name)
+        if (top.el.name !== name)
           throw new XmlSyntaxError(
             lt,
-            `closing tag </${name}> does not match <${top.name}> (line ${top.line})`,
+            `closing tag </${name}> does not match <${top.el.name}> (line ${top.el.line})`,
           );
         attach(close(top), lt);
         i = j + 1;
       } else {
-        const end = readName(i);
-        const el: Open = { name: text.slice(i, end), attrs: {}, children: [], text: "", line: lineAt(lt) };
-        let j = end;
+        const line = lineAt(lt);
+        const el: Open = { el: { name: readName(i), attrs: {}, children: [], line }, text: "" };
+        const attrs = el.el.attrs;
+        let j = nameEnd;
         for (;;) {
           while (j < n && isSpace(text.charCodeAt(j))) j++;
           const d = text.charCodeAt(j);
@@ -177,24 +213,24 @@ export function scanXml(text: string): XmlScanResult {
             j += 2;
             break;
           }
-          if (j >= n) throw new XmlSyntaxError(lt, `unterminated tag <${el.name}`);
-          const ne = readName(j);
-          const key = text.slice(j, ne);
-          j = ne;
+          if (j >= n) throw new XmlSyntaxError(lt, `unterminated tag <${el.el.name}`);
+          const key = readName(j);
+          j = nameEnd;
           while (j < n && isSpace(text.charCodeAt(j))) j++;
           if (text.charCodeAt(j) !== 61 /* = */)
-            throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> has no value`);
+            throw new XmlSyntaxError(j, `attribute ${key} of <${el.el.name}> has no value`);
           j++;
           while (j < n && isSpace(text.charCodeAt(j))) j++;
           const q = text.charCodeAt(j);
           if (q !== 34 && q !== 39)
-            throw new XmlSyntaxError(j, `attribute ${key} of <${el.name}> is not quoted`);
+            throw new XmlSyntaxError(j, `attribute ${key} of <${el.el.name}> is not quoted`);
           const vEnd = text.indexOf(q === 34 ? '"' : "'", j + 1);
           if (vEnd < 0) throw new XmlSyntaxError(j, `unterminated value of attribute ${key}`);
+          if (ltFrom(j + 1) < vEnd) throw new XmlSyntaxError(j, `'<' in the value of attribute ${key}`);
           const raw = text.slice(j + 1, vEnd);
-          if (raw.includes("<")) throw new XmlSyntaxError(j, `'<' in the value of attribute ${key}`);
-          if (key in el.attrs) throw new XmlSyntaxError(j, `attribute ${key} repeated in <${el.name}>`);
-          el.attrs[key] = raw.includes("&") ? decode(raw, j) : raw;
+          if (Object.hasOwn(attrs, key))
+            throw new XmlSyntaxError(j, `attribute ${key} repeated in <${el.el.name}>`);
+          attrs[key] = ampFrom(j + 1) < vEnd ? decode(raw, j) : raw;
           j = vEnd + 1;
           const after = text.charCodeAt(j);
           if (j < n && !isSpace(after) && after !== 62 && after !== 47)
@@ -208,7 +244,7 @@ export function scanXml(text: string): XmlScanResult {
     throw e;
   }
   const open = stack[stack.length - 1];
-  if (open) return fail(n, `element <${open.name}> (line ${open.line}) is not closed`);
+  if (open) return fail(n, `element <${open.el.name}> (line ${open.el.line}) is not closed`);
   if (root === undefined) return fail(n, "no root element");
   return { ok: true, root };
 }

@@ -578,7 +578,23 @@ export function buildTransition(
   }
   const notes = [...world.notes];
   for (const s of summary) if (s.blocked) notes.push(`${s.verb} ${s.rsc ?? ""} on ${s.node} is blocked`);
-  const inert = inertActions(world, plans, inertWhy, prevOf);
+  // a running unmanaged "then" of a symmetrical mandatory order whose "first" is a group starting
+  // from stopped: Pacemaker's graph keeps its implied start (never run), as for an unmanaged group
+  // member (found by the random comparison; a primitive "first", or a "first" that moves, does not)
+  const impliedStarts = world.prims.filter(
+    (p) =>
+      !managed(p) &&
+      !p.blocked &&
+      p.running.length > 0 &&
+      symmetrical.some(
+        (o) =>
+          resolve(world, o.first)?.kind === "group" &&
+          membersOf(o.then).some((m) => m.id === p.id) &&
+          membersOf(o.first).some(startingNow) &&
+          membersOf(o.first).every((q) => q.running.length === 0),
+      ),
+  );
+  const inert = inertActions(world, plans, inertWhy, prevOf, impliedStarts);
   return {
     now: world.nowMs,
     nodes,

@@ -155,8 +155,21 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
       mergeInto,
     );
   }
-  // a dependent's colocations are applied sorted by primary (pcmk__add_this_with's sorted insert)
-  for (const list of deps.values()) list.sort(byPrimary);
+  // a dependent's colocations are applied sorted by primary (pcmk__add_this_with's sorted insert);
+  // g_list_insert_sorted puts a new item before the equal ones, so two colocations with the same
+  // primitive primary apply in reverse CIB order; with the same group primary, real crm_simulate
+  // keeps CIB order (both seen in the random comparison: seeds 52 and 938)
+  for (const [key, list] of deps) {
+    const at = new Map(list.map((c, i) => [c, i]));
+    const order = (a: Coloc, b: Coloc): number => {
+      const d = (at.get(a) ?? 0) - (at.get(b) ?? 0);
+      return a.rank.variant === VARIANT.prim ? -d : d;
+    };
+    deps.set(
+      key,
+      list.sort((a, b) => byPrimary(a, b) || order(a, b)),
+    );
+  }
   return { deps, lhs };
 }
 

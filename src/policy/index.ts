@@ -1,4 +1,5 @@
 /** Public API of the policy engine: schedule, oracle rendering, simulation inputs. */
+export { type CompatNote, compatNotes } from "./compat.js";
 export {
   applyTransition,
   INJECT_UUID,

@@ -96,7 +96,11 @@ function maxCallId(cib: Cib): number {
   return max;
 }
 
-function primitiveInfo(cib: Cib, id: string): { class?: string; provider?: string; type?: string } {
+type PrimitiveInfo = { class?: string; provider?: string; type?: string };
+
+/** Agent class/provider/type of every primitive by id (what a new history entry records). */
+function primitiveInfos(cib: Cib): Map<string, PrimitiveInfo> {
+  const out = new Map<string, PrimitiveInfo>();
   for (const top of cib.configuration.resources) {
     const all =
       top.kind === "primitive"
@@ -106,11 +110,19 @@ function primitiveInfo(cib: Cib, id: string): { class?: string; provider?: strin
           : top.child.kind === "primitive"
             ? [top.child]
             : top.child.members;
-    const p = all.find((x) => x.id === id);
-    if (p)
-      return { class: p.class, ...(p.provider !== undefined ? { provider: p.provider } : {}), type: p.type };
+    for (const p of all)
+      if (!out.has(p.id))
+        out.set(p.id, {
+          class: p.class,
+          ...(p.provider !== undefined ? { provider: p.provider } : {}),
+          type: p.type,
+        });
   }
-  return {};
+  return out;
+}
+
+function primitiveInfo(cib: Cib, id: string): PrimitiveInfo {
+  return primitiveInfos(cib).get(id) ?? {};
 }
 
 /** Adds (or replaces by id) ops in a node's history of `rsc`; `drop` removes ops first. */
@@ -212,6 +224,77 @@ export function opFail(cib: Cib, spec: OpFailSpec, now: Date | number): Cib {
   });
 }
 
+/** One change to a node's state in `applyTransition`: an op recorded in a resource's history, or a fence. */
+type Step =
+  | {
+      readonly kind: "op";
+      readonly rsc: string;
+      readonly rec: LrmRscOp;
+      readonly drop?: (o: LrmRscOp) => boolean;
+    }
+  | { readonly kind: "fence" };
+
+/** The steps of `t` per node, in action order (call ids numbered across the whole transition, in order). */
+function stepsByNode(cib: Cib, t: Transition): Map<string, Step[]> {
+  let call = maxCallId(cib);
+  const nowS = Math.floor(t.now / 1000);
+  const byNode = new Map<string, Step[]>();
+  const push = (node: string, step: Step): void => {
+    const list = byNode.get(node);
+    if (list) list.push(step);
+    else byNode.set(node, [step]);
+  };
+  for (const a of t.actions) {
+    if (!a.runnable || a.node === undefined) continue;
+    const rsc = a.rsc ?? "";
+    if (a.op === "start" || a.op === "stop" || a.op === "probe" || a.op === "monitor") {
+      const op = a.op === "probe" ? "monitor" : a.op;
+      const rc = a.op === "probe" ? 7 : 0;
+      const rec = makeOp(rsc, op, a.intervalMs, rc, rc, ++call, nowS);
+      const drop =
+        a.op === "stop"
+          ? (o: LrmRscOp) => o.intervalMs > 0 && o.id === `${rsc}_${o.operation}_${o.intervalMs}`
+          : undefined;
+      push(a.node, drop ? { kind: "op", rsc, rec, drop } : { kind: "op", rsc, rec });
+    } else if (a.op === "fence") push(a.node, { kind: "fence" });
+  }
+  return byNode;
+}
+
+/**
+ * A node state after `steps`: each resource's history is looked up by id and
+ * the node's list copied once (not once per action, which was quadratic in
+ * the number of resources).
+ */
+function applySteps(ns: NodeState, steps: readonly Step[], info: (rsc: string) => LrmResource): NodeState {
+  let state = ns;
+  let list: LrmResource[] = [...ns.lrmResources];
+  let index = new Map(list.map((r, i) => [r.id, i]));
+  for (const step of steps) {
+    if (step.kind === "fence") {
+      state = {
+        ...state,
+        inCcm: "false",
+        crmd: "offline",
+        join: "down",
+        expected: "down",
+        transientAttributes: [],
+      };
+      list = [];
+      index = new Map();
+      continue;
+    }
+    const i = index.get(step.rsc);
+    const old = i === undefined ? info(step.rsc) : (list[i] as LrmResource);
+    const ops = [...old.ops.filter((o) => o.id !== step.rec.id && !step.drop?.(o)), step.rec];
+    if (i === undefined) {
+      index.set(step.rsc, list.length);
+      list.push({ ...old, ops });
+    } else list[i] = { ...old, ops };
+  }
+  return { ...state, lrmResources: list };
+}
+
 /**
  * The CIB after every action of `t` succeeded: stops, starts, probes and
  * monitors recorded in the history (recurring monitors cancelled on stop),
@@ -219,43 +302,14 @@ export function opFail(cib: Cib, spec: OpFailSpec, now: Date | number): Cib {
  * Failure records and fail counts stay, as in Pacemaker.
  */
 export function applyTransition(cib: Cib, t: Transition): Cib {
+  let infos: Map<string, PrimitiveInfo> | undefined;
+  const info = (rsc: string): LrmResource => {
+    infos ??= primitiveInfos(cib);
+    return { id: rsc, ...infos.get(rsc), ops: [] };
+  };
   let out = cib;
-  let call = maxCallId(cib);
-  const nowS = Math.floor(t.now / 1000);
-  for (const a of t.actions) {
-    if (!a.runnable || a.node === undefined) continue;
-    const rsc = a.rsc ?? "";
-    switch (a.op) {
-      case "start":
-      case "stop":
-      case "probe":
-      case "monitor": {
-        const op = a.op === "probe" ? "monitor" : a.op;
-        const rc = a.op === "probe" ? 7 : 0;
-        const expected = rc;
-        const rec = makeOp(rsc, op, a.intervalMs, rc, expected, ++call, nowS);
-        const dropMonitors =
-          a.op === "stop"
-            ? (o: LrmRscOp) => o.intervalMs > 0 && o.id === `${rsc}_${o.operation}_${o.intervalMs}`
-            : undefined;
-        out = withNodeState(out, a.node, (ns) => editHistory(ns, out, rsc, [rec], dropMonitors));
-        break;
-      }
-      case "fence":
-        out = withNodeState(out, a.node, (ns) => ({
-          ...ns,
-          inCcm: "false",
-          crmd: "offline",
-          join: "down",
-          expected: "down",
-          transientAttributes: [],
-          lrmResources: [],
-        }));
-        break;
-      default:
-        break;
-    }
-  }
+  for (const [node, steps] of stepsByNode(cib, t))
+    out = withNodeState(out, node, (ns) => applySteps(ns, steps, info));
   return out;
 }
 

@@ -73,6 +73,7 @@ export function inertActions(
   plans: ReadonlyMap<string, Plan>,
   why: ReadonlyMap<string, "coloc" | "stall">,
   prevOf: (p: WPrim) => WPrim | undefined,
+  implied: readonly WPrim[] = [],
 ): InertAction[] {
   const out: InertAction[] = [];
   const startAt = new Map<string, number>();
@@ -92,6 +93,8 @@ export function inertActions(
     if (p.managed || p.blocked || at === undefined || pp === undefined || !prev?.managed) continue;
     if (pp.startNeeded && pp.runnable) start(p, at, []);
   }
+  // a running unmanaged "then" of an order whose "first" starts: its implied start (never run)
+  for (const p of implied) if (p.running[0] !== undefined) start(p, p.running[0], []);
   for (const p of world.prims) {
     const kind = why.get(p.id);
     const target = plans.get(p.id)?.target;

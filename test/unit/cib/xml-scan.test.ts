@@ -48,3 +48,35 @@ test("syntax errors name their line", () => {
     assert.equal(r.line, line, `${JSON.stringify(text)}: ${r.message}`);
   }
 });
+
+test("a document on one long line is scanned in linear time (line counting searched from the last tag: quadratic)", () => {
+  // 60,000 elements on line 2: the old line counter searched to the end of the line on every tag (~10 s)
+  const body = Array.from(
+    { length: 60_000 },
+    (_, i) => `<op id="o${i}" name="monitor" interval="10000"/>`,
+  ).join("");
+  const t0 = performance.now();
+  const r = scanXml(`<a>\n${body}\n<last/></a>`);
+  const ms = performance.now() - t0;
+  assert.ok(r.ok);
+  assert.equal(r.root.children.length, 60_001);
+  assert.equal(r.root.children.at(-1)?.line, 3);
+  assert.equal(r.root.children[59_999]?.line, 2);
+  assert.ok(ms < 3000, `scanned in ${ms.toFixed(0)} ms (bound 3 s, linear: ~50 ms)`);
+});
+
+test("names are reused across elements but never confused (same hash slot, different text)", () => {
+  const r = scanXml('<a><bc x="1" y="2"/><cb y="3" x="4"/><bc yx="5"/></a>');
+  assert.ok(r.ok);
+  const [p, q, s] = r.root.children;
+  assert.deepEqual([p?.name, q?.name, s?.name], ["bc", "cb", "bc"]);
+  assert.deepEqual(p?.attrs, { x: "1", y: "2" });
+  assert.deepEqual(q?.attrs, { y: "3", x: "4" });
+  assert.deepEqual(s?.attrs, { yx: "5" });
+  const bad = scanXml('<a><b toString="1" x="&amp;"/><c v="a<b"/></a>');
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.match(bad.message, /'<' in the value of attribute v/);
+  const amp = scanXml('<a><b toString="1" x="p&amp;q" y="r"/></a>');
+  assert.ok(amp.ok);
+  assert.deepEqual(amp.root.children[0]?.attrs, { toString: "1", x: "p&q", y: "r" });
+});
