@@ -193,6 +193,8 @@ export interface CounterReport {
   readonly malformed: number;
   /** Lower generation, or an old sequence number (membership), or a stale NS_ message. */
   readonly replays: number;
+  /** Frames of a Tandem peer not proven fresh (its status did not echo our nonce yet): held, not replays. */
+  readonly unproven: number;
   readonly unknownNode: number;
   readonly duplicates: number;
   readonly gapPackets: number;

@@ -213,6 +213,31 @@ export class Membership {
     }
   }
 
+  /**
+   * A sequenced message that has not proven its freshness (daemon/freshness.ts:
+   * a Tandem peer's status without our nonce's echo). Not tracked: a status
+   * newer than every accepted frame only keeps an already live peer alive
+   * (and its link up), as a held jump does; it never revives or changes one.
+   * Returns the events and whether the frame was newer (its nonce may be learned).
+   */
+  onUnproven(msg: IncomingHeartbeat): { events: MembershipEvent[]; newer: boolean } {
+    const out: Events = [];
+    this.advance(msg.receivedAtMs, out);
+    const peer = this.peers.get(msg.from);
+    if (peer === undefined) return { events: out, newer: false };
+    const newer = peer.seq.isNewer(msg.generation, msg.seq);
+    if (newer && msg.type === "status" && peer.status !== "dead" && peer.lastStatusAtMs !== undefined) {
+      peer.lastStatusAtMs = this.nowMs;
+      this.refreshLink(peer, msg.medium, out);
+    }
+    return { events: out, newer };
+  }
+
+  /** Whether a frame from `node` is newer than every frame accepted from it (nothing changes). */
+  isNewer(node: string, generation: number, seq: number): boolean {
+    return this.peers.get(node)?.seq.isNewer(generation, seq) ?? false;
+  }
+
   /** A newest packet: link, restart and gap bookkeeping, then (for status and shutdone) the node's state. */
   private onHeartbeatFresh(
     peer: PeerRecord,

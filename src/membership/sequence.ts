@@ -96,6 +96,14 @@ export class SequenceTracker {
     this.lastSeqValue = lastSeq;
   }
 
+  /** Whether a frame is newer than every frame accepted so far (a peek: nothing changes). */
+  isNewer(generation: number, seq: number): boolean {
+    if (!isCounter(generation) || !isCounter(seq)) return false;
+    const known = this.generationValue;
+    if (known === undefined || generation > known) return true;
+    return generation === known && seq > (this.lastSeqValue ?? -1);
+  }
+
   /**
    * Classifies one packet and updates the tracking. `peerDead`: we have declared
    * the sender dead, so a jump forward is a return, not a gap to repair.
