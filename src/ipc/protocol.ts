@@ -422,3 +422,11 @@ export class LineSplitter {
     return parts.filter((p) => p.trim() !== "");
   }
 }
+
+/**
+ * hbd's root-only control socket is the main one's path plus this (mode 0600,
+ * its own slots: root is never locked out by clients filling the main one).
+ */
+export const ROOT_SOCKET_SUFFIX = ".root";
+/** Words of hbd's answer to a client beyond the limit (hbctl then tries the other socket). */
+export const BUSY_MESSAGE = "hbd's control socket is busy";
