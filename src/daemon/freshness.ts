@@ -132,7 +132,8 @@ export class Freshness {
       return;
     }
     p.capableGeneration = Math.max(p.capableGeneration ?? f.generation, f.generation);
-    if (this.echoesUs(f.echo)) p.provenGeneration = Math.max(p.provenGeneration ?? f.generation, f.generation);
+    if (this.echoesUs(f.echo))
+      p.provenGeneration = Math.max(p.provenGeneration ?? f.generation, f.generation);
   }
 
   /** The `techo` value: every peer's newest nonce; undefined before any. */

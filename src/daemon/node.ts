@@ -812,6 +812,14 @@ export class HeartbeatNode {
         );
         return;
       case "replay-dropped": {
+        if (e.reason === "unconfirmed-generation" || e.reason === "unconfirmed-return") {
+          this.counters.unproven++; // a live peer's restart, held until confirmed (sequence.ts): not an attack
+          log.debug(
+            { event: "held", peer: e.node, generation: e.generation, seq: e.seq, reason: e.reason },
+            "held",
+          );
+          return;
+        }
         this.counters.replays++;
         const suppressed = this.dropLog.allow(`replay ${e.node}`, e.atMs);
         if (suppressed !== false)

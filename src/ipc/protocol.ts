@@ -193,7 +193,10 @@ export interface CounterReport {
   readonly malformed: number;
   /** Lower generation, or an old sequence number (membership), or a stale NS_ message. */
   readonly replays: number;
-  /** Frames of a Tandem peer not proven fresh (its status did not echo our nonce yet): held, not replays. */
+  /**
+   * Frames held, not replays: a Tandem peer's not yet proven fresh (its status
+   * does not echo our nonce yet), a live peer's new generation until confirmed.
+   */
   readonly unproven: number;
   readonly unknownNode: number;
   readonly duplicates: number;

@@ -177,14 +177,15 @@ export class Membership {
       return out;
     }
     const wasDead = peer.status === "dead";
-    const verdict = peer.seq.classify(msg.generation, msg.seq, now, wasDead);
+    const live = !wasDead && peer.lastStatusAtMs !== undefined;
+    const verdict = peer.seq.classify(msg.generation, msg.seq, now, wasDead, live);
     switch (verdict.kind) {
       case "replay":
         this.count(peer.counters, "replaysDropped");
         // A held jump (a restart within deadtime, until confirmed) keeps a live peer from being declared
         // dead meanwhile; it revives no dead peer and changes no status.
         if (
-          verdict.reason === "unconfirmed-jump" &&
+          verdict.reason.startsWith("unconfirmed-") &&
           !wasDead &&
           msg.type === "status" &&
           peer.lastStatusAtMs !== undefined

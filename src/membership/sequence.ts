@@ -46,7 +46,13 @@ export type SeqVerdict =
   | { readonly kind: "duplicate" }
   | {
       readonly kind: "replay";
-      readonly reason: "old-generation" | "old-sequence" | "invalid-number" | "unconfirmed-jump";
+      readonly reason:
+        | "old-generation"
+        | "old-sequence"
+        | "invalid-number"
+        | "unconfirmed-jump"
+        | "unconfirmed-generation"
+        | "unconfirmed-return";
     };
 
 interface Missing {
@@ -68,8 +74,12 @@ export class SequenceTracker {
   private readonly missing = new Map<number, Missing>();
   private readonly recentSeq = new Array<number>(RECENT_SIZE).fill(-1);
   private readonly recentAtMs = new Array<number>(RECENT_SIZE).fill(0);
-  /** A jump seen but not yet confirmed: its generation, newest seq and frame count. */
-  private candidate: { generation: number; seq: number; frames: number } | undefined;
+  /** A jump seen but not yet confirmed: its generation, first and newest seq, frame count. */
+  private candidate: { generation: number; first: number; seq: number; frames: number } | undefined;
+  /** The stream a new generation replaced, while the replacement may still be refuted. */
+  private previous: { generation: number; lastSeq: number } | undefined;
+  /** Frames of `previous` continuing after the replacement (a forged generation, not a restart). */
+  private returning: { generation: number; first: number; seq: number; frames: number } | undefined;
 
   constructor(
     private readonly duplicateWindowMs: number,
@@ -108,10 +118,10 @@ export class SequenceTracker {
    * Classifies one packet and updates the tracking. `peerDead`: we have declared
    * the sender dead, so a jump forward is a return, not a gap to repair.
    */
-  classify(generation: number, seq: number, nowMs: number, peerDead: boolean): SeqVerdict {
+  classify(generation: number, seq: number, nowMs: number, peerDead: boolean, peerLive = false): SeqVerdict {
     if (!isCounter(generation) || !isCounter(seq)) return { kind: "replay", reason: "invalid-number" };
     const known = this.generationValue;
-    if (known !== undefined && generation < known) return { kind: "replay", reason: "old-generation" };
+    if (known !== undefined && generation < known) return this.older(generation, seq, nowMs);
     const last = this.lastSeqValue;
     if (known === undefined || last === undefined) {
       this.generationValue = generation;
@@ -119,17 +129,19 @@ export class SequenceTracker {
       return { kind: "fresh" };
     }
     if (generation > known) {
-      // Adopted at once: holding a restart (even for 3 frames) breaks a restart within deadtime
-      // (test/e2e/cluster/failover.test.ts); a forged generation far ahead is still open (FAILURE-MODES.md).
-      this.candidate = undefined;
-      this.generationValue = generation;
-      this.startAt(seq, nowMs);
-      return { kind: "fresh", restartedFrom: known };
+      // A live peer's new generation is held until confirmed (one forged frame changes nothing); held
+      // statuses keep it alive (membership) and the held frames are asked for again once adopted.
+      // A dead or not yet heard peer's is adopted at once; either can be refuted later (older()).
+      const first = peerLive ? this.confirmJump(generation, seq) : seq;
+      if (first === undefined) return { kind: "replay", reason: "unconfirmed-generation" };
+      this.previous = { generation: known, lastSeq: last };
+      this.returning = undefined;
+      return { ...this.adopt(generation, first, seq, nowMs), restartedFrom: known };
     }
     if (seq > last + SEQ_GAP_RESET) {
-      if (!this.confirmJump(generation, seq)) return { kind: "replay", reason: "unconfirmed-jump" };
-      this.generationValue = generation;
-      this.startAt(seq, nowMs);
+      const first = this.confirmJump(generation, seq);
+      if (first === undefined) return { kind: "replay", reason: "unconfirmed-jump" };
+      this.adopt(generation, first, seq, nowMs);
       return peerDead ? { kind: "fresh" } : { kind: "fresh", reset: { skipped: seq - last - 1 } };
     }
     if (seq > last) {
@@ -147,21 +159,69 @@ export class SequenceTracker {
     return { kind: "replay", reason: "old-sequence" };
   }
 
-  /** Counts a frame of a jump; true when the jump is confirmed (and forgotten as a candidate). */
-  private confirmJump(generation: number, seq: number): boolean {
+  /**
+   * A frame of an older generation: a replay, unless it continues the stream a
+   * new generation replaced: JUMP_CONFIRM_FRAMES such frames with rising
+   * numbers refute the new generation (a restarted node never sends its old
+   * one again: the new one was forged) and tracking returns to that stream.
+   */
+  private older(generation: number, seq: number, nowMs: number): SeqVerdict {
+    const p = this.previous;
+    const continues =
+      p !== undefined && (generation > p.generation || (generation === p.generation && seq > p.lastSeq));
+    if (!continues) return { kind: "replay", reason: "old-generation" };
+    const r = this.returning;
+    if (r !== undefined && r.generation === generation && seq > r.seq && seq - r.seq <= SEQ_GAP_RESET) {
+      r.seq = seq;
+      r.frames++;
+    } else if (r === undefined || r.generation !== generation || seq > r.seq) {
+      this.returning = { generation, first: seq, seq, frames: 1 };
+    }
+    if (this.returning!.frames < JUMP_CONFIRM_FRAMES) return { kind: "replay", reason: "unconfirmed-return" };
+    const first = this.returning!.first;
+    this.previous = undefined;
+    this.returning = undefined;
+    this.candidate = undefined;
+    return this.adopt(generation, first, seq, nowMs);
+  }
+
+  /**
+   * Tracking starts over at `seq` in `generation`; the numbers from `first`
+   * (the first held frame) up to it are missing, so they are asked for again.
+   */
+  private adopt(
+    generation: number,
+    first: number,
+    seq: number,
+    nowMs: number,
+  ): SeqVerdict & { kind: "fresh" } {
+    this.generationValue = generation;
+    this.startAt(seq, nowMs);
+    if (first >= seq) return { kind: "fresh" };
+    for (let s = first; s < seq; s++)
+      this.missing.set(s, { dueAtMs: nowMs + this.firstDelayMs(), attempts: 0 });
+    return { kind: "fresh", gap: { firstSeq: first, lastSeq: seq - 1 } };
+  }
+
+  /**
+   * Counts a frame of a jump; the jump's first seq when it is confirmed (and
+   * forgotten as a candidate), else undefined.
+   */
+  private confirmJump(generation: number, seq: number): number | undefined {
     const c = this.candidate;
     if (c !== undefined && c.generation === generation && seq <= c.seq && c.seq - seq <= SEQ_GAP_RESET) {
-      return false; // a copy via another medium, or a late one: the candidate stays as it is
+      return undefined; // a copy via another medium, or a late one: the candidate stays as it is
     }
     if (c !== undefined && c.generation === generation && seq > c.seq && seq - c.seq <= SEQ_GAP_RESET) {
       c.seq = seq;
       c.frames++;
     } else {
-      this.candidate = { generation, seq, frames: 1 };
+      this.candidate = { generation, first: seq, seq, frames: 1 };
     }
-    if (this.candidate!.frames < JUMP_CONFIRM_FRAMES) return false;
+    const confirmed = this.candidate!;
+    if (confirmed.frames < JUMP_CONFIRM_FRAMES) return undefined;
     this.candidate = undefined;
-    return true;
+    return confirmed.first;
   }
 
   /** Forgets the gaps (the peer is dead, or the sender cannot resend them). */
