@@ -93,7 +93,7 @@ export class Freshness {
 
   /** Whether the echo names this incarnation's nonce. */
   echoesUs(echo: string | undefined): boolean {
-    return echo !== undefined && echo.split(" ").includes(`${this.localNode}:${this.nonce}`);
+    return echo?.split(" ").includes(`${this.localNode}:${this.nonce}`) === true;
   }
 
   /** Decides, before sequence tracking, whether the frame may be taken. */
