@@ -16,8 +16,14 @@
  *   frames of it with rising sequence numbers arrive and no frame of the known
  *   stream comes in between. One forged frame at seq + 100,000 can thus not make
  *   the genuine stream look like a replay (issue 13 item 5). Held frames are
- *   dropped as `unconfirmed-jump` and asked for again once adopted. A higher
- *   generation is still adopted at once (a restart within deadtime must be seen).
+ *   dropped as `unconfirmed-jump` and asked for again once adopted.
+ * - A live peer's higher generation is held the same way (`unconfirmed-generation`;
+ *   membership keeps the peer alive on held statuses), a dead or unheard
+ *   peer's adopted at once. A generation adopted this way is refuted when the
+ *   stream it replaced goes on with JUMP_CONFIRM_FRAMES rising frames
+ *   (`unconfirmed-return` until then): a restarted node never sends its old
+ *   generation again, so one forged far-future generation cannot lock the
+ *   genuine node out.
  * - The high-water marks (generation, last seq) can be seeded from a previous
  *   run (`seed`), so a restarted node rejects a recording of frames it had
  *   already seen (issue 13 item 4).
