@@ -348,3 +348,25 @@ test("a change the DC never confirms is an error on the non-DC (exit 3): it was 
       /not confirmed by the DC n1 within 3 s; it was sent and may still be applied/.test(e.message),
   );
 });
+
+test("hbctl standby NODE on the non-DC waits for the DC's verdict too (not a fire-and-forget)", async () => {
+  const p = new Pair();
+  await p.up();
+  const armed = p.timeouts.length;
+  const asked = dispatchCommand(p.get("n2"), "n2", "standby", { node: "n1" });
+  assert.ok(asked instanceof Promise, "the answer waits for the DC");
+  await p.settle();
+  assert.match((await asked).message, /n1: standby=on \(applied by the DC n1\)/);
+  assert.equal(p.where(), `n1: n2:${P1}+${P2}`);
+  // Unanswered: exit 3 (unavailable), as any admin change.
+  const lost = dispatchCommand(p.get("n2"), "n2", "online", { node: "n1" });
+  p.timeouts
+    .slice(armed)
+    .filter((t) => t.node === "n2" && t.ms === 3000)
+    .at(-1)
+    ?.fn();
+  await assert.rejects(
+    Promise.resolve(lost),
+    (e: unknown) => e instanceof IpcRefusal && e.code === "unavailable",
+  );
+});
