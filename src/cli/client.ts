@@ -5,12 +5,14 @@
 import { createConnection } from "node:net";
 import { ExitCode, TandemError } from "../base/errors.js";
 import {
+  BUSY_MESSAGE,
   encodeLine,
   IPC_VERSION,
   type IpcMethod,
   type IpcResponse,
   LineSplitter,
   parseResponse,
+  ROOT_SOCKET_SUFFIX,
   type StatusReport,
 } from "../ipc/protocol.js";
 
@@ -64,12 +66,41 @@ export function connectError(path: string, err: NodeJS.ErrnoException): IpcClien
   }
 }
 
-/** Sends one request to hbd and resolves with its result. Rejects with IpcClientError. */
-export function request<R>(
+/** A failure before hbd read the request: trying the other socket cannot run it twice. */
+function notRead(e: unknown): boolean {
+  if (!(e instanceof IpcClientError)) return false;
+  return (
+    e.reason === "not-running" ||
+    e.reason === "permission" ||
+    (e.reason === "unavailable" && e.message.includes(BUSY_MESSAGE))
+  );
+}
+
+/**
+ * Sends one request to hbd and resolves with its result. Rejects with
+ * IpcClientError. Tries hbd's root-only socket (`PATH.root`, root's reserved
+ * slots) first: only root (hbd's user) can connect to it; anyone else, an
+ * hbd without it, or all its slots taken, and the request goes to PATH.
+ */
+export async function request<R>(
   method: IpcMethod,
   params: Readonly<Record<string, string>> | undefined,
   path: string = DEFAULT_SOCKET,
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
+): Promise<R> {
+  try {
+    return await requestOn<R>(method, params, path + ROOT_SOCKET_SUFFIX, timeoutMs);
+  } catch (e) {
+    if (!notRead(e)) throw e;
+  }
+  return requestOn<R>(method, params, path, timeoutMs);
+}
+
+function requestOn<R>(
+  method: IpcMethod,
+  params: Readonly<Record<string, string>> | undefined,
+  path: string,
+  timeoutMs: number,
 ): Promise<R> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);

@@ -22,7 +22,7 @@ const HOLDS: Record<string, string> = {
 
 const MEANINGS: Record<string, (f: Get) => string> = {
   status: (f) =>
-    `heartbeat: the sender is ${f("st") ?? "?"}${f("tandem") === undefined ? "" : " (a Tandem node)"}`,
+    `heartbeat: the sender is ${f("st") ?? "?"}${f("tandem") === undefined ? "" : " (a Tandem node)"}${f("techo") === undefined ? "" : `; echoes ${f("techo")}`}`,
   NS_ackmsg: (f) => `flow control: ${f("dest") ?? "?"} has received up to seq ${f("ackseq") ?? "?"}`,
   NS_rexmit: (f) =>
     `retransmit request to ${f("dest") ?? "?"} for seq ${f("firstseq") ?? "?"}..${f("lastseq") ?? "?"}`,

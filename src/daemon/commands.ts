@@ -49,14 +49,9 @@ export function dispatchCommand(
       throw new IpcRefusal(`${method}: ${w} is not one of ${HB_WHICH.join(", ")}`, "refused");
     return w as HbWhich;
   };
-  const standby = (on: boolean): CommandResult => {
-    try {
-      return port.setStandby(params.node ?? localNode, on);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new IpcRefusal(msg, /no DC/.test(msg) ? "unavailable" : "refused");
-    }
-  };
+  // An admin change like the others: the DC's verdict is awaited (not confirmed within 3 s: exit 3).
+  const standby = (on: boolean) =>
+    port.admin({ op: "attr", node: params.node ?? localNode, name: "standby", value: on ? "on" : "off" });
   switch (method) {
     case "standby":
       if (params.which !== undefined)

@@ -264,6 +264,14 @@ function configText(cib: Cib): string {
 /** How long hbctl waits for the DC's verdict on a change handed to it (below hbctl's 5 s timeout). */
 const ADMIN_ANSWER_MS = 3000;
 
+/** A change handed to the DC without its verdict in time: an error (hbctl exit 3), not a success. */
+export function adminUnconfirmed(change: string, dc: string, waitedMs: number): string {
+  return (
+    `${change}: not confirmed by the DC ${dc} within ${waitedMs / 1000} s; it was sent and may still be ` +
+    `applied: check with "hbctl status" or "hbctl cib show" before asking again`
+  );
+}
+
 const PSEUDO_AGENT: AgentSpec = { class: "ocf", provider: "tandem", type: "pseudo" };
 
 function synthetic(a: GraphAction, rc: number, status: ActionResult["status"], reason: string): ActionResult {
@@ -665,7 +673,7 @@ export class Controller {
     return new Promise<CommandResult>((resolve, reject) => {
       const timer = this.ports.timers.setTimeout(() => {
         this.adminWaits.delete(rid);
-        resolve({ message: `${plan.message} (handed to the DC ${dc}, which has not answered yet)` });
+        reject(new IpcRefusal(adminUnconfirmed(plan.message, dc, ADMIN_ANSWER_MS), "unavailable"));
       }, ADMIN_ANSWER_MS);
       this.adminWaits.set(rid, {
         dc,

@@ -4,11 +4,20 @@
  * mode 0600 owned by hbd's user (root), or 0660 with the group given by
  * `hbd --group NAME`, so anyone else gets EACCES at connect. The socket is
  * created under umask 0177 so it is never reachable with wider permissions.
+ *
+ * Root's reserved slots (issue 13 item 8): a second socket, `<path>.root`
+ * (ROOT_SOCKET_SUFFIX), always mode 0600 owned by hbd's user (root), with its
+ * own small limit. Node.js cannot read a unix socket's peer credentials
+ * (SO_PEERCRED) without a native module, so the kernel's permission check on
+ * a second socket is what tells root apart: 32 clients of hbd's group holding
+ * the main socket can never lock root's hbctl out. hbctl tries it first and
+ * falls back to the main socket (client.ts).
  */
 import { chmodSync, chownSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import {
   answerLater,
+  BUSY_MESSAGE,
   type CibShowResult,
   type CommandResult,
   encodeLine,
@@ -18,6 +27,7 @@ import {
   type IpcResponse,
   LineSplitter,
   parseRequest,
+  ROOT_SOCKET_SUFFIX,
   type StatusReport,
 } from "../ipc/protocol.js";
 import { type NodeLogger, silentLogger } from "./node.js";
@@ -38,6 +48,8 @@ export interface IpcServerOptions {
   readonly log?: NodeLogger;
   /** Concurrent clients; the newest beyond it is answered "busy" (unavailable) and closed. Default 32. */
   readonly maxConnections?: number;
+  /** Clients of the root-only socket `<path>.root` (mode 0600); 0: no such socket. Default 4. */
+  readonly rootSlots?: number;
   /** A client idle this long is disconnected, ms. Default 30000. */
   readonly idleMs?: number;
   /** A request line must be complete this long after its first byte, ms (a trickling client is cut). Default 5000. */
@@ -46,7 +58,21 @@ export interface IpcServerOptions {
   readonly maxInFlight?: number;
 }
 
-export const IPC_DEFAULTS = { maxConnections: 32, idleMs: 30_000, requestMs: 5000, maxInFlight: 4 } as const;
+export const IPC_DEFAULTS = {
+  maxConnections: 32,
+  rootSlots: 4,
+  idleMs: 30_000,
+  requestMs: 5000,
+  maxInFlight: 4,
+} as const;
+
+/** One listening socket and its clients. */
+interface Pool {
+  readonly server: Server;
+  readonly path: string;
+  readonly max: number;
+  readonly clients: Set<Socket>;
+}
 
 /** Resolves a group name (or number) through /etc/group; undefined when unknown. */
 export function resolveGroup(name: string, groupFile = "/etc/group"): number | undefined {
@@ -65,29 +91,49 @@ export function resolveGroup(name: string, groupFile = "/etc/group"): number | u
 }
 
 export class IpcServer {
-  private readonly clients = new Set<Socket>();
+  private readonly pools: Pool[] = [];
   /** Clients being told the socket is busy (closed within a second). */
   private readonly refusing = new Set<Socket>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly path: string,
-  ) {}
+  private constructor(readonly path: string) {}
+
+  /** The root-only socket's path, when there is one. */
+  get rootPath(): string | undefined {
+    return this.pools[1]?.path;
+  }
 
   static async listen(opts: IpcServerOptions): Promise<IpcServer> {
+    const ipc = new IpcServer(opts.path);
+    try {
+      await ipc.open(opts.path, opts.maxConnections ?? IPC_DEFAULTS.maxConnections, opts);
+      const rootSlots = opts.rootSlots ?? IPC_DEFAULTS.rootSlots;
+      if (rootSlots > 0) await ipc.open(opts.path + ROOT_SOCKET_SUFFIX, rootSlots, opts);
+    } catch (e) {
+      await ipc.close();
+      throw e;
+    }
+    if (opts.gid !== undefined) {
+      chownSync(opts.path, process.getuid?.() ?? 0, opts.gid);
+      chmodSync(opts.path, 0o660);
+    }
+    return ipc;
+  }
+
+  /** Listens on `path`, mode 0600 (created under umask 0177, never wider meanwhile). */
+  private async open(path: string, max: number, opts: IpcServerOptions): Promise<void> {
     const log = opts.log ?? silentLogger;
-    rmSync(opts.path, { force: true });
+    rmSync(path, { force: true });
     const server = createServer();
-    const ipc = new IpcServer(server, opts.path);
-    server.on("connection", (s) => ipc.accept(s, opts, log));
+    const pool: Pool = { server, path, max, clients: new Set() };
+    server.on("connection", (s) => this.accept(s, pool, opts, log));
     server.on("error", (err) =>
-      log.error({ event: "ipc-error", err: err.message }, `control socket: ${err.message}`),
+      log.error({ event: "ipc-error", err: err.message }, `control socket ${path}: ${err.message}`),
     );
     const old = process.umask(0o177);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(opts.path, () => {
+        server.listen(path, () => {
           server.off("error", reject);
           resolve();
         });
@@ -95,22 +141,17 @@ export class IpcServer {
     } finally {
       process.umask(old);
     }
-    if (opts.gid !== undefined) {
-      chownSync(opts.path, process.getuid?.() ?? 0, opts.gid);
-      chmodSync(opts.path, 0o660);
-    } else {
-      chmodSync(opts.path, 0o600);
-    }
-    return ipc;
+    this.pools.push(pool);
+    chmodSync(path, 0o600);
   }
 
   /** A new client: served, or told the socket is busy when the limit is reached (never a silent close). */
-  private accept(socket: Socket, opts: IpcServerOptions, log: NodeLogger): void {
-    const max = opts.maxConnections ?? IPC_DEFAULTS.maxConnections;
-    if (this.clients.size >= max) {
+  private accept(socket: Socket, pool: Pool, opts: IpcServerOptions, log: NodeLogger): void {
+    const max = pool.max;
+    if (pool.clients.size >= max) {
       log.warn(
-        { event: "ipc-busy", clients: this.clients.size },
-        `control socket: ${max} clients connected; refused one`,
+        { event: "ipc-busy", clients: pool.clients.size, socket: pool.path },
+        `control socket ${pool.path}: ${max} clients connected; refused one`,
       );
       this.refusing.add(socket);
       socket.on("close", () => this.refusing.delete(socket));
@@ -122,14 +163,14 @@ export class IpcServer {
           ok: false,
           error: {
             code: "unavailable",
-            message: `hbd's control socket is busy: ${max} clients are connected (the limit); try again`,
+            message: `${BUSY_MESSAGE}: ${max} clients are connected (the limit); try again`,
           },
         }),
       );
       socket.setTimeout(1000, () => socket.destroy());
       return;
     }
-    this.serve(socket, opts, log);
+    this.serve(socket, pool.clients, opts, log);
   }
 
   /**
@@ -139,8 +180,8 @@ export class IpcServer {
    * not read its answers (socket buffer full), the socket is not read at all:
    * back-pressure bounds the work and the memory one client can cause.
    */
-  private serve(socket: Socket, opts: IpcServerOptions, log: NodeLogger): void {
-    this.clients.add(socket);
+  private serve(socket: Socket, clients: Set<Socket>, opts: IpcServerOptions, log: NodeLogger): void {
+    clients.add(socket);
     socket.setEncoding("utf8");
     socket.setTimeout(opts.idleMs ?? IPC_DEFAULTS.idleMs, () => socket.destroy());
     const requestMs = opts.requestMs ?? IPC_DEFAULTS.requestMs;
@@ -151,7 +192,7 @@ export class IpcServer {
       partial = undefined;
     };
     socket.on("close", () => {
-      this.clients.delete(socket);
+      clients.delete(socket);
       stopPartial();
     });
     socket.on("error", () => socket.destroy());
@@ -230,11 +271,14 @@ export class IpcServer {
         });
   }
 
-  /** Stops listening, disconnects clients and removes the socket file. */
+  /** Stops listening, disconnects clients and removes the socket files. */
   async close(): Promise<void> {
-    for (const c of [...this.clients, ...this.refusing]) c.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    rmSync(this.path, { force: true });
+    for (const c of this.refusing) c.destroy();
+    for (const pool of this.pools.splice(0)) {
+      for (const c of pool.clients) c.destroy();
+      await new Promise<void>((resolve) => pool.server.close(() => resolve()));
+      rmSync(pool.path, { force: true });
+    }
   }
 }
 

@@ -50,6 +50,7 @@ import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport 
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerMark, PeerStatus } from "../membership/types.js";
+import { ECHO_FIELD, type FrameFacts, Freshness, NONCE_FIELD, newNonce } from "./freshness.js";
 import { NUM_PING_FIELD, NUM_PING_TYPE, YOU_ARE_DEAD_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
 
@@ -189,6 +190,7 @@ export class HeartbeatNode {
     badAuth: 0,
     malformed: 0,
     replays: 0,
+    unproven: 0,
     unknownNode: 0,
     duplicates: 0,
     gapPackets: 0,
@@ -214,6 +216,8 @@ export class HeartbeatNode {
   private readonly transports: Transport[];
   /** Every configured link, open or not. */
   private readonly linkNames: string[];
+  /** Nonce echo between Tandem peers (freshness.ts). */
+  private readonly freshness: Freshness;
 
   constructor(options: NodeOptions, ports: NodePorts) {
     this.config = options.config;
@@ -252,6 +256,8 @@ export class HeartbeatNode {
       if (name === this.localNode || this.peers.has(name)) continue;
       this.peers.set(name, { name, protocol: true, ackPhase: ports.prng.intBetween(0, 9) });
     }
+    this.freshness = new Freshness(this.localNode, newNonce(ports.prng));
+    this.freshness.seed(options.peerMarks?.keys() ?? []);
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -411,11 +417,19 @@ export class HeartbeatNode {
     const before = this.membership.counters();
     const leaving = peer.leftInGeneration !== undefined && c.hg <= peer.leftInGeneration;
     const incoming = this.incoming(leaving ? "" : t, c.st, c.dtMs, src, frame.link, c.hg, c.seq, now);
+    const facts: FrameFacts = {
+      status: t === "status",
+      generation: c.hg,
+      nonce: getString(decoded.msg, NONCE_FIELD),
+      echo: getString(decoded.msg, ECHO_FIELD),
+    };
+    if (this.freshnessHeld(src, facts, incoming, now)) return;
     const events = this.membership.onHeartbeat(incoming);
     const after = this.membership.counters();
     const accepted = after.duplicates === before.duplicates && after.replaysDropped === before.replaysDropped;
     if (accepted) {
       if (c.srcuuid !== undefined) peer.uuid = c.srcuuid;
+      this.freshness.accepted(src, facts);
       if (peer.generation === undefined || c.hg > peer.generation) peer.generation = c.hg;
       if (t === "shutdone") peer.leftInGeneration = c.hg;
       else if (peer.leftInGeneration !== undefined && c.hg > peer.leftInGeneration)
@@ -439,6 +453,21 @@ export class HeartbeatNode {
     } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
     else if (t === NUM_PING_TYPE) this.ports.onNumPing?.(src, getString(decoded.msg, NUM_PING_FIELD));
     else if (t === YOU_ARE_DEAD_TYPE) this.ports.onYouAreDead?.(src);
+  }
+
+  /**
+   * Learns a newer status's nonce (a changed one is echoed at once) and holds a
+   * frame that has not proven its freshness (freshness.ts). True when held.
+   */
+  private freshnessHeld(src: string, facts: FrameFacts, incoming: IncomingHeartbeat, now: number): boolean {
+    const newer = this.membership.isNewer(src, facts.generation, incoming.seq);
+    if (newer && this.freshness.learn(src, facts.generation, facts.nonce)) this.sendStatus(now);
+    if (this.freshness.gate(src, facts) === "ok") return false;
+    // An old status goes on to sequence tracking: a replay or a duplicate is counted as such there.
+    if (!newer && facts.status) return false;
+    this.counters.unproven++;
+    this.handle(this.membership.onUnproven(incoming).events);
+    return true;
   }
 
   /** Sends ipfail's `num_ping_nodes` (sequenced) with this node's ping node count to every node. */
@@ -563,7 +592,9 @@ export class HeartbeatNode {
       str(F.deadtime, toHex(dt)),
     ];
     if (this.flowControl) fields.push(str(F.protocol, "1"));
-    fields.push(str(TANDEM_FIELD, TANDEM_PROTOCOL));
+    fields.push(str(TANDEM_FIELD, TANDEM_PROTOCOL), str(NONCE_FIELD, this.freshness.nonce));
+    const echo = this.freshness.echo();
+    if (echo !== undefined) fields.push(str(ECHO_FIELD, echo));
     this.send({ fields }, now);
   }
 
@@ -779,6 +810,14 @@ export class HeartbeatNode {
         );
         return;
       case "replay-dropped": {
+        if (e.reason === "unconfirmed-generation" || e.reason === "unconfirmed-return") {
+          this.counters.unproven++; // a live peer's restart, held until confirmed (sequence.ts): not an attack
+          log.debug(
+            { event: "held", peer: e.node, generation: e.generation, seq: e.seq, reason: e.reason },
+            "held",
+          );
+          return;
+        }
         this.counters.replays++;
         const suppressed = this.dropLog.allow(`replay ${e.node}`, e.atMs);
         if (suppressed !== false)

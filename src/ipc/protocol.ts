@@ -193,6 +193,11 @@ export interface CounterReport {
   readonly malformed: number;
   /** Lower generation, or an old sequence number (membership), or a stale NS_ message. */
   readonly replays: number;
+  /**
+   * Frames held, not replays: a Tandem peer's not yet proven fresh (its status
+   * does not echo our nonce yet), a live peer's new generation until confirmed.
+   */
+  readonly unproven: number;
   readonly unknownNode: number;
   readonly duplicates: number;
   readonly gapPackets: number;
@@ -420,3 +425,11 @@ export class LineSplitter {
     return parts.filter((p) => p.trim() !== "");
   }
 }
+
+/**
+ * hbd's root-only control socket is the main one's path plus this (mode 0600,
+ * its own slots: root is never locked out by clients filling the main one).
+ */
+export const ROOT_SOCKET_SUFFIX = ".root";
+/** Words of hbd's answer to a client beyond the limit (hbctl then tries the other socket). */
+export const BUSY_MESSAGE = "hbd's control socket is busy";

@@ -177,14 +177,15 @@ export class Membership {
       return out;
     }
     const wasDead = peer.status === "dead";
-    const verdict = peer.seq.classify(msg.generation, msg.seq, now, wasDead);
+    const live = !wasDead && peer.lastStatusAtMs !== undefined;
+    const verdict = peer.seq.classify(msg.generation, msg.seq, now, wasDead, live);
     switch (verdict.kind) {
       case "replay":
         this.count(peer.counters, "replaysDropped");
         // A held jump (a restart within deadtime, until confirmed) keeps a live peer from being declared
         // dead meanwhile; it revives no dead peer and changes no status.
         if (
-          verdict.reason === "unconfirmed-jump" &&
+          verdict.reason.startsWith("unconfirmed-") &&
           !wasDead &&
           msg.type === "status" &&
           peer.lastStatusAtMs !== undefined
@@ -211,6 +212,31 @@ export class Membership {
         this.onHeartbeatFresh(peer, msg, verdict, wasDead, out);
         return out;
     }
+  }
+
+  /**
+   * A sequenced message that has not proven its freshness (daemon/freshness.ts:
+   * a Tandem peer's status without our nonce's echo). Not tracked: a status
+   * newer than every accepted frame only keeps an already live peer alive
+   * (and its link up), as a held jump does; it never revives or changes one.
+   * Returns the events and whether the frame was newer (its nonce may be learned).
+   */
+  onUnproven(msg: IncomingHeartbeat): { events: MembershipEvent[]; newer: boolean } {
+    const out: Events = [];
+    this.advance(msg.receivedAtMs, out);
+    const peer = this.peers.get(msg.from);
+    if (peer === undefined) return { events: out, newer: false };
+    const newer = peer.seq.isNewer(msg.generation, msg.seq);
+    if (newer && msg.type === "status" && peer.status !== "dead" && peer.lastStatusAtMs !== undefined) {
+      peer.lastStatusAtMs = this.nowMs;
+      this.refreshLink(peer, msg.medium, out);
+    }
+    return { events: out, newer };
+  }
+
+  /** Whether a frame from `node` is newer than every frame accepted from it (nothing changes). */
+  isNewer(node: string, generation: number, seq: number): boolean {
+    return this.peers.get(node)?.seq.isNewer(generation, seq) ?? false;
   }
 
   /** A newest packet: link, restart and gap bookkeeping, then (for status and shutdone) the node's state. */

@@ -16,8 +16,14 @@
  *   frames of it with rising sequence numbers arrive and no frame of the known
  *   stream comes in between. One forged frame at seq + 100,000 can thus not make
  *   the genuine stream look like a replay (issue 13 item 5). Held frames are
- *   dropped as `unconfirmed-jump` and asked for again once adopted. A higher
- *   generation is still adopted at once (a restart within deadtime must be seen).
+ *   dropped as `unconfirmed-jump` and asked for again once adopted.
+ * - A live peer's higher generation is held the same way (`unconfirmed-generation`;
+ *   membership keeps the peer alive on held statuses), a dead or unheard
+ *   peer's adopted at once. A generation adopted this way is refuted when the
+ *   stream it replaced goes on with JUMP_CONFIRM_FRAMES rising frames
+ *   (`unconfirmed-return` until then): a restarted node never sends its old
+ *   generation again, so one forged far-future generation cannot lock the
+ *   genuine node out.
  * - The high-water marks (generation, last seq) can be seeded from a previous
  *   run (`seed`), so a restarted node rejects a recording of frames it had
  *   already seen (issue 13 item 4).
@@ -46,7 +52,13 @@ export type SeqVerdict =
   | { readonly kind: "duplicate" }
   | {
       readonly kind: "replay";
-      readonly reason: "old-generation" | "old-sequence" | "invalid-number" | "unconfirmed-jump";
+      readonly reason:
+        | "old-generation"
+        | "old-sequence"
+        | "invalid-number"
+        | "unconfirmed-jump"
+        | "unconfirmed-generation"
+        | "unconfirmed-return";
     };
 
 interface Missing {
@@ -68,8 +80,12 @@ export class SequenceTracker {
   private readonly missing = new Map<number, Missing>();
   private readonly recentSeq = new Array<number>(RECENT_SIZE).fill(-1);
   private readonly recentAtMs = new Array<number>(RECENT_SIZE).fill(0);
-  /** A jump seen but not yet confirmed: its generation, newest seq and frame count. */
-  private candidate: { generation: number; seq: number; frames: number } | undefined;
+  /** A jump seen but not yet confirmed: its generation, first and newest seq, frame count. */
+  private candidate: { generation: number; first: number; seq: number; frames: number } | undefined;
+  /** The stream a new generation replaced, while the replacement may still be refuted. */
+  private previous: { generation: number; lastSeq: number } | undefined;
+  /** Frames of `previous` continuing after the replacement (a forged generation, not a restart). */
+  private returning: { generation: number; first: number; seq: number; frames: number } | undefined;
 
   constructor(
     private readonly duplicateWindowMs: number,
@@ -96,14 +112,22 @@ export class SequenceTracker {
     this.lastSeqValue = lastSeq;
   }
 
+  /** Whether a frame is newer than every frame accepted so far (a peek: nothing changes). */
+  isNewer(generation: number, seq: number): boolean {
+    if (!isCounter(generation) || !isCounter(seq)) return false;
+    const known = this.generationValue;
+    if (known === undefined || generation > known) return true;
+    return generation === known && seq > (this.lastSeqValue ?? -1);
+  }
+
   /**
    * Classifies one packet and updates the tracking. `peerDead`: we have declared
    * the sender dead, so a jump forward is a return, not a gap to repair.
    */
-  classify(generation: number, seq: number, nowMs: number, peerDead: boolean): SeqVerdict {
+  classify(generation: number, seq: number, nowMs: number, peerDead: boolean, peerLive = false): SeqVerdict {
     if (!isCounter(generation) || !isCounter(seq)) return { kind: "replay", reason: "invalid-number" };
     const known = this.generationValue;
-    if (known !== undefined && generation < known) return { kind: "replay", reason: "old-generation" };
+    if (known !== undefined && generation < known) return this.older(generation, seq, nowMs);
     const last = this.lastSeqValue;
     if (known === undefined || last === undefined) {
       this.generationValue = generation;
@@ -111,17 +135,19 @@ export class SequenceTracker {
       return { kind: "fresh" };
     }
     if (generation > known) {
-      // Adopted at once: holding a restart (even for 3 frames) breaks a restart within deadtime
-      // (test/e2e/cluster/failover.test.ts); a forged generation far ahead is still open (FAILURE-MODES.md).
-      this.candidate = undefined;
-      this.generationValue = generation;
-      this.startAt(seq, nowMs);
-      return { kind: "fresh", restartedFrom: known };
+      // A live peer's new generation is held until confirmed (one forged frame changes nothing); held
+      // statuses keep it alive (membership) and the held frames are asked for again once adopted.
+      // A dead or not yet heard peer's is adopted at once; either can be refuted later (older()).
+      const first = peerLive ? this.confirmJump(generation, seq) : seq;
+      if (first === undefined) return { kind: "replay", reason: "unconfirmed-generation" };
+      this.previous = { generation: known, lastSeq: last };
+      this.returning = undefined;
+      return { ...this.adopt(generation, first, seq, nowMs), restartedFrom: known };
     }
     if (seq > last + SEQ_GAP_RESET) {
-      if (!this.confirmJump(generation, seq)) return { kind: "replay", reason: "unconfirmed-jump" };
-      this.generationValue = generation;
-      this.startAt(seq, nowMs);
+      const first = this.confirmJump(generation, seq);
+      if (first === undefined) return { kind: "replay", reason: "unconfirmed-jump" };
+      this.adopt(generation, first, seq, nowMs);
       return peerDead ? { kind: "fresh" } : { kind: "fresh", reset: { skipped: seq - last - 1 } };
     }
     if (seq > last) {
@@ -139,21 +165,69 @@ export class SequenceTracker {
     return { kind: "replay", reason: "old-sequence" };
   }
 
-  /** Counts a frame of a jump; true when the jump is confirmed (and forgotten as a candidate). */
-  private confirmJump(generation: number, seq: number): boolean {
+  /**
+   * A frame of an older generation: a replay, unless it continues the stream a
+   * new generation replaced: JUMP_CONFIRM_FRAMES such frames with rising
+   * numbers refute the new generation (a restarted node never sends its old
+   * one again: the new one was forged) and tracking returns to that stream.
+   */
+  private older(generation: number, seq: number, nowMs: number): SeqVerdict {
+    const p = this.previous;
+    const continues =
+      p !== undefined && (generation > p.generation || (generation === p.generation && seq > p.lastSeq));
+    if (!continues) return { kind: "replay", reason: "old-generation" };
+    const r = this.returning;
+    if (r !== undefined && r.generation === generation && seq > r.seq && seq - r.seq <= SEQ_GAP_RESET) {
+      r.seq = seq;
+      r.frames++;
+    } else if (r === undefined || r.generation !== generation || seq > r.seq) {
+      this.returning = { generation, first: seq, seq, frames: 1 };
+    }
+    if (this.returning!.frames < JUMP_CONFIRM_FRAMES) return { kind: "replay", reason: "unconfirmed-return" };
+    const first = this.returning!.first;
+    this.previous = undefined;
+    this.returning = undefined;
+    this.candidate = undefined;
+    return this.adopt(generation, first, seq, nowMs);
+  }
+
+  /**
+   * Tracking starts over at `seq` in `generation`; the numbers from `first`
+   * (the first held frame) up to it are missing, so they are asked for again.
+   */
+  private adopt(
+    generation: number,
+    first: number,
+    seq: number,
+    nowMs: number,
+  ): SeqVerdict & { kind: "fresh" } {
+    this.generationValue = generation;
+    this.startAt(seq, nowMs);
+    if (first >= seq) return { kind: "fresh" };
+    for (let s = first; s < seq; s++)
+      this.missing.set(s, { dueAtMs: nowMs + this.firstDelayMs(), attempts: 0 });
+    return { kind: "fresh", gap: { firstSeq: first, lastSeq: seq - 1 } };
+  }
+
+  /**
+   * Counts a frame of a jump; the jump's first seq when it is confirmed (and
+   * forgotten as a candidate), else undefined.
+   */
+  private confirmJump(generation: number, seq: number): number | undefined {
     const c = this.candidate;
     if (c !== undefined && c.generation === generation && seq <= c.seq && c.seq - seq <= SEQ_GAP_RESET) {
-      return false; // a copy via another medium, or a late one: the candidate stays as it is
+      return undefined; // a copy via another medium, or a late one: the candidate stays as it is
     }
     if (c !== undefined && c.generation === generation && seq > c.seq && seq - c.seq <= SEQ_GAP_RESET) {
       c.seq = seq;
       c.frames++;
     } else {
-      this.candidate = { generation, seq, frames: 1 };
+      this.candidate = { generation, first: seq, seq, frames: 1 };
     }
-    if (this.candidate!.frames < JUMP_CONFIRM_FRAMES) return false;
+    const confirmed = this.candidate!;
+    if (confirmed.frames < JUMP_CONFIRM_FRAMES) return undefined;
     this.candidate = undefined;
-    return true;
+    return confirmed.first;
   }
 
   /** Forgets the gaps (the peer is dead, or the sender cannot resend them). */

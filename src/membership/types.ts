@@ -182,7 +182,17 @@ export type MembershipEventKind = MembershipEvent["kind"];
  * `invalid-number`: a generation or seq that is not a non-negative safe integer (dropped, counted here).
  * `unconfirmed-jump`: a generation or seq far ahead, held until later frames confirm it (sequence.ts).
  */
-export type ReplayReason = "old-generation" | "old-sequence" | "invalid-number" | "unconfirmed-jump";
+/**
+ * Why a frame was dropped. `unconfirmed-*`: held, not yet believed (a jump of
+ * seq, a new generation, or the replaced stream coming back; sequence.ts).
+ */
+export type ReplayReason =
+  | "old-generation"
+  | "old-sequence"
+  | "invalid-number"
+  | "unconfirmed-jump"
+  | "unconfirmed-generation"
+  | "unconfirmed-return";
 
 // ---------------------------------------------------------------- status output
 

@@ -24,7 +24,7 @@ export interface AdminOptions {
 
 /** The exit status paragraph of a command that changes something. */
 export const ADMIN_EXIT =
-  "Exit status: 0 accepted (applied by the DC, or handed to it), 2 refused (unknown resource or node, invalid input; the reason is printed), 3 hbd is not running, did not answer or no DC is elected yet, 4 permission denied (only root and hbd's --group may change anything).";
+  "Exit status: 0 applied (by this node as the DC, or confirmed by the DC), 2 refused (unknown resource or node, invalid input; the reason is printed), 3 hbd is not running, did not answer, no DC is elected yet, or the DC did not confirm the change within 3 s (it was sent and may still be applied: check hbctl status), 4 permission denied (only root and hbd's --group may change anything).";
 
 /** Adds --socket, --timeout and --json to a command. */
 export function withAdminOptions(cmd: Command): Command {

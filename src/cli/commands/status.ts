@@ -124,7 +124,7 @@ export function formatStatus(r: StatusReport): string {
       ]),
     ]),
     "",
-    `Dropped: bad auth ${c.badAuth}, replays ${c.replays}, malformed ${c.malformed}, unknown node ${c.unknownNode}`,
+    `Dropped: bad auth ${c.badAuth}, replays ${c.replays}, malformed ${c.malformed}, unknown node ${c.unknownNode}, unproven ${c.unproven ?? 0}`,
     `Traffic: frames sent ${c.framesSent}, received ${c.framesReceived}, send errors ${c.sendErrors}, duplicates ${c.duplicates}, missing ${c.gapPackets}, lost ${c.packetsLost}, retransmit requests ${c.retransmitRequestsSent}, retransmits served ${c.retransmitsServed}, late heartbeats ${c.lateHeartbeats}`,
     `Media: ${r.media.map((m) => `${m.id} (sent ${m.framesSent}, received ${m.framesReceived}, errors ${m.sendErrors})`).join("; ") || "none"}`,
     `Event loop lag: ${r.eventLoop.lagMs} ms (max ${r.eventLoop.maxLagMs} ms)`,

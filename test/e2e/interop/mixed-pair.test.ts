@@ -94,7 +94,7 @@ async function story(kinds: [NodeKind, NodeKind], autoFailback: "on" | "off" | "
     `# power loss of ${holder}: VIP on ${other} after ${moved2 - lost2} ms, client back after ${back2 - lost2} ms`,
   );
   assert.ok(
-    moved2 - lost2 <= timing.deadtimeMs + SLACK_MS,
+    moved2 - lost2 <= timing.deadtimeMs + slack(lab, other),
     `takeover took ${moved2 - lost2} ms\n${logs(lab)}`,
   );
 

@@ -38,6 +38,8 @@ class Pair {
   readonly diskFull = new Set<string>();
   readonly sent: { from: string; msg: CrmMessage }[] = [];
   private queue: { from: string; to: string | undefined; payload: string }[] = [];
+  /** Every timer armed, by node (fired only by a test, by hand). */
+  readonly timeouts: { node: string; fn: () => void; ms: number }[] = [];
 
   constructor() {
     for (const name of ["n1", "n2"] as const) {
@@ -47,7 +49,13 @@ class Pair {
           now: () => 1_800_000_000_000 + this.clock,
           monotonic: () => this.clock,
           exec: (r) => this.hosts[name].exec(r),
-          timers: { setTimeout: () => ({}), clearTimeout: () => {} },
+          timers: {
+            setTimeout: (fn: () => void, ms: number) => {
+              this.timeouts.push({ node: name, fn, ms });
+              return {};
+            },
+            clearTimeout: () => {},
+          },
           send: (msg, dest) => {
             this.sent.push({ from: name, msg });
             this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) });
@@ -321,4 +329,44 @@ test("a full disk on the DC: the change is refused with the reason (asked on the
   await p.settle();
   assert.equal(p.persisted.n1?.at(-1)?.epoch, epoch + 1);
   assert.equal(p.get("n2").cib.epoch, epoch + 1);
+});
+
+test("a change the DC never confirms is an error on the non-DC (exit 3): it was sent and may still apply", async () => {
+  const p = new Pair();
+  await p.up();
+  const armed = p.timeouts.length;
+  // The admin message is sent but the DC's answer never comes (lost, or an older DC that does not answer).
+  const asked = p.get("n2").admin({ op: "move", rsc: P1, node: "n2" });
+  const wait = p.timeouts.slice(armed).find((t) => t.node === "n2" && t.ms === 3000);
+  assert.ok(wait, "n2 waits 3 s for the verdict");
+  wait.fn();
+  await assert.rejects(
+    Promise.resolve(asked),
+    (e: unknown) =>
+      e instanceof IpcRefusal &&
+      e.code === "unavailable" &&
+      /not confirmed by the DC n1 within 3 s; it was sent and may still be applied/.test(e.message),
+  );
+});
+
+test("hbctl standby NODE on the non-DC waits for the DC's verdict too (not a fire-and-forget)", async () => {
+  const p = new Pair();
+  await p.up();
+  const armed = p.timeouts.length;
+  const asked = dispatchCommand(p.get("n2"), "n2", "standby", { node: "n1" });
+  assert.ok(asked instanceof Promise, "the answer waits for the DC");
+  await p.settle();
+  assert.match((await asked).message, /n1: standby=on \(applied by the DC n1\)/);
+  assert.equal(p.where(), `n1: n2:${P1}+${P2}`);
+  // Unanswered: exit 3 (unavailable), as any admin change.
+  const lost = dispatchCommand(p.get("n2"), "n2", "online", { node: "n1" });
+  p.timeouts
+    .slice(armed)
+    .filter((t) => t.node === "n2" && t.ms === 3000)
+    .at(-1)
+    ?.fn();
+  await assert.rejects(
+    Promise.resolve(lost),
+    (e: unknown) => e instanceof IpcRefusal && e.code === "unavailable",
+  );
 });

@@ -5,7 +5,7 @@
 // Method: a real IpcServer on a temp unix socket, raw net clients, requestStatus of hbctl's client; the
 // event loop's lag is measured in this process (the server's) with a 10 ms interval. Timing bounds are loose.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,7 +88,8 @@ test("20,000 pipelined status requests, answers unread: bounded work, the event 
 
 test("beyond maxConnections the newest client is told the socket is busy (unavailable), not EPIPE", async () => {
   const path = join(tmp, `s${++n}.sock`);
-  const ipc = await IpcServer.listen({ path, report, maxConnections: 4 });
+  // Without root's socket: what every client of the main one sees.
+  const ipc = await IpcServer.listen({ path, report, maxConnections: 4, rootSlots: 0 });
   const idle = await Promise.all([1, 2, 3, 4].map(() => connect(path)));
   try {
     await sleep(100);
@@ -110,7 +111,7 @@ test("beyond maxConnections the newest client is told the socket is busy (unavai
 
 test("clients trickling one byte at a time are cut after the request timeout; hbctl gets in again", async () => {
   const path = join(tmp, `s${++n}.sock`);
-  const ipc = await IpcServer.listen({ path, report, maxConnections: 3, requestMs: 500 });
+  const ipc = await IpcServer.listen({ path, report, maxConnections: 3, requestMs: 500, rootSlots: 0 });
   const tricklers = await Promise.all([1, 2, 3].map(() => connect(path)));
   const closed = tricklers.map((s) => new Promise<void>((r) => s.once("close", () => r())));
   for (const s of tricklers) s.on("error", () => {});
@@ -131,4 +132,35 @@ test("clients trickling one byte at a time are cut after the request timeout; hb
     for (const s of tricklers) s.destroy();
     await ipc.close();
   }
+});
+
+test("32 idle clients hold the main socket: hbctl as root still answers through root's own socket", async () => {
+  const path = join(tmp, `s${++n}.sock`);
+  const ipc = await IpcServer.listen({ path, report, gid: process.getgid?.() ?? 0 });
+  const idle = await Promise.all(Array.from({ length: 32 }, () => connect(path)));
+  const rootIdle: Socket[] = [];
+  try {
+    assert.equal(ipc.rootPath, `${path}.root`);
+    assert.equal(statSync(path).mode & 0o777, 0o660, "the main socket is open to hbd's group");
+    assert.equal(statSync(`${path}.root`).mode & 0o777, 0o600, "root's socket is root's only");
+    await sleep(100);
+    // A 33rd client of the main socket is refused...
+    const raw = await connect(path);
+    const answer = await new Promise<string>((r) => raw.once("data", (d) => r(String(d))));
+    assert.match(answer, /busy: 32 clients are connected/);
+    raw.destroy();
+    // ... but hbctl (this process owns both sockets, as root owns hbd's) gets in through PATH.root.
+    assert.equal((await requestStatus(path, 2000)).node, "a");
+    // Root's slots taken too: hbctl falls back to the main socket, which is busy: the busy answer, exit 3.
+    rootIdle.push(...(await Promise.all([1, 2, 3, 4].map(() => connect(`${path}.root`)))));
+    await sleep(100);
+    await assert.rejects(
+      requestStatus(path, 2000),
+      (e: unknown) => e instanceof IpcClientError && e.reason === "unavailable" && /busy: 32/.test(e.message),
+    );
+  } finally {
+    for (const s of [...idle, ...rootIdle]) s.destroy();
+    await ipc.close();
+  }
+  assert.throws(() => statSync(`${path}.root`), /ENOENT/, "close removes root's socket");
 });

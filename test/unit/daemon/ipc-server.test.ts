@@ -68,6 +68,7 @@ const REPORT: StatusReport = {
     retransmitRequestsSent: 0,
     retransmitsServed: 0,
     lateHeartbeats: 0,
+    unproven: 0,
     framesSent: 10,
     framesReceived: 9,
     sendErrors: 0,

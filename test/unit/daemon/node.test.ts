@@ -63,9 +63,35 @@ test("status frames carry Heartbeat's fields in its order, signed, with dt = dea
   );
   assert.deepEqual(
     st[0]?.msg.fields.map((f) => f.name),
-    // Heartbeat's fields in its order, plus `tandem` (how a peer tells a Tandem node from a Heartbeat one).
-    ["t", "st", "dt", "protocol", "tandem", "src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"],
+    // Heartbeat's fields in its order, plus `tandem` (how a peer tells a Tandem node from a Heartbeat one)
+    // and this run's nonce (freshness.ts); `techo` once a peer's nonce is known.
+    [
+      "t",
+      "st",
+      "dt",
+      "protocol",
+      "tandem",
+      "tnonce",
+      "src",
+      "srcuuid",
+      "seq",
+      "hg",
+      "ts",
+      "ld",
+      "ttl",
+      "auth",
+    ],
   );
+  assert.deepEqual(
+    st
+      .at(-1)
+      ?.msg.fields.map((f) => f.name)
+      .slice(4, 7),
+    ["tandem", "tnonce", "techo"],
+  );
+  const nonceOf = (n: string) => getString(c.sent(n, "status")[0]!.msg, "tnonce");
+  assert.match(nonceOf("a") ?? "", /^[0-9a-f]{16}$/);
+  assert.equal(getString(st.at(-1)!.msg, "techo"), `b:${nonceOf("b")}`);
   assert.equal(st[0]?.c.dtMs, 3000);
   assert.equal(st.at(-1)?.c.dtMs, 1000);
   assert.equal(st[0]?.c.ttl, 3, "2 nodes + hopfudge 1");
@@ -347,22 +373,28 @@ test("replay after a restart: a recording of a dead peer's frames does not reviv
   assert.equal(a2.report().counters.replays, statuses);
   c.runUntil(() => a2.localStatus === "active", 5000); // alone at initdead: a takes over
   assert.notEqual(a2.nodeStatus("b"), "active");
-  // Without the marks (what Heartbeat 3.0.6 accepts) the same recording shows b alive: the attack is real.
+  // Without the marks (Heartbeat 3.0.6 keeps none and accepts the recording) the nonce echo alone still
+  // keeps b dead: none of the recorded statuses echoes this run's nonce.
   await c.crash("a");
-  c.start("a", 102);
+  const a3 = c.start("a", 102);
   c.run(100);
-  assert.ok(replay(c, recording).has("active"), "without marks the recording revives b");
+  assert.ok(!replay(c, recording).has("active"), "without marks the recording does not revive b");
+  assert.ok(a3.report().counters.unproven >= statuses);
 });
 
-test("a signed status at seq + 100,000 does not lock out the genuine peer (issue 13 item 5)", () => {
+test("a signed status at seq + 100,000 or at a generation far ahead does not lock out the genuine peer (issue 13 item 5)", () => {
   const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
   const a = c.start("a");
   const b = c.start("b");
   c.runUntil(() => a.nodeStatus("b") === "active" && b.nodeStatus("a") === "active", 3000);
   const cfg = haConfig(HACF(["a", "b"]), "a");
+  // The key holder also reads a's nonce on the wire and echoes it (freshness.ts cannot stop a key holder).
+  const aNonce = getString(c.sent("a", "status")[0]!.msg, "tnonce") ?? "";
+  const fields = [str("t", "status"), str("st", "active"), str("protocol", "1"), str("tandem", "1")];
+  fields.push(str("tnonce", "0123456789abcdef"), str("techo", `a:${aNonce}`));
   const forged = (seq: number, hg: number) =>
     encodeFrame(
-      withControlFields(message(str("t", "status"), str("st", "active"), str("protocol", "1")), {
+      withControlFields(message(...fields), {
         src: "b",
         seq,
         hg,
@@ -390,4 +422,74 @@ test("a signed status at seq + 100,000 does not lock out the genuine peer (issue
     "b was never declared dead",
   );
   assert.equal(a.report().nodes.find((n) => n.name === "b")?.generation, 100);
+  // A signed status with a generation far in the future, echoing a's nonce (a key holder): held, and
+  // three of them adopted then refuted by the genuine stream going on; b is never declared dead.
+  c.tap.send(forged(1, 1_000_000_100));
+  c.run(500);
+  assert.equal(a.report().nodes.find((n) => n.name === "b")?.generation, 100, "one forged frame is held");
+  for (const s of [2, 3, 4]) c.tap.send(forged(s, 1_000_000_100));
+  c.run(10);
+  assert.equal(a.report().nodes.find((n) => n.name === "b")?.generation, 1_000_000_100, "three are adopted");
+  c.run(3000);
+  assert.equal(a.report().nodes.find((n) => n.name === "b")?.generation, 100, "refuted: b's stream goes on");
+  assert.equal(a.nodeStatus("b"), "active");
+  assert.ok(
+    !c.events.some(
+      (x) => x.observer === "a" && x.e.kind === "node-status" && x.e.node === "b" && x.e.status === "dead",
+    ),
+    "b was never declared dead",
+  );
+});
+
+test("replay of frames the peer sent while this node was down: a restarted node wants its nonce echoed (issue 13 item 4)", async () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  const b = c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active" && b.nodeStatus("a") === "active", 3000);
+  c.run(1000);
+  // a crashes (kill -9): its marks were last saved up to 2 s before, here 1 s before.
+  const marks = a.peerMarks();
+  c.run(1000);
+  await c.crash("a");
+  const from = c.tapped.length;
+  c.run(5000); // the recording: b's frames after a's last saved marks, most sent while a was down
+  const recording = c.tapped.slice(from).filter((t) => t.c.src === "b");
+  assert.ok(recording.filter((t) => t.c.t === "status").length >= 10, `${recording.length} frames recorded`);
+  await c.crash("b");
+  const a2 = c.start("a", 101, { peerMarks: marks });
+  c.run(100);
+  const seen = replay(c, recording);
+  assert.ok(!seen.has("active") && !seen.has("up"), `b seen as ${[...seen].join(", ")}`);
+  assert.ok(a2.report().counters.unproven >= 10, `unproven ${a2.report().counters.unproven}`);
+  c.runUntil(() => a2.localStatus === "active", 5000); // alone at initdead: a takes over
+  assert.notEqual(a2.nodeStatus("b"), "active");
+});
+
+test("a peer restarted within deadtime proves its freshness at once and is never declared dead (issue 13 item 4)", async () => {
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.start("b");
+  c.runUntil(() => a.nodeStatus("b") === "active", 3000);
+  c.run(500);
+  await c.crash("b");
+  c.run(300);
+  const b2 = c.start("b", 101);
+  c.runUntil(() => b2.nodeStatus("a") === "active" && a.report().nodes[1]?.generation === 101, 3000);
+  c.runUntil(() => a.nodeStatus("b") === "active" && b2.localStatus === "active", 3000);
+  assert.ok(
+    !c.events.some((x) => x.observer === "a" && x.e.kind === "node-status" && x.e.status === "dead"),
+    "b was never declared dead",
+  );
+  assert.ok(c.events.some((x) => x.observer === "a" && x.e.kind === "peer-restarted"));
+  // b's statuses echo a's nonce once b heard a; a's echo b2's new nonce.
+  const echo = (n: string) =>
+    c
+      .sent(n, "status")
+      .at(-1)
+      ?.msg.fields.find((f) => f.name === "techo");
+  assert.ok(echo("b") !== undefined && echo("a") !== undefined);
+  // Held: b2's statuses sent before it heard a (one keepalive of 100 ms), then two frames of its new
+  // generation until confirmed (sequence.ts); none counted as a replay.
+  assert.ok(a.report().counters.unproven <= 8, `unproven ${a.report().counters.unproven}`);
+  assert.equal(a.report().counters.replays, 0);
 });

@@ -87,9 +87,10 @@ test("node1 ACKs node2's sequenced messages with hex ackseq, and its status matc
   const realStatus = decodeFrame(cap.packets[0]!.payload);
   assert.ok(realStatus.ok);
   const ours = c.sent("node1", "status")[0]!;
-  // The real node's fields in the same order, plus Tandem's marker after `protocol` (node.ts TANDEM_FIELD).
+  // The real node's fields in the same order, plus Tandem's marker after `protocol` (node.ts TANDEM_FIELD)
+  // and this run's nonce (freshness.ts; Heartbeat ignores both).
   const real = realStatus.msg.fields.map((f) => f.name);
-  real.splice(real.indexOf("protocol") + 1, 0, "tandem");
+  real.splice(real.indexOf("protocol") + 1, 0, "tandem", "tnonce");
   assert.deepEqual(
     ours.msg.fields.map((f) => f.name),
     real,

@@ -14,7 +14,8 @@ type Step = [number, number, number, string];
 function describe(v: SeqVerdict): string {
   switch (v.kind) {
     case "fresh":
-      if (v.restartedFrom !== undefined) return `fresh restart ${v.restartedFrom}`;
+      if (v.restartedFrom !== undefined)
+        return `fresh restart ${v.restartedFrom}${v.gap ? ` gap ${v.gap.firstSeq}-${v.gap.lastSeq}` : ""}`;
       if (v.gap) return `fresh gap ${v.gap.firstSeq}-${v.gap.lastSeq}`;
       if (v.reset) return `fresh reset ${v.reset.skipped}`;
       return "fresh";
@@ -53,7 +54,10 @@ const cases: { name: string; steps: Step[] }[] = [
       [4, 11, 10, "replay old-generation"],
       [6, 1, 20, "fresh restart 5"],
       [6, 2, 30, "fresh"],
-      [5, 12, 40, "replay old-generation"],
+      [5, 10, 40, "replay old-generation"],
+      // Generation 5 going on after 6 was adopted is held: one frame does not refute a restart.
+      [5, 12, 50, "replay unconfirmed-return"],
+      [6, 3, 60, "fresh"],
     ],
   },
   {
@@ -176,4 +180,37 @@ test("sequence: seeded high-water marks make a recording of the previous run a r
   t.seed(1, 1);
   assert.equal(t.generation, 7);
   assert.equal(t.lastSeq, 501);
+});
+
+test("sequence: a live peer's new generation is held until 3 rising frames, then its held frames are asked for again", () => {
+  const t = tracker();
+  assert.equal(describe(t.classify(5, 10, 0, false, true)), "fresh");
+  // One forged frame far in the future changes nothing: the genuine stream goes on.
+  assert.equal(describe(t.classify(1_000_000_005, 1, 10, false, true)), "replay unconfirmed-generation");
+  assert.equal(describe(t.classify(5, 11, 20, false, true)), "fresh");
+  assert.equal(t.generation, 5);
+  // A real restart: three frames of generation 6 with rising numbers; 1 and 2 are missing now.
+  assert.equal(describe(t.classify(6, 1, 30, false, true)), "replay unconfirmed-generation");
+  assert.equal(describe(t.classify(6, 2, 31, false, true)), "replay unconfirmed-generation");
+  assert.equal(describe(t.classify(6, 3, 32, false, true)), "fresh restart 5 gap 1-2");
+  assert.equal(t.missingCount, 2);
+  // Not live (dead, or not heard yet): adopted at once.
+  assert.equal(describe(t.classify(7, 1, 40, true, false)), "fresh restart 6");
+});
+
+test("sequence: a forged generation adopted anyway is refuted when the replaced stream goes on (3 frames)", () => {
+  const t = tracker();
+  t.classify(5, 10, 0, false, true);
+  // Three forged rising frames (a key holder) are adopted...
+  for (const s of [1, 2]) t.classify(1_000_000_005, s, 10 + s, false, true);
+  assert.match(describe(t.classify(1_000_000_005, 3, 13, false, true)), /^fresh restart 5/);
+  // ... the genuine generation 5 goes on: held twice (its statuses keep it alive), then tracking returns to it.
+  assert.equal(describe(t.classify(5, 11, 20, false, true)), "replay unconfirmed-return");
+  assert.equal(describe(t.classify(5, 12, 30, false, true)), "replay unconfirmed-return");
+  assert.equal(describe(t.classify(5, 13, 40, false, true)), "fresh gap 11-12");
+  assert.equal(t.generation, 5);
+  // Old frames of generation 5 stay replays; the forged generation is now a new one, held again.
+  assert.equal(describe(t.classify(5, 9, 50, false, true)), "replay old-sequence");
+  assert.equal(describe(t.classify(1_000_000_005, 4, 60, false, true)), "replay unconfirmed-generation");
+  assert.equal(describe(t.classify(5, 14, 70, false, true)), "fresh");
 });
