@@ -235,6 +235,7 @@ class Bus {
         badAuth: 2,
         malformed: 0,
         replays: 1,
+        unproven: 0,
         unknownNode: 0,
         duplicates: 0,
         gapPackets: 0,
