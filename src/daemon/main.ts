@@ -58,6 +58,7 @@ import { createExecutor, realTimers } from "../exec/process.js";
 import type { CommandResult, CrmReport, ResourceProtocolReport, StatusReport } from "../ipc/protocol.js";
 import { IpcRefusal } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
+import { AlertRunner } from "./alert-runner.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { Controller } from "./controller.js";
 import { haresourcesCib } from "./crm-cib.js";
@@ -462,6 +463,8 @@ const fenceRunner = new FenceRunner({
 const shippedAgents = new Set(
   [...listShippedAgents()].filter((t) => !existsSync(join(OCF_ROOT, "resource.d", "heartbeat", t))),
 );
+/** Alert agents (CIB <alerts>; haresources: ha.cf `alert` lines), run beside the transitions, never awaited. */
+const alertRunner = new AlertRunner({ log: logger });
 let sendCrm: (payload: string, dest?: string) => boolean = () => false;
 let sendLegacy: (fields: Fields, dest?: string) => boolean = () => false;
 const controller = new Controller(
@@ -485,6 +488,7 @@ const controller = new Controller(
     savePolicyInput: (cib, nowMs) => peInputs.save(cib, nowMs),
     persist: (cib) => cibStore.save(cib), // throws on failure: the controller refuses the change
     log: logger,
+    alert: (e) => alertRunner.handle(e, () => controller.cib),
   },
 );
 // ---- Heartbeat's haresources resource protocol, for a Heartbeat peer (mixed pair, docs/MIGRATION.md)
@@ -793,6 +797,7 @@ async function stop(signal: string): Promise<void> {
   node.shutdown();
   peerMarks.save(node.peerMarks(), monotonicClock.now(), true);
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
+  await alertRunner.drain(2000); // the stops' alerts (agents keep running detached if slower)
   await release();
   logger.info({ event: "stopped" }, "hbd stopped");
   logger.flush();
