@@ -19,15 +19,7 @@ import {
   resourceDesc,
 } from "../../../src/daemon/alerts.js";
 import type { ActionResult } from "../../../src/exec/types.js";
-
-export function cibWithAlerts(alerts: string): Cib {
-  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.7"><configuration>
-<crm_config/><nodes><node id="101" uname="n1"/><node id="102" uname="n2"/></nodes><resources/><constraints/>
-<alerts>${alerts}</alerts></configuration><status/></cib>`;
-  const p = parseCib(xml);
-  if (p.value === undefined) throw new Error(JSON.stringify(p.diagnostics));
-  return p.value;
-}
+import { cibWithAlerts } from "./alert-fixtures.js";
 
 const FULL = `
 <alert id="file" path="/usr/share/pacemaker/alerts/alert_file.sh.sample">
