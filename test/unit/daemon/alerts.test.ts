@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import type { Cib } from "../../../src/cib/model.js";
 import { parseCib } from "../../../src/cib/parse.js";
 import { serializeCib } from "../../../src/cib/serialize.js";
 import { formatTimestamp } from "../../../src/daemon/alert-time.js";
