@@ -401,6 +401,7 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
       nodes: cfg.nodes,
       agents: hostNaming(readHost({ configDir: flags.configDir })),
       ...(cfg.stonithHosts === undefined ? {} : { stonith: cfg.stonithHosts }),
+      ...(cfg.alerts === undefined ? {} : { alerts: cfg.alerts }),
     });
     return haresourcesCib(converted, loaded.cib);
   }
