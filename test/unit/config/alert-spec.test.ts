@@ -25,7 +25,10 @@ alert /usr/share/pacemaker/alerts/alert_snmp.sh.sample 192.0.2.10 select=nodes,f
 
 test("ha.cf alert lines: recipient, meta and instance attributes, select", () => {
   const r = parseHaCf(HACF, "/etc/ha.d/ha.cf");
-  assert.deepEqual(r.diagnostics.filter((d) => d.code.includes("alert") || d.severity === "error"), []);
+  assert.deepEqual(
+    r.diagnostics.filter((d) => d.code.includes("alert") || d.severity === "error"),
+    [],
+  );
   assert.deepEqual(
     r.value.alerts?.map((a) => ({ ...a, at: a.at?.line })),
     [
