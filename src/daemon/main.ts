@@ -110,6 +110,11 @@ Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
   SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
 
+Alerts: the CIB's <alerts> (haresources: ha.cf "alert PATH [RECIPIENT] [NAME=VALUE...]")
+run alert agents with Pacemaker's CRM_alert_* environment, never waited for, killed at
+their timeout, failures logged; e.g. in ha.cf:
+  alert /usr/share/pacemaker/alerts/alert_file.sh.sample /var/log/cluster-alerts.log
+
 Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
 and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
 shutdown (through systemd-notify --pid).`;

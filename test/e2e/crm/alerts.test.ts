@@ -99,6 +99,7 @@ test("alerts: a real failover runs Pacemaker's alert_file.sh.sample; a slow agen
       .slice(before)
       .find((l) => l.endsWith("Node 'n1' is now 'lost'"));
     t.diagnostic(`failover records: ${after.join(" | ")}; node-lost record ${lostLine}`);
+    t.diagnostic(`the whole file:\n${records().join("\n")}`);
     // every record of the failover comes from n2, in the order the events happened there
     assert.ok(after.indexOf(want[0] as string) < after.indexOf(want[1] as string), after.join("\n"));
     assert.ok(
