@@ -4,7 +4,7 @@
 // from Debian's pacemaker-cli-utils on the written CIB.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -112,7 +112,11 @@ test("converted CIB: <alerts> that hbd reads back and crm_verify accepts", () =>
   try {
     writeFileSync(join(dir, "cib.xml"), xml);
     // throws (non-zero exit) if Pacemaker's schema refuses the section
-    execFileSync("crm_verify", ["-x", join(dir, "cib.xml")], { stdio: "pipe" });
+    execFileSync(
+      existsSync("/usr/sbin/crm_verify") ? "/usr/sbin/crm_verify" : "crm_verify",
+      ["-x", join(dir, "cib.xml")],
+      { stdio: "pipe" },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
