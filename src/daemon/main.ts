@@ -110,7 +110,8 @@ Signals:
   SIGTERM, SIGINT  stop this node's resources, say goodbye to the peers, exit
   SIGHUP           re-read authkeys and reopen logfile/debugfile (after logrotate)
 
-Alerts: the CIB's <alerts> (haresources: ha.cf "alert PATH [RECIPIENT] [NAME=VALUE...]")
+Alerts: the CIB's <alerts> (haresources: ha.cf "alert PATH [RECIPIENT] [NAME=VALUE...]"
+or cluster.yaml "alerts:")
 run alert agents with Pacemaker's CRM_alert_* environment, never waited for, killed at
 their timeout, failures logged; e.g. in ha.cf:
   alert /usr/share/pacemaker/alerts/alert_file.sh.sample /var/log/cluster-alerts.log

@@ -121,3 +121,66 @@ test("converted CIB: <alerts> that hbd reads back and crm_verify accepts", () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("cluster.yaml alerts: the same specs as ha.cf lines; a relative path or bad select is an error with its line", async () => {
+  const { parseClusterYaml } = await import("../../../src/config/yaml.js");
+  const base = `cluster: c
+nodes: [a, b]
+media:
+  - { type: ucast, iface: eth0, peer: 10.0.0.2 }
+auth:
+  active: 1
+  keys:
+    - { index: 1, method: sha256, secret: s3cret }
+`;
+  const good = parseClusterYaml(
+    `${base}alerts:
+  - path: /usr/share/pacemaker/alerts/alert_file.sh.sample
+    recipient: /var/log/cluster-alerts.log
+    timestamp_format: "%F %T"
+  - path: /usr/share/pacemaker/alerts/alert_snmp.sh.sample
+    recipient: 192.0.2.10
+    select: [nodes, fencing, dc]
+    timeout: 10s
+    attributes: { trap_node_states: all }
+`,
+    "cluster.yaml",
+    { mode: 0o600 },
+  );
+  assert.deepEqual(
+    good.diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
+  assert.deepEqual(good.value?.alerts, [
+    {
+      path: "/usr/share/pacemaker/alerts/alert_file.sh.sample",
+      attributes: {},
+      recipient: "/var/log/cluster-alerts.log",
+      timestampFormat: "%F %T",
+    },
+    {
+      path: "/usr/share/pacemaker/alerts/alert_snmp.sh.sample",
+      attributes: { trap_node_states: "all" },
+      recipient: "192.0.2.10",
+      timeout: "10s",
+      select: ["nodes", "fencing", "dc"],
+    },
+  ]);
+  const bad = parseClusterYaml(
+    `${base}alerts:\n  - path: alert.sh\n    select: [attributes]\n`,
+    "cluster.yaml",
+    {
+      mode: 0o600,
+    },
+  );
+  const errors = bad.diagnostics.filter((d) => d.severity === "error");
+  assert.equal(errors.length, 2, JSON.stringify(errors));
+  assert.match(errors.map((d) => `${d.line}: ${d.message}`).join("\n"), /10: .*absolute path/);
+  const crm = parseClusterYaml(`${base}crm: true\nalerts:\n  - path: /a.sh\n`, "cluster.yaml", {
+    mode: 0o600,
+  });
+  assert.deepEqual(
+    crm.diagnostics.filter((d) => d.code === "yaml.alert-crm").map((d) => [d.severity, d.line]),
+    [["warning", 11]],
+  );
+});
