@@ -224,13 +224,12 @@ export function parseClusterYaml(
   });
 
   if (y.crm)
-    y.alerts.forEach((a, i) =>
+    for (const [i, a] of y.alerts.entries())
       sink.warning(
         lineAt(["alerts", i]),
         "yaml.alert-crm",
         `alerts[${i}] (${a.path}): with crm: true, hbd runs the CIB's <alerts> (this entry is not used); configure the alert there`,
-      ),
-    );
+      );
   const keys: AuthKey[] = [];
   y.auth.keys.forEach((k, i) => {
     const line = lineAt(["auth", "keys", i]);
