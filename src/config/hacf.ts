@@ -16,6 +16,7 @@
  * Pure: text in, typed value plus diagnostics out.
  */
 import { DiagnosticSink, type Parsed } from "../base/diag.js";
+import { type AlertSpec, parseAlertLine } from "./alert-spec.js";
 import {
   type ApiAuth,
   type AutoFailback,
@@ -94,6 +95,7 @@ interface State {
   pacemaker: PacemakerMode;
   autojoin: "none" | "other" | "any";
   respawn: ClientSpec[];
+  alerts: AlertSpec[];
   failfast: ClientSpec[];
   apiauth: ApiAuth[];
   env: Record<string, string>;
@@ -483,6 +485,14 @@ const DIRECTIVES: Readonly<Record<string, Directive>> = {
       );
     },
   },
+  alert: {
+    kind: "line",
+    apply(ctx, value, name) {
+      const a = parseAlertLine(value, at(ctx));
+      if (typeof a === "string") ctx.sink.error(ctx.line, "hacf.bad-value", `${name}: ${a}`);
+      else ctx.s.alerts.push(a);
+    },
+  },
   respawn: {
     kind: "line",
     apply(ctx, value, name) {
@@ -780,6 +790,7 @@ export function parseHaCf(text: string, file: string, opts: HaCfOptions = {}): P
     pacemaker: "off",
     autojoin: HEARTBEAT_DEFAULTS.autojoin,
     respawn: [],
+    alerts: [],
     failfast: [],
     apiauth: [],
     env: {},
@@ -883,6 +894,13 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
           : `stonith_host ${d.plugin}: ${strangers.join(", ")} ${strangers.length === 1 ? "is not a node" : "are not nodes"} of this cluster`,
       );
   }
+  if (s.pacemaker !== "off")
+    for (const a of s.alerts)
+      sink.warning(
+        a.at?.line ?? 0,
+        "hacf.alert-crm",
+        `alert ${a.path}: with crm on, hbd runs the CIB's <alerts> (this line is not used); configure the alert there (hbctl convert haresources shows the XML)`,
+      );
   const keepaliveMs = s.keepaliveMs ?? HEARTBEAT_DEFAULTS.keepaliveMs;
   const deadtimeMs = s.deadtimeMs ?? HEARTBEAT_DEFAULTS.deadtimeMs;
   const warntimeMs = s.warntimeMs ?? Math.floor(deadtimeMs / 2);
@@ -938,5 +956,6 @@ function finish(ctx: Ctx, opts: HaCfOptions): HaCf {
     hbgenmethod: s.hbgenmethod,
     uuidfrom: s.uuidfrom,
     inert: s.inert,
+    ...(s.alerts.length === 0 ? {} : { alerts: s.alerts }),
   };
 }

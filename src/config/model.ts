@@ -5,6 +5,7 @@
  *
  * Units are in the names: every duration is in milliseconds.
  */
+import type { AlertSpec } from "./alert-spec.js";
 
 import type { ListenAddress } from "./values.js";
 
@@ -203,6 +204,8 @@ export interface ClusterConfig {
   readonly uuidfrom: "file" | "nodename";
   /** Accepted without effect: listed by `hbctl verify`, never silently dropped. */
   readonly inert: readonly InertDirective[];
+  /** Tandem's ha.cf `alert` lines / cluster.yaml `alerts` (haresources mode: the converted CIB's <alerts>). */
+  readonly alerts?: readonly AlertSpec[];
 }
 
 /** Heartbeat 3.0.6 defaults (`heartbeat -D`), adjusted only where documented. */

@@ -44,6 +44,7 @@
  *   monitor per resource (R1 never monitored), op_defaults timeout 60s
  *   (R1 had no timeouts; 20s would kill slow init scripts).
  */
+
 import { formatDurationMs } from "../cib/duration.js";
 import type {
   Cib,
@@ -59,6 +60,7 @@ import type {
   Resource,
 } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
+import { type AlertSpec, alertsXml } from "./alert-spec.js";
 import { decodeIpArg } from "./ipspec.js";
 import type { AutoFailback, IpSpec, LegacyResource, ResourceGroup, StonithHost } from "./model.js";
 
@@ -100,6 +102,8 @@ export interface ConvertOptions {
   readonly stonith?: readonly StonithHost[];
   /** Which agents the names stand for (absent: the names real Pacemaker runs, `target: "pacemaker"`). */
   readonly agents?: AgentNaming;
+  /** ha.cf `alert` lines / cluster.yaml `alerts`: the CIB's <alerts> section. */
+  readonly alerts?: readonly AlertSpec[];
 }
 
 /**
@@ -411,6 +415,9 @@ export function convertHaresources(groups: readonly ResourceGroup[], opts: Conve
       opDefaults: [
         { kind: "meta_attributes", id: "op-options", nvpairs: [option("op-options", "timeout", "60s")] },
       ],
+      ...(opts.alerts === undefined || opts.alerts.length === 0
+        ? {}
+        : { sectionExtra: { configuration: { children: [alertsXml(opts.alerts)] } } }),
     },
     status: [],
   };

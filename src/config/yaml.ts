@@ -15,6 +15,7 @@
 import { z } from "zod";
 import { DiagnosticSink, type Parsed } from "../base/diag.js";
 import { parseLocatedYaml, reportZodIssues } from "../base/yaml-doc.js";
+import { ALERT_SELECTS, type AlertSelect } from "./alert-spec.js";
 import { AUTH_METHODS, MAX_AUTH_INDEX } from "./authkeys.js";
 import { BAUD_RATES } from "./hacf.js";
 import { parseResourceWord } from "./haresources.js";
@@ -162,6 +163,25 @@ const schema = z.strictObject({
   rtprio: z.number().int().min(1).max(99).optional(),
   max_rexmit_delay: z.number().int().min(1).default(HEARTBEAT_DEFAULTS.maxRexmitDelayMs),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  // alert agents, as ha.cf's `alert` lines (docs/ALERTS.md)
+  alerts: z
+    .array(
+      z.strictObject({
+        path: z.string().startsWith("/", { message: "the agent must be an absolute path" }),
+        recipient: z.string().min(1).optional(),
+        timeout: z
+          .string()
+          .regex(/^\d+(ms|msec|s|sec|m|min|h|hr)?$/, { message: "expected a duration such as 30s" })
+          .optional(),
+        timestamp_format: z.string().min(1).optional(),
+        select: z
+          .array(z.enum(ALERT_SELECTS as [AlertSelect, ...AlertSelect[]]))
+          .min(1)
+          .optional(),
+        attributes: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+      }),
+    )
+    .default([]),
 });
 
 export interface YamlOptions {
@@ -220,6 +240,13 @@ export function parseClusterYaml(
       : { kind: "ping_group", name: p.group, addresses: p.addresses, at };
   });
 
+  if (y.crm)
+    for (const [i, a] of y.alerts.entries())
+      sink.warning(
+        lineAt(["alerts", i]),
+        "yaml.alert-crm",
+        `alerts[${i}] (${a.path}): with crm: true, hbd runs the CIB's <alerts> (this entry is not used); configure the alert there`,
+      );
   const keys: AuthKey[] = [];
   y.auth.keys.forEach((k, i) => {
     const line = lineAt(["auth", "keys", i]);
@@ -317,6 +344,18 @@ export function parseClusterYaml(
     ...(y.watchdog === undefined ? {} : { watchdog: y.watchdog }),
     ...(y.logfile === undefined ? {} : { logfile: y.logfile }),
     ...(y.metrics_listen === undefined ? {} : { metricsListen: y.metrics_listen }),
+    ...(y.alerts.length === 0
+      ? {}
+      : {
+          alerts: y.alerts.map((a) => ({
+            path: a.path,
+            attributes: a.attributes,
+            ...(a.recipient === undefined ? {} : { recipient: a.recipient }),
+            ...(a.timeout === undefined ? {} : { timeout: a.timeout }),
+            ...(a.timestamp_format === undefined ? {} : { timestampFormat: a.timestamp_format }),
+            ...(a.select === undefined ? {} : { select: a.select }),
+          })),
+        }),
     debugLevel: y.debug,
     logBadPackets: y.log_badpack,
     realtime: y.realtime,

@@ -74,6 +74,7 @@ import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
+import type { AlertInput } from "./alerts.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
 import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-version.js";
 import {
@@ -210,6 +211,8 @@ export interface ControllerPorts {
    */
   readonly fence?: (req: FenceRequest) => Promise<FenceResult>;
   readonly log?: NodeLogger;
+  /** Cluster events for alert agents (alert-runner.ts); must return at once and never throw. */
+  readonly alert?: (e: AlertInput) => void;
 }
 
 /** One fencing attempt with one device. */
@@ -412,6 +415,7 @@ export class Controller {
       else this.present.add(e.node);
       const was = this.active.has(e.node);
       const now = e.status === "active";
+      if (now !== was) this.ports.alert?.({ kind: "node", node: e.node, state: now ? "member" : "lost" });
       if (now && !was) {
         this.active.add(e.node);
         if (this.localActive) this.sendSync(e.node);
@@ -961,6 +965,7 @@ export class Controller {
 
   /** Starts a transition when one is due, and sends a due sync. */
   private kick(): void {
+    this.ports.alert?.({ kind: "dc", node: this.dcName });
     if (this.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
@@ -1216,6 +1221,7 @@ export class Controller {
         `fencing ${target} (${action}) with ${device.id} (${device.agent})`,
       );
       const f = await this.ports.fence({ device, action, target, timeoutMs });
+      this.ports.alert?.({ kind: "fencing", target, action, executioner: this.localNode, ...f });
       durationMs += f.durationMs;
       if (f.ok) {
         this.fencedNodes.add(target);
@@ -1279,6 +1285,7 @@ export class Controller {
   private async execHere(req: ActionRequest): Promise<ActionResult> {
     if (req.op === "stop") this.monitors.cancelResource(req.rscId);
     const r = await this.ports.exec(req);
+    this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
     const interval = req.intervalMs ?? 0;
     if (req.op === "monitor" && interval > 0) {
       const key = opKey(req.rscId, req.op, interval);
@@ -1297,6 +1304,7 @@ export class Controller {
 
   /** A result of a recurring monitor of this node: a failure goes to the DC once. */
   private onRecurringResult(r: ActionResult): void {
+    this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
     const key = opKey(r.rscId, r.op, r.intervalMs);
     if (r.status === "done" && r.rc === 0) {
       this.reportedFailures.delete(key);

@@ -31,6 +31,7 @@ import type {
 } from "../ipc/protocol.js";
 import { IpcRefusal } from "../ipc/protocol.js";
 import type { MembershipEvent, PeerMark } from "../membership/types.js";
+import type { AlertInput } from "./alerts.js";
 import { dispatchCommand } from "./commands.js";
 import { Controller, type CrmMessage, type FenceRequest, type FenceResult } from "./controller.js";
 import { IPFAIL_MARK, type IpfailShell, startIpfail } from "./ipfail-shell.js";
@@ -84,6 +85,8 @@ export interface HbdPorts {
   readonly disk: HbdDisk;
   readonly log: Logger;
   readonly loadavg?: () => string;
+  /** Controller events for alert agents (alert-runner.ts in hbd); never awaited. */
+  readonly alert?: (e: AlertInput) => void;
   /** Sees every CRM message this node sends (the simulator's op-to-member check). */
   readonly onCrmSend?: (msg: CrmMessage, dest: string | undefined) => void;
 }
@@ -141,6 +144,7 @@ export class Hbd {
         exec: (req) =>
           req.agent.provider === STONITH_PROVIDER && deviceOp !== undefined ? deviceOp(req) : exec(req),
         ...(ports.fence === undefined ? {} : { fence: ports.fence }),
+        ...(ports.alert === undefined ? {} : { alert: ports.alert }),
         timers: ports.timers,
         send: (msg, dest) => {
           ports.onCrmSend?.(msg, dest);

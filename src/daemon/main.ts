@@ -54,6 +54,7 @@ import { defaultHaEnv } from "../exec/env.js";
 import { FenceRunner } from "../exec/fence.js";
 import { createExecutor, realTimers } from "../exec/process.js";
 import type { StatusReport } from "../ipc/protocol.js";
+import { AlertRunner } from "./alert-runner.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { Hbd } from "./hbd.js";
@@ -108,6 +109,12 @@ Signals:
 Monitoring (off by default): ha.cf "metrics_listen 9664" (127.0.0.1 only) or
 "metrics_listen 192.0.2.11:9664" serves /metrics (Prometheus) and a status
 page at / (docs/MONITORING.md).
+
+Alerts: the CIB's <alerts> (haresources: ha.cf "alert PATH [RECIPIENT] [NAME=VALUE...]"
+or cluster.yaml "alerts:")
+run alert agents with Pacemaker's CRM_alert_* environment, never waited for, killed at
+their timeout, failures logged; e.g. in ha.cf:
+  alert /usr/share/pacemaker/alerts/alert_file.sh.sample /var/log/cluster-alerts.log
 
 Under systemd (NOTIFY_SOCKET set) hbd sends READY=1 once its media are open
 and the control socket serves, WATCHDOG=1 every WatchdogSec/2, STOPPING=1 at
@@ -406,6 +413,7 @@ function initialCib(store: CibStore, cfg: ClusterConfig): Cib {
       nodes: cfg.nodes,
       agents: hostNaming(readHost({ configDir: flags.configDir })),
       ...(cfg.stonithHosts === undefined ? {} : { stonith: cfg.stonithHosts }),
+      ...(cfg.alerts === undefined ? {} : { alerts: cfg.alerts }),
     });
     return haresourcesCib(converted, loaded.cib);
   }
@@ -477,6 +485,9 @@ logger.info(
   `CIB ${formatCibVersion(startCib)} loaded`,
 );
 
+/** Alert agents (CIB <alerts>; haresources: ha.cf `alert` lines), run beside the transitions, never awaited. */
+const alertRunner = new AlertRunner({ log: logger });
+
 /** The node itself, composed from the real adapters (hbd.ts; the simulator composes the same from its own). */
 const hbd = new Hbd(
   {
@@ -506,6 +517,7 @@ const hbd = new Hbd(
     },
     log: logger,
     loadavg,
+    alert: (e) => alertRunner.handle(e, () => hbd.controller.cib),
   },
 );
 addToNode = (t) => hbd.addTransport(t);
@@ -652,6 +664,7 @@ async function stop(signal: string): Promise<void> {
   clearInterval(loop);
   hbd.finishShutdown();
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
+  await alertRunner.drain(2000); // the stops' alerts (agents keep running detached if slower)
   await release();
   logger.info({ event: "stopped" }, "hbd stopped");
   logger.flush();

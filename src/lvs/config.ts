@@ -950,6 +950,7 @@ function finishGlobal(g: Shared & GlobalOnly): GlobalSettings {
     autoreload: g.autoreload ?? D.autoreload,
     ...opt("callback", g.callback),
     logfile: g.logfile ?? { kind: "file", path: D.logfile },
+    ...(g.logfile === undefined ? {} : { logfileSet: true }),
     emailAlert: g.emailAlert ?? [],
     ...opt("emailAlertFrom", g.emailAlertFrom),
     emailAlertFreqMs: g.emailAlertFreqMs ?? D.emailAlertFreqMs,

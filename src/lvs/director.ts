@@ -53,6 +53,8 @@ export interface DirectorOptions {
     text: string,
     file: string,
   ) => { value: DirectorConfig; diagnostics: readonly Diagnostic[] };
+  /** Called with each configuration put in force (start and every reload). */
+  readonly onConfig?: (config: DirectorConfig) => void;
 }
 
 /** A configuration that cannot be used (parse errors or what the backend cannot do). */
@@ -256,6 +258,7 @@ export class Director {
   async start(): Promise<void> {
     const { config, hash, mtime } = await this.load();
     this.config = config;
+    this.opts.onConfig?.(config);
     this.configHash = hash;
     this.diskHash = hash;
     this.configMtime = mtime;
@@ -572,6 +575,7 @@ export class Director {
     this.phase = "reloading";
     const oldKeys = this.config.virtuals.map((v) => v.key);
     this.config = next.config;
+    this.opts.onConfig?.(next.config);
     this.configHash = next.hash;
     this.diskHash = next.hash;
     this.configMtime = next.mtime;

@@ -25,13 +25,13 @@ import { basename } from "node:path";
 import { pino } from "pino";
 import { Command, CommanderError, Option } from "../base/commander.js";
 import type { Diagnostic } from "../base/diag.js";
-import { LogSink } from "../base/log-sink.js";
 import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
 import { LISTEN_SYNTAX, parseListenAddress } from "../config/values.js";
 import { runCollect } from "../exec/child.js";
 import { parseLdirectordCf } from "./config.js";
 import { Director, DirectorConfigError } from "./director.js";
+import { DirectorLogDestination, logTargetKey } from "./log-target.js";
 import type { DirectorConfig } from "./model.js";
 import { serveDirectorMonitor } from "./monitor-shell.js";
 import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
@@ -109,7 +109,13 @@ Exit status:
   1  another failure (the backend could not be set up)
   2  configuration or usage error
 
-Signals: SIGTERM/SIGINT/SIGQUIT stop (cleanstop per virtual), SIGHUP reloads.`;
+Logs: ldirectord.cf's logfile as ldirectord reads it: logfile="/var/log/ldirectord.log"
+  appends Heartbeat-format lines to that file; logfile="local0" (any syslog facility) sends
+  them to syslog (/dev/log) tagged hb-director. Without logfile: stderr (--log-format).
+  A reload follows a changed logfile at once.
+
+Signals: SIGTERM/SIGINT/SIGQUIT stop (cleanstop per virtual), SIGHUP reloads the
+  configuration and reopens the log file (logrotate).`;
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command("hb-director")
@@ -172,17 +178,27 @@ async function main(argv: string[]): Promise<number> {
   }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
   // hbd's logger (base/log-sink.ts): the same record fields and, with --log-format heartbeat, the same lines
-  const log = pino(
-    { name: "hb-director", timestamp: pino.stdTimeFunctions.isoTime },
-    new LogSink({
-      node: hostname(),
-      pid: process.pid,
-      program: "hb-director",
-      fileFormat: "heartbeat",
-      stdoutFormat: o.logFormat === "heartbeat" ? "heartbeat" : "json",
-      console: { write: (t) => process.stderr.write(t) },
-    }),
-  );
+  // hbd's logger (base/log-sink.ts) behind ldirectord.cf's `logfile` (a path or a syslog facility; log-target.ts)
+  const destination = new DirectorLogDestination({
+    node: hostname(),
+    pid: process.pid,
+    program: "hb-director",
+    fileFormat: "heartbeat",
+    stdoutFormat: o.logFormat === "heartbeat" ? "heartbeat" : "json",
+    console: { write: (t) => process.stderr.write(t) },
+  });
+  const log = pino({ name: "hb-director", timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const followLogfile = (c: DirectorConfig): void => {
+    const target = c.global.logfileSet === true ? c.global.logfile : undefined;
+    const before = destination.target;
+    const after = logTargetKey(target);
+    if (after === before) return;
+    log.info({ logfile: after }, `logging to ${after} from now on`); // the last line where it logged so far
+    destination.use(target);
+    log.info({ logfile: after, before }, `logging to ${after} (was ${before})`);
+    const problem = destination.takeProblem();
+    if (problem !== undefined) process.stderr.write(`hb-director: ${problem}\n`);
+  };
   if (backendName !== "nft" && backendName !== "ipvs") {
     process.stderr.write(`hb-director: unknown backend ${backendName} (auto, nft, ipvs)\n`);
     return 2;
@@ -222,6 +238,7 @@ async function main(argv: string[]): Promise<number> {
     checkConcurrency: Number(o.concurrency) || 256,
     notifyCommand: o.notifyCommand,
     parse,
+    ...(o.check ? {} : { onConfig: followLogfile }),
   });
   if (o.check) {
     try {
@@ -255,6 +272,8 @@ async function main(argv: string[]): Promise<number> {
         .then(() => monitor?.close())
         .then(async () => {
           if (o.pidfile) await unlink(o.pidfile).catch(() => undefined);
+          destination.close(); // ends the syslog `logger` child's input: it sends what it has, then exits
+          await new Promise((r) => setTimeout(r, 50));
           resolve(0);
         })
         .catch(() => resolve(1));
@@ -262,7 +281,10 @@ async function main(argv: string[]): Promise<number> {
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGQUIT", () => stop("SIGQUIT"));
-    process.on("SIGHUP", () => void director.reload("SIGHUP"));
+    process.on("SIGHUP", () => {
+      destination.reopen(); // logrotate (create mode) moved the file away
+      void director.reload("SIGHUP");
+    });
   });
 }
 

@@ -285,6 +285,8 @@ export interface GlobalSettings {
   readonly callback?: string;
   /** Default file /var/log/ldirectord.log. */
   readonly logfile: LogTarget;
+  /** Whether the file set `logfile` (hb-director logs there only then; else to stderr). */
+  readonly logfileSet?: boolean;
   readonly emailAlert: readonly string[];
   readonly emailAlertFrom?: string;
   readonly emailAlertFreqMs: number;

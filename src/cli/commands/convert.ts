@@ -5,6 +5,7 @@
  * the agent names Tandem runs (default) or those real Pacemaker runs, and says
  * which it wrote.
  */
+
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
@@ -13,6 +14,7 @@ import { ExitCode } from "../../base/errors.js";
 import type { Cib } from "../../cib/model.js";
 import { primitives } from "../../cib/query.js";
 import { serializeCib } from "../../cib/serialize.js";
+import type { AlertSpec } from "../../config/alert-spec.js";
 import { parseHaCf } from "../../config/hacf.js";
 import { parseHaresources } from "../../config/haresources.js";
 import type { AutoFailback, StonithHost } from "../../config/model.js";
@@ -54,6 +56,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
   let nodes: readonly string[] | undefined;
   let autoFailback: AutoFailback = "legacy";
   let stonith: readonly StonithHost[] = [];
+  let alerts: readonly AlertSpec[] = [];
   const hacfPath = opts.haCf ?? join(dirname(path), "ha.cf");
   const hacf = readInput(hacfPath);
   if (hacf.text !== undefined) {
@@ -63,6 +66,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
     nodes = r.value.nodes;
     autoFailback = r.value.autoFailback;
     stonith = r.value.stonithHosts ?? [];
+    alerts = r.value.alerts ?? [];
   } else if (opts.haCf !== undefined) {
     io.err(`hbctl convert: cannot read ${hacfPath}: ${hacf.readError ?? "file not found"}`);
     io.exit(ExitCode.usage);
@@ -86,7 +90,7 @@ export function runConvertHaresources(file: string | undefined, opts: ConvertOpt
     return;
   }
   const allNodes = nodes ?? [...new Set(parsed.value.map((g) => g.node))];
-  const cib = convertHaresources(parsed.value, { autoFailback, nodes: allNodes, stonith, agents });
+  const cib = convertHaresources(parsed.value, { autoFailback, nodes: allNodes, stonith, agents, alerts });
   const xml = serializeCib(cib);
   const names = `agent names for ${opts.for === "tandem" ? "Tandem" : "Pacemaker"}: ${agentNames(cib).join(", ")}`;
   const other = opts.for === "tandem" ? "--for pacemaker writes the names real Pacemaker runs" : "";

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Cib } from "../../../src/cib/model.js";
 import { parseCib } from "../../../src/cib/parse.js";
+import { AlertFilter } from "../../../src/daemon/alerts.js";
 import {
   Controller,
   type CrmMessage,
@@ -47,6 +48,9 @@ class Cluster {
   /** Clock values at which fencings started. */
   readonly fenceTimes: number[] = [];
   readonly ctl = new Map<string, Controller>();
+  /** What each controller reported for alerts (ports.alert), turned into events as hbd's runner does. */
+  readonly alerts: string[] = [];
+  private readonly filters = new Map<string, AlertFilter>();
   private queue: { from: string; to: string | undefined; payload: string }[] = [];
 
   constructor(private readonly cibAtStart: Cib) {}
@@ -77,6 +81,20 @@ class Cluster {
         timers: { setTimeout: () => 0, clearTimeout: () => {} },
         send: (msg: CrmMessage, dest?: string) =>
           this.queue.push({ from: name, to: dest, payload: JSON.stringify(msg) }),
+        alert: (input) => {
+          if (!this.filters.has(name)) this.filters.set(name, new AlertFilter());
+          const e = this.filters.get(name)?.accept(input);
+          if (e === undefined) return;
+          const what =
+            e.kind === "node"
+              ? `${e.node} ${e.state}`
+              : e.kind === "resource"
+                ? `${e.task}${e.intervalMs ? `(${e.intervalMs})` : ""} ${e.rsc} on ${e.node} rc ${e.rc}`
+                : e.kind === "fencing"
+                  ? e.desc
+                  : `${e.name}=${e.value} on ${e.node}`;
+          this.alerts.push(`${name}: ${e.kind} ${what}`);
+        },
       },
     );
     this.ctl.set(name, c);
@@ -157,6 +175,45 @@ test("a lost DC's node is fenced by the survivor before its resource starts ther
   assert.ok(fence >= 0 && start > fence, c.log.join("; "));
   assert.equal(c.log.filter((l) => l.includes(" fence ")).length, 1, "fenced once");
   assert.equal(c.expectedOf("n2", "n1"), "down", "recorded as fenced");
+});
+
+test("the controller reports node, fencing, DC and resource events for alerts, in the order they happen", async () => {
+  const c = new Cluster(cib({ stonith: true, prefer: "n1" }));
+  await c.bothUp();
+  const atStart = [...c.alerts];
+  for (const want of [
+    "n1: node n2 member",
+    "n2: node n1 member",
+    "n1: attribute #is_dc=true on n1",
+    "n2: attribute #is_dc=true on n1",
+  ])
+    assert.ok(atStart.includes(want), `${want} missing: ${atStart.join("; ")}`);
+  assert.ok(
+    atStart.some((a) => /^n1: resource start rsc on n1 rc 0$/.test(a)),
+    atStart.join("; "),
+  );
+  assert.equal(
+    atStart.filter((a) => /resource monitor rsc/.test(a)).length,
+    0,
+    `probes that found nothing send nothing: ${atStart.join("; ")}`,
+  );
+  c.alerts.length = 0;
+  await c.powerLoss("n1");
+  const order = [
+    "n2: node n1 lost",
+    "n2: attribute #is_dc=true on n2",
+    "n2: fencing Operation reboot of n1 by n2 for hbd@n2: OK",
+    "n2: resource start rsc on n2 rc 0",
+  ];
+  const at = order.map((o) => c.alerts.indexOf(o));
+  assert.ok(
+    at.every((i, k) => i >= 0 && (k === 0 || i > (at[k - 1] as number))),
+    c.alerts.join("; "),
+  );
+  assert.ok(
+    c.alerts.every((a) => a.startsWith("n2: ")),
+    "only the survivor reports",
+  );
 });
 
 test("a lost non-DC node is fenced by the DC before its resource starts on the DC", async () => {
