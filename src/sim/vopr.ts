@@ -240,9 +240,15 @@ class Actions {
     world.log.event(`partition ${a} ${oneWay ? "->" : "<->"} ${b}${media ? ` on ${media[0]}` : ""}`);
   }
 
-  /** Whether every pair of live hosts has heard each other long enough for a change to reach all. */
+  /**
+   * Whether every node is up and every pair has heard each other long enough for a change to reach all.
+   * A change acknowledged while a node was down can be lost when that node returns with a newer
+   * configuration of its own (the highest version wins, as in Pacemaker): seed 30.
+   */
   private whole(): boolean {
-    const live = [...this.world.hosts.values()].filter((h) => h.alive).map((h) => h.name);
+    const hosts = [...this.world.hosts.values()];
+    if (hosts.some((h) => !h.alive)) return false;
+    const live = hosts.map((h) => h.name);
     const need = 2 * this.s.deadtimeMs + this.dcWaitMs;
     for (let i = 0; i < live.length; i++)
       for (let j = i + 1; j < live.length; j++)
