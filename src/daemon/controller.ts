@@ -317,6 +317,11 @@ export class Controller {
   private current: Promise<void> | undefined;
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
+  /**
+   * The last one-shot action run here per resource, and its rc: this node's own truth, which a DC that
+   * died before broadcasting its result never told anyone (see becomeDc).
+   */
+  private readonly localLast = new Map<string, { op: string; rc: number }>();
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
   private readonly claimAsked = new Map<string, number>();
   private dirty = false;
@@ -808,8 +813,29 @@ export class Controller {
       // a node that changed, or was never seen, is (re)probed.
       if (!known) cib = nodeMembership(cib, n, up, up || !this.unclean.has(n));
     }
-    this.setCib(cib, "status");
+    this.setCib(this.withLocalStops(cib), "status");
     this.changed();
+  }
+
+  /**
+   * A resource the status shows running here that this node last stopped (or probed stopped): the old
+   * DC died before its status said so. Record the stop, else the policy starts a group's later members
+   * on top of a stopped first one (found by the whole-cluster simulator, seed 85).
+   */
+  private withLocalStops(cib: Cib): Cib {
+    const running = new Set(
+      resourceReports(cib, this.shipped)
+        .filter((r) => r.running.includes(this.localNode))
+        .map((r) => r.id),
+    );
+    let out = cib;
+    for (const [rsc, l] of this.localLast) {
+      const stopped = (l.op === "stop" && l.rc === 0) || (l.op === "monitor" && l.rc === 7);
+      if (!stopped || !running.has(rsc)) continue;
+      this.log.info({ event: "local-stop", rsc }, `${rsc} was stopped here: recorded before deciding`);
+      out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
+    }
+    return out;
   }
 
   private onSync(from: string, dc: string | null, xml: string): void {
@@ -1286,6 +1312,8 @@ export class Controller {
     if (req.op === "stop") this.monitors.cancelResource(req.rscId);
     const r = await this.ports.exec(req);
     this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
+    if ((req.intervalMs ?? 0) === 0 && (req.op === "start" || req.op === "stop" || req.op === "monitor"))
+      this.localLast.set(req.rscId, { op: req.op, rc: r.status === "done" ? r.rc : 1 });
     const interval = req.intervalMs ?? 0;
     if (req.op === "monitor" && interval > 0) {
       const key = opKey(req.rscId, req.op, interval);

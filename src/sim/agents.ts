@@ -39,6 +39,8 @@ export class SimAgents {
   /** Starts in progress, and starts that failed (running, but not ready for what depends on it). */
   private readonly starting = new Set<string>();
   private readonly startFailed = new Set<string>();
+  /** Died on their own since their last action here: nobody can know before the next monitor. */
+  private readonly died = new Set<string>();
   /** Ended with the incarnation: results of actions in flight at a crash are never delivered. */
   private incarnation = 0;
   /** Actions run. */
@@ -66,7 +68,9 @@ export class SimAgents {
 
   /** Running after a start that succeeded: what a group's next member may rely on. */
   isReady(rsc: string): boolean {
-    return this.running.has(rsc) && !this.starting.has(rsc) && !this.startFailed.has(rsc);
+    return (
+      (this.running.has(rsc) && !this.starting.has(rsc) && !this.startFailed.has(rsc)) || this.died.has(rsc)
+    );
   }
 
   /** The host crashed or was powered off: every process is gone, results in flight are lost. */
@@ -75,11 +79,13 @@ export class SimAgents {
     this.stopFailed.clear();
     this.starting.clear();
     this.startFailed.clear();
+    this.died.clear();
     this.incarnation++;
   }
 
   /** A resource's processes died on their own (a later monitor finds it not running). */
   kill(rsc: string): void {
+    if (this.running.has(rsc) && !this.startFailed.has(rsc)) this.died.add(rsc);
     this.running.delete(rsc);
     this.startFailed.delete(rsc);
   }
@@ -101,6 +107,7 @@ export class SimAgents {
     return new Promise<ActionResult>((resolve) => {
       this.scheduler.after(durationMs, () => {
         if (incarnation !== this.incarnation) return; // the host crashed: nobody is waiting any more
+        this.died.delete(req.rscId); // an action's result on it: from now on the cluster can know
         const rc = this.finish(req, hang, fail);
         this.resolved();
         resolve(result(req, rc, hang ? "timeout" : "done", durationMs));
@@ -113,6 +120,8 @@ export class SimAgents {
     switch (req.op) {
       case "start":
         this.starting.delete(req.rscId);
+        // Killed while starting: an OCF start checks its daemon runs before it answers, so it fails.
+        if (!this.running.has(req.rscId)) return 1;
         if (hang || fail) this.startFailed.add(req.rscId);
         else this.startFailed.delete(req.rscId);
         return hang || fail ? 1 : 0;

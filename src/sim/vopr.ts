@@ -339,7 +339,8 @@ class Actions {
     const hosts = [...this.world.hosts.values()].filter((h) => h.alive);
     const dc = hosts.find((h) => h.hbd?.controller.dc === h.name);
     if (dc?.hbd === undefined) return;
-    for (const rsc of [...this.s.groupMembers, ...this.s.primitives, ...(this.s.stonith ? ["fence1"] : [])]) {
+    // the group as a whole (its members at once), as an operator would: hbctl resource cleanup grp
+    for (const rsc of ["grp", ...this.s.primitives, ...(this.s.stonith ? ["fence1"] : [])]) {
       try {
         const r = dc.hbd.command("resource", { op: "cleanup", rsc });
         if (r instanceof Promise) r.catch(() => {});
