@@ -34,6 +34,8 @@ for (const [seed, bug] of [
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
   [19, "a dead node's promise continuations still ran agents (simulator)"],
   [50, "a dead incarnation's sends were checked (simulator)"],
+  [85, "a new DC started a group's later members on top of a first one the old DC had just stopped"],
+  [168, "the simulated operator cleaned a group up member by member (simulator)"],
 ] as const) {
   test(`seed ${seed} stays green (${bug})`, async () => {
     const r = await runSeed({ seed });
