@@ -818,9 +818,10 @@ export class Controller {
   }
 
   /**
-   * A resource the status shows running here that this node last stopped (or probed stopped): the old
-   * DC died before its status said so. Record the stop, else the policy starts a group's later members
-   * on top of a stopped first one (found by the whole-cluster simulator, seed 85).
+   * What this node knows of itself, before it decides as the new DC: a resource the status shows
+   * running here that this node last stopped (or probed stopped) is recorded stopped (the old DC died
+   * before its status said so; seed 85: the policy started a group's later members on top of a stopped
+   * first one); one this hbd never ran is probed again.
    */
   private withLocalStops(cib: Cib): Cib {
     const running = new Set(
@@ -829,13 +830,33 @@ export class Controller {
         .map((r) => r.id),
     );
     let out = cib;
-    for (const [rsc, l] of this.localLast) {
+    const unknown = new Set<string>();
+    for (const rsc of running) {
+      const l = this.localLast.get(rsc);
+      if (l === undefined) {
+        // Never run here by this hbd: after a reboot the old DC's record of this node is stale (seed 65):
+        // probe it (a restarted hbd adopts what still runs).
+        unknown.add(rsc);
+        continue;
+      }
       const stopped = (l.op === "stop" && l.rc === 0) || (l.op === "monitor" && l.rc === 7);
-      if (!stopped || !running.has(rsc)) continue;
+      if (!stopped) continue;
       this.log.info({ event: "local-stop", rsc }, `${rsc} was stopped here: recorded before deciding`);
       out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
     }
-    return out;
+    if (unknown.size === 0) return out;
+    this.log.info(
+      { event: "local-probe", resources: [...unknown] },
+      `not run here since this hbd started: ${[...unknown].join(", ")}; probing`,
+    );
+    return {
+      ...out,
+      status: out.status.map((ns) =>
+        ns.uname === this.localNode
+          ? { ...ns, lrmResources: ns.lrmResources.filter((r) => !unknown.has(r.id)) }
+          : ns,
+      ),
+    };
   }
 
   private onSync(from: string, dc: string | null, xml: string): void {

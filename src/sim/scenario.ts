@@ -70,7 +70,7 @@ export function scenarioCib(s: Scenario): Cib {
   const prim = (id: string): string =>
     `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="${id}-mon" name="monitor" interval="2s" timeout="5s"/><op id="${id}-start" name="start" interval="0" timeout="5s"/><op id="${id}-stop" name="stop" interval="0" timeout="5s"/></operations></primitive>`;
   const fence = s.stonith
-    ? `<primitive id="fence1" class="stonith" type="fence_sim"><instance_attributes id="f"><nvpair id="f1" name="pcmk_host_list" value="${s.nodes.join(" ")}"/></instance_attributes></primitive>`
+    ? `<primitive id="fence1" class="stonith" type="fence_sim"><instance_attributes id="f"><nvpair id="f1" name="pcmk_host_list" value="${s.nodes.join(" ")}"/></instance_attributes><operations><op id="fence1-mon" name="monitor" interval="3s" timeout="5s"/></operations></primitive>`
     : "";
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="${s.stonith}"/><nvpair id="o2" name="no-quorum-policy" value="ignore"/></cluster_property_set></crm_config>
