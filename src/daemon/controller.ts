@@ -586,16 +586,10 @@ export class Controller {
     if (this.isDc) {
       // Acknowledged only once durable (found by the whole-cluster simulator, seed 1: a crash during
       // the write left standby unsaved while hbctl had been told it was set).
-      const next = bumpEpoch(setNodeAttribute(this.cibValue, n, name, value));
-      try {
-        this.ports.persist?.(next);
-      } catch (e) {
-        throw new Error(`the CIB could not be saved (${(e as Error).message}); ${name}=${value} was not set`);
-      }
+      const failed = this.commitConfig(setNodeAttribute(this.cibValue, n, name, value));
+      if (failed !== undefined)
+        throw new Error(`the CIB could not be saved (${failed}); ${name}=${value} was not set`);
       this.log.info({ event: "attribute", node: n, name, value }, `${n}: ${name}=${value}`);
-      this.cibValue = next;
-      this.syncDue = true;
-      this.changed();
       this.kick();
       return { message: `${name}=${value} set for ${n}` };
     }
@@ -761,18 +755,13 @@ export class Controller {
    */
   private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): string | undefined {
     if (plan.cib !== undefined && plan.kind === "config") {
-      const next = bumpEpoch(plan.cib);
-      try {
-        this.ports.persist?.(next);
-      } catch (e) {
-        const reason = `the CIB could not be saved on the DC ${this.localNode} (${(e as Error).message}); the change was not applied`;
+      const failed = this.commitConfig(plan.cib);
+      if (failed !== undefined) {
+        const reason = `the CIB could not be saved on the DC ${this.localNode} (${failed}); the change was not applied`;
         this.log.error({ event: "admin-refused", op, origin: from, reason }, reason);
         return reason;
       }
       this.log.info({ event: "admin", op, origin: from, changed: true }, plan.message);
-      this.cibValue = next;
-      this.syncDue = true;
-      this.changed();
       return undefined;
     }
     this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
@@ -987,6 +976,23 @@ export class Controller {
     this.cibValue = kind === "config" ? bumpEpoch(cib) : bumpUpdates(cib);
     if (kind === "config") this.persistLogged(this.cibValue);
     this.syncDue = true;
+  }
+
+  /**
+   * A configuration change somebody is told about: epoch + 1, saved, and only then applied and
+   * replicated. Returns why it could not be saved (nothing changed then).
+   */
+  private commitConfig(cib: Cib): string | undefined {
+    const next = bumpEpoch(cib);
+    try {
+      this.ports.persist?.(next);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    this.cibValue = next;
+    this.syncDue = true;
+    this.changed();
+    return undefined;
   }
 
   /** Saves the CIB where nobody waits for the answer (replication, node attributes): a failure is logged. */
