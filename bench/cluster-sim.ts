@@ -11,22 +11,7 @@
  * one did, 2 on bad usage.
  */
 import { runSeed, type Sabotage } from "../src/sim/vopr.js";
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function integer(name: string, fallback: number): number {
-  const text = option(name);
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    console.error(`sim: --${name} needs a non-negative integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
-  return n;
-}
+import { integer, option } from "./sim-args.js";
 
 const single = option("seed");
 const from = single === undefined ? integer("from", 1) : integer("seed", 1);

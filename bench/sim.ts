@@ -8,22 +8,7 @@
  * Exits 1 on the first failing seed, after printing `reproduce: ...`.
  */
 import { runRandomized } from "../src/sim/random-run.js";
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function integer(name: string, fallback: number): number {
-  const text = option(name);
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    console.error(`sim: --${name} needs a non-negative integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
-  return n;
-}
+import { integer, option } from "./sim-args.js";
 
 const seed = integer("seed", Date.now() % 1_000_000);
 const seeds = integer("seeds", 1);

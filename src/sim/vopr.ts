@@ -174,7 +174,7 @@ class Actions {
 
   random(): void {
     this.count++;
-    const { world, prng, s } = this;
+    const { world, prng } = this;
     const hosts = [...world.hosts.values()];
     const alive = hosts.filter((h) => h.alive);
     const down = hosts.filter((h) => !h.alive && !h.pendingBoot);
@@ -222,7 +222,6 @@ class Actions {
       return;
     }
     if (alive.length > 0) void this.shutdown(prng.pick(alive).name);
-    void s;
   }
 
   private partition(): void {

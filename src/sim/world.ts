@@ -17,6 +17,7 @@ import type { Cib } from "../cib/model.js";
 import { MemoryNetwork } from "../comm/memory.js";
 import type { ClusterConfig } from "../config/model.js";
 import type { FenceRequest, FenceResult } from "../daemon/controller.js";
+import { tickPeriodMs } from "../daemon/node.js";
 import type { AgentFaults, SimAgentsObserver } from "./agents.js";
 import { SimHost } from "./host.js";
 import { SimLog } from "./log.js";
@@ -64,10 +65,7 @@ export class SimWorld {
     this.initialCib = options.initialCib;
     this.fenceFailProbability = options.fenceFailProbability;
     const first = options.configs.get(options.nodes[0] as string) as ClusterConfig;
-    this.tickMs = Math.max(
-      5,
-      Math.min(100, Math.floor(Math.min(first.timing.keepaliveMs / 4, first.timing.deadtimeMs / 20))),
-    );
+    this.tickMs = tickPeriodMs(first.timing.keepaliveMs, first.timing.deadtimeMs); // hbd's own tick loop period
     const netPrng = this.prng.fork();
     for (const m of options.media) {
       const net = new MemoryNetwork({ scheduler: this.scheduler, latencyMs: 1, maxInFlight: 100_000 });
