@@ -341,6 +341,28 @@ export class ClusterLab extends FailoverLab {
       );
   }
 
+  /** Waits (15 s) for `node` to run its warm director; returns its pid. */
+  async warmDirector(node: NodeName): Promise<number> {
+    if (!(await this.waitFor(() => this.directorPid(node) !== undefined, 15_000, 100)))
+      throw new Error(`${node} runs no warm director\n${this.tails()}`);
+    return this.directorPid(node) as number;
+  }
+
+  /**
+   * Power loss of `lost`; waits (30 s) until `survivor` holds the VIP and the group, then (10 s) until
+   * both reals answered through it. Returns when the survivor took over.
+   */
+  async powerLossTakeover(lost: NodeName, survivor: NodeName): Promise<number> {
+    this.powerLoss(lost);
+    // (settle() would wait for the VIP to leave the lost node's namespace: a dead node keeps its address)
+    if (!(await this.waitFor(() => this.vipOn(survivor) && this.groupOn(survivor) === survivor, 30_000, 250)))
+      throw new Error(`${survivor} did not take over\n${this.tails()}`);
+    const took = Date.now();
+    if (!(await this.waitFor(() => this.bothRealsAnswered(took), 10_000, 50)))
+      throw new Error("no real answered after the takeover");
+    return took;
+  }
+
   /** Both real servers answered the client through the VIP after `t`. */
   bothRealsAnswered(t: number): boolean {
     return REALS.every((rs) => this.client.firstAnswer(rs, t) !== undefined);

@@ -39,11 +39,7 @@ test("warm director in NAT: the standby's guarded table serves once the VIP arri
   try {
     lab.start();
     await lab.settle("n1", 45_000);
-    assert.ok(
-      await lab.waitFor(() => lab.directorPid("n2") !== undefined, 15_000, 100),
-      "n2 runs no director",
-    );
-    const n2pid = lab.directorPid("n2");
+    const n2pid = await lab.warmDirector("n2");
     const rules = lab.exec(ROLE.n2, "nft", "list", "ruleset");
     assert.match(rules, /fib daddr type local/, `n2's NAT table is not guarded:\n${rules}`);
     assert.match(rules, /dnat/, `n2's table has no NAT rule:\n${rules}`);
@@ -77,16 +73,7 @@ test("warm director in NAT: the standby's guarded table serves once the VIP arri
     assert.equal(on.code, 0, on.err);
     await lab.settle("n1", 30_000);
     const lost = Date.now();
-    lab.powerLoss("n1");
-    assert.ok(
-      await lab.waitFor(() => lab.vipOn("n2") && lab.groupOn("n2") === "n2", 30_000, 250),
-      `n2 did not take over\n${lab.tails()}`,
-    );
-    const took = Date.now();
-    assert.ok(
-      await lab.waitFor(() => lab.bothRealsAnswered(took), 10_000, 50),
-      "no real answered after the takeover",
-    );
+    await lab.powerLossTakeover("n1", "n2");
     const seen = tally(lab, lost, Date.now());
     t.diagnostic(`power loss n1 (NAT): answers ${JSON.stringify(seen)}`);
     for (const rs of REALS) assert.ok((seen[rs] ?? 0) > 0, `${rs} never answered through n2`);

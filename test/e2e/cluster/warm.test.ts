@@ -60,11 +60,7 @@ test("warm director: planned standby keeps a DR keep-alive connection; the stand
     lab.start();
     await lab.settle("n1", 45_000);
     // 1. both nodes run a director; the standby's table is loaded, guarded by the VIP being local
-    assert.ok(
-      await lab.waitFor(() => lab.directorPid("n2") !== undefined, 15_000, 100),
-      "n2 runs no director",
-    );
-    const n2pid = lab.directorPid("n2");
+    const n2pid = await lab.warmDirector("n2");
     assert.match(readFileSync(`/proc/${n2pid}/cmdline`, "utf8"), /--warm/);
     assert.ok(
       await lab.waitFor(() => scheduled(lab, "n2", RS1) && scheduled(lab, "n2", RS2), 10_000, 100),
