@@ -768,12 +768,15 @@ export class HeartbeatNode {
     const log = this.log;
     switch (e.kind) {
       case "node-status":
-        if (e.status === "dead")
+        if (e.status === "dead") {
+          // How long it had been silent (what the deadtime was measured against; checked by two-nodes e2e).
+          const at = this.membership.view().nodes.find((v) => v.name === e.node)?.lastHeardAtMs;
+          const silentMs = at === undefined ? {} : { silentMs: Math.round(this.ports.clock.now() - at) };
           log.warn(
-            { event: e.kind, peer: e.node, status: e.status, cause: e.cause },
+            { event: e.kind, peer: e.node, status: e.status, cause: e.cause, ...silentMs },
             `node ${e.node}: is dead`,
           );
-        else
+        } else
           log.info(
             { event: e.kind, peer: e.node, status: e.status, previous: e.previous, cause: e.cause },
             e.cause === "returned-after-partition"
