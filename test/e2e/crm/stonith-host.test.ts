@@ -46,26 +46,26 @@ test("stonith_host in ha.cf: the lost node is fenced before the VIP moves; the s
     if (!(await lab.waitFor(() => lab.hasAddress("b", VIP), 15_000, 50)))
       assert.fail(`VIP never moved to n2\n${logs()}`);
 
-    const events = lab
-      .log("n2")
-      .split("\n")
-      .flatMap((l) => {
-        try {
-          return [
-            JSON.parse(l) as { event?: string; target?: string; rsc?: string; op?: string; node?: string },
-          ];
-        } catch {
-          return [];
-        }
-      });
-    const fenced = events.findIndex((e) => e.event === "fenced" && e.target === "n1");
-    const started = events.findIndex(
-      (e) =>
-        e.event === "op-result" &&
-        e.op === "start" &&
-        e.node === "n2" &&
-        e.rsc?.startsWith("IPaddr2") === true,
-    );
+    type Event = { event?: string; target?: string; rsc?: string; op?: string; node?: string };
+    const events = (): Event[] =>
+      lab
+        .log("n2")
+        .split("\n")
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Event];
+          } catch {
+            return [];
+          }
+        });
+    const isStart = (e: Event) =>
+      e.event === "op-result" && e.op === "start" && e.node === "n2" && e.rsc?.startsWith("IPaddr2") === true;
+    // The address is up as soon as the agent added it; hbd logs the start's result when the agent has
+    // exited, and writes its log asynchronously: wait (bounded) for that line (it failed once without).
+    await lab.waitFor(() => events().some(isStart), 5000, 50);
+    const lines = events();
+    const fenced = lines.findIndex((e) => e.event === "fenced" && e.target === "n1");
+    const started = lines.findIndex(isStart);
     assert.ok(fenced >= 0, `n1 was never fenced\n${logs()}`);
     assert.ok(
       started > fenced,
