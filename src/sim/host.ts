@@ -100,7 +100,15 @@ export class SimHost {
         log: world.log.forNode(this.name),
         // A dead incarnation's sends go nowhere (its endpoints are closed): not checked.
         onCrmSend: (msg, dest) => {
-          if (this.incarnation === incarnation) world.sendObserver(this.name, msg.k, dest);
+          if (this.incarnation !== incarnation) return;
+          world.sendObserver(this.name, msg.k, dest);
+          const what =
+            msg.k === "op"
+              ? `op ${msg.tid}:${msg.aid} ${msg.rsc} ${msg.op}`
+              : msg.k === "result"
+                ? `result ${msg.tid}:${msg.aid}`
+                : msg.k;
+          world.log.crmSend(this.name, what, dest);
         },
       },
     );

@@ -23,8 +23,12 @@ export class SimLog {
 
   forNode(name: string): Logger {
     const line = (level: string) => (obj: object, msg: string) => {
-      const e = (obj as { event?: unknown }).event;
-      this.push(`${this.scheduler.now()} ${name} ${level} ${typeof e === "string" ? `[${e}] ` : ""}${msg}`);
+      const { event: e, summary } = obj as { event?: unknown; summary?: unknown };
+      // A transition's summary (what the policy decided) is part of the story of a failing seed.
+      const what = Array.isArray(summary) && summary.length > 0 ? ` {${summary.join("; ")}}` : "";
+      this.push(
+        `${this.scheduler.now()} ${name} ${level} ${typeof e === "string" ? `[${e}] ` : ""}${msg}${what}`,
+      );
     };
     return {
       debug: () => {},
@@ -32,6 +36,11 @@ export class SimLog {
       warn: line("WARN"),
       error: line("ERROR"),
     };
+  }
+
+  /** A resource manager message a node sends (verbose traces only): what crossed the wire, and to whom. */
+  crmSend(from: string, what: string, dest: string | undefined): void {
+    if (this.verbose) this.push(`${this.scheduler.now()} ${from} sends ${what} -> ${dest ?? "all"}`);
   }
 
   tail(n = this.limit): string[] {
