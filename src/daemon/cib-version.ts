@@ -26,6 +26,13 @@ export function formatCibVersion(v: CibVersion): string {
   return `${v.adminEpoch}.${v.epoch}.${v.numUpdates}`;
 }
 
+/** "a.e.n" back to a version; undefined when it is not three integers. */
+export function parseCibVersion(text: string): CibVersion | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (m === null) return undefined;
+  return { adminEpoch: Number(m[1]), epoch: Number(m[2]), numUpdates: Number(m[3]) };
+}
+
 /** A configuration change: epoch + 1, num_updates back to 0. */
 export function bumpEpoch(cib: Cib): Cib {
   return { ...cib, epoch: cib.epoch + 1, numUpdates: 0 };

@@ -76,7 +76,15 @@ import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
 import type { AlertInput } from "./alerts.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
-import { bumpEpoch, bumpUpdates, compareConfigVersions, formatCibVersion } from "./cib-version.js";
+import {
+  bumpEpoch,
+  bumpUpdates,
+  type CibVersion,
+  compareCibVersions,
+  compareConfigVersions,
+  formatCibVersion,
+  parseCibVersion,
+} from "./cib-version.js";
 import {
   agentFor,
   findPrimitive,
@@ -88,6 +96,7 @@ import {
   setNodeAttribute,
 } from "./crm-cib.js";
 import { type NodeLogger, silentLogger } from "./node.js";
+import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
 
 /** What one controller says to another. */
@@ -256,7 +265,15 @@ interface Pending {
   readonly deadline: number;
   readonly resolve: (r: ActionResult) => void;
   readonly action: GraphAction;
+  /** The message, sent again at `resendAt` while no result came (see op-replies.ts). */
+  readonly op: Extract<CrmMessage, { k: "op" }>;
+  resendAt: number;
+  resends: number;
 }
+
+/** First wait for an operation's result before the DC sends it again; doubled per repeat, up to the max. */
+const OP_RESEND_MS = 1000;
+const OP_RESEND_MAX_MS = 8000;
 
 /** The configuration part of a CIB as text (no status, num_updates or dc-uuid), to detect conflicts. */
 function configText(cib: Cib): string {
@@ -305,6 +322,8 @@ export class Controller {
   private dcName: string | undefined;
   private everHadDc = false;
   private dcWaitUntil: number | undefined;
+  /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
+  private claimDueAt: number | undefined;
   private readonly dcWaitMs: number;
   private readonly opMarginMs: number;
   private readonly maxRuns: number;
@@ -322,12 +341,24 @@ export class Controller {
    * died before broadcasting its result never told anyone (see becomeDc).
    */
   private readonly localLast = new Map<string, { op: string; rc: number }>();
+  /** Actions running on this node now (a shutdown waits for them before it decides what to stop). */
+  private readonly localOps = new Set<Promise<ActionResult>>();
+  /** Operations received from DCs: a repeat is run once (op-replies.ts). */
+  private readonly opReplies = new OpReplies();
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
   private readonly claimAsked = new Map<string, number>();
   private dirty = false;
   /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
   private recheckAt: number | undefined;
   private syncDue = false;
+  /**
+   * The newest version a DC announced in a status update this node could not apply (it asked for the
+   * whole CIB): a copy from that DC older than it asks again. Seed 62: the answer to the first request
+   * arrived after the last update and set the node back for good (nothing else was sent: idle).
+   */
+  private behind: { readonly dc: string; readonly version: CibVersion } | undefined;
+  /** The DC whose status this node holds (applied from its sync or update), while it lives. */
+  private statusSource: string | undefined;
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
@@ -347,6 +378,8 @@ export class Controller {
   lastTransition: Transition | undefined;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
   private readonly unclean = new Set<string>();
+  /** Nodes declared dead at start-up without ever being heard (initdead): unclean when startup-fencing. */
+  private readonly unseen = new Set<string>();
   /** Nodes this node fenced (or saw fenced) since they were last active: their loss is clean. */
   private readonly fencedNodes = new Set<string>();
   /** Failed fencings in a row, per target. */
@@ -415,6 +448,12 @@ export class Controller {
       const clean = !lost || e.cause === "shutdown" || this.fencedNodes.has(e.node);
       if (lost && !clean) this.unclean.add(e.node);
       else this.unclean.delete(e.node);
+      if (lost && e.cause === "initdead") this.unseen.add(e.node);
+      else this.unseen.delete(e.node);
+      if (lost || e.cause === "restart") {
+        this.opReplies.forget(e.node);
+        if (this.statusSource === e.node) this.statusSource = undefined; // its numbering may start over
+      }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) this.present.delete(e.node);
       else this.present.add(e.node);
@@ -462,6 +501,7 @@ export class Controller {
         break;
       case "sync-request":
         if (this.isDc) this.sendSync(from);
+        else if (from === this.dcName) this.notDc(from);
         break;
       case "op":
         void this.onOp(from, msg);
@@ -556,6 +596,7 @@ export class Controller {
       );
       this.changed();
     }
+    if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
     if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
       this.dcWaitUntil = undefined;
       this.elect(true);
@@ -564,6 +605,11 @@ export class Controller {
       if (mono >= p.deadline) {
         this.pending.delete(key);
         p.resolve(synthetic(p.action, 1, "timeout", `no result from ${p.node}`));
+      } else if (mono >= p.resendAt) {
+        // Lost on the way (or its result was): the node runs it once and answers a repeat again.
+        p.resends++;
+        p.resendAt = mono + Math.min(OP_RESEND_MS * 2 ** p.resends, OP_RESEND_MAX_MS);
+        this.ports.send(p.op, p.node);
       }
     this.kick();
   }
@@ -611,7 +657,10 @@ export class Controller {
     this.releasing = true;
     this.cancelMonitors();
     await this.current; // a transition in flight finishes first (its actions are bounded by their timeouts)
-    const t = schedule(setNodeAttribute(this.cibValue, this.localNode, "standby", "on"), this.ports.now());
+    // So do actions the DC asked for (seed 15: a start in flight was not stopped); onOp refuses new starts.
+    for (let i = 0; i < 8 && this.localOps.size > 0; i++) await Promise.allSettled([...this.localOps]);
+    const here = this.withLocalStarts(this.cibValue);
+    const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
     const graph = this.toGraph(t);
     const local = graph.actions.map((a) =>
       a.op === "stop" && a.node === this.localNode ? a : { ...a, op: "pseudo", agent: PSEUDO_AGENT },
@@ -636,6 +685,25 @@ export class Controller {
       );
     }
     return failed;
+  }
+
+  /**
+   * This node's copy of the CIB plus the starts it ran that the copy does not show yet (the DC's
+   * status update was not received): what runs here is stopped at shutdown even then.
+   */
+  private withLocalStarts(cib: Cib): Cib {
+    const shown = new Set(
+      resourceReports(cib, this.shipped)
+        .filter((r) => r.running.includes(this.localNode))
+        .map((r) => r.id),
+    );
+    let out = cib;
+    for (const [rsc, l] of this.localLast) {
+      const up = l.op === "start" || (l.op === "monitor" && l.rc === 0);
+      if (!up || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
+      out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
+    }
+    return out;
   }
 
   report(): CrmReport {
@@ -783,12 +851,40 @@ export class Controller {
     const lowest = [this.localNode, ...this.active].sort()[0] ?? this.localNode;
     this.dcWaitUntil = undefined;
     if (lowest === this.localNode) this.becomeDc();
-    else this.dcName = lowest; // its claim follows; until then it is who we expect
+    else {
+      this.dcName = lowest; // its claim follows; until then it is who we expect
+      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
+    }
     this.everHadDc = true;
+  }
+
+  /**
+   * The node we elected has not claimed DC: ask it (a sync-request). A node asked so by the node it
+   * takes for its DC learns that one is not acting as DC (notDc). Seed 23: n1 followed n3 on a late
+   * claim while n3, having abdicated, waited for n1's: two followers, no DC, for good.
+   */
+  private askForClaim(mono: number): void {
+    const dc = this.dcName;
+    if (dc === undefined || dc === this.localNode || !this.active.has(dc)) {
+      this.claimDueAt = undefined;
+      return;
+    }
+    this.claimDueAt = mono + this.dcWaitMs;
+    this.ports.send({ k: "sync-request" }, dc);
+  }
+
+  /** The node taken for DC asked us for the DC's claim: it is not the DC. Elect again. */
+  private notDc(from: string): void {
+    this.log.info({ event: "dc-lost", dc: from }, `${from} does not act as DC; electing again`);
+    this.dcName = undefined;
+    this.elect(true);
+    this.kick();
   }
 
   private becomeDc(): void {
     this.dcName = this.localNode;
+    this.claimDueAt = undefined;
+    this.statusSource = undefined; // from now on this node numbers the updates
     this.shared = undefined; // the first broadcast is the whole CIB
     this.everHadDc = true;
     this.log.info({ event: "dc", dc: this.localNode }, `${this.localNode} is the DC`);
@@ -797,10 +893,14 @@ export class Controller {
       const up = n === this.localNode || this.active.has(n);
       if (!up && this.present.has(n)) continue; // restarting: keep what was recorded until it is active
       const ns = cib.status.find((s) => s.uname === n);
-      const known = ns !== undefined && (ns.crmd === "online") === up;
+      // Lost uncleanly, or never heard since this hbd started (startup-fencing): unclean whatever an
+      // older record says; seed 14: a node recorded fenced had rebooted behind a partition and ran the
+      // resources, and the new DC trusted the record and started them too.
+      const unclean = !up && this.unclean.has(n) && (!this.unseen.has(n) || this.startupFencing());
+      const known = ns !== undefined && (ns.crmd === "online") === up && !unclean;
       // Keep what the previous DC recorded for nodes whose state did not change (fast failover);
       // a node that changed, or was never seen, is (re)probed.
-      if (!known) cib = nodeMembership(cib, n, up, up || !this.unclean.has(n));
+      if (!known) cib = nodeMembership(cib, n, up, !unclean);
     }
     this.setCib(this.withLocalStops(cib), "status");
     this.changed();
@@ -812,6 +912,10 @@ export class Controller {
    * before its status said so; seed 85: the policy started a group's later members on top of a stopped
    * first one); one this hbd never ran is probed again.
    */
+  private startupFencing(): boolean {
+    return clusterOptions(this.cibValue).startupFencing;
+  }
+
   private withLocalStops(cib: Cib): Cib {
     const running = new Set(
       resourceReports(cib, this.shipped)
@@ -869,6 +973,7 @@ export class Controller {
         this.everHadDc = true;
         this.log.info({ event: "dc", dc: from }, `${from} is the DC`);
       }
+      if (this.dcName === from) this.claimDueAt = undefined;
     }
     const cmp = compareConfigVersions(theirs, this.cibValue);
     let cib = this.cibValue;
@@ -896,9 +1001,29 @@ export class Controller {
         this.persistLogged(cib);
       } else if (this.isDc) this.syncDue = true;
     }
-    if (from === this.dcName && !this.isDc)
+    // The DC's status, unless an older copy of it crossed a newer update (seed 75: an answer to an
+    // earlier sync request set the node back; nothing newer followed).
+    const stale =
+      this.statusSource === from &&
+      compareConfigVersions(theirs, cib) === 0 &&
+      compareCibVersions(theirs, cib) < 0;
+    if (from === this.dcName && !this.isDc && !stale) {
       cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
+      this.statusSource = from;
+    }
     this.cibValue = cib;
+    this.askAgainIfBehind(from);
+  }
+
+  /** After a sync from the DC: still older than an update it announced (answers crossed)? Ask again. */
+  private askAgainIfBehind(from: string): void {
+    const b = this.behind;
+    if (b === undefined || b.dc !== from || from !== this.dcName || this.isDc) return;
+    if (compareCibVersions(this.cibValue, b.version) >= 0) {
+      this.behind = undefined;
+      return;
+    }
+    this.ports.send({ k: "sync-request" }, from);
   }
 
   private sendSync(dest?: string): void {
@@ -956,6 +1081,16 @@ export class Controller {
     }
     const applied = applyStatusUpdate(this.cibValue, u);
     if (applied === undefined) {
+      const base = parseCibVersion(u.base);
+      const target = base === undefined ? undefined : { ...base, numUpdates: u.numUpdates };
+      // A late update from the DC whose status we hold: we are already past it.
+      if (
+        target !== undefined &&
+        this.statusSource === from &&
+        compareCibVersions(target, this.cibValue) <= 0
+      )
+        return;
+      if (target !== undefined) this.behind = { dc: from, version: target };
       this.log.info(
         { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
         `status update for ${u.base} does not apply to ${formatCibVersion(this.cibValue)}; asking ${from} for the CIB`,
@@ -964,6 +1099,7 @@ export class Controller {
       return;
     }
     this.cibValue = { ...applied, dcUuid: from };
+    this.statusSource = from;
   }
 
   private applyAttribute(node: string, name: string, value: string | undefined): void {
@@ -1318,11 +1454,15 @@ export class Controller {
     op: Extract<CrmMessage, { k: "op" }>,
   ): Promise<ActionResult> {
     return new Promise<ActionResult>((resolve) => {
+      const now = this.ports.monotonic();
       this.pending.set(`${op.tid}:${op.aid}`, {
         node,
-        deadline: this.ports.monotonic() + timeoutMs,
+        deadline: now + timeoutMs,
         resolve,
         action: a,
+        op,
+        resendAt: now + OP_RESEND_MS,
+        resends: 0,
       });
       this.ports.send(op, node);
     });
@@ -1335,7 +1475,13 @@ export class Controller {
    * monitors in step: a stop cancels the resource's monitors first; a
    * recurring monitor that succeeds keeps running, one that fails does not.
    */
-  private async execHere(req: ActionRequest): Promise<ActionResult> {
+  private execHere(req: ActionRequest): Promise<ActionResult> {
+    const running = this.execTracked(req);
+    this.localOps.add(running);
+    return running.finally(() => this.localOps.delete(running));
+  }
+
+  private async execTracked(req: ActionRequest): Promise<ActionResult> {
     if (req.op === "stop") this.monitors.cancelResource(req.rscId);
     const r = await this.ports.exec(req);
     this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
@@ -1431,8 +1577,20 @@ export class Controller {
 
   /** An `op` from the DC: run it here, answer with `result`. Ops from anyone else are refused. */
   private async onOp(from: string, m: Extract<CrmMessage, { k: "op" }>): Promise<void> {
-    const answer = (rc: number, status: ActionResult["status"], reason: string, durationMs: number) =>
-      this.ports.send({ k: "result", tid: m.tid, aid: m.aid, rc, status, reason, durationMs }, from);
+    const reply = (a: OpAnswer) => this.ports.send({ k: "result", tid: m.tid, aid: m.aid, ...a }, from);
+    const answer = (rc: number, status: ActionResult["status"], reason: string, durationMs: number) => {
+      const a = { rc, status, reason, durationMs };
+      this.opReplies.answered(from, m.tid, m.aid, a);
+      reply(a);
+    };
+    if (from === this.dcName) {
+      const seen = this.opReplies.arrive(from, m.tid, m.aid);
+      if (seen === "running") return; // the DC sent it again while it runs: one answer follows
+      if (seen !== "new") {
+        reply(seen);
+        return;
+      }
+    }
     if (from !== this.dcName) {
       this.log.warn({ event: "op-refused", peer: from }, `refused an action from ${from}: it is not the DC`);
       this.ports.send(
@@ -1448,6 +1606,10 @@ export class Controller {
         },
         from,
       );
+      return;
+    }
+    if (this.releasing && m.op === "start") {
+      answer(1, "error", `${this.localNode} is shutting down`, 0);
       return;
     }
     if (m.op === "fence") {

@@ -26,11 +26,15 @@ test("proof of the checker: agents whose stop leaves the resource running are ca
   assert.notDeepEqual(found, [], "the sabotaged system passed the invariants");
 });
 
-// Seeds that found bugs (each fixed in the commit that names it): they must stay green. Seed 14 found
-// the abdicating DC's transition and the node that followed the loser (fixed), but since the freshness
-// proof (issue 13) changed its run it ends in an open status-true violation: it is not listed here.
+// Seeds that found bugs (each fixed in the commit that names it): they must stay green.
 for (const [seed, bug] of [
   [1, "the DC acknowledged a node attribute (standby) it had not saved"],
+  [14, "a new DC trusted an old record of a node it had never heard since it started (startup-fencing)"],
+  [15, "a shutdown did not wait for a start the DC had asked for, and left it running"],
+  [23, "two followers each waited for the other's DC claim (a late claim, then an abdication)"],
+  [62, "an answer to an earlier sync request set a node back after the last update (idle: for good)"],
+  [75, "a stale sync from the DC replaced the newer status of a node that had applied later updates"],
+  [367, "ops sent while the receiver still counted the DC dead were lost: the transition waited"],
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
   [19, "a dead node's promise continuations still ran agents (simulator)"],
   [50, "a dead incarnation's sends were checked (simulator)"],
