@@ -605,6 +605,10 @@ export class Controller {
       if (mono >= p.deadline) {
         this.pending.delete(key);
         p.resolve(synthetic(p.action, 1, "timeout", `no result from ${p.node}`));
+      } else if (!this.isDc) {
+        // Abdicated: the transition is over; the new DC probes what it needs (nothing is recorded).
+        this.pending.delete(key);
+        p.resolve(this.notRun(p.action, `${this.localNode} is no longer the DC`));
       } else if (mono >= p.resendAt) {
         // Lost on the way (or its result was): the node runs it once and answers a repeat again.
         p.resends++;
@@ -987,6 +991,10 @@ export class Controller {
       if (this.isDc) this.changed();
     } else if (cmp < 0) {
       if (this.isDc) this.syncDue = true;
+      // Our configuration is newer than the DC's (changed where it could not reach us): send it ours,
+      // as Pacemaker's DC takes the newest CIB of the nodes that join. Seed 216: the changes of the
+      // DC that abdicated stayed on it alone, and the nodes differed for good.
+      else if (from === this.dcName) this.sendSync(from);
     } else if (configText(theirs) !== configText(cib)) {
       // Two partitions changed the configuration as far: the DC's copy wins, as Pacemaker's DC syncs
       // its CIB to every node that joins. Keeping both (as before) left the nodes different forever
