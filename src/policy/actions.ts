@@ -332,7 +332,11 @@ export function buildTransition(
         if (op.role !== undefined && !/^started$/i.test(op.role)) continue;
         edges.push([s, mk({ op: "monitor", rsc: p.base, node: plan.target, intervalMs: op.intervalMs })]);
       }
-    }
+    } else if (plan.target !== null && managed(p) && !plan.stops.has(plan.target))
+      // Active and staying: a recurring monitor missing from its history is scheduled (Pacemaker's
+      // recurring ops; a transition aborted after the start left the resource unmonitored: seed 388).
+      for (const interval of missingMonitors(p, plan.target))
+        mk({ op: "monitor", rsc: p.base, node: plan.target, intervalMs: interval });
     for (const a of stops) for (const b of starts) edges.push([a, b]);
     for (const pr of startsOf.get(`probe:${p.base}`) ?? []) for (const b of starts) edges.push([pr, b]);
     startsOf.set(p.id, starts);
@@ -606,4 +610,17 @@ export function buildTransition(
     notes,
     ...(inert.length > 0 ? { inert } : {}),
   };
+}
+
+/** Configured recurring monitors (role Started) of `p` that its history on `node` does not show. */
+function missingMonitors(p: WPrim, node: number): number[] {
+  const recorded = p.monitorsOn.get(node);
+  if (recorded === undefined) return [];
+  const out: number[] = [];
+  for (const op of p.cfg.operations) {
+    if (op.name !== "monitor" || op.intervalMs <= 0 || op.enabled === false) continue;
+    if (op.role !== undefined && !/^started$/i.test(op.role)) continue;
+    if (!recorded.has(op.intervalMs)) out.push(op.intervalMs);
+  }
+  return out;
 }

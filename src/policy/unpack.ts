@@ -73,6 +73,8 @@ export interface WPrim {
   failedOn: Set<number>;
   /** Nodes where its start is still pending in the history (scheduled again). */
   pendingOn: Set<number>;
+  /** Recurring monitor intervals recorded per node where it is active (a missing one is scheduled). */
+  monitorsOn: Map<number, Set<number>>;
   /** Node weights (index = node idx); `has` false = not in the allowed table (opt-in). */
   weights: number[];
   has: boolean[];
@@ -277,6 +279,7 @@ function newPrim(
     running: [],
     failedOn: new Set(),
     pendingOn: new Set(),
+    monitorsOn: new Map(),
     weights: new Array<number>(nodeCount).fill(0),
     has: new Array<boolean>(nodeCount).fill(false),
     bans: new Set(),
@@ -446,7 +449,13 @@ export function unpack(cib: Cib, nowMs: number): World {
       const all = candidates ?? [];
       if (st.banAll) for (const c of all) for (let i = 0; i < N; i++) ban(c, i);
       if (st.banNode) for (const c of all) ban(c, node.idx);
-      if (st.role === "Started") target.running.push(node.idx);
+      if (st.role === "Started") {
+        target.running.push(node.idx);
+        const intervals = new Set<number>();
+        for (const o of lr.ops)
+          if (o.operation === "monitor" && o.intervalMs > 0) intervals.add(o.intervalMs);
+        target.monitorsOn.set(node.idx, intervals);
+      }
       if (st.pendingStart) target.pendingOn.add(node.idx);
       if (!st.failed) continue;
       // on-fail applies whatever the role (a stop or a fence is not undone by the later stop)
