@@ -1013,8 +1013,8 @@ export class Controller {
     // earlier sync request set the node back; nothing newer followed).
     const stale =
       this.statusSource === from &&
-      compareConfigVersions(theirs, cib) === 0 &&
-      compareCibVersions(theirs, cib) < 0;
+      compareConfigVersions(theirs, this.cibValue) === 0 &&
+      compareCibVersions(theirs, this.cibValue) < 0;
     if (from === this.dcName && !this.isDc && !stale) {
       cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
       this.statusSource = from;
