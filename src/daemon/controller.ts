@@ -358,7 +358,7 @@ export class Controller {
    */
   private behind: { readonly dc: string; readonly version: CibVersion } | undefined;
   /** The DC whose status this node holds (applied from its sync or update), while it lives. */
-  private statusSource: string | undefined;
+  private statusSource: { readonly dc: string; readonly version: CibVersion } | undefined;
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
@@ -452,7 +452,7 @@ export class Controller {
       else this.unseen.delete(e.node);
       if (lost || e.cause === "restart") {
         this.opReplies.forget(e.node);
-        if (this.statusSource === e.node) this.statusSource = undefined; // its numbering may start over
+        if (this.statusSource?.dc === e.node) this.statusSource = undefined; // its numbering may start over
       }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) this.present.delete(e.node);
@@ -1011,13 +1011,12 @@ export class Controller {
     }
     // The DC's status, unless an older copy of it crossed a newer update (seed 75: an answer to an
     // earlier sync request set the node back; nothing newer followed).
-    const stale =
-      this.statusSource === from &&
-      compareConfigVersions(theirs, this.cibValue) === 0 &&
-      compareCibVersions(theirs, this.cibValue) < 0;
+    // Compared with the DC's last copy applied here: ours may carry a configuration adopted since.
+    const src = this.statusSource;
+    const stale = src?.dc === from && compareCibVersions(theirs, src.version) < 0;
     if (from === this.dcName && !this.isDc && !stale) {
       cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
-      this.statusSource = from;
+      this.statusSource = { dc: from, version: cibVersionOf(theirs) };
     }
     this.cibValue = cib;
     this.askAgainIfBehind(from);
@@ -1092,12 +1091,8 @@ export class Controller {
       const base = parseCibVersion(u.base);
       const target = base === undefined ? undefined : { ...base, numUpdates: u.numUpdates };
       // A late update from the DC whose status we hold: we are already past it.
-      if (
-        target !== undefined &&
-        this.statusSource === from &&
-        compareCibVersions(target, this.cibValue) <= 0
-      )
-        return;
+      const src = this.statusSource;
+      if (target !== undefined && src?.dc === from && compareCibVersions(target, src.version) <= 0) return;
       if (target !== undefined) this.behind = { dc: from, version: target };
       this.log.info(
         { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
@@ -1107,7 +1102,7 @@ export class Controller {
       return;
     }
     this.cibValue = { ...applied, dcUuid: from };
-    this.statusSource = from;
+    this.statusSource = { dc: from, version: cibVersionOf(applied) };
   }
 
   private applyAttribute(node: string, name: string, value: string | undefined): void {
@@ -1646,4 +1641,8 @@ export class Controller {
     );
     answer(r.rc, r.status, r.reason, r.durationMs);
   }
+}
+
+function cibVersionOf(c: CibVersion): CibVersion {
+  return { adminEpoch: c.adminEpoch, epoch: c.epoch, numUpdates: c.numUpdates };
 }
