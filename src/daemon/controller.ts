@@ -324,6 +324,8 @@ export class Controller {
   private dcWaitUntil: number | undefined;
   /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
   private claimDueAt: number | undefined;
+  private eventBatch = 0;
+  private settleDue = false;
   private readonly dcWaitMs: number;
   private readonly opMarginMs: number;
   private readonly maxRuns: number;
@@ -436,6 +438,23 @@ export class Controller {
 
   // ------------------------------------------------------------ inputs
 
+  /**
+   * The membership events of one step follow (hbd): the election and the next transition wait for
+   * the last of them. Seed 592: two nodes lost in one step; the new DC sent an op to the second
+   * before it heard that one was lost too.
+   */
+  beginEvents(): void {
+    this.eventBatch++;
+  }
+
+  endEvents(): void {
+    this.eventBatch = Math.max(0, this.eventBatch - 1);
+    if (this.eventBatch > 0 || !this.settleDue) return;
+    this.settleDue = false;
+    this.elect();
+    this.kick();
+  }
+
   onMembership(e: MembershipEvent): void {
     if (e.kind === "local-status") {
       this.localActive = e.status === "active";
@@ -478,6 +497,10 @@ export class Controller {
         this.changed();
       }
     } else return;
+    if (this.eventBatch > 0) {
+      this.settleDue = true; // decided once the step's last event is in (endEvents)
+      return;
+    }
     this.elect();
     this.kick();
   }

@@ -215,6 +215,8 @@ export class Hbd {
         log: ports.log,
         ...(ports.loadavg === undefined ? {} : { loadavg: ports.loadavg }),
         onEvent: (e) => this.onMembershipEvent(e),
+        onEventBatch: (phase) =>
+          phase === "begin" ? this.controller.beginEvents() : this.controller.endEvents(),
         onCrm: (from, payload) => this.controller.onMessage(from, payload),
         onLegacy: (from, fields) => this.r1.onMessage(from, fields, ports.clock.now()),
         onNumPing: (from, count) => this.ipfail?.agent.onPeerCount(from, count),

@@ -79,6 +79,8 @@ export interface NodePorts {
   readonly loadavg?: () => string;
   /** Every membership event, after the node has acted on it (the resource manager's input). */
   readonly onEvent?: (e: MembershipEvent) => void;
+  /** Around the events of one step ("begin", then onEvent for each, then "end"): decide after all. */
+  readonly onEventBatch?: (phase: "begin" | "end") => void;
   /** The payload of every accepted `t=tandem-crm` message addressed to us (or to all), with its sender. */
   readonly onCrm?: (from: string, payload: string) => void;
   /** A message of Heartbeat's haresources resource protocol (r1.ts R1_TYPES) for us, as string fields. */
@@ -758,9 +760,15 @@ export class HeartbeatNode {
   }
 
   private handle(events: readonly MembershipEvent[]): void {
-    for (const e of events) {
-      this.act(e);
-      this.ports.onEvent?.(e);
+    if (events.length === 0) return;
+    this.ports.onEventBatch?.("begin");
+    try {
+      for (const e of events) {
+        this.act(e);
+        this.ports.onEvent?.(e);
+      }
+    } finally {
+      this.ports.onEventBatch?.("end");
     }
   }
 
