@@ -1180,6 +1180,10 @@ export class Controller {
 
   /** Starts a transition when one is due, and sends a due sync. */
   private kick(): void {
+    if (this.eventBatch > 0) {
+      this.settleDue = true; // whoever kicks during a membership step (R1's hold too) waits for its end
+      return;
+    }
     this.ports.alert?.({ kind: "dc", node: this.dcName });
     if (this.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a

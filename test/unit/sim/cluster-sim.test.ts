@@ -36,6 +36,7 @@ for (const [seed, bug] of [
   [75, "a stale sync from the DC replaced the newer status of a node that had applied later updates"],
   [216, "the DC that abdicated kept the configuration changes made in its partition to itself"],
   [367, "ops sent while the receiver still counted the DC dead were lost: the transition waited"],
+  [589, "R1's hold kicked a transition in the middle of a membership step (op to a node lost in it)"],
   [592, "the new DC sent an op to a node lost in the same membership step, before hearing of it"],
   [388, "a start whose transition aborted before its recurring monitor ran was never monitored"],
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
