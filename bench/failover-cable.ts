@@ -77,9 +77,11 @@ export async function cableTrials(
   timing: CableTiming,
   trials: number,
   say: (s: string) => void,
+  /** crm on: the VIP's location rule reads the pingd attribute (ipfail-lab.ts CIB). */
+  crm = false,
 ): Promise<CableBenchResult> {
   const t = await ipfailSetUp({
-    crm: false,
+    crm,
     tag: "tdfc",
     ...timing,
     probeEveryMs: PROBE_EVERY_MS,

@@ -9,7 +9,8 @@
  *
  * In CRM mode the count is published as a node attribute (`pingd` by
  * default, as ocf:pacemaker:ping), once it has been stable for the same
- * dampening delay, so Pacemaker-style location rules decide.
+ * dampening delay (a fall proven not shared, below: at once), so
+ * Pacemaker-style location rules decide.
  *
  * Fast path between Tandem nodes: every num_ping_nodes also carries the
  * sender's fresh count (`tfresh`: ping nodes that answered within
@@ -121,7 +122,7 @@ export class IpfailAgent {
     this.peerFresh = this.fell ? parseCount(fresh) : undefined;
     const now = nowMs ?? this.lastTickMs;
     const local = this.ports.reachable();
-    if (this.options.rule && fresh !== undefined && n < local) this.sendCount(local, now);
+    if (fresh !== undefined && n < local) this.sendCount(local, now);
     if (n !== this.peerCount)
       this.ports.log(`${from} reaches ${n} ping node(s)`, { event: "ipfail-peer-count", from, count: n });
     this.peerCount = n;
@@ -211,7 +212,14 @@ export class IpfailAgent {
     }
     if (this.candidate?.count !== local) this.candidate = { count: local, sinceMs: nowMs };
     const first = this.published === undefined;
-    if (!first && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
+    // a fall the peer's fresh count proves not shared is published at once (as the rule gives up at once)
+    const proven = this.fell && this.peerFresh !== undefined && local < this.peerFresh;
+    if (!first && !proven && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
+    if (proven && !first)
+      this.ports.log(`publishing ${local} at once: the peer's replies are fresh, not a shared loss`, {
+        event: "ipfail-publish-proven",
+        count: local,
+      });
     this.published = local;
     this.candidate = undefined;
     this.ports.publish?.(local); // may call republish() when it cannot be set yet

@@ -357,3 +357,39 @@ test("fast path: a count still waiting for its first reply (start) is no fall: t
   a.tick(5000);
   assert.deepEqual(standby, [], "the first reply came: equal counts");
 });
+
+test("crm on: a fall proven not shared by the peer's fresh count is published at once; Tandem peers are answered", () => {
+  let local = 1;
+  const published: number[] = [];
+  const sent: number[] = [];
+  const a = new IpfailAgent(
+    {
+      rule: false,
+      publish: true,
+      keepaliveMs: 1000,
+      giveUpAfterMs: 2000,
+      recoverAfterMs: 10_000,
+      freshWindowMs: 1500,
+    },
+    {
+      reachable: () => local,
+      send: (n) => sent.push(n),
+      fresh: () => local,
+      publish: (n) => published.push(n),
+      log: () => {},
+    },
+  );
+  a.tick(0);
+  assert.deepEqual(published, [1]);
+  a.onPeerCount("b", "0", "0", 100);
+  assert.deepEqual(sent, [1, 1], "a Tandem peer's lower count is answered in crm mode too");
+  local = 0;
+  a.tick(1000);
+  assert.deepEqual(published, [1], "dampened without proof");
+  a.onPeerCount("b", "1", "0", 1100);
+  a.tick(1200);
+  assert.deepEqual(published, [1], "the peer's replies are old too: maybe shared, dampened");
+  a.onPeerCount("b", "1", "1", 1300);
+  a.tick(1400);
+  assert.deepEqual(published, [1, 0], "published at once on proof");
+});
