@@ -107,6 +107,11 @@ test("crm on: the pingd attribute drives a Pacemaker-style location rule: cable 
   try {
     await cablePull(t, "crm");
     assert.match(t.lab.log("n1") + t.lab.log("n2"), /n1: pingd=0/);
+    assert.match(
+      t.lab.log("n1"),
+      /publishing 0 at once/,
+      "published on n2's fresh count, not after the dampening",
+    );
     await heal(t, "crm");
   } finally {
     t.stop();
