@@ -7,10 +7,10 @@
  * (auto_failback on), at two timings: keepalive 1 s / deadtime 3 s / deadping
  * 3 s (Heartbeat's default deadping = deadtime), the timing at which the issue
  * measured Heartbeat 3.0.6 + ipfail: 9.4 s median over 3 trials; and the e2e's
- * 200 ms / 2 s / 2 s. ipfail gives up 2 x keepalive after the counts differ
- * (heartbeat.md 6.3, kept as hysteresis), so the target deadping + 1 s is
- * reachable only with keepalive <= ~400 ms: at 1 s expect deadping + 2 s + the
- * transition.
+ * 200 ms / 2 s / 2 s. Heartbeat's ipfail gives up 2 x keepalive after the
+ * counts differ (heartbeat.md 6.3); Tandem gives up as soon as the peer's fresh
+ * count proves the loss is not shared (docs/ARCHITECTURE.md "ipfail timing"),
+ * so expect deadping + about 0.1-0.3 s of messages, tick and transition.
  *
  * A trial: after a uniform random wait of up to one keepalive, n1's eth0 goes
  * down (the serial link keeps both nodes alive, so only ipfail's rule can move
@@ -77,9 +77,11 @@ export async function cableTrials(
   timing: CableTiming,
   trials: number,
   say: (s: string) => void,
+  /** crm on: the VIP's location rule reads the pingd attribute (ipfail-lab.ts CIB). */
+  crm = false,
 ): Promise<CableBenchResult> {
   const t = await ipfailSetUp({
-    crm: false,
+    crm,
     tag: "tdfc",
     ...timing,
     probeEveryMs: PROBE_EVERY_MS,

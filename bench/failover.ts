@@ -32,9 +32,11 @@
  *   ping node, ipfail (`respawn ... ipfail`), at keepalive 1 s / deadtime 3 s /
  *   deadping 3 s and at 200 ms / 2 s / 2 s; printed beside the power-loss
  *   figures (Heartbeat 3.0.6 + ipfail measured 9.4 s median at 1 s / 3 s, issue 12).
+ * - cable-crm: the same with `crm on` and a cib.xml whose location rule reads
+ *   the `pingd` attribute hbd publishes (not in the default set).
  *
  * Runs as root. Usage:
- *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby,director,cable] [--soak MIN] [--hog MIN] [--json]
+ *   node dist/bench/failover.js [--trials N] [--only fast,slow,standby,director,cable,cable-crm] [--soak MIN] [--hog MIN] [--json]
  * (--soak/--hog alone run only the soaks; add --only for trials too.)
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -460,12 +462,14 @@ async function main(): Promise<void> {
     line("power loss → answered", d.powerLoss, vip.fast?.ms.median);
     line("hbctl standby outage", d.standby, vip.standby?.gapMs.median);
   }
-  if (only.has("cable")) {
+  for (const key of ["cable", "cable-crm"] as const) {
+    if (!only.has(key)) continue;
+    const crm = key === "cable-crm";
     const cable: unknown[] = [];
     for (const timing of CABLE_TIMINGS) {
-      const at = `keepalive ${timing.keepalive} / deadtime ${timing.deadtime} / deadping ${timing.deadping}`;
+      const at = `${crm ? "crm on (pingd rule), " : ""}keepalive ${timing.keepalive} / deadtime ${timing.deadtime} / deadping ${timing.deadping}`;
       say(`cable pull (eth0 of the active director down, serial link up, ping node, ipfail) at ${at}:`);
-      const r = await cableTrials(timing, trials, say);
+      const r = await cableTrials(timing, trials, say, crm);
       const ms = summary(r.trials.map((x) => x.ms));
       const vipMs = summary(r.trials.map((x) => x.vipMs));
       const failed = summary(r.trials.map((x) => x.failedProbes));
@@ -479,7 +483,7 @@ async function main(): Promise<void> {
             : ""),
       );
     }
-    results.cable = cable;
+    results[crm ? "cableCrm" : "cable"] = cable;
   }
   for (const [minutes, hog] of [
     [soakMin, false],

@@ -3,10 +3,13 @@
  * A ping node is up while any of its addresses answers ICMP echo, and down
  * when none has answered for `deadpingMs`.
  *
- * Method: one long-running iputils `ping -n -O -i <keepalive> ADDR` per
- * address, read line by line. That sends one echo per keepalive, like
- * Heartbeat, for the price of one process per address, where `ping -c 1` per
- * keepalive would fork 1/keepalive processes a second (100/s at 10 ms). `-O`
+ * Method: one long-running iputils `ping -n -O -i <interval> ADDR` per
+ * address, read line by line. The interval is pingIntervalMs: the keepalive
+ * (Heartbeat sends one echo per keepalive), but at least 10 echoes per
+ * deadping, so that a ping node's death is seen within a tenth of deadping of
+ * the same moment on every node (ipfail's shared-loss rule relies on it:
+ * membership/connectivity.ts). One process per address, where `ping -c 1`
+ * per echo would fork 1/interval processes a second (100/s at 10 ms). `-O`
  * makes ping print "no answer yet" when a reply is overdue. If ping exits
  * (e.g. "Network is unreachable" at start), it is restarted after
  * `restartDelayMs`. iputils refuses intervals under 2 ms (under 200 ms on
@@ -45,6 +48,19 @@ export function parsePingLine(line: string): PingLine {
   m = ICMP_ERROR.exec(text);
   if (m) return { type: "icmp-error", from: m[1] as string, seq: Number(m[2]), what: m[3] as string };
   return { type: "other", text };
+}
+
+/**
+ * How often to ping, ms: the keepalive, but at most deadping / 10 (see the
+ * file comment), e.g. 300 ms at keepalive 1 s / deadping 3 s.
+ */
+export function pingIntervalMs(keepaliveMs: number, deadpingMs: number): number {
+  return Math.max(1, Math.min(keepaliveMs, Math.floor(deadpingMs / 10)));
+}
+
+/** How often PingMonitor checks for deadping, ms: a tenth of the interval or of deadping, 5..50 ms. */
+export function pingTickMs(intervalMs: number, deadpingMs: number): number {
+  return Math.max(5, Math.min(50, intervalMs, Math.floor(deadpingMs / 10)));
 }
 
 // -------------------------------------------------------------------- state
@@ -126,7 +142,7 @@ export interface PingOptions {
   readonly prefix?: readonly string[];
   /** Delay before restarting a ping that exited, ms. Default max(1000, intervalMs). */
   readonly restartDelayMs?: number;
-  /** How often `tick` runs, ms. Default min(intervalMs, deadpingMs / 10), at least 5. */
+  /** How often `tick` runs, ms. Default pingTickMs: deadping is seen within this. */
   readonly tickMs?: number;
 }
 
@@ -179,7 +195,7 @@ export class PingMonitor {
   start(): void {
     if (this.stopped || this.ticker !== undefined) return;
     for (const address of this.node.addresses) this.spawnFor(address);
-    const tickMs = this.opts.tickMs ?? Math.max(5, Math.min(this.opts.intervalMs, this.opts.deadpingMs / 10));
+    const tickMs = this.opts.tickMs ?? pingTickMs(this.opts.intervalMs, this.opts.deadpingMs);
     this.ticker = setInterval(() => this.emit(this.reach.tick(this.clock.now())), tickMs);
     this.ticker.unref?.();
   }

@@ -43,7 +43,8 @@ const MEANINGS: Record<string, (f: Get) => string> = {
   shutdone: () => "the sender finished shutting down and holds nothing: peers take over at once",
   stonith: (f) => `STONITH of ${f("node") ?? "?"}: ${f("result") ?? "?"}`,
   "hbapi-clstat": (f) => `API client ${f("from_id") ?? "?"} ${f("st") ?? "?"}`,
-  num_ping_nodes: (f) => `ipfail: the sender reaches ${f("num_ping") ?? "?"} ping nodes`,
+  num_ping_nodes: (f) =>
+    `ipfail: the sender reaches ${f("num_ping") ?? "?"} ping nodes${f("tfresh") === undefined ? "" : ` (${f("tfresh")} answered it within half of deadping: Tandem's fast path)`}`,
   you_are_dead: (f) =>
     `ipfail: ${f("dest") ?? "the receiver"} reaches fewer ping nodes and should give its resources up`,
   abort_giveup: () => "ipfail: the giveup is called off",

@@ -219,7 +219,8 @@ export class Hbd {
           phase === "begin" ? this.controller.beginEvents() : this.controller.endEvents(),
         onCrm: (from, payload) => this.controller.onMessage(from, payload),
         onLegacy: (from, fields) => this.r1.onMessage(from, fields, ports.clock.now()),
-        onNumPing: (from, count) => this.ipfail?.agent.onPeerCount(from, count),
+        onNumPing: (from, count, fresh) =>
+          this.ipfail?.agent.onPeerCount(from, count, fresh, this.ports.clock.now()),
         onYouAreDead: (from) => this.ipfail?.agent.onToldFewer(from),
       },
     );
@@ -230,7 +231,7 @@ export class Hbd {
     const { controller, r1, localNode } = this;
     return startIpfail(inputs.config, {
       pingdAttribute: inputs.pingdAttribute,
-      sendNumPing: (n) => this.node.sendNumPing(n),
+      sendNumPing: (n, fresh) => this.node.sendNumPing(n, fresh),
       // a Heartbeat peer: as its ipfail, balanced counts with auto_failback on give our foreign groups back
       balanced: () => {
         const holds = r1.report().rscstatus;
@@ -299,7 +300,7 @@ export class Hbd {
   /** A ping monitor's verdict on a ping node or group. */
   onPing(name: string, up: boolean): void {
     this.node.onPing(name, up);
-    this.ipfail?.onPing(name, up);
+    this.ipfail?.onPing(name, up, this.ports.clock.now());
   }
 
   /** One turn of the tick loop (every `tickMs`). */

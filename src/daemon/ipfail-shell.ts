@@ -9,6 +9,7 @@
  */
 import type { ClusterConfig } from "../config/model.js";
 import { classifyRespawn } from "../config/respawn.js";
+import { freshWindowMs, PingTally } from "../membership/connectivity.js";
 import { IpfailAgent } from "./ipfail.js";
 
 /** The node attribute the count is published as in CRM mode (ocf:pacemaker:ping's default `name`). */
@@ -21,7 +22,8 @@ const RECOVER_AFTER_MS = 10_000;
 export interface IpfailShellPorts {
   /** The node attribute name in CRM mode (hbd --pingd-attribute); default PINGD_ATTRIBUTE. */
   readonly pingdAttribute?: string;
-  readonly sendNumPing: (count: number) => boolean;
+  /** Sends num_ping_nodes (with Tandem's fresh count when given). */
+  readonly sendNumPing: (count: number, fresh?: number) => boolean;
   /** A count from the peer equal to ours (see IpfailPorts.balanced). */
   readonly balanced?: (from: string) => void;
   /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
@@ -38,8 +40,11 @@ export interface IpfailShellPorts {
 
 export interface IpfailShell {
   readonly agent: IpfailAgent;
-  /** A ping monitor's verdict for one ping node / group. */
-  onPing(name: string, up: boolean): void;
+  /**
+   * A ping monitor's verdict for one ping node / group (up: a reply). A changed count is acted on
+   * at once (sent to the peer, the rule fed) when `nowMs` is given, else at the next tick.
+   */
+  onPing(name: string, up: boolean, nowMs?: number): void;
   tick(nowMs: number): void;
 }
 
@@ -53,7 +58,7 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
   const rule = wantsIpfail(config) && config.pacemaker === "off";
   const publish = config.pacemaker !== "off";
   if (config.pingNodes.length === 0 || (!rule && !publish)) return undefined;
-  const reached = new Set<string>();
+  const reached = new PingTally();
   let pendingStandby: boolean | undefined;
   if (rule && ports.heldAtStart?.() === true) {
     // ipfail's give-up does not outlive hbd (as in Heartbeat): lift it; the fresh counts decide again.
@@ -62,10 +67,18 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
   }
   const k = config.timing.keepaliveMs;
   const agent = new IpfailAgent(
-    { rule, publish, keepaliveMs: k, giveUpAfterMs: 2 * k, recoverAfterMs: RECOVER_AFTER_MS },
     {
-      reachable: () => reached.size,
-      send: (n) => void ports.sendNumPing(n),
+      rule,
+      publish,
+      keepaliveMs: k,
+      giveUpAfterMs: 2 * k,
+      recoverAfterMs: RECOVER_AFTER_MS,
+      freshWindowMs: freshWindowMs(config.timing.deadpingMs),
+    },
+    {
+      reachable: () => reached.count,
+      send: (n, fresh) => void ports.sendNumPing(n, fresh),
+      fresh: (nowMs, windowMs) => reached.fresh(nowMs, windowMs),
       ...(ports.balanced === undefined ? {} : { balanced: ports.balanced }),
       standby: (on, why) => {
         ports.log.warn({ event: on ? "ipfail-giveup" : "ipfail-recover" }, `ipfail: ${why}`);
@@ -83,9 +96,10 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
   );
   return {
     agent,
-    onPing(name, up) {
-      if (up) reached.add(name);
-      else reached.delete(name);
+    onPing(name, up, nowMs) {
+      const before = reached.count;
+      reached.note(name, up, nowMs ?? Number.NEGATIVE_INFINITY);
+      if (nowMs !== undefined && reached.count !== before) agent.tick(nowMs);
     },
     tick(nowMs) {
       agent.tick(nowMs);

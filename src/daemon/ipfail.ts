@@ -9,9 +9,19 @@
  *
  * In CRM mode the count is published as a node attribute (`pingd` by
  * default, as ocf:pacemaker:ping), once it has been stable for the same
- * dampening delay, so Pacemaker-style location rules decide.
+ * dampening delay (a fall proven not shared, below: at once), so
+ * Pacemaker-style location rules decide.
  *
- * No timers of its own: the shell calls tick() from its loop with `now`.
+ * Fast path between Tandem nodes: every num_ping_nodes also carries the
+ * sender's fresh count (`tfresh`: ping nodes that answered within
+ * half of deadping; Heartbeat's ipfail reads only num_ping and ignores it),
+ * and a node answers a Tandem peer's lower count at once with its own. A
+ * fresh count above ours, received after our count fell, proves the loss is
+ * ours alone (membership/connectivity.ts): give up at once instead of after
+ * 2 x keepalive. docs/ARCHITECTURE.md "ipfail timing" has the reasoning.
+ *
+ * No timers of its own: the shell calls tick() from its loop with `now`, and
+ * at once when the local count changes.
  */
 import { ConnectivityRule } from "../membership/connectivity.js";
 
@@ -20,12 +30,16 @@ export const NUM_PING_TYPE = "num_ping_nodes";
 export const NUM_PING_FIELD = "num_ping";
 /** ipfail's answer to a num_ping_nodes from a node that reaches fewer ping nodes (ipfail.c you_are_dead). */
 export const YOU_ARE_DEAD_TYPE = "you_are_dead";
+/** Tandem's field in num_ping_nodes: the sender's fresh count (see the file comment). */
+export const FRESH_FIELD = "tfresh";
 
 export interface IpfailPorts {
   /** How many ping nodes / ping groups this node reaches now. */
   readonly reachable: () => number;
-  /** Sends num_ping_nodes with `count` to every peer. */
-  readonly send: (count: number) => void;
+  /** Sends num_ping_nodes with `count` (and the fresh count, when known) to every peer. */
+  readonly send: (count: number, fresh?: number) => void;
+  /** How many ping nodes answered within `windowMs` before `nowMs` (the fast path; none without it). */
+  readonly fresh?: (nowMs: number, windowMs: number) => number;
   /**
    * The peer's count equals ours (ipfail's "balanced": with auto_failback on it gives up its foreign
    * resources, which is how the service goes home after the peer gave everything up). Rule mode only.
@@ -50,6 +64,8 @@ export interface IpfailOptions {
   readonly recoverAfterMs: number;
   /** Resend the count this often even when unchanged (a restarted peer learns it). */
   readonly resendMs?: number;
+  /** The fresh window (connectivity.ts freshWindowMs); undefined: no fast path. */
+  readonly freshWindowMs?: number;
 }
 
 export class IpfailAgent {
@@ -62,6 +78,15 @@ export class IpfailAgent {
   private peerName: string | undefined;
   private lastTickMs = Number.NEGATIVE_INFINITY;
   private balancedAtMs = Number.NEGATIVE_INFINITY;
+  /** The local count as last seen (a change voids the peer's fresh count). */
+  private localSeen: number | undefined;
+  /** The peer's fresh count, from a report received after the local count last fell. */
+  private peerFresh: number | undefined;
+  /**
+   * Whether the last change of the local count was a fall (a ping node silent for deadping). Not at
+   * start: a count still waiting for its first replies proves nothing.
+   */
+  private fell = false;
 
   constructor(
     private readonly options: IpfailOptions,
@@ -83,13 +108,21 @@ export class IpfailAgent {
     return this.peerCount;
   }
 
-  /** A num_ping_nodes message from the peer; a bad count is ignored (logged). */
-  onPeerCount(from: string, value: string | undefined): void {
-    const n = value === undefined || !/^\d{1,6}$/.test(value) ? undefined : Number(value);
+  /**
+   * A num_ping_nodes message from the peer; a bad count is ignored (logged). `fresh`: its tfresh
+   * field (only Tandem sends one); a Tandem peer's count below ours is answered at once with ours.
+   */
+  onPeerCount(from: string, value: string | undefined, fresh?: string, nowMs?: number): void {
+    const n = parseCount(value);
     if (n === undefined) {
       this.ports.log(`ignoring num_ping_nodes from ${from} with bad num_ping`, { from, value });
       return;
     }
+    // by arrival order: a change of the local count clears it (tick), so what is kept came after the fall
+    this.peerFresh = this.fell ? parseCount(fresh) : undefined;
+    const now = nowMs ?? this.lastTickMs;
+    const local = this.ports.reachable();
+    if (fresh !== undefined && n < local) this.sendCount(local, now);
     if (n !== this.peerCount)
       this.ports.log(`${from} reaches ${n} ping node(s)`, { event: "ipfail-peer-count", from, count: n });
     this.peerCount = n;
@@ -123,6 +156,7 @@ export class IpfailAgent {
   /** The peer died or left: its count no longer counts (nothing moves for connectivity). */
   onPeerGone(): void {
     this.peerCount = undefined;
+    this.peerFresh = undefined;
     if (!this.rule.holding) return;
     this.rule.reset();
     this.ports.standby?.(false, "the peer is gone: the resources run here again");
@@ -135,12 +169,13 @@ export class IpfailAgent {
 
   tick(nowMs: number): void {
     const local = this.ports.reachable();
-    const resend = this.options.resendMs ?? 10 * this.options.keepaliveMs;
-    if (local !== this.lastSent || nowMs - this.lastSentAtMs >= resend) {
-      this.ports.send(local);
-      this.lastSent = local;
-      this.lastSentAtMs = nowMs;
+    if (local !== this.localSeen) {
+      this.peerFresh = undefined;
+      this.fell = this.localSeen !== undefined && local < this.localSeen;
     }
+    this.localSeen = local;
+    const resend = this.options.resendMs ?? 10 * this.options.keepaliveMs;
+    if (local !== this.lastSent || nowMs - this.lastSentAtMs >= resend) this.sendCount(local, nowMs);
     if (this.options.publish) this.maybePublish(local, nowMs);
     this.lastTickMs = nowMs;
     if (!this.options.rule) return;
@@ -149,17 +184,24 @@ export class IpfailAgent {
       this.balancedAtMs = nowMs;
       this.ports.balanced?.(this.peerName);
     }
-    const d = this.rule.update(local, this.peerCount, nowMs);
+    const d = this.rule.update(local, this.peerCount, nowMs, this.peerFresh);
     if (d.kind === "give-up")
       this.ports.standby?.(
         true,
-        `reaching ${d.local} ping node(s), the peer ${d.peer}: giving the resources to the peer`,
+        `reaching ${d.local} ping node(s), the peer ${d.peer}: giving the resources to the peer${d.proven ? " (the peer's replies are fresh: not a shared loss)" : ""}`,
       );
     else if (d.kind === "recover")
       this.ports.standby?.(
         false,
         `reaching ${d.local} ping node(s) again, the peer ${d.peer}: taking part again`,
       );
+  }
+
+  private sendCount(local: number, nowMs: number): void {
+    const w = this.options.freshWindowMs;
+    this.ports.send(local, w === undefined ? undefined : this.ports.fresh?.(nowMs, w));
+    this.lastSent = local;
+    this.lastSentAtMs = nowMs;
   }
 
   /** Publishes a count once it has been stable for giveUpAfterMs (pingd's dampen). */
@@ -170,7 +212,14 @@ export class IpfailAgent {
     }
     if (this.candidate?.count !== local) this.candidate = { count: local, sinceMs: nowMs };
     const first = this.published === undefined;
-    if (!first && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
+    // a fall the peer's fresh count proves not shared is published at once (as the rule gives up at once)
+    const proven = this.fell && this.peerFresh !== undefined && local < this.peerFresh;
+    if (!first && !proven && nowMs - this.candidate.sinceMs < this.options.giveUpAfterMs) return;
+    if (proven && !first)
+      this.ports.log(`publishing ${local} at once: the peer's replies are fresh, not a shared loss`, {
+        event: "ipfail-publish-proven",
+        count: local,
+      });
     this.published = local;
     this.candidate = undefined;
     this.ports.publish?.(local); // may call republish() when it cannot be set yet
@@ -180,4 +229,9 @@ export class IpfailAgent {
   republish(): void {
     this.published = undefined;
   }
+}
+
+/** A count field: 0..999999, else undefined. */
+function parseCount(value: string | undefined): number | undefined {
+  return value === undefined || !/^\d{1,6}$/.test(value) ? undefined : Number(value);
 }

@@ -31,7 +31,7 @@ import { VERSION } from "../base/version.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { openTransport } from "../comm/media.js";
-import { openPingMonitor, type PingMonitor } from "../comm/ping.js";
+import { openPingMonitor, type PingMonitor, pingIntervalMs } from "../comm/ping.js";
 import { linkName, type Transport } from "../comm/transport.js";
 import { monotonicClock } from "../comm/udp.js";
 import { hostNaming } from "../config/host.js";
@@ -530,7 +530,7 @@ function statusReport(): StatusReport {
 const timing = config.timing;
 for (const p of config.pingNodes) {
   const m = openPingMonitor(p, {
-    intervalMs: timing.keepaliveMs,
+    intervalMs: pingIntervalMs(timing.keepaliveMs, timing.deadpingMs),
     deadpingMs: timing.deadpingMs,
     clock: monotonicClock,
   });

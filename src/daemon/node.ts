@@ -51,7 +51,7 @@ import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
 import type { IncomingHeartbeat, MembershipEvent, PeerMark, PeerStatus } from "../membership/types.js";
 import { ECHO_FIELD, type FrameFacts, Freshness, NONCE_FIELD, newNonce } from "./freshness.js";
-import { NUM_PING_FIELD, NUM_PING_TYPE, YOU_ARE_DEAD_TYPE } from "./ipfail.js";
+import { FRESH_FIELD, NUM_PING_FIELD, NUM_PING_TYPE, YOU_ARE_DEAD_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
 
 /** The string fields of a message, by name (the first of each name). */
@@ -86,7 +86,7 @@ export interface NodePorts {
   /** A message of Heartbeat's haresources resource protocol (r1.ts R1_TYPES) for us, as string fields. */
   readonly onLegacy?: (from: string, fields: ReadonlyMap<string, string>) => void;
   /** ipfail's `num_ping_nodes` for us (or all): the sender's ping node count (daemon/ipfail.ts). */
-  readonly onNumPing?: (from: string, count: string | undefined) => void;
+  readonly onNumPing?: (from: string, count: string | undefined, fresh: string | undefined) => void;
   /** ipfail's `you_are_dead` for us: the sender's ipfail reaches more ping nodes than we said we do. */
   readonly onYouAreDead?: (from: string) => void;
 }
@@ -453,7 +453,12 @@ export class HeartbeatNode {
       const payload = getString(decoded.msg, CRM_FIELD);
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
     } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
-    else if (t === NUM_PING_TYPE) this.ports.onNumPing?.(src, getString(decoded.msg, NUM_PING_FIELD));
+    else if (t === NUM_PING_TYPE)
+      this.ports.onNumPing?.(
+        src,
+        getString(decoded.msg, NUM_PING_FIELD),
+        getString(decoded.msg, FRESH_FIELD),
+      );
     else if (t === YOU_ARE_DEAD_TYPE) this.ports.onYouAreDead?.(src);
   }
 
@@ -472,14 +477,15 @@ export class HeartbeatNode {
     return true;
   }
 
-  /** Sends ipfail's `num_ping_nodes` (sequenced) with this node's ping node count to every node. */
-  sendNumPing(count: number): boolean {
+  /** Sends ipfail's `num_ping_nodes` (sequenced) with this node's ping node count (and fresh count) to every node. */
+  sendNumPing(count: number, fresh?: number): boolean {
     if (this.state !== "running") return false;
     const fields = [
       str(F.type, NUM_PING_TYPE),
       str(NUM_PING_FIELD, String(count)),
       str("from_id", "ipfail"),
       str("to_id", "ipfail"),
+      ...(fresh === undefined ? [] : [str(FRESH_FIELD, String(fresh))]),
     ];
     this.send({ fields }, this.ports.clock.now());
     return true;

@@ -82,6 +82,7 @@ test("ipfail: cable pull moves the VIP within deadping + 1 s; back with auto_fai
     await cablePull(t, "haresources");
     assert.ok(existsSync(state.n2), "the resource.d script runs on n2");
     assert.match(lab.log("n1"), /ipfail: reaching 0 ping node\(s\), the peer 1/);
+    assert.match(lab.log("n1"), /not a shared loss/, "given up on n2's fresh count, not after 2 x keepalive");
 
     // Link restored, auto_failback on: after 10 s of equal counts n1 takes the service back.
     const giveups = (lab.log("n1").match(/ipfail-giveup/g) ?? []).length;
@@ -106,6 +107,11 @@ test("crm on: the pingd attribute drives a Pacemaker-style location rule: cable 
   try {
     await cablePull(t, "crm");
     assert.match(t.lab.log("n1") + t.lab.log("n2"), /n1: pingd=0/);
+    assert.match(
+      t.lab.log("n1"),
+      /publishing 0 at once/,
+      "published on n2's fresh count, not after the dampening",
+    );
     await heal(t, "crm");
   } finally {
     t.stop();

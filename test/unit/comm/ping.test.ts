@@ -3,7 +3,14 @@
 // fixture stand-in (never answers / exits at once) for the down cases so nothing leaves the machine.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { openPingMonitor, type PingEvent, PingReachability, parsePingLine } from "../../../src/comm/ping.js";
+import {
+  openPingMonitor,
+  type PingEvent,
+  PingReachability,
+  parsePingLine,
+  pingIntervalMs,
+  pingTickMs,
+} from "../../../src/comm/ping.js";
 import type { Clock, TransportError } from "../../../src/comm/transport.js";
 import type { PingNode } from "../../../src/config/model.js";
 import { sleep } from "../../contract/transport.js";
@@ -101,4 +108,14 @@ test("a group is up when any member answers, down when none does", async () => {
   } finally {
     await Promise.all([mixed.close(), silent.close()]);
   }
+});
+
+test("pingIntervalMs: the keepalive, but at least 10 echoes per deadping; pingTickMs: 5..50 ms", () => {
+  assert.equal(pingIntervalMs(1000, 3000), 300, "1 s / 3 s: 300 ms");
+  assert.equal(pingIntervalMs(200, 2000), 200, "200 ms / 2 s: the keepalive");
+  assert.equal(pingIntervalMs(20, 100), 10);
+  assert.equal(pingIntervalMs(2000, 30_000), 2000);
+  assert.equal(pingTickMs(300, 3000), 50);
+  assert.equal(pingTickMs(20, 100), 10);
+  assert.equal(pingTickMs(1, 10), 5);
 });

@@ -54,3 +54,15 @@ test("resource protocol messages say what they carry", () => {
     undefined,
   );
 });
+
+test("num_ping_nodes: Heartbeat ipfail's count, and Tandem's fresh count when present", () => {
+  const get = (m: Record<string, string>) => (n: string) => m[n];
+  assert.equal(
+    messageMeaning("num_ping_nodes", get({ num_ping: "1" })),
+    "ipfail: the sender reaches 1 ping nodes",
+  );
+  assert.match(
+    messageMeaning("num_ping_nodes", get({ num_ping: "2", tfresh: "1" })) ?? "",
+    /\(1 answered it within half of deadping/,
+  );
+});

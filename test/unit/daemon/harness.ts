@@ -54,7 +54,12 @@ export class TestCluster {
   readonly transports = new Map<string, MemoryTransport>();
   readonly events: { observer: string; e: MembershipEvent }[] = [];
   /** ipfail num_ping_nodes counts each node received (NodePorts.onNumPing). */
-  readonly numPings: { observer: string; from: string; count: string | undefined }[] = [];
+  readonly numPings: {
+    observer: string;
+    from: string;
+    count: string | undefined;
+    fresh?: string | undefined;
+  }[] = [];
   readonly tap: MemoryTransport;
   readonly tapped: Tapped[] = [];
   readonly tickMs = 5;
@@ -95,7 +100,8 @@ export class TestCluster {
         wallClockMs: () => EPOCH_MS + this.scheduler.now(),
         prng: new Prng(name.length * 7919 + generation),
         onEvent: (e) => this.events.push({ observer: name, e }),
-        onNumPing: (from, count) => this.numPings.push({ observer: name, from, count }),
+        onNumPing: (from, count, fresh) =>
+          this.numPings.push({ observer: name, from, count, ...(fresh === undefined ? {} : { fresh }) }),
       },
     );
     this.nodes.set(name, node);

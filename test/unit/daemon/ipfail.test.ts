@@ -131,7 +131,7 @@ function config(over: Partial<ClusterConfig>): ClusterConfig {
     pacemaker: "off",
     respawn: [],
     pingNodes: [{ kind: "ping", name: "10.0.0.1", addresses: ["10.0.0.1"], at: { file: "ha.cf", line: 1 } }],
-    timing: { keepaliveMs: 1000 },
+    timing: { keepaliveMs: 1000, deadpingMs: 3000 },
     ...over,
   } as unknown as ClusterConfig;
 }
@@ -208,6 +208,11 @@ test("wire: num_ping_nodes is a signed, sequenced message with ipfail's fields, 
   assert.equal(getString(m.msg, "from_id"), "ipfail");
   assert.equal(getString(m.msg, "to_id"), "ipfail");
   assert.deepEqual(c.numPings, [{ observer: "b", from: "a", count: "3" }]);
+  assert.equal(getString(m.msg, "tfresh"), undefined, "no Tandem field unless given");
+  assert.equal(a.sendNumPing(2, 1), true);
+  c.run(50);
+  assert.equal(getString(c.sent("a", "num_ping_nodes")[1]!.msg, "tfresh"), "1", "Tandem's fresh count");
+  assert.deepEqual(c.numPings.at(-1), { observer: "b", from: "a", count: "2", fresh: "1" });
 });
 
 test("shell: a standby ipfail left in the CIB before a restart is lifted at start (retried until a DC takes it)", () => {
@@ -282,4 +287,109 @@ test("a peer count equal to ours is reported as balanced (ipfail's auto_failback
   const off = agent({ rule: false });
   off.a.onPeerCount("b", "2");
   assert.deepEqual(off.balanced, [], "only with the rule (respawn ipfail)");
+});
+
+test("fast path: a Tandem peer's lower count is answered at once with ours and our fresh count; Heartbeat's is not", () => {
+  const sent: [number, number | undefined][] = [];
+  const standby: boolean[] = [];
+  let local = 1;
+  const a = new IpfailAgent(
+    {
+      rule: true,
+      publish: false,
+      keepaliveMs: 1000,
+      giveUpAfterMs: 2000,
+      recoverAfterMs: 10_000,
+      freshWindowMs: 1500,
+    },
+    {
+      reachable: () => local,
+      send: (n, fresh) => sent.push([n, fresh]),
+      fresh: (now, w) => (now - 900 < w ? local : 0),
+      standby: (on) => standby.push(on),
+      log: () => {},
+    },
+  );
+  a.tick(0);
+  assert.deepEqual(sent, [[1, 1]], "the fresh count rides along");
+  a.onPeerCount("b", "0", undefined, 100);
+  assert.equal(sent.length, 1, "Heartbeat's ipfail (no tfresh) gets no extra message");
+  a.onPeerCount("b", "0", "0", 200);
+  assert.deepEqual(sent.at(-1), [1, 1], "a Tandem peer reaching fewer is answered at once");
+  a.onPeerCount("b", "1", "1", 300);
+  assert.equal(sent.length, 2, "an equal count is not answered");
+  // our count falls: a fresh count received before the fall proves nothing, one received after does
+  local = 0;
+  a.tick(1000);
+  a.tick(1100);
+  assert.deepEqual(standby, [], "the peer's fresh 1 came before our fall");
+  a.onPeerCount("b", "1", "1", 1150);
+  a.tick(1200);
+  assert.deepEqual(standby, [true], "given up at once on the fresh count after our fall");
+});
+
+test("fast path: a count still waiting for its first reply (start) is no fall: the delay applies", () => {
+  let local = 0;
+  const standby: boolean[] = [];
+  const a = new IpfailAgent(
+    {
+      rule: true,
+      publish: false,
+      keepaliveMs: 1000,
+      giveUpAfterMs: 2000,
+      recoverAfterMs: 10_000,
+      freshWindowMs: 1500,
+    },
+    {
+      reachable: () => local,
+      send: () => {},
+      fresh: () => local,
+      standby: (on) => standby.push(on),
+      log: () => {},
+    },
+  );
+  a.tick(0);
+  a.onPeerCount("b", "1", "1", 10);
+  a.tick(100);
+  assert.deepEqual(standby, [], "not at once");
+  local = 1;
+  a.tick(300);
+  a.tick(5000);
+  assert.deepEqual(standby, [], "the first reply came: equal counts");
+});
+
+test("crm on: a fall proven not shared by the peer's fresh count is published at once; Tandem peers are answered", () => {
+  let local = 1;
+  const published: number[] = [];
+  const sent: number[] = [];
+  const a = new IpfailAgent(
+    {
+      rule: false,
+      publish: true,
+      keepaliveMs: 1000,
+      giveUpAfterMs: 2000,
+      recoverAfterMs: 10_000,
+      freshWindowMs: 1500,
+    },
+    {
+      reachable: () => local,
+      send: (n) => sent.push(n),
+      fresh: () => local,
+      publish: (n) => published.push(n),
+      log: () => {},
+    },
+  );
+  a.tick(0);
+  assert.deepEqual(published, [1]);
+  a.onPeerCount("b", "0", "0", 100);
+  assert.deepEqual(sent, [1, 1], "a Tandem peer's lower count is answered in crm mode too");
+  local = 0;
+  a.tick(1000);
+  assert.deepEqual(published, [1], "dampened without proof");
+  a.onPeerCount("b", "1", "0", 1100);
+  a.tick(1200);
+  assert.deepEqual(published, [1], "the peer's replies are old too: maybe shared, dampened");
+  a.onPeerCount("b", "1", "1", 1300);
+  a.tick(1400);
+  assert.deepEqual(published, [1, 0], "published at once on proof");
 });
