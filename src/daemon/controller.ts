@@ -271,6 +271,9 @@ interface Pending {
   resends: number;
 }
 
+/** Syncs asked for again while behind a version the DC announced, before giving up on it. */
+const BEHIND_ASKS_MAX = 3;
+
 /** First wait for an operation's result before the DC sends it again; doubled per repeat, up to the max. */
 const OP_RESEND_MS = 1000;
 const OP_RESEND_MAX_MS = 8000;
@@ -358,7 +361,7 @@ export class Controller {
    * whole CIB): a copy from that DC older than it asks again. Seed 62: the answer to the first request
    * arrived after the last update and set the node back for good (nothing else was sent: idle).
    */
-  private behind: { readonly dc: string; readonly version: CibVersion } | undefined;
+  private behind: { readonly dc: string; readonly version: CibVersion; asks: number } | undefined;
   /** The DC whose status this node holds (applied from its sync or update), while it lives. */
   private statusSource: { readonly dc: string; readonly version: CibVersion } | undefined;
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
@@ -1053,6 +1056,11 @@ export class Controller {
       this.behind = undefined;
       return;
     }
+    // A few times: an update that announced a version the DC never reaches (garbled) must not loop.
+    if (++b.asks > BEHIND_ASKS_MAX) {
+      this.behind = undefined;
+      return;
+    }
     this.ports.send({ k: "sync-request" }, from);
   }
 
@@ -1116,7 +1124,7 @@ export class Controller {
       // A late update from the DC whose status we hold: we are already past it.
       const src = this.statusSource;
       if (target !== undefined && src?.dc === from && compareCibVersions(target, src.version) <= 0) return;
-      if (target !== undefined) this.behind = { dc: from, version: target };
+      if (target !== undefined) this.behind = { dc: from, version: target, asks: 0 };
       this.log.info(
         { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
         `status update for ${u.base} does not apply to ${formatCibVersion(this.cibValue)}; asking ${from} for the CIB`,
