@@ -1,0 +1,66 @@
+/**
+ * The join step of a new DC (Pacemaker's controller does the same when a
+ * node joins: it sends its own resource history). A new DC's copy of the
+ * status may be behind what another live node actually did (the old DC died
+ * before its update reached us; simulator seed 358: n3, the new DC, started
+ * p1 while n2 ran it). So the new DC asks every live node for the last
+ * one-shot action it ran per resource (`join-query`), and reconciles its copy
+ * with each answer (`join-state`) before it schedules; a node that does not
+ * answer within the DC wait is decided without (its answer still corrects the
+ * copy later).
+ *
+ * Pure: CIB values in and out.
+ */
+import type { Cib } from "../cib/model.js";
+import { opFail } from "../policy/inject.js";
+
+/** The last one-shot action a node ran per resource: [resource, op, rc]. */
+export type LastActions = readonly (readonly [string, string, number])[];
+
+/** Whether `op` ending with `rc` leaves the resource running (true), stopped (false), or says nothing. */
+export function leavesRunning(op: string, rc: number): boolean | undefined {
+  if (op === "start") return true; // even a failed start may leave it running: recorded, recovered
+  if (op === "stop") return rc === 0 ? false : undefined;
+  if (op === "monitor") return rc === 0 ? true : rc === 7 ? false : undefined;
+  return undefined;
+}
+
+/**
+ * `cib` with `node`'s own account recorded where it differs from what the
+ * copy shows (`shown`: resources the copy has running on `node`).
+ * `known`: resources configured (others are ignored).
+ */
+export function reconcileNode(
+  cib: Cib,
+  node: string,
+  last: LastActions,
+  shown: ReadonlySet<string>,
+  known: (rsc: string) => boolean,
+  nowMs: number,
+): { cib: Cib; changed: string[] } {
+  let out = cib;
+  const changed: string[] = [];
+  for (const [rsc, op, rc] of last) {
+    if (!known(rsc)) continue;
+    const running = leavesRunning(op, rc);
+    if (running === undefined || running === shown.has(rsc)) continue;
+    out = opFail(out, { rsc, op, intervalMs: 0, node, rc }, nowMs);
+    changed.push(rsc);
+  }
+  return { cib: out, changed };
+}
+
+/** A `join-state` payload's `last` field, checked; undefined when malformed. */
+export function parseLastActions(v: unknown): LastActions | undefined {
+  if (!Array.isArray(v)) return undefined;
+  for (const e of v)
+    if (
+      !Array.isArray(e) ||
+      e.length !== 3 ||
+      typeof e[0] !== "string" ||
+      typeof e[1] !== "string" ||
+      typeof e[2] !== "number"
+    )
+      return undefined;
+  return v as LastActions;
+}
