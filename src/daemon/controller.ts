@@ -95,6 +95,7 @@ import {
   resourceReports,
   setNodeAttribute,
 } from "./crm-cib.js";
+import { type LastActions, parseLastActions, reconcileNode } from "./join.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
@@ -107,6 +108,10 @@ export type CrmMessage =
   | ({ readonly k: "status" } & StatusUpdate)
   /** node -> DC: a status update did not apply here; send the whole CIB. */
   | { readonly k: "sync-request" }
+  /** new DC -> node: what did you last run per resource (join.ts)? */
+  | { readonly k: "join-query" }
+  /** node -> new DC: the last one-shot action per resource, [rsc, op, rc]. */
+  | { readonly k: "join-state"; readonly last: LastActions }
   /** DC -> node: run this action. */
   | {
       readonly k: "op";
@@ -117,6 +122,8 @@ export type CrmMessage =
       readonly intervalMs: number;
       readonly agent: AgentSpec;
       readonly timeoutMs?: number;
+      /** The target's generation as the DC knows it: another incarnation drops the op (seed 581). */
+      readonly tg?: number;
     }
   /** node -> DC: how the action ended. */
   | {
@@ -169,9 +176,18 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
         ? (m as unknown as CrmMessage)
         : undefined;
     case "sync-request":
+    case "join-query":
       return m as unknown as CrmMessage;
+    case "join-state":
+      return parseLastActions(m.last) === undefined ? undefined : (m as unknown as CrmMessage);
     case "op":
-      return n("tid") && s("aid") && s("rsc") && s("op") && n("intervalMs") && typeof m.agent === "object"
+      return n("tid") &&
+        s("aid") &&
+        s("rsc") &&
+        s("op") &&
+        n("intervalMs") &&
+        typeof m.agent === "object" &&
+        (m.tg === undefined || n("tg"))
         ? (m as unknown as CrmMessage)
         : undefined;
     case "result":
@@ -222,6 +238,8 @@ export interface ControllerPorts {
   readonly log?: NodeLogger;
   /** Cluster events for alert agents (alert-runner.ts); must return at once and never throw. */
   readonly alert?: (e: AlertInput) => void;
+  /** A node's heartbeat generation (this node's own too), as membership knows it; undefined if unknown. */
+  readonly generationOf?: (node: string) => number | undefined;
 }
 
 /** One fencing attempt with one device. */
@@ -328,6 +346,8 @@ export class Controller {
   /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
   private claimDueAt: number | undefined;
   private eventBatch = 0;
+  /** New DC: peers whose join answer it waits for before the first transition, until `until`. */
+  private joinWait: { readonly nodes: Set<string>; readonly until: number } | undefined;
   private settleDue = false;
   private readonly dcWaitMs: number;
   private readonly opMarginMs: number;
@@ -477,8 +497,10 @@ export class Controller {
         if (this.statusSource?.dc === e.node) this.statusSource = undefined; // its numbering may start over
       }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
-      if (lost) this.present.delete(e.node);
-      else this.present.add(e.node);
+      if (lost) {
+        this.present.delete(e.node);
+        this.joinAnswered(e.node); // nothing to wait for from a lost node
+      } else this.present.add(e.node);
       const was = this.active.has(e.node);
       const now = e.status === "active";
       if (now !== was) this.ports.alert?.({ kind: "node", node: e.node, state: now ? "member" : "lost" });
@@ -524,6 +546,12 @@ export class Controller {
         break;
       case "status":
         this.onStatusUpdate(from, msg);
+        break;
+      case "join-query":
+        void this.answerJoin(from);
+        break;
+      case "join-state":
+        if (this.isDc) this.onJoinState(from, msg.last);
         break;
       case "sync-request":
         if (this.isDc) this.sendSync(from);
@@ -623,6 +651,14 @@ export class Controller {
       this.changed();
     }
     if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
+    if (this.joinWait !== undefined && (mono >= this.joinWait.until || !this.isDc)) {
+      if (this.isDc)
+        this.log.warn(
+          { event: "join-timeout", peers: [...this.joinWait.nodes] },
+          `no join answer from ${[...this.joinWait.nodes].join(", ")}; deciding without`,
+        );
+      this.joinWait = undefined;
+    }
     if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
       this.dcWaitUntil = undefined;
       this.elect(true);
@@ -934,6 +970,52 @@ export class Controller {
     }
     this.setCib(this.withLocalStops(cib), "status");
     this.changed();
+    this.askJoin();
+  }
+
+  /** New DC: every live peer tells what it last ran before the first transition (join.ts). */
+  private askJoin(): void {
+    // Present, not yet active nodes too: a restarting hbd may have run what the old DC asked (seed 358).
+    const peers = [...new Set([...this.active, ...this.present])];
+    if (peers.length === 0) {
+      this.joinWait = undefined;
+      return;
+    }
+    this.joinWait = { nodes: new Set(peers), until: this.ports.monotonic() + this.dcWaitMs };
+    for (const p of peers) this.ports.send({ k: "join-query" }, p);
+  }
+
+  /** A join query: answered once the actions running here have ended (their results are our truth). */
+  private async answerJoin(from: string): Promise<void> {
+    for (let i = 0; i < 8 && this.localOps.size > 0; i++) await Promise.allSettled([...this.localOps]);
+    const last = [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
+    this.ports.send({ k: "join-state", last }, from);
+  }
+
+  private onJoinState(from: string, last: LastActions): void {
+    const shown = new Set(
+      resourceReports(this.cibValue, this.shipped)
+        .filter((r) => r.running.includes(from))
+        .map((r) => r.id),
+    );
+    const known = (rsc: string) => findPrimitive(this.cibValue, rsc) !== undefined;
+    const r = reconcileNode(this.cibValue, from, last, shown, known, this.ports.now());
+    if (r.changed.length > 0) {
+      this.log.info(
+        { event: "join-state", peer: from, resources: r.changed },
+        `${from} ran what the status did not show: ${r.changed.join(", ")}; recorded before deciding`,
+      );
+      this.setCib(r.cib, "status");
+      this.changed();
+    }
+    this.joinAnswered(from);
+  }
+
+  private joinAnswered(node: string): void {
+    const w = this.joinWait;
+    if (w === undefined || !w.nodes.delete(node) || w.nodes.size > 0) return;
+    this.joinWait = undefined;
+    this.kick();
   }
 
   /**
@@ -1197,7 +1279,13 @@ export class Controller {
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
     this.flushSync();
-    if (this.isDc && this.dirty && !this.running && this.ports.monotonic() >= this.fenceHoldUntil) {
+    if (
+      this.isDc &&
+      this.dirty &&
+      !this.running &&
+      this.joinWait === undefined &&
+      this.ports.monotonic() >= this.fenceHoldUntil
+    ) {
       if (this.runs >= this.maxRuns) {
         this.dirty = false;
         this.log.error(
@@ -1491,6 +1579,8 @@ export class Controller {
     timeoutMs: number,
     op: Extract<CrmMessage, { k: "op" }>,
   ): Promise<ActionResult> {
+    const tg = this.ports.generationOf?.(node);
+    const msg = tg === undefined ? op : { ...op, tg };
     return new Promise<ActionResult>((resolve) => {
       const now = this.ports.monotonic();
       this.pending.set(`${op.tid}:${op.aid}`, {
@@ -1498,11 +1588,11 @@ export class Controller {
         deadline: now + timeoutMs,
         resolve,
         action: a,
-        op,
+        op: msg,
         resendAt: now + OP_RESEND_MS,
         resends: 0,
       });
-      this.ports.send(op, node);
+      this.ports.send(msg, node);
     });
   }
 
@@ -1621,6 +1711,17 @@ export class Controller {
       this.opReplies.answered(from, m.tid, m.aid, a);
       reply(a);
     };
+    const mine = this.ports.generationOf?.(this.localNode);
+    if (m.tg !== undefined && mine !== undefined && m.tg !== mine) {
+      // Sent to an earlier incarnation of this node (delayed, or sent again while it was down): a new
+      // incarnation must not run it. Seed 581: a start sent to n2 before it crashed ran after its reboot
+      // while the DC, having fenced n2, ran the resource itself.
+      this.log.warn(
+        { event: "op-dropped", peer: from, rsc: m.rsc, op: m.op, generation: m.tg },
+        `dropped ${m.rsc} ${m.op} from ${from}: sent to generation ${m.tg} of ${this.localNode}, this is ${mine}`,
+      );
+      return;
+    }
     if (from === this.dcName) {
       const seen = this.opReplies.arrive(from, m.tid, m.aid);
       if (seen === "running") return; // the DC sent it again while it runs: one answer follows

@@ -155,6 +155,7 @@ export class Hbd {
             );
         },
         savePolicyInput: (cib, nowMs) => ports.disk.savePolicyInput?.(cib, nowMs),
+        generationOf: (node) => this.node.generationOf(node),
         persist: (cib) => ports.disk.persistCib(cib), // throws on failure: the controller refuses the change
         log: ports.log,
       },

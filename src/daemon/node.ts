@@ -491,6 +491,12 @@ export class HeartbeatNode {
     return true;
   }
 
+  /** `node`'s heartbeat generation as tracked (this node's own for the local name); undefined if unheard. */
+  generationOf(node: string): number | undefined {
+    const name = node.toLowerCase();
+    return name === this.localNode ? this.generation : this.peers.get(name)?.generation;
+  }
+
   /** What `node` runs, from its last status message; undefined before one arrived. */
   peerKind(node: string): "tandem" | "heartbeat" | undefined {
     return this.peers.get(node.toLowerCase())?.kind;

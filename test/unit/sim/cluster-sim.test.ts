@@ -38,6 +38,8 @@ for (const [seed, bug] of [
   [367, "ops sent while the receiver still counted the DC dead were lost: the transition waited"],
   [589, "R1's hold kicked a transition in the middle of a membership step (op to a node lost in it)"],
   [592, "the new DC sent an op to a node lost in the same membership step, before hearing of it"],
+  [358, "a new DC started p1 while a live node ran it (the old DC died before its update): join query"],
+  [581, "a start sent again to a node that was down ran after its reboot (op bound to a generation)"],
   [388, "a start whose transition aborted before its recurring monitor ran was never monitored"],
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
   [19, "a dead node's promise continuations still ran agents (simulator)"],
