@@ -378,6 +378,15 @@ export function buildTransition(
       for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
       for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
     }
+    // A member stops on a node only after the probes there of the members after it: one found running
+    // aborts the transition before the earlier member stops under it (simulator seed 591).
+    for (let i = 0; i < members.length; i++)
+      for (const stop of stopsOf.get((members[i] as WPrim).id) ?? []) {
+        const node = (drafts[stop] as Draft).node;
+        for (const later of members.slice(i + 1))
+          for (const probe of startsOf.get(`probe:${later.base}`) ?? [])
+            if ((drafts[probe] as Draft).node === node) edges.push([probe, stop]);
+      }
   };
 
   for (const top of world.tops) {
