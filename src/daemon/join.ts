@@ -27,7 +27,8 @@ export function leavesRunning(op: string, rc: number): boolean | undefined {
 
 /**
  * `cib` with `node`'s own account recorded where it differs from what the
- * copy shows (`shown`: resources the copy has running on `node`).
+ * copy shows (`shown`: resources the copy has running on `node`); what the
+ * copy shows running there that the node never ran is forgotten (probed).
  * `known`: resources configured (others are ignored).
  */
 export function reconcileNode(
@@ -46,6 +47,21 @@ export function reconcileNode(
     if (running === undefined || running === shown.has(rsc)) continue;
     out = opFail(out, { rsc, op, intervalMs: 0, node, rc }, nowMs);
     changed.push(rsc);
+  }
+  // Shown running there but never run by that hbd (it restarted since: seed 590): the record is an
+  // older incarnation's; forgotten, so the resource is probed there again.
+  const touched = new Set(last.map(([rsc]) => rsc));
+  const unknown = [...shown].filter((rsc) => !touched.has(rsc));
+  if (unknown.length > 0) {
+    out = {
+      ...out,
+      status: out.status.map((ns) =>
+        ns.uname === node
+          ? { ...ns, lrmResources: ns.lrmResources.filter((r) => !unknown.includes(r.id)) }
+          : ns,
+      ),
+    };
+    changed.push(...unknown);
   }
   return { cib: out, changed };
 }

@@ -53,9 +53,12 @@ test("a stop the copy does not show is recorded; agreeing and unknown resources 
     known,
     1_704_067_200_000,
   );
-  assert.deepEqual(r.changed, ["vip"]);
+  assert.deepEqual(r.changed, ["vip", "ldirectord"], "ldirectord: shown running, never run by that hbd");
   assert.ok(!runningOn(r.cib, "n2").has("vip"));
   assert.ok(runningOn(r.cib, "n2").has("lvs"));
+  assert.ok(!runningOn(r.cib, "n2").has("ldirectord"));
+  const lrm = r.cib.status.find((ns) => ns.uname === "n2")?.lrmResources.map((x) => x.id);
+  assert.ok(!lrm?.includes("ldirectord"), "its history is forgotten: the DC probes it again");
 });
 
 test("join-state payloads are checked", () => {

@@ -37,6 +37,7 @@ for (const [seed, bug] of [
   [216, "the DC that abdicated kept the configuration changes made in its partition to itself"],
   [367, "ops sent while the receiver still counted the DC dead were lost: the transition waited"],
   [589, "R1's hold kicked a transition in the middle of a membership step (op to a node lost in it)"],
+  [590, "a new DC kept a restarted node's old record (g1, g2 running) and started g3 alone on it"],
   [591, "a group member stopped on a node before the probe there of a later member (found running)"],
   [592, "the new DC sent an op to a node lost in the same membership step, before hearing of it"],
   [358, "a new DC started p1 while a live node ran it (the old DC died before its update): join query"],
