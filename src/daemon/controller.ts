@@ -968,7 +968,7 @@ export class Controller {
       // a node that changed, or was never seen, is (re)probed.
       if (!known) cib = nodeMembership(cib, n, up, !unclean);
     }
-    this.setCib(this.withLocalStops(cib), "status");
+    this.setCib(this.withOwnAccount(cib), "status");
     this.changed();
     this.askJoin();
   }
@@ -1019,49 +1019,31 @@ export class Controller {
   }
 
   /**
-   * What this node knows of itself, before it decides as the new DC: a resource the status shows
-   * running here that this node last stopped (or probed stopped) is recorded stopped (the old DC died
-   * before its status said so; seed 85: the policy started a group's later members on top of a stopped
-   * first one); one this hbd never ran is probed again.
+   * What this node knows of itself, before it decides as the new DC (its own join answer, join.ts):
+   * a resource it last stopped that the status shows running is recorded stopped (seed 85: the policy
+   * started a group's later members on top of a stopped first one); one it started that the status
+   * does not show is recorded started (seed 1003: the new DC started g3 elsewhere while it ran here);
+   * one the status shows running that this hbd never ran is probed again (seed 65).
    */
   private startupFencing(): boolean {
     return clusterOptions(this.cibValue).startupFencing;
   }
 
-  private withLocalStops(cib: Cib): Cib {
-    const running = new Set(
+  private withOwnAccount(cib: Cib): Cib {
+    const shown = new Set(
       resourceReports(cib, this.shipped)
         .filter((r) => r.running.includes(this.localNode))
         .map((r) => r.id),
     );
-    let out = cib;
-    const unknown = new Set<string>();
-    for (const rsc of running) {
-      const l = this.localLast.get(rsc);
-      if (l === undefined) {
-        // Never run here by this hbd: after a reboot the old DC's record of this node is stale (seed 65):
-        // probe it (a restarted hbd adopts what still runs).
-        unknown.add(rsc);
-        continue;
-      }
-      const stopped = (l.op === "stop" && l.rc === 0) || (l.op === "monitor" && l.rc === 7);
-      if (!stopped) continue;
-      this.log.info({ event: "local-stop", rsc }, `${rsc} was stopped here: recorded before deciding`);
-      out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
-    }
-    if (unknown.size === 0) return out;
-    this.log.info(
-      { event: "local-probe", resources: [...unknown] },
-      `not run here since this hbd started: ${[...unknown].join(", ")}; probing`,
-    );
-    return {
-      ...out,
-      status: out.status.map((ns) =>
-        ns.uname === this.localNode
-          ? { ...ns, lrmResources: ns.lrmResources.filter((r) => !unknown.has(r.id)) }
-          : ns,
-      ),
-    };
+    const last = [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
+    const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
+    const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
+    if (r.changed.length > 0)
+      this.log.info(
+        { event: "local-state", resources: r.changed },
+        `the status differs from what ran here: ${r.changed.join(", ")}; recorded (or probed) before deciding`,
+      );
+    return r.cib;
   }
 
   private onSync(from: string, dc: string | null, xml: string): void {
