@@ -1156,6 +1156,9 @@ export class Controller {
     }
     this.sendSync(other);
     this.failPendingOn(other, `${other} acted as DC`, true);
+    // The nodes that followed it ran what it asked: every live node reports before we decide again
+    // (seed 672: n3 ran p1 for the other DC; the staying DC moved p1 to n2 on top of it).
+    this.askJoin();
   }
 
   /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */

@@ -42,6 +42,7 @@ for (const [seed, bug] of [
   [592, "the new DC sent an op to a node lost in the same membership step, before hearing of it"],
   [358, "a new DC started p1 while a live node ran it (the old DC died before its update): join query"],
   [581, "a start sent again to a node that was down ran after its reboot (op bound to a generation)"],
+  [672, "two DCs met; the staying DC moved p1 onto n2 while n3 ran it for the other DC (join on keepDc)"],
   [1003, "a new DC started g3 elsewhere while it ran on the DC itself (its own start not in its status)"],
   [388, "a start whose transition aborted before its recurring monitor ran was never monitored"],
   [16, "the checker compared dc-uuid and num_updates as configuration (a false converged)"],
