@@ -55,7 +55,7 @@ import { parseDurationMs } from "../cib/duration.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { policyClock } from "../cib/pe-input.js";
-import { clusterOptions } from "../cib/query.js";
+import { clusterOptions, nodeStateOnline } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
 import { devicesFor, type FenceDevice, fenceTimeoutMs } from "../exec/fence-devices.js";
@@ -136,6 +136,8 @@ export type CrmMessage =
       readonly durationMs: number;
       /** Not run: the sender does not take the requester for its DC. */
       readonly refused?: boolean;
+      /** Not run: the sender hears a node alive that the DC counts as down (a one-way partition). */
+      readonly differs?: boolean;
     }
   /** node -> DC: a recurring monitor running on the sender failed (rc other than 0, or rc 1 for a timeout/error). */
   | {
@@ -411,6 +413,8 @@ export class Controller {
   private readonly fenceFailures = new Map<string, number>();
   /** No transition starts before this (monotonic ms): the backoff after a failed fencing. */
   private fenceHoldUntil = 0;
+  /** A peer refused a start because it hears a node the DC counts as down: no transition before this. */
+  private viewHoldUntil = 0;
   /**
    * Mixed pair with a Heartbeat peer (r1.ts): the top-level resources this
    * node may run; every other one is banned here. Undefined: no restriction.
@@ -564,6 +568,14 @@ export class Controller {
         const p = this.pending.get(`${msg.tid}:${msg.aid}`);
         if (p === undefined || p.node !== from) return;
         this.pending.delete(`${msg.tid}:${msg.aid}`);
+        if (msg.differs === true) {
+          // Views differ (a one-way partition): no start anywhere on this view; wait a DC wait, then
+          // try again (the transition limit stops a lasting partition from looping).
+          p.resolve(this.notRun(p.action, msg.reason));
+          this.viewHoldUntil = this.ports.monotonic() + this.dcWaitMs;
+          this.changed();
+          break;
+        }
         if (msg.refused === true) {
           // It has another DC (a healing partition): not a resource failure. Tell it our claim; the
           // transition aborts and runs again once one DC is left.
@@ -939,6 +951,16 @@ export class Controller {
     this.ports.send({ k: "sync-request" }, dc);
   }
 
+  /** A node this one sees active that the DC's status (our copy) shows offline, if any. */
+  private aliveButDownForDc(dc: string): string | undefined {
+    for (const n of this.active) {
+      if (n === dc) continue;
+      const ns = this.cibValue.status.find((x) => x.uname === n);
+      if (ns !== undefined && !nodeStateOnline(ns)) return n;
+    }
+    return undefined;
+  }
+
   /** The node taken for DC asked us for the DC's claim: it is not the DC. Elect again. */
   private notDc(from: string): void {
     this.log.info({ event: "dc-lost", dc: from }, `${from} does not act as DC; electing again`);
@@ -1269,6 +1291,7 @@ export class Controller {
       this.dirty &&
       !this.running &&
       this.joinWait === undefined &&
+      this.ports.monotonic() >= this.viewHoldUntil &&
       this.ports.monotonic() >= this.fenceHoldUntil
     ) {
       if (this.runs >= this.maxRuns) {
@@ -1734,6 +1757,17 @@ export class Controller {
     }
     if (this.releasing && m.op === "start") {
       answer(1, "error", `${this.localNode} is shutting down`, 0);
+      return;
+    }
+    const alive = m.op === "start" ? this.aliveButDownForDc(from) : undefined;
+    if (alive !== undefined) {
+      // Seed 1174: n1 could not hear n2 (one-way) and started p1 on n3, which heard n2 running it.
+      const reason = `${alive} is alive here but down for the DC ${from}: start of ${m.rsc} refused`;
+      this.log.warn({ event: "op-refused", peer: from, rsc: m.rsc, node: alive }, reason);
+      this.ports.send(
+        { k: "result", tid: m.tid, aid: m.aid, rc: 1, status: "error", reason, durationMs: 0, differs: true },
+        from,
+      );
       return;
     }
     if (m.op === "fence") {
