@@ -14,10 +14,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../base/diag.js";
 import { type AlertEvent, Alerter } from "./alerts.js";
 import { externalCheckArgs } from "./check-external.js";
+import { closeKeptConnection, closeKeptConnections } from "./check-http.js";
 import { CheckRunner, type CheckSpec, runCheck } from "./checks.js";
 import { parseLdirectordCf } from "./config.js";
 import { desiredTable, validateForBackend } from "./desired.js";
-import { applyCheckResult, configRealKey, initialHealth, setMaintenance } from "./health.js";
+import { applyCheckResults, type CheckFeed, configRealKey, initialHealth, setMaintenance } from "./health.js";
 import type {
   CheckResult,
   DaemonPhase,
@@ -53,6 +54,11 @@ export interface DirectorOptions {
     text: string,
     file: string,
   ) => { value: DirectorConfig; diagnostics: readonly Diagnostic[] };
+  /**
+   * http/https checks one kept-alive connection carries (default 1: a new
+   * connection per check, as ldirectord; see check-http.ts).
+   */
+  readonly checkReuse?: number;
   /** Called with each configuration put in force (start and every reload). */
   readonly onConfig?: (config: DirectorConfig) => void;
 }
@@ -126,6 +132,10 @@ interface RealSlot {
   /** combined checktype: successful connects since the last negotiate. */
   connectsSinceNegotiate: number;
   forceNegotiate: boolean;
+  /** The checks of this real, built once per configuration (the http check caches its URL per spec object). */
+  specs?: { readonly negotiate: CheckSpec; readonly connect: CheckSpec } | undefined;
+  /** This real's entry of Director.checkCounts. */
+  counts: { checks: number; failures: number };
 }
 
 function sha(text: string): string {
@@ -144,7 +154,12 @@ export function checkPortOf(v: VirtualService, r: RealServer): number {
  * `none` needs no I/O; other services fall back to a TCP connect (reported in
  * the message of the check's result).
  */
-export function checkSpecFor(v: VirtualService, r: RealServer, negotiate = true): CheckSpec {
+export function checkSpecFor(
+  v: VirtualService,
+  r: RealServer,
+  negotiate = true,
+  reuse: number | undefined = undefined,
+): CheckSpec {
   const c = v.check;
   const port = checkPortOf(v, r);
   const connect: CheckSpec = { kind: "connect", host: r.ip, port, timeoutMs: c.checkTimeoutMs };
@@ -186,6 +201,7 @@ export function checkSpecFor(v: VirtualService, r: RealServer, negotiate = true)
           virtualhost: c.virtualHost,
           receive: r.receive ?? c.receive,
           timeoutMs: c.negotiateTimeoutMs,
+          ...(reuse !== undefined && reuse > 1 ? { reuse } : {}),
         };
       return { ...connect, timeoutMs: c.negotiateTimeoutMs };
     }
@@ -308,8 +324,12 @@ export class Director {
         if (prev) {
           prev.spec = r;
           prev.virtual = v;
+          releaseSpecs(prev);
           return prev;
         }
+        const key = `${v.key}|${real}`;
+        const counts = this.checkCounts.get(key) ?? { checks: 0, failures: 0 };
+        this.checkCounts.set(key, counts);
         return {
           service: v.key,
           real,
@@ -320,11 +340,13 @@ export class Director {
           gone: false,
           connectsSinceNegotiate: 0,
           forceNegotiate: true,
+          counts,
         };
       }),
     );
     for (const s of old.values()) {
       s.gone = true;
+      releaseSpecs(s);
       if (s.timer) clearTimeout(s.timer);
     }
   }
@@ -383,11 +405,16 @@ export class Director {
     const v = s.virtual;
     const negotiate =
       v.check.type !== "combined" || s.forceNegotiate || s.connectsSinceNegotiate >= v.check.negotiateEvery;
-    const spec = checkSpecFor(v, s.spec, negotiate);
+    s.specs ??= {
+      negotiate: checkSpecFor(v, s.spec, true, this.opts.checkReuse),
+      connect: checkSpecFor(v, s.spec, false),
+    };
+    const spec = negotiate ? s.specs.negotiate : s.specs.connect;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const r = await this.runner.check(spec, this.stopper.signal);
-      if (this.stopper.signal.aborted || !this.slots.includes(s)) return; // stopping, or reloaded away meanwhile
-      this.countCheck(`${s.service}|${s.real}`, r.ok);
+      const r = await this.runner.check(spec); // stop() ends it with runner.cancelAll()
+      if (this.stopper.signal.aborted || s.gone) return; // stopping, or reloaded away meanwhile
+      s.counts.checks++;
+      if (!r.ok) s.counts.failures++;
       if (v.check.type === "combined") {
         if (!negotiate && r.ok) s.connectsSinceNegotiate++;
         if (negotiate) s.connectsSinceNegotiate = 0;
@@ -398,19 +425,42 @@ export class Director {
           v.check.monitorFile,
           `[${new Date(r.at).toISOString()}] [${process.pid}] ${s.real} (${s.service}) ${r.ok ? "up" : "down"} ${r.message}\n`,
         ).catch(() => undefined);
-      const step = applyCheckResult(this.health, this.config, s.service, s.real, r);
-      this.health = step.state;
-      this.onTransitions(step.transitions);
-      if (step.retryInMs === undefined) return;
-      await sleep(step.retryInMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
+      const retryInMs = await this.feed(s, r);
+      if (retryInMs === undefined) return;
+      await sleep(retryInMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
     }
   }
 
-  private countCheck(key: string, ok: boolean): void {
-    const c = this.checkCounts.get(key) ?? { checks: 0, failures: 0 };
-    c.checks++;
-    if (!ok) c.failures++;
-    this.checkCounts.set(key, c);
+  /** Results waiting for the next batch (fed to the health state machine once per event-loop turn). */
+  private feeding: { item: CheckFeed; done: (retryInMs: number | undefined) => void }[] = [];
+
+  /**
+   * Feeds one result to the health state machine with the others finished in
+   * the same event-loop turn (one copy of each virtual's health per batch);
+   * resolves with the retry delay the result asks for.
+   */
+  private feed(s: RealSlot, result: CheckResult): Promise<number | undefined> {
+    return new Promise((done) => {
+      if (this.feeding.push({ item: { service: s.service, real: s.real, result }, done }) === 1)
+        setImmediate(() => this.flushFeed());
+    });
+  }
+
+  private flushFeed(): void {
+    const batch = this.feeding;
+    this.feeding = [];
+    if (this.stopper.signal.aborted) {
+      for (const b of batch) b.done(undefined);
+      return;
+    }
+    const step = applyCheckResults(
+      this.health,
+      this.config,
+      batch.map((b) => b.item),
+    );
+    this.health = step.state;
+    this.onTransitions(step.transitions);
+    batch.forEach((b, i) => b.done(step.retryInMs[i]));
   }
 
   private onTransitions(ts: readonly HealthTransition[]): void {
@@ -624,6 +674,8 @@ export class Director {
     if (this.ticker) clearInterval(this.ticker);
     for (const sl of this.slots) if (sl.timer) clearTimeout(sl.timer);
     this.stopper.abort();
+    this.runner.cancelAll();
+    closeKeptConnections();
     await this.settled();
     const clean = new Set(this.config.virtuals.filter((v) => v.cleanStop).map((v) => v.key));
     if (clean.size > 0) {
@@ -656,14 +708,10 @@ export class Director {
     const services = (this.config?.virtuals ?? []).map((v): StatusService => {
       const t = this.applied.services.find((s) => s.key === v.key);
       const vh = this.health.virtuals.get(v.key);
+      const byAddress = tableRealsByAddress(t);
       const reals: StatusReal[] = v.reals.map((r) => {
         const h = vh?.reals.get(configRealKey(r));
-        const tr = t?.reals.find(
-          (x) =>
-            x.role !== "fallback" &&
-            x.address === r.ip &&
-            (x.port === r.port || r.port === 0 || r.method !== "masq"),
-        );
+        const tr = byAddress.get(r.ip)?.find((x) => x.port === r.port || r.port === 0 || r.method !== "masq");
         const c = tr ? conns.get(v.key)?.get(tr.key) : undefined;
         const n = this.checkCounts.get(`${v.key}|${configRealKey(r)}`);
         return {
@@ -752,6 +800,26 @@ export class Director {
       this.opts.log.warn({ err: (e as Error).message }, "cannot write the status file");
     }
   }
+}
+
+/** Forgets a slot's checks (a reload re-specifies them) and closes their kept connection. */
+function releaseSpecs(s: RealSlot): void {
+  if (s.specs?.negotiate.kind === "http") closeKeptConnection(s.specs.negotiate);
+  s.specs = undefined;
+}
+
+/** The non-fallback reals of a table service by address (status() matches 1,000 reals against them every second). */
+function tableRealsByAddress(
+  t: Table["services"][number] | undefined,
+): Map<string, Table["services"][number]["reals"][number][]> {
+  const m = new Map<string, Table["services"][number]["reals"][number][]>();
+  for (const x of t?.reals ?? []) {
+    if (x.role === "fallback") continue;
+    const list = m.get(x.address);
+    if (list) list.push(x);
+    else m.set(x.address, [x]);
+  }
+  return m;
 }
 
 /** A kernel real that matches a configured real by address (gate reals take the virtual's port). */

@@ -46,6 +46,7 @@ interface MainOptions {
   killFlows?: boolean;
   notifyCommand?: string;
   concurrency: string;
+  checkReuse: string;
   connStatsInterval: string;
   check?: boolean;
   logFormat?: string;
@@ -96,6 +97,12 @@ async function routeDevice(ip: string): Promise<string | undefined> {
   return j[0]?.dev;
 }
 
+/**
+ * Default of --check-reuse: at 1,000 reals and 1 s checks a TCP handshake and
+ * teardown per check is most of the director's CPU (bench:director).
+ */
+export const DEFAULT_CHECK_REUSE = 10;
+
 /** Shown by --help and rendered into hb-director(8) by scripts/man.mjs. */
 const DIRECTOR_HELP_AFTER = `
 Examples:
@@ -136,6 +143,11 @@ async function main(argv: string[]): Promise<number> {
     .option("--notify-command <cmd>", "run `CMD EVENT SERVICE REAL` on every health event")
     .option("--concurrency <n>", "checks in flight at most", "256")
     .option(
+      "--check-reuse <n>",
+      "http/https checks one kept-alive connection to a real carries (1 = a new connection every check, as ldirectord); a failed check always drops it",
+      String(DEFAULT_CHECK_REUSE),
+    )
+    .option(
       "--conn-stats-interval <ms>",
       "recount ActiveConn/InActConn from conntrack at most this often (0 = never)",
       "2000",
@@ -174,6 +186,13 @@ async function main(argv: string[]): Promise<number> {
   const metricsAt = o.metricsListen === undefined ? undefined : parseListenAddress(o.metricsListen);
   if (o.metricsListen !== undefined && metricsAt === undefined) {
     process.stderr.write(`hb-director: --metrics-listen ${o.metricsListen}: expected ${LISTEN_SYNTAX}\n`);
+    return 2;
+  }
+  const checkReuse = Number(o.checkReuse);
+  if (!/^\d+$/.test(o.checkReuse) || checkReuse < 1 || checkReuse > 1_000_000) {
+    process.stderr.write(
+      `hb-director: --check-reuse ${o.checkReuse}: expected a whole number from 1 to 1000000\n`,
+    );
     return 2;
   }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
@@ -236,6 +255,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     statusFile: o.stateFile,
     checkConcurrency: Number(o.concurrency) || 256,
+    checkReuse,
     notifyCommand: o.notifyCommand,
     parse,
     ...(o.check ? {} : { onConfig: followLogfile }),
