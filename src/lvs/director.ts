@@ -460,7 +460,7 @@ export class Director {
     );
     this.health = step.state;
     this.onTransitions(step.transitions);
-    batch.forEach((b, i) => b.done(step.retryInMs[i]));
+    for (const [i, b] of batch.entries()) b.done(step.retryInMs[i]);
   }
 
   private onTransitions(ts: readonly HealthTransition[]): void {
