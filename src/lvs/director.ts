@@ -13,10 +13,11 @@ import { appendFile, readdir, readFile, rename, stat, writeFile } from "node:fs/
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../base/diag.js";
 import { type AlertEvent, Alerter } from "./alerts.js";
-import { externalCheckArgs } from "./check-external.js";
-import { closeKeptConnection, closeKeptConnections } from "./check-http.js";
-import { CheckRunner, type CheckSpec, runCheck } from "./checks.js";
-import { parseLdirectordCf } from "./config.js";
+import type { ConnCounts, DirectorBackend } from "./backends/nft-adapter.js";
+import { closeKeptConnection, closeKeptConnections } from "./checks/http.js";
+import { CheckRunner, type CheckSpec, runCheck } from "./checks/runner.js";
+import { checkSpecFor } from "./checks/spec.js";
+import { parseLdirectordCf } from "./config/ldirectord.js";
 import { desiredTable, validateForBackend } from "./desired.js";
 import { applyCheckResults, type CheckFeed, configRealKey, initialHealth, setMaintenance } from "./health.js";
 import type {
@@ -29,9 +30,8 @@ import type {
   Table,
   VirtualService,
 } from "./model.js";
-import { SERVICE_PORTS } from "./model.js";
-import type { ConnCounts, DirectorBackend } from "./nft-adapter.js";
 import { reconcile } from "./reconcile.js";
+import { type DirectorStatus, statusServices } from "./status.js";
 
 /** The logger the director writes to (pino fits). */
 export interface DirectorLogger {
@@ -76,48 +76,7 @@ export class DirectorConfigError extends Error {
   }
 }
 
-/** What the status file holds (also `hbctl lvs status --json`). */
-export interface DirectorStatus {
-  readonly pid: number;
-  readonly configFile: string;
-  readonly backend: string;
-  readonly phase: DaemonPhase;
-  readonly startedAt: number;
-  readonly updatedAt: number;
-  readonly lastRound?: { readonly checks: number; readonly durationMs: number; readonly at: number };
-  /** How long the first round (every real checked at once at start-up) took. */
-  readonly firstRoundMs?: number;
-  readonly lastApplyError?: string;
-  /** Table changes applied since start (each added, edited or removed service or real is one). */
-  readonly tableChanges?: number;
-  readonly services: readonly StatusService[];
-}
-
-export interface StatusService {
-  readonly key: string;
-  readonly scheduler: string;
-  readonly persistenceSec?: number;
-  readonly netmask?: string;
-  /** Up reals carry the traffic (false: the fallback, if any, serves). */
-  readonly quorumUp: boolean;
-  readonly reals: readonly StatusReal[];
-}
-
-export interface StatusReal {
-  readonly key: string;
-  readonly method: string;
-  /** Weight in the table; undefined = not in the table. */
-  readonly weight?: number;
-  readonly role: "real" | "fallback";
-  readonly active: number;
-  readonly inactive: number;
-  /** "up", "down", "maintenance" (fallbacks: "fallback"). */
-  readonly health: string;
-  readonly lastCheck?: CheckResult;
-  /** Checks run against this real since start (retries included), and how many failed. */
-  readonly checks?: number;
-  readonly checkFailures?: number;
-}
+export type { DirectorStatus, StatusReal, StatusService } from "./status.js";
 
 interface RealSlot {
   readonly service: string;
@@ -142,71 +101,7 @@ function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** The port the checks of a real connect to. */
-export function checkPortOf(v: VirtualService, r: RealServer): number {
-  if (v.check.checkPort !== undefined) return v.check.checkPort;
-  if (r.port !== 0) return r.port;
-  return SERVICE_PORTS[v.check.service] ?? (v.endpoint.kind === "addr" ? v.endpoint.port : 0);
-}
-
-/**
- * The check to run for one real this round. `negotiate` speaks http/https;
- * `none` needs no I/O; other services fall back to a TCP connect (reported in
- * the message of the check's result).
- */
-export function checkSpecFor(
-  v: VirtualService,
-  r: RealServer,
-  negotiate = true,
-  reuse: number | undefined = undefined,
-): CheckSpec {
-  const c = v.check;
-  const port = checkPortOf(v, r);
-  const connect: CheckSpec = { kind: "connect", host: r.ip, port, timeoutMs: c.checkTimeoutMs };
-  switch (c.type) {
-    case "on":
-      return { kind: "on" };
-    case "off":
-      return { kind: "off" };
-    case "connect":
-      return v.protocol === "udp"
-        ? { kind: "ping", host: r.ip, count: c.checkCount, timeoutMs: c.checkTimeoutMs }
-        : connect;
-    case "ping":
-      return { kind: "ping", host: r.ip, count: c.checkCount, timeoutMs: c.checkTimeoutMs };
-    case "external":
-    case "external-perl": {
-      const ep = v.endpoint;
-      const vip = ep.kind === "fwmark" ? String(ep.mark) : ep.ip;
-      const vport = ep.kind === "fwmark" ? 0 : ep.port;
-      return {
-        kind: "external",
-        command: c.command,
-        args: externalCheckArgs(vip, vport, r.ip, r.port),
-        timeoutMs: c.checkTimeoutMs,
-      };
-    }
-    case "combined":
-    case "negotiate": {
-      if (c.type === "combined" && !negotiate) return connect;
-      if (c.service === "none") return { kind: "on" };
-      if (c.service === "http" || c.service === "https")
-        return {
-          kind: "http",
-          scheme: c.service,
-          host: r.ip,
-          port,
-          request: r.request ?? c.request,
-          method: c.httpMethod,
-          virtualhost: c.virtualHost,
-          receive: r.receive ?? c.receive,
-          timeoutMs: c.negotiateTimeoutMs,
-          ...(reuse !== undefined && reuse > 1 ? { reuse } : {}),
-        };
-      return { ...connect, timeoutMs: c.negotiateTimeoutMs };
-    }
-  }
-}
+export { checkPortOf, checkSpecFor } from "./checks/spec.js";
 
 export class Director {
   private config!: DirectorConfig;
@@ -705,48 +600,12 @@ export class Director {
     } catch {
       // counts are best effort
     }
-    const services = (this.config?.virtuals ?? []).map((v): StatusService => {
-      const t = this.applied.services.find((s) => s.key === v.key);
-      const vh = this.health.virtuals.get(v.key);
-      const byAddress = tableRealsByAddress(t);
-      const reals: StatusReal[] = v.reals.map((r) => {
-        const h = vh?.reals.get(configRealKey(r));
-        const tr = byAddress.get(r.ip)?.find((x) => x.port === r.port || r.port === 0 || r.method !== "masq");
-        const c = tr ? conns.get(v.key)?.get(tr.key) : undefined;
-        const n = this.checkCounts.get(`${v.key}|${configRealKey(r)}`);
-        return {
-          key: tr?.key ?? configRealKey(r),
-          method: r.method,
-          ...(tr ? { weight: tr.weight } : {}),
-          role: "real",
-          active: c?.active ?? 0,
-          inactive: c?.inactive ?? 0,
-          health: h?.maintenance ? "maintenance" : h?.up ? "up" : "down",
-          ...(h?.lastResult ? { lastCheck: h.lastResult } : {}),
-          checks: n?.checks ?? 0,
-          checkFailures: n?.failures ?? 0,
-        };
-      });
-      for (const f of t?.reals.filter((x) => x.role === "fallback") ?? []) {
-        const c = conns.get(v.key)?.get(f.key);
-        reals.push({
-          key: f.key,
-          method: f.method,
-          weight: f.weight,
-          role: "fallback",
-          active: c?.active ?? 0,
-          inactive: c?.inactive ?? 0,
-          health: "fallback",
-        });
-      }
-      return {
-        key: v.key,
-        scheduler: v.scheduler,
-        ...(v.persistenceSec !== undefined ? { persistenceSec: v.persistenceSec } : {}),
-        ...(v.netmask !== undefined ? { netmask: v.netmask } : {}),
-        quorumUp: vh?.quorumUp ?? false,
-        reals,
-      };
+    const services = statusServices({
+      config: this.config,
+      applied: this.applied,
+      health: this.health,
+      conns,
+      counts: (service, real) => this.checkCounts.get(`${service}|${real}`),
     });
     return {
       pid: process.pid,
@@ -806,20 +665,6 @@ export class Director {
 function releaseSpecs(s: RealSlot): void {
   if (s.specs?.negotiate.kind === "http") closeKeptConnection(s.specs.negotiate);
   s.specs = undefined;
-}
-
-/** The non-fallback reals of a table service by address (status() matches 1,000 reals against them every second). */
-function tableRealsByAddress(
-  t: Table["services"][number] | undefined,
-): Map<string, Table["services"][number]["reals"][number][]> {
-  const m = new Map<string, Table["services"][number]["reals"][number][]>();
-  for (const x of t?.reals ?? []) {
-    if (x.role === "fallback") continue;
-    const list = m.get(x.address);
-    if (list) list.push(x);
-    else m.set(x.address, [x]);
-  }
-  return m;
 }
 
 /** A kernel real that matches a configured real by address (gate reals take the virtual's port). */

@@ -29,12 +29,12 @@ import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
 import { LISTEN_SYNTAX, parseListenAddress } from "../config/values.js";
 import { runCollect } from "../exec/child.js";
-import { parseLdirectordCf } from "./config.js";
+import { type DirectorBackend, NftBackend } from "./backends/nft-adapter.js";
+import { parseLdirectordCf } from "./config/ldirectord.js";
 import { Director, DirectorConfigError } from "./director.js";
 import { DirectorLogDestination, logTargetKey } from "./log-target.js";
 import type { DirectorConfig } from "./model.js";
 import { serveDirectorMonitor } from "./monitor-shell.js";
-import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
 
 interface MainOptions {
   config: string;
@@ -61,7 +61,7 @@ export function autoBackend(procIpVs = "/proc/net/ip_vs"): "ipvs" | "nft" {
 }
 
 /** The YAML form's parser (config-yaml.ts: yaml + zod, loaded only for a *.yaml / *.yml file). */
-type YamlParser = typeof import("./config-yaml.js").parseDirectorYaml;
+type YamlParser = typeof import("./config/yaml.js").parseDirectorYaml;
 
 /** Whether `file` is read as the YAML form. */
 const isYaml = (file: string): boolean => /\.ya?ml$/i.test(file);
@@ -225,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
   // the YAML parser and the IPVS backend (execa) are loaded only when used: hb-director starts on every node
   const parse = parserFor(
     o.config,
-    isYaml(o.config) ? (await import("./config-yaml.js")).parseDirectorYaml : undefined,
+    isYaml(o.config) ? (await import("./config/yaml.js")).parseDirectorYaml : undefined,
   );
   let device = o.device;
   if (!device) {
@@ -240,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const backend: DirectorBackend =
     backendName === "ipvs"
-      ? new (await import("./ipvs-director.js")).IpvsDirectorBackend()
+      ? new (await import("./backends/ipvs-director.js")).IpvsDirectorBackend()
       : new NftBackend({
           table: o.table,
           ...(device ? { device } : {}),

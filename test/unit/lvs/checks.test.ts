@@ -6,9 +6,9 @@ import { createServer as createTcp, type Socket, type Server as TcpServer } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { externalCheckArgs } from "../../../src/lvs/check-external.js";
-import { closeKeptConnections, httpCheckUrl } from "../../../src/lvs/check-http.js";
-import { CheckRunner, type CheckSpec, runCheck } from "../../../src/lvs/checks.js";
+import { externalCheckArgs } from "../../../src/lvs/checks/external.js";
+import { closeKeptConnections, httpCheckUrl } from "../../../src/lvs/checks/http.js";
+import { CheckRunner, type CheckSpec, runCheck } from "../../../src/lvs/checks/runner.js";
 
 let http: Server;
 let silent: TcpServer;

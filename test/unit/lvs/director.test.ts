@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import {
   checkSpecFor,
   Director,

@@ -6,7 +6,7 @@ import {
   ResponseReader,
   requestTarget,
   type WireResponse,
-} from "../../../src/lvs/http-wire.js";
+} from "../../../src/lvs/checks/http-wire.js";
 
 /** Feeds `text` in pieces of the given sizes (cycled); returns the response, ending the stream if needed. */
 function read(text: string, sizes: number[] = [1 << 20], head = false, maxBody?: number): WireResponse {

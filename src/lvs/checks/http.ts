@@ -14,8 +14,8 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import type { CheckOutcome, CheckSignal } from "./checks.js";
 import { httpRequestBytes, ResponseReader, requestTarget, type WireResponse } from "./http-wire.js";
+import type { CheckOutcome, CheckSignal } from "./runner.js";
 
 /** What one http/https negotiate check needs. */
 export interface HttpCheckSpec {

@@ -24,9 +24,9 @@
  * indented line after a blank line gets a message saying why.
  */
 
-import { DiagnosticSink, type Parsed } from "../base/diag.js";
-import { SYSLOG_FACILITIES } from "../base/syslog.js";
-import { ipv4ToInt, isIPv4, isIPv6 } from "../config/values.js";
+import { DiagnosticSink, type Parsed } from "../../base/diag.js";
+import { SYSLOG_FACILITIES } from "../../base/syslog.js";
+import { ipv4ToInt, isIPv4, isIPv6 } from "../../config/values.js";
 import {
   type AddressFamily,
   CHECK_SERVICES,
@@ -49,7 +49,7 @@ import {
   serviceKey,
   type VirtualEndpoint,
   type VirtualService,
-} from "./model.js";
+} from "../model.js";
 
 export interface LdirectordParseOptions {
   /** Resolves a host name to an address of the family; undefined = unknown. Numeric addresses never reach it. */

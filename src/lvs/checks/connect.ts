@@ -1,6 +1,6 @@
 /** The `connect` check: a TCP connection to the real server's check port within the timeout. */
 import { connect } from "node:net";
-import type { CheckOutcome, CheckSignal } from "./checks.js";
+import type { CheckOutcome, CheckSignal } from "./runner.js";
 
 /** Opens and immediately closes one TCP connection; never throws. */
 export function checkConnect(host: string, port: number, signal: CheckSignal): Promise<CheckOutcome> {

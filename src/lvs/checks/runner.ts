@@ -4,12 +4,12 @@
  * checks one after another). A round runs a set of checks with bounded
  * concurrency and identical checks (same key) only once.
  */
-import { Limiter } from "../exec/limiter.js";
-import { checkConnect } from "./check-connect.js";
-import { checkExternal } from "./check-external.js";
-import { checkHttp, type HttpCheckSpec } from "./check-http.js";
-import { checkPing } from "./check-ping.js";
-import type { CheckResult as ModelCheckResult } from "./model.js";
+import { Limiter } from "../../exec/limiter.js";
+import type { CheckResult as ModelCheckResult } from "../model.js";
+import { checkConnect } from "./connect.js";
+import { checkExternal } from "./external.js";
+import { checkHttp, type HttpCheckSpec } from "./http.js";
+import { checkPing } from "./ping.js";
 
 /** What a finished check says. */
 export interface CheckOutcome {
