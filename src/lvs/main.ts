@@ -5,7 +5,7 @@
  *
  *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
- *               [--concurrency N] [--warm] [--metrics-listen ADDR] [--check]
+ *               [--concurrency N] [--check-reuse N] [--warm] [--metrics-listen ADDR] [--check]
  *
  * --warm: a warm-standby director (docs/ARCHITECTURE.md "Warm director"): the
  * health checks and the table run on every node; the nft NAT rules serve only
@@ -109,6 +109,7 @@ Examples:
   hb-director --config /etc/ha.d/ldirectord.cf --check
   hb-director -c /etc/ha.d/ldirectord.cf --state-file /run/tandem/director.json
   hb-director -c /etc/ha.d/ldirectord.cf --metrics-listen 9665   # /metrics and / on 127.0.0.1:9665
+  hb-director -c /etc/ha.d/ldirectord.cf --check-reuse 1         # a new connection every http check, as ldirectord
   (usually started by the ldirectord resource agent in haresources or the CIB)
 
 Exit status:
