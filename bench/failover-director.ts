@@ -116,19 +116,29 @@ async function standbyTrial(lab: ClusterLab): Promise<DirectorTrial & { commandM
     const probes = lab.client.probes.filter((p) => p.end > at - 200 && p.start < end);
     const slow = probes.filter((p) => p.end - p.start > 20 || p.answer === "-");
     const oks = probes
-      .filter((p) => p.answer !== "-")
+      .filter((p) => p.answer !== "-" && p.end >= at - 200)
       .map((p) => p.end)
       .sort((x, y) => x - y);
     let gapAt = 0;
     for (let i = 1; i < oks.length; i++)
       if ((oks[i] ?? 0) - (oks[i - 1] ?? 0) > (oks[gapAt] ?? 0) - (oks[gapAt - 1] ?? 0)) gapAt = i;
     const gapFrom = (oks[gapAt - 1] ?? at) - at;
-    const started = probes.filter((p) => p.start - at > gapFrom && p.start - at < (oks[gapAt] ?? at) - at).length;
+    const started = probes.filter(
+      (p) => p.start - at > gapFrom && p.start - at < (oks[gapAt] ?? at) - at,
+    ).length;
     const events = ["n1", "n2"]
       .flatMap((n) => lab.log(n).split("\n"))
-      .filter((l) => /"event":"(transition|op-result)"/.test(l) && !/"intervalMs":[1-9]/.test(l))
+      .filter(
+        (l) =>
+          /"event":"(transition|op-result|dc|node-status|stall|event-loop-lag)/.test(l) &&
+          !/"intervalMs":[1-9]/.test(l),
+      )
       .filter((l) => Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") >= at - 50)
-      .map((l) => `${Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") - at} ${(/"msg":"([^"]+)"/.exec(l) ?? [])[1]}`);
+      .map((l) => ({ t: Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "") - at, l }))
+      .sort((x, y) => x.t - y.t)
+      .map(
+        ({ t, l }) => `${t} ${(/"node":"(\w+)"/.exec(l) ?? [])[1]}: ${(/"msg":"([^"]+)"/.exec(l) ?? [])[1]}`,
+      );
     (await import("node:fs")).appendFileSync(
       dump,
       `=== standby at=${at} command ${commandMs} ms gap ${result.ms} ms from ${gapFrom} to ${(oks[gapAt] ?? at) - at} (${started} probes started in it)\n${slow

@@ -9,7 +9,7 @@
  * (one batch at a time, the latest desired table wins).
  */
 import { createHash } from "node:crypto";
-import { appendFile, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../base/diag.js";
 import { type AlertEvent, Alerter } from "./alerts.js";
@@ -31,7 +31,7 @@ import type {
   VirtualService,
 } from "./model.js";
 import { reconcile } from "./reconcile.js";
-import { type DirectorStatus, statusServices } from "./status.js";
+import { type DirectorStatus, StatusFileWriter, statusServices } from "./status.js";
 
 /** The logger the director writes to (pino fits). */
 export interface DirectorLogger {
@@ -128,12 +128,19 @@ export class Director {
   private tableChanges = 0;
   /** Checks and failed checks per `service|real` since start (the metrics' counters). */
   private readonly checkCounts = new Map<string, { checks: number; failures: number }>();
+  /** The status file (written after every tick and table change). */
+  private readonly statusFile: StatusFileWriter;
   /** Check periods with at least one finished check (tests and bench). */
   rounds = 0;
   /** Start/end (performance.now) of the checks finished since the last tick. */
   private readonly finished: { start: number; end: number }[] = [];
 
   constructor(private readonly opts: DirectorOptions) {
+    this.statusFile = new StatusFileWriter(
+      opts.statusFile,
+      () => this.status(),
+      (m) => opts.log.warn({}, m),
+    );
     this.runner = new CheckRunner(opts.checkConcurrency ?? 256);
     this.alerter = new Alerter({
       notifyCommand: opts.notifyCommand,
@@ -258,7 +265,7 @@ export class Director {
       this.rounds++;
     }
     await this.remind();
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /** Starts the check of every real that is not already running (start-up and reload). */
@@ -464,7 +471,7 @@ export class Director {
         if (!this.stopper.signal.aborted) this.requestApply();
       }, 1000).unref();
     }
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /**
@@ -589,7 +596,7 @@ export class Director {
       }
     }
     this.opts.log.info({}, "stopped");
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /** The status as written to the status file. */
@@ -620,44 +627,6 @@ export class Director {
       tableChanges: this.tableChanges,
       services,
     };
-  }
-
-  /** The status write in flight, and whether another was asked for meanwhile. */
-  private statusWrite: Promise<void> | undefined;
-  private statusAgain = false;
-
-  /**
-   * Writes the status file. A call during a write in flight does not drop its
-   * state (that was a race: stop()'s "stopping" could be skipped and the file
-   * left at "running"): the write in flight runs once more, and every caller
-   * waits for the write that includes its state.
-   */
-  private writeStatus(): Promise<void> {
-    const file = this.opts.statusFile;
-    if (!file) return Promise.resolve();
-    if (this.statusWrite !== undefined) {
-      this.statusAgain = true;
-      return this.statusWrite;
-    }
-    this.statusWrite = (async () => {
-      do {
-        this.statusAgain = false;
-        await this.writeStatusOnce(file);
-      } while (this.statusAgain);
-    })().finally(() => {
-      this.statusWrite = undefined;
-    });
-    return this.statusWrite;
-  }
-
-  private async writeStatusOnce(file: string): Promise<void> {
-    try {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(await this.status())}\n`);
-      await rename(tmp, file);
-    } catch (e) {
-      this.opts.log.warn({ err: (e as Error).message }, "cannot write the status file");
-    }
   }
 }
 

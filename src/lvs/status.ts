@@ -5,6 +5,7 @@
  * built from the configuration, the applied table and the health state.
  */
 
+import { rename, writeFile } from "node:fs/promises";
 import type { ConnCounts } from "./backends/nft-adapter.js";
 import { configRealKey } from "./health.js";
 import type { CheckResult, DaemonPhase, DirectorConfig, HealthState, Table } from "./model.js";
@@ -121,4 +122,49 @@ function tableRealsByAddress(
     else m.set(x.address, [x]);
   }
   return m;
+}
+
+/**
+ * Writes the status file (atomically: a temporary file, then rename). A call
+ * during a write in flight does not drop its state (that was a race: stop()'s
+ * "stopping" could be skipped and the file left at "running"): the write in
+ * flight runs once more, and every caller waits for the write that includes its state.
+ */
+export class StatusFileWriter {
+  private inFlight: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly file: string | undefined,
+    private readonly status: () => Promise<DirectorStatus>,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  write(): Promise<void> {
+    const file = this.file;
+    if (!file) return Promise.resolve();
+    if (this.inFlight !== undefined) {
+      this.again = true;
+      return this.inFlight;
+    }
+    this.inFlight = (async () => {
+      do {
+        this.again = false;
+        await this.writeOnce(file);
+      } while (this.again);
+    })().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async writeOnce(file: string): Promise<void> {
+    try {
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(await this.status())}\n`);
+      await rename(tmp, file);
+    } catch (e) {
+      this.warn(`cannot write the status file: ${(e as Error).message}`);
+    }
+  }
 }
