@@ -119,8 +119,8 @@ async function standbyTrial(lab: ClusterLab): Promise<DirectorTrial & { commandM
       .filter((p) => p.answer !== "-" && p.end >= at - 200)
       .map((p) => p.end)
       .sort((x, y) => x - y);
-    let gapAt = 0;
-    for (let i = 1; i < oks.length; i++)
+    let gapAt = 1;
+    for (let i = 2; i < oks.length; i++)
       if ((oks[i] ?? 0) - (oks[i - 1] ?? 0) > (oks[gapAt] ?? 0) - (oks[gapAt - 1] ?? 0)) gapAt = i;
     const gapFrom = (oks[gapAt - 1] ?? at) - at;
     const started = probes.filter(
