@@ -12,7 +12,7 @@
  *
  * Usage: node dist/bench/director.js [--seconds N] [--checks-only]
  *   --checks-only: part A only. HB_DIRECTOR_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
- *   is passed to the director's node (profiling).
+ *   is passed to the director's node (profiling); HB_DIRECTOR_EXTRA_ARGS (e.g. "--check-reuse 1") to hb-director.
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +25,7 @@ const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 8
 const PORTS = 500;
 const checksOnly = process.argv.includes("--checks-only");
 const nodeArgs = (process.env.HB_DIRECTOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const directorArgs = (process.env.HB_DIRECTOR_EXTRA_ARGS ?? "").split(" ").filter(Boolean);
 let started = false;
 const BASE = 20000;
 
@@ -75,6 +76,7 @@ function startDirector(lab: LvsLab, cfg: string, status: string, extra: string[]
       "--state-file",
       status,
       ...extra,
+      ...directorArgs,
     ],
     { stdio: "ignore" },
   );
