@@ -10,7 +10,9 @@
  *    the director namespace, no load balancing) against through the director
  *    with nftables NAT and DR, keep-alive and one connection per request.
  *
- * Usage: node dist/bench/director.js [--seconds N]
+ * Usage: node dist/bench/director.js [--seconds N] [--checks-only]
+ *   --checks-only: part A only. HB_DIRECTOR_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
+ *   is passed to the director's node (profiling); HB_DIRECTOR_EXTRA_ARGS (e.g. "--check-reuse 1") to hb-director.
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,9 @@ import { LvsLab, NET, VIP, waitFor } from "../test/e2e/lvs/lab.js";
 const MAIN = fileURLToPath(new URL("../src/lvs/main.js", import.meta.url));
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 8;
 const PORTS = 500;
+const checksOnly = process.argv.includes("--checks-only");
+const nodeArgs = (process.env.HB_DIRECTOR_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const directorArgs = (process.env.HB_DIRECTOR_EXTRA_ARGS ?? "").split(" ").filter(Boolean);
 let started = false;
 const BASE = 20000;
 
@@ -41,19 +46,38 @@ function once() { return new Promise((res) => { const s = net.connect(+port, ip)
   console.log(JSON.stringify({ rps: Math.round(done / (+ms / 1000)), errors })); })();`;
 
 interface Status {
+  updatedAt: number;
   firstRoundMs?: number;
   services: { reals: { health: string; lastCheck?: { at: number; durationMs: number } }[] }[];
 }
 
 function cpuMs(pid: number): number {
+  const t = cpuSplit(pid);
+  return t.user + t.sys;
+}
+
+/** User and kernel CPU ms of a process (utime, stime in clock ticks, USER_HZ 100). */
+function cpuSplit(pid: number): { user: number; sys: number } {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 };
 }
 
 function startDirector(lab: LvsLab, cfg: string, status: string, extra: string[] = []): ChildProcess {
   const d = lab.spawnIn(
     "dir",
-    [process.execPath, MAIN, "--config", cfg, "--backend", "nft", "--state-file", status, ...extra],
+    [
+      process.execPath,
+      ...nodeArgs,
+      MAIN,
+      "--config",
+      cfg,
+      "--backend",
+      "nft",
+      "--state-file",
+      status,
+      ...extra,
+      ...directorArgs,
+    ],
     { stdio: "ignore" },
   );
   d.stderr?.resume();
@@ -112,14 +136,19 @@ async function checksBench(lab: LvsLab, connStats: string): Promise<void> {
   const pid = d.pid ?? 0;
   await new Promise((r) => setTimeout(r, 1000));
   const c0 = cpuMs(pid);
+  const s0 = cpuSplit(pid).sys;
   const w0 = Date.now();
   const rounds: number[] = [];
+  const ages: number[] = [];
   for (let i = 0; i < seconds; i++) {
     await new Promise((r) => setTimeout(r, 1000));
+    const st = readStatus();
     // the checks keep the phase they started with: first start to last finish of every real's last check
-    const checks = (readStatus()?.services ?? [])
+    const checks = (st?.services ?? [])
       .flatMap((s) => s.reals.map((r) => r.lastCheck))
       .filter((c) => c !== undefined);
+    // the oldest last check when the status was written: <= checkinterval = every real checked within one interval
+    if (st && checks.length === 1000) ages.push(Math.max(...checks.map((c) => st.updatedAt - c.at)));
     if (checks.length === 1000)
       rounds.push(
         Math.round(
@@ -128,6 +157,7 @@ async function checksBench(lab: LvsLab, connStats: string): Promise<void> {
       );
   }
   const cpu = cpuMs(pid) - c0;
+  const sys = cpuSplit(pid).sys - s0;
   const durations = (readStatus()?.services ?? [])
     .flatMap((s) => s.reals.map((r) => r.lastCheck?.durationMs ?? 0))
     .sort((a, b) => a - b);
@@ -140,6 +170,7 @@ async function checksBench(lab: LvsLab, connStats: string): Promise<void> {
   ).nftables.filter((x: { map?: { name: string } }) => x.map?.name.endsWith("_reals")).length;
   await stopDirector(d);
   rounds.sort((a, b) => a - b);
+  ages.sort((a, b) => a - b);
   console.log(
     `A. 1,000 real servers, 10 virtual services, http negotiate checks, checkinterval 1 s, conntrack counts every ${connStats} ms`,
   );
@@ -147,13 +178,16 @@ async function checksBench(lab: LvsLab, connStats: string): Promise<void> {
     `   first round complete (status file) ${firstRound >= 0 ? `${firstMs} ms` : "NEVER"} after launch; all 1,000 up after ${allUp >= 0 ? `${upMs} ms` : "NEVER (30 s)"}; ${slots} services in nft`,
   );
   console.log(
-    `   director CPU: ${((cpu / wall) * 100).toFixed(1)} % of one core (${((cpu / wall) * 1000).toFixed(0)} ms CPU per s) over ${(wall / 1000).toFixed(1)} s`,
+    `   director CPU: ${((cpu / wall) * 100).toFixed(1)} % of one core (${((cpu / wall) * 1000).toFixed(0)} ms CPU per s, ${((sys / wall) * 100).toFixed(1)} % in the kernel) over ${(wall / 1000).toFixed(1)} s; load average ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`,
   );
   console.log(
     `   first round (all 1,000 checks launched together at start-up): ${firstRoundMs ?? "?"} ms; one check: median ${durations[500]} ms, p99 ${durations[990]} ms`,
   );
   console.log(
     `   steady state: every real checked once per interval; spread of the last checks  (first start to last finish): median ${rounds[Math.floor(rounds.length / 2)] ?? "?"} ms, max ${rounds.at(-1) ?? "?"} ms (${rounds.length} samples)`,
+  );
+  console.log(
+    `   oldest last check of the 1,000 at each status write: median ${ages[Math.floor(ages.length / 2)] ?? "?"} ms, max ${ages.at(-1) ?? "?"} ms (<= 1000: every real checked within the interval)`,
   );
 }
 
@@ -259,7 +293,7 @@ try {
   lab.build(2);
   await checksBench(lab, "2000");
   await checksBench(lab, "0");
-  await throughputBench(lab);
+  if (!checksOnly) await throughputBench(lab);
 } finally {
   lab.cleanup();
 }

@@ -19,8 +19,8 @@ import { parseAuthkeys } from "../src/config/authkeys.js";
 import { parseHaCf } from "../src/config/hacf.js";
 import { parseHaresources } from "../src/config/haresources.js";
 import { parseClusterYaml } from "../src/config/yaml.js";
-import { parseLdirectordCf } from "../src/lvs/config.js";
-import { parseDirectorYaml } from "../src/lvs/config-yaml.js";
+import { parseLdirectordCf } from "../src/lvs/config/ldirectord.js";
+import { parseDirectorYaml } from "../src/lvs/config/yaml.js";
 import { readFixture, repoRoot } from "./helpers.js";
 
 export interface FuzzTarget {

@@ -9,15 +9,17 @@
  * (one batch at a time, the latest desired table wins).
  */
 import { createHash } from "node:crypto";
-import { appendFile, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { appendFile, readdir, readFile, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../base/diag.js";
 import { type AlertEvent, Alerter } from "./alerts.js";
-import { externalCheckArgs } from "./check-external.js";
-import { CheckRunner, type CheckSpec, runCheck } from "./checks.js";
-import { parseLdirectordCf } from "./config.js";
+import type { ConnCounts, DirectorBackend } from "./backends/nft-adapter.js";
+import { closeKeptConnection, closeKeptConnections } from "./checks/http.js";
+import { CheckRunner, type CheckSpec, runCheck } from "./checks/runner.js";
+import { checkSpecFor } from "./checks/spec.js";
+import { parseLdirectordCf } from "./config/ldirectord.js";
 import { desiredTable, validateForBackend } from "./desired.js";
-import { applyCheckResult, configRealKey, initialHealth, setMaintenance } from "./health.js";
+import { applyCheckResults, type CheckFeed, configRealKey, initialHealth, setMaintenance } from "./health.js";
 import type {
   CheckResult,
   DaemonPhase,
@@ -28,9 +30,8 @@ import type {
   Table,
   VirtualService,
 } from "./model.js";
-import { SERVICE_PORTS } from "./model.js";
-import type { ConnCounts, DirectorBackend } from "./nft-adapter.js";
 import { reconcile } from "./reconcile.js";
+import { type DirectorStatus, StatusFileWriter, statusServices } from "./status.js";
 
 /** The logger the director writes to (pino fits). */
 export interface DirectorLogger {
@@ -53,6 +54,11 @@ export interface DirectorOptions {
     text: string,
     file: string,
   ) => { value: DirectorConfig; diagnostics: readonly Diagnostic[] };
+  /**
+   * http/https checks one kept-alive connection carries (default 1: a new
+   * connection per check, as ldirectord; see check-http.ts).
+   */
+  readonly checkReuse?: number;
   /** Called with each configuration put in force (start and every reload). */
   readonly onConfig?: (config: DirectorConfig) => void;
 }
@@ -70,48 +76,7 @@ export class DirectorConfigError extends Error {
   }
 }
 
-/** What the status file holds (also `hbctl lvs status --json`). */
-export interface DirectorStatus {
-  readonly pid: number;
-  readonly configFile: string;
-  readonly backend: string;
-  readonly phase: DaemonPhase;
-  readonly startedAt: number;
-  readonly updatedAt: number;
-  readonly lastRound?: { readonly checks: number; readonly durationMs: number; readonly at: number };
-  /** How long the first round (every real checked at once at start-up) took. */
-  readonly firstRoundMs?: number;
-  readonly lastApplyError?: string;
-  /** Table changes applied since start (each added, edited or removed service or real is one). */
-  readonly tableChanges?: number;
-  readonly services: readonly StatusService[];
-}
-
-export interface StatusService {
-  readonly key: string;
-  readonly scheduler: string;
-  readonly persistenceSec?: number;
-  readonly netmask?: string;
-  /** Up reals carry the traffic (false: the fallback, if any, serves). */
-  readonly quorumUp: boolean;
-  readonly reals: readonly StatusReal[];
-}
-
-export interface StatusReal {
-  readonly key: string;
-  readonly method: string;
-  /** Weight in the table; undefined = not in the table. */
-  readonly weight?: number;
-  readonly role: "real" | "fallback";
-  readonly active: number;
-  readonly inactive: number;
-  /** "up", "down", "maintenance" (fallbacks: "fallback"). */
-  readonly health: string;
-  readonly lastCheck?: CheckResult;
-  /** Checks run against this real since start (retries included), and how many failed. */
-  readonly checks?: number;
-  readonly checkFailures?: number;
-}
+export type { DirectorStatus, StatusReal, StatusService } from "./status.js";
 
 interface RealSlot {
   readonly service: string;
@@ -126,71 +91,17 @@ interface RealSlot {
   /** combined checktype: successful connects since the last negotiate. */
   connectsSinceNegotiate: number;
   forceNegotiate: boolean;
+  /** The checks of this real, built once per configuration (the http check caches its URL per spec object). */
+  specs?: { readonly negotiate: CheckSpec; readonly connect: CheckSpec } | undefined;
+  /** This real's entry of Director.checkCounts. */
+  counts: { checks: number; failures: number };
 }
 
 function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** The port the checks of a real connect to. */
-export function checkPortOf(v: VirtualService, r: RealServer): number {
-  if (v.check.checkPort !== undefined) return v.check.checkPort;
-  if (r.port !== 0) return r.port;
-  return SERVICE_PORTS[v.check.service] ?? (v.endpoint.kind === "addr" ? v.endpoint.port : 0);
-}
-
-/**
- * The check to run for one real this round. `negotiate` speaks http/https;
- * `none` needs no I/O; other services fall back to a TCP connect (reported in
- * the message of the check's result).
- */
-export function checkSpecFor(v: VirtualService, r: RealServer, negotiate = true): CheckSpec {
-  const c = v.check;
-  const port = checkPortOf(v, r);
-  const connect: CheckSpec = { kind: "connect", host: r.ip, port, timeoutMs: c.checkTimeoutMs };
-  switch (c.type) {
-    case "on":
-      return { kind: "on" };
-    case "off":
-      return { kind: "off" };
-    case "connect":
-      return v.protocol === "udp"
-        ? { kind: "ping", host: r.ip, count: c.checkCount, timeoutMs: c.checkTimeoutMs }
-        : connect;
-    case "ping":
-      return { kind: "ping", host: r.ip, count: c.checkCount, timeoutMs: c.checkTimeoutMs };
-    case "external":
-    case "external-perl": {
-      const ep = v.endpoint;
-      const vip = ep.kind === "fwmark" ? String(ep.mark) : ep.ip;
-      const vport = ep.kind === "fwmark" ? 0 : ep.port;
-      return {
-        kind: "external",
-        command: c.command,
-        args: externalCheckArgs(vip, vport, r.ip, r.port),
-        timeoutMs: c.checkTimeoutMs,
-      };
-    }
-    case "combined":
-    case "negotiate": {
-      if (c.type === "combined" && !negotiate) return connect;
-      if (c.service === "none") return { kind: "on" };
-      if (c.service === "http" || c.service === "https")
-        return {
-          kind: "http",
-          scheme: c.service,
-          host: r.ip,
-          port,
-          request: r.request ?? c.request,
-          method: c.httpMethod,
-          virtualhost: c.virtualHost,
-          receive: r.receive ?? c.receive,
-          timeoutMs: c.negotiateTimeoutMs,
-        };
-      return { ...connect, timeoutMs: c.negotiateTimeoutMs };
-    }
-  }
-}
+export { checkPortOf, checkSpecFor } from "./checks/spec.js";
 
 export class Director {
   private config!: DirectorConfig;
@@ -217,12 +128,19 @@ export class Director {
   private tableChanges = 0;
   /** Checks and failed checks per `service|real` since start (the metrics' counters). */
   private readonly checkCounts = new Map<string, { checks: number; failures: number }>();
+  /** The status file (written after every tick and table change). */
+  private readonly statusFile: StatusFileWriter;
   /** Check periods with at least one finished check (tests and bench). */
   rounds = 0;
   /** Start/end (performance.now) of the checks finished since the last tick. */
   private readonly finished: { start: number; end: number }[] = [];
 
   constructor(private readonly opts: DirectorOptions) {
+    this.statusFile = new StatusFileWriter(
+      opts.statusFile,
+      () => this.status(),
+      (m) => opts.log.warn({}, m),
+    );
     this.runner = new CheckRunner(opts.checkConcurrency ?? 256);
     this.alerter = new Alerter({
       notifyCommand: opts.notifyCommand,
@@ -308,8 +226,12 @@ export class Director {
         if (prev) {
           prev.spec = r;
           prev.virtual = v;
+          releaseSpecs(prev);
           return prev;
         }
+        const key = `${v.key}|${real}`;
+        const counts = this.checkCounts.get(key) ?? { checks: 0, failures: 0 };
+        this.checkCounts.set(key, counts);
         return {
           service: v.key,
           real,
@@ -320,11 +242,13 @@ export class Director {
           gone: false,
           connectsSinceNegotiate: 0,
           forceNegotiate: true,
+          counts,
         };
       }),
     );
     for (const s of old.values()) {
       s.gone = true;
+      releaseSpecs(s);
       if (s.timer) clearTimeout(s.timer);
     }
   }
@@ -341,7 +265,7 @@ export class Director {
       this.rounds++;
     }
     await this.remind();
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /** Starts the check of every real that is not already running (start-up and reload). */
@@ -383,11 +307,16 @@ export class Director {
     const v = s.virtual;
     const negotiate =
       v.check.type !== "combined" || s.forceNegotiate || s.connectsSinceNegotiate >= v.check.negotiateEvery;
-    const spec = checkSpecFor(v, s.spec, negotiate);
+    s.specs ??= {
+      negotiate: checkSpecFor(v, s.spec, true, this.opts.checkReuse),
+      connect: checkSpecFor(v, s.spec, false),
+    };
+    const spec = negotiate ? s.specs.negotiate : s.specs.connect;
     for (let attempt = 0; attempt < 100; attempt++) {
-      const r = await this.runner.check(spec, this.stopper.signal);
-      if (this.stopper.signal.aborted || !this.slots.includes(s)) return; // stopping, or reloaded away meanwhile
-      this.countCheck(`${s.service}|${s.real}`, r.ok);
+      const r = await this.runner.check(spec); // stop() ends it with runner.cancelAll()
+      if (this.stopper.signal.aborted || s.gone) return; // stopping, or reloaded away meanwhile
+      s.counts.checks++;
+      if (!r.ok) s.counts.failures++;
       if (v.check.type === "combined") {
         if (!negotiate && r.ok) s.connectsSinceNegotiate++;
         if (negotiate) s.connectsSinceNegotiate = 0;
@@ -398,19 +327,42 @@ export class Director {
           v.check.monitorFile,
           `[${new Date(r.at).toISOString()}] [${process.pid}] ${s.real} (${s.service}) ${r.ok ? "up" : "down"} ${r.message}\n`,
         ).catch(() => undefined);
-      const step = applyCheckResult(this.health, this.config, s.service, s.real, r);
-      this.health = step.state;
-      this.onTransitions(step.transitions);
-      if (step.retryInMs === undefined) return;
-      await sleep(step.retryInMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
+      const retryInMs = await this.feed(s, r);
+      if (retryInMs === undefined) return;
+      await sleep(retryInMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
     }
   }
 
-  private countCheck(key: string, ok: boolean): void {
-    const c = this.checkCounts.get(key) ?? { checks: 0, failures: 0 };
-    c.checks++;
-    if (!ok) c.failures++;
-    this.checkCounts.set(key, c);
+  /** Results waiting for the next batch (fed to the health state machine once per event-loop turn). */
+  private feeding: { item: CheckFeed; done: (retryInMs: number | undefined) => void }[] = [];
+
+  /**
+   * Feeds one result to the health state machine with the others finished in
+   * the same event-loop turn (one copy of each virtual's health per batch);
+   * resolves with the retry delay the result asks for.
+   */
+  private feed(s: RealSlot, result: CheckResult): Promise<number | undefined> {
+    return new Promise((done) => {
+      if (this.feeding.push({ item: { service: s.service, real: s.real, result }, done }) === 1)
+        setImmediate(() => this.flushFeed());
+    });
+  }
+
+  private flushFeed(): void {
+    const batch = this.feeding;
+    this.feeding = [];
+    if (this.stopper.signal.aborted) {
+      for (const b of batch) b.done(undefined);
+      return;
+    }
+    const step = applyCheckResults(
+      this.health,
+      this.config,
+      batch.map((b) => b.item),
+    );
+    this.health = step.state;
+    this.onTransitions(step.transitions);
+    for (const [i, b] of batch.entries()) b.done(step.retryInMs[i]);
   }
 
   private onTransitions(ts: readonly HealthTransition[]): void {
@@ -519,7 +471,7 @@ export class Director {
         if (!this.stopper.signal.aborted) this.requestApply();
       }, 1000).unref();
     }
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /**
@@ -624,6 +576,8 @@ export class Director {
     if (this.ticker) clearInterval(this.ticker);
     for (const sl of this.slots) if (sl.timer) clearTimeout(sl.timer);
     this.stopper.abort();
+    this.runner.cancelAll();
+    closeKeptConnections();
     await this.settled();
     const clean = new Set(this.config.virtuals.filter((v) => v.cleanStop).map((v) => v.key));
     if (clean.size > 0) {
@@ -642,7 +596,7 @@ export class Director {
       }
     }
     this.opts.log.info({}, "stopped");
-    await this.writeStatus();
+    await this.statusFile.write();
   }
 
   /** The status as written to the status file. */
@@ -653,52 +607,12 @@ export class Director {
     } catch {
       // counts are best effort
     }
-    const services = (this.config?.virtuals ?? []).map((v): StatusService => {
-      const t = this.applied.services.find((s) => s.key === v.key);
-      const vh = this.health.virtuals.get(v.key);
-      const reals: StatusReal[] = v.reals.map((r) => {
-        const h = vh?.reals.get(configRealKey(r));
-        const tr = t?.reals.find(
-          (x) =>
-            x.role !== "fallback" &&
-            x.address === r.ip &&
-            (x.port === r.port || r.port === 0 || r.method !== "masq"),
-        );
-        const c = tr ? conns.get(v.key)?.get(tr.key) : undefined;
-        const n = this.checkCounts.get(`${v.key}|${configRealKey(r)}`);
-        return {
-          key: tr?.key ?? configRealKey(r),
-          method: r.method,
-          ...(tr ? { weight: tr.weight } : {}),
-          role: "real",
-          active: c?.active ?? 0,
-          inactive: c?.inactive ?? 0,
-          health: h?.maintenance ? "maintenance" : h?.up ? "up" : "down",
-          ...(h?.lastResult ? { lastCheck: h.lastResult } : {}),
-          checks: n?.checks ?? 0,
-          checkFailures: n?.failures ?? 0,
-        };
-      });
-      for (const f of t?.reals.filter((x) => x.role === "fallback") ?? []) {
-        const c = conns.get(v.key)?.get(f.key);
-        reals.push({
-          key: f.key,
-          method: f.method,
-          weight: f.weight,
-          role: "fallback",
-          active: c?.active ?? 0,
-          inactive: c?.inactive ?? 0,
-          health: "fallback",
-        });
-      }
-      return {
-        key: v.key,
-        scheduler: v.scheduler,
-        ...(v.persistenceSec !== undefined ? { persistenceSec: v.persistenceSec } : {}),
-        ...(v.netmask !== undefined ? { netmask: v.netmask } : {}),
-        quorumUp: vh?.quorumUp ?? false,
-        reals,
-      };
+    const services = statusServices({
+      config: this.config,
+      applied: this.applied,
+      health: this.health,
+      conns,
+      counts: (service, real) => this.checkCounts.get(`${service}|${real}`),
     });
     return {
       pid: process.pid,
@@ -714,44 +628,12 @@ export class Director {
       services,
     };
   }
+}
 
-  /** The status write in flight, and whether another was asked for meanwhile. */
-  private statusWrite: Promise<void> | undefined;
-  private statusAgain = false;
-
-  /**
-   * Writes the status file. A call during a write in flight does not drop its
-   * state (that was a race: stop()'s "stopping" could be skipped and the file
-   * left at "running"): the write in flight runs once more, and every caller
-   * waits for the write that includes its state.
-   */
-  private writeStatus(): Promise<void> {
-    const file = this.opts.statusFile;
-    if (!file) return Promise.resolve();
-    if (this.statusWrite !== undefined) {
-      this.statusAgain = true;
-      return this.statusWrite;
-    }
-    this.statusWrite = (async () => {
-      do {
-        this.statusAgain = false;
-        await this.writeStatusOnce(file);
-      } while (this.statusAgain);
-    })().finally(() => {
-      this.statusWrite = undefined;
-    });
-    return this.statusWrite;
-  }
-
-  private async writeStatusOnce(file: string): Promise<void> {
-    try {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(await this.status())}\n`);
-      await rename(tmp, file);
-    } catch (e) {
-      this.opts.log.warn({ err: (e as Error).message }, "cannot write the status file");
-    }
-  }
+/** Forgets a slot's checks (a reload re-specifies them) and closes their kept connection. */
+function releaseSpecs(s: RealSlot): void {
+  if (s.specs?.negotiate.kind === "http") closeKeptConnection(s.specs.negotiate);
+  s.specs = undefined;
 }
 
 /** A kernel real that matches a configured real by address (gate reals take the virtual's port). */

@@ -130,12 +130,28 @@ function withReal(
   const vh = state.virtuals.get(v.key);
   if (!vh) return state;
   const reals = new Map(vh.reals);
+  const was = reals.get(real);
   reals.set(real, next);
-  const quorumUp = latchQuorum(v, reals, vh.quorumUp);
+  // the quorum depends only on which reals are up: unchanged when this one's `up` is (the common case, every check)
+  const quorumUp = was?.up === next.up ? vh.quorumUp : latchQuorum(v, reals, vh.quorumUp);
   if (quorumUp !== vh.quorumUp) transitions.push({ kind: "quorum", service: v.key, up: quorumUp, at });
   const virtuals = new Map(state.virtuals);
   virtuals.set(v.key, { reals, quorumUp });
   return { virtuals };
+}
+
+/** One check result to feed: (service key, real key) and the result. */
+export interface CheckFeed {
+  readonly service: string;
+  readonly real: string;
+  readonly result: CheckResult;
+}
+
+/** The result of feeding a batch: per item, the retry delay it asks for (as HealthStep.retryInMs). */
+export interface HealthBatchStep {
+  readonly state: HealthState;
+  readonly transitions: readonly HealthTransition[];
+  readonly retryInMs: readonly (number | undefined)[];
 }
 
 /**
@@ -149,45 +165,88 @@ export function applyCheckResult(
   real: string,
   result: CheckResult,
 ): HealthStep {
-  const v = findVirtual(config, service);
-  const cur = state.virtuals.get(service)?.reals.get(real);
-  if (!v || !cur || v.check.type === "on" || v.check.type === "off") return { state, transitions: [] };
+  const b = applyCheckResults(state, config, [{ service, real, result }]);
+  const retryInMs = b.retryInMs[0];
+  return retryInMs === undefined
+    ? { state: b.state, transitions: b.transitions }
+    : { state: b.state, transitions: b.transitions, retryInMs };
+}
+
+/**
+ * Feeds several results in order, as applyCheckResult one after another
+ * would, but copies each touched virtual's reals once per batch instead of
+ * once per result (1,000 reals checked every second: the copies were a tenth
+ * of the director's own CPU).
+ */
+export function applyCheckResults(
+  state: HealthState,
+  config: DirectorConfig,
+  items: readonly CheckFeed[],
+): HealthBatchStep {
+  const drafts = new Map<string, { reals: Map<string, RealHealth>; quorumUp: boolean }>();
   const transitions: HealthTransition[] = [];
+  const retryInMs: (number | undefined)[] = [];
+  for (const { service, real, result } of items) {
+    const v = findVirtual(config, service);
+    const vh = state.virtuals.get(service);
+    let d = drafts.get(service);
+    const cur = (d?.reals ?? vh?.reals)?.get(real);
+    if (!v || !vh || !cur || v.check.type === "on" || v.check.type === "off") {
+      retryInMs.push(undefined);
+      continue;
+    }
+    if (!d) {
+      d = { reals: new Map(vh.reals), quorumUp: vh.quorumUp };
+      drafts.set(service, d);
+    }
+    const step = stepReal(v, service, real, cur, result, transitions);
+    d.reals.set(real, step.next);
+    retryInMs.push(step.retryInMs);
+    // the quorum depends only on which reals are up
+    if (step.next.up === cur.up) continue;
+    const quorumUp = latchQuorum(v, d.reals, d.quorumUp);
+    if (quorumUp !== d.quorumUp) transitions.push({ kind: "quorum", service, up: quorumUp, at: result.at });
+    d.quorumUp = quorumUp;
+  }
+  if (drafts.size === 0) return { state, transitions, retryInMs };
+  const virtuals = new Map(state.virtuals);
+  for (const [k, d] of drafts) virtuals.set(k, d);
+  return { state: { virtuals }, transitions, retryInMs };
+}
+
+/** One result for one real: its next health, the real's transitions (pushed), and a retry delay. */
+function stepReal(
+  v: VirtualService,
+  service: string,
+  real: string,
+  cur: RealHealth,
+  result: CheckResult,
+  transitions: HealthTransition[],
+): { next: RealHealth; retryInMs?: number } {
   const at = result.at;
   if (result.ok) {
     const up = !cur.maintenance;
-    const next: RealHealth = {
-      ...cur,
-      up,
-      consecutiveFailures: 0,
-      consecutiveSuccesses: cur.consecutiveSuccesses + 1,
-      retriesUsed: 0,
-      lastResult: result,
-      ...(up !== cur.up || cur.since === undefined ? { since: at } : {}),
-    };
     if (up && !cur.up)
       transitions.push({ kind: "real", service, real, up: true, at, message: result.message });
-    return { state: withReal(state, v, real, next, at, transitions), transitions };
-  }
-  if (cur.retriesUsed < v.check.retry) {
-    const next: RealHealth = { ...cur, retriesUsed: cur.retriesUsed + 1, lastResult: result };
     return {
-      state: withReal(state, v, real, next, at, transitions),
-      transitions,
-      retryInMs: v.check.delayBeforeRetryMs,
+      next: {
+        ...cur,
+        up,
+        consecutiveFailures: 0,
+        consecutiveSuccesses: cur.consecutiveSuccesses + 1,
+        retriesUsed: 0,
+        lastResult: result,
+        ...(up !== cur.up || cur.since === undefined ? { since: at } : {}),
+      },
     };
   }
+  if (cur.retriesUsed < v.check.retry)
+    return {
+      next: { ...cur, retriesUsed: cur.retriesUsed + 1, lastResult: result },
+      retryInMs: v.check.delayBeforeRetryMs,
+    };
   const failures = cur.consecutiveFailures + 1;
   const down = cur.up && failures >= v.check.failureCount;
-  const next: RealHealth = {
-    ...cur,
-    up: cur.up && !down,
-    consecutiveFailures: failures,
-    consecutiveSuccesses: 0,
-    retriesUsed: 0,
-    lastResult: result,
-    ...(down || cur.since === undefined ? { since: at } : {}),
-  };
   if (down) transitions.push({ kind: "real", service, real, up: false, at, message: result.message });
   else if (cur.up)
     transitions.push({
@@ -199,7 +258,17 @@ export function applyCheckResult(
       at,
       message: result.message,
     });
-  return { state: withReal(state, v, real, next, at, transitions), transitions };
+  return {
+    next: {
+      ...cur,
+      up: cur.up && !down,
+      consecutiveFailures: failures,
+      consecutiveSuccesses: 0,
+      retriesUsed: 0,
+      lastResult: result,
+      ...(down || cur.since === undefined ? { since: at } : {}),
+    },
+  };
 }
 
 /**

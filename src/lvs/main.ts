@@ -5,7 +5,7 @@
  *
  *   hb-director --config FILE [--backend auto|nft|ipvs] [--pidfile P] [--state-file S]
  *               [--device DEV] [--table NAME] [--kill-flows] [--notify-command CMD]
- *               [--concurrency N] [--warm] [--metrics-listen ADDR] [--check]
+ *               [--concurrency N] [--check-reuse N] [--warm] [--metrics-listen ADDR] [--check]
  *
  * --warm: a warm-standby director (docs/ARCHITECTURE.md "Warm director"): the
  * health checks and the table run on every node; the nft NAT rules serve only
@@ -29,12 +29,12 @@ import { VERSION } from "../base/version.js";
 import { notAFileProblem } from "../config/read.js";
 import { LISTEN_SYNTAX, parseListenAddress } from "../config/values.js";
 import { runCollect } from "../exec/child.js";
-import { parseLdirectordCf } from "./config.js";
+import { type DirectorBackend, NftBackend } from "./backends/nft-adapter.js";
+import { parseLdirectordCf } from "./config/ldirectord.js";
 import { Director, DirectorConfigError } from "./director.js";
 import { DirectorLogDestination, logTargetKey } from "./log-target.js";
 import type { DirectorConfig } from "./model.js";
 import { serveDirectorMonitor } from "./monitor-shell.js";
-import { type DirectorBackend, NftBackend } from "./nft-adapter.js";
 
 interface MainOptions {
   config: string;
@@ -46,6 +46,7 @@ interface MainOptions {
   killFlows?: boolean;
   notifyCommand?: string;
   concurrency: string;
+  checkReuse: string;
   connStatsInterval: string;
   check?: boolean;
   logFormat?: string;
@@ -60,7 +61,7 @@ export function autoBackend(procIpVs = "/proc/net/ip_vs"): "ipvs" | "nft" {
 }
 
 /** The YAML form's parser (config-yaml.ts: yaml + zod, loaded only for a *.yaml / *.yml file). */
-type YamlParser = typeof import("./config-yaml.js").parseDirectorYaml;
+type YamlParser = typeof import("./config/yaml.js").parseDirectorYaml;
 
 /** Whether `file` is read as the YAML form. */
 const isYaml = (file: string): boolean => /\.ya?ml$/i.test(file);
@@ -96,12 +97,19 @@ async function routeDevice(ip: string): Promise<string | undefined> {
   return j[0]?.dev;
 }
 
+/**
+ * Default of --check-reuse: at 1,000 reals and 1 s checks a TCP handshake and
+ * teardown per check is most of the director's CPU (bench:director).
+ */
+export const DEFAULT_CHECK_REUSE = 10;
+
 /** Shown by --help and rendered into hb-director(8) by scripts/man.mjs. */
 const DIRECTOR_HELP_AFTER = `
 Examples:
   hb-director --config /etc/ha.d/ldirectord.cf --check
   hb-director -c /etc/ha.d/ldirectord.cf --state-file /run/tandem/director.json
   hb-director -c /etc/ha.d/ldirectord.cf --metrics-listen 9665   # /metrics and / on 127.0.0.1:9665
+  hb-director -c /etc/ha.d/ldirectord.cf --check-reuse 1         # a new connection every http check, as ldirectord
   (usually started by the ldirectord resource agent in haresources or the CIB)
 
 Exit status:
@@ -135,6 +143,11 @@ async function main(argv: string[]): Promise<number> {
     .option("--kill-flows", "kill the flows of removed real servers (expire_nodest_conn)")
     .option("--notify-command <cmd>", "run `CMD EVENT SERVICE REAL` on every health event")
     .option("--concurrency <n>", "checks in flight at most", "256")
+    .option(
+      "--check-reuse <n>",
+      "http/https checks one kept-alive connection to a real carries (1 = a new connection every check, as ldirectord); a failed check always drops it",
+      String(DEFAULT_CHECK_REUSE),
+    )
     .option(
       "--conn-stats-interval <ms>",
       "recount ActiveConn/InActConn from conntrack at most this often (0 = never)",
@@ -176,6 +189,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hb-director: --metrics-listen ${o.metricsListen}: expected ${LISTEN_SYNTAX}\n`);
     return 2;
   }
+  const checkReuse = Number(o.checkReuse);
+  if (!/^\d+$/.test(o.checkReuse) || checkReuse < 1 || checkReuse > 1_000_000) {
+    process.stderr.write(
+      `hb-director: --check-reuse ${o.checkReuse}: expected a whole number from 1 to 1000000\n`,
+    );
+    return 2;
+  }
   const backendName: string = o.backend === "auto" ? autoBackend() : o.backend;
   // hbd's logger (base/log-sink.ts): the same record fields and, with --log-format heartbeat, the same lines
   // hbd's logger (base/log-sink.ts) behind ldirectord.cf's `logfile` (a path or a syslog facility; log-target.ts)
@@ -206,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   // the YAML parser and the IPVS backend (execa) are loaded only when used: hb-director starts on every node
   const parse = parserFor(
     o.config,
-    isYaml(o.config) ? (await import("./config-yaml.js")).parseDirectorYaml : undefined,
+    isYaml(o.config) ? (await import("./config/yaml.js")).parseDirectorYaml : undefined,
   );
   let device = o.device;
   if (!device) {
@@ -221,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const backend: DirectorBackend =
     backendName === "ipvs"
-      ? new (await import("./ipvs-director.js")).IpvsDirectorBackend()
+      ? new (await import("./backends/ipvs-director.js")).IpvsDirectorBackend()
       : new NftBackend({
           table: o.table,
           ...(device ? { device } : {}),
@@ -236,6 +256,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     statusFile: o.stateFile,
     checkConcurrency: Number(o.concurrency) || 256,
+    checkReuse,
     notifyCommand: o.notifyCommand,
     parse,
     ...(o.check ? {} : { onConfig: followLogfile }),

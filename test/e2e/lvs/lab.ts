@@ -13,8 +13,8 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseNftJson } from "../../../src/lvs/backends/nft.js";
 import type { Table } from "../../../src/lvs/model.js";
-import { parseNftJson } from "../../../src/lvs/nft.js";
 
 let counter = 0;
 

@@ -6,9 +6,9 @@ import { createServer as createTcp, type Socket, type Server as TcpServer } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { externalCheckArgs } from "../../../src/lvs/check-external.js";
-import { httpCheckUrl } from "../../../src/lvs/check-http.js";
-import { CheckRunner, type CheckSpec, runCheck } from "../../../src/lvs/checks.js";
+import { externalCheckArgs } from "../../../src/lvs/checks/external.js";
+import { closeKeptConnections, httpCheckUrl } from "../../../src/lvs/checks/http.js";
+import { CheckRunner, type CheckSpec, runCheck } from "../../../src/lvs/checks/runner.js";
 
 let http: Server;
 let silent: TcpServer;
@@ -205,4 +205,85 @@ test("a round runs identical checks once and respects the concurrency bound", as
   clearInterval(timer);
   assert.ok(max <= 2 && max >= 1, `max in flight ${max}`);
   assert.ok(Date.now() - t0 >= 400, "6 checks at 2 at a time take 3 timeouts");
+});
+
+test("http keep-alive (reuse): one connection carries `reuse` checks; a failed check, or the server closing it, means a fresh one", async () => {
+  let conns = 0;
+  let fail = false;
+  const srv = createHttp((req, res) => {
+    if (fail) res.writeHead(500);
+    res.end(req.url === "/ok" ? "alive" : "x");
+  });
+  srv.on("connection", () => conns++);
+  const port = await listen(srv);
+  try {
+    const spec = httpSpec({ port, reuse: 3, receive: "alive" });
+    for (let i = 0; i < 5; i++) assert.equal((await runCheck(spec)).ok, true);
+    assert.equal(conns, 2, "5 checks at reuse 3: 2 connections");
+    fail = true;
+    assert.equal((await runCheck(spec)).ok, false);
+    fail = false;
+    assert.equal((await runCheck(spec)).ok, true);
+    assert.equal(conns, 3, "the check after a failure opened a fresh connection");
+    // the server drops idle connections: the next check still succeeds, on a fresh connection
+    await runCheck(spec);
+    const before = conns;
+    srv.closeIdleConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await runCheck(spec)).ok, true);
+    assert.equal(conns, before + 1);
+    // reuse 1 (or none): a new connection every check, as ldirectord
+    const fresh = httpSpec({ port, receive: "alive" });
+    const n = conns;
+    for (let i = 0; i < 3; i++) assert.equal((await runCheck(fresh)).ok, true);
+    assert.equal(conns, n + 3);
+  } finally {
+    closeKeptConnections();
+    srv.closeAllConnections();
+    srv.close();
+  }
+});
+
+test("http keep-alive: a server that stops answering on a kept connection fails the check at the timeout", async () => {
+  let hang = false;
+  const srv = createHttp((_req, res) => {
+    if (!hang) res.end("alive");
+  });
+  const port = await listen(srv);
+  try {
+    const spec = httpSpec({ port, reuse: 10, timeoutMs: 300 });
+    assert.equal((await runCheck(spec)).ok, true);
+    hang = true;
+    const r = await runCheck(spec);
+    assert.equal(r.ok, false);
+    assert.match(r.message, /timed out/);
+  } finally {
+    closeKeptConnections();
+    srv.closeAllConnections();
+    srv.close();
+  }
+});
+
+test("http keep-alive: a kept connection closed as the request is sent is retried once on a fresh one", async () => {
+  let conns = 0;
+  // the first connection answers one request, then closes at the second (the server's keep-alive timeout racing the check)
+  const srv = createTcp((s) => {
+    const n = ++conns;
+    let requests = 0;
+    s.on("data", () => {
+      if (n === 1 && ++requests === 2) return s.destroy();
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nalive");
+    });
+  });
+  const port = await listen(srv);
+  try {
+    const spec = httpSpec({ port, reuse: 10, receive: "alive" });
+    assert.equal((await runCheck(spec)).ok, true);
+    const r = await runCheck(spec);
+    assert.equal(r.ok, true, r.message);
+    assert.equal(conns, 2);
+  } finally {
+    closeKeptConnections();
+    srv.close();
+  }
 });

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../../src/base/diag.js";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
-import { parseDirectorYaml } from "../../../src/lvs/config-yaml.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
+import { parseDirectorYaml } from "../../../src/lvs/config/yaml.js";
 import { readFixture } from "../../helpers.js";
 
 const F = "director.yaml";

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../../src/base/diag.js";
-import { hostNamesIn, parseLdirectordCf } from "../../../src/lvs/config.js";
+import { hostNamesIn, parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import type { DirectorConfig, VirtualService } from "../../../src/lvs/model.js";
 import { readFixture, repoRoot } from "../../helpers.js";
 

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../../src/base/diag.js";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { IPVS_CAPABILITIES } from "../../../src/lvs/backends/ipvs.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import { desiredTable, serviceSpec, validateForBackend } from "../../../src/lvs/desired.js";
 import { initialHealth } from "../../../src/lvs/health.js";
-import { IPVS_CAPABILITIES } from "../../../src/lvs/ipvs.js";
 import type { BackendCapabilities, DirectorConfig, HealthState, Table } from "../../../src/lvs/model.js";
 
 const BASE =

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import {
   checkSpecFor,
   Director,
@@ -276,7 +276,7 @@ test("stop() while a status write is in flight still leaves the status file at '
     const d = new Director({ configFile: file, backend: new MemoryBackend(), log, statusFile: status });
     await d.start();
     // a periodic write starts (check results, reloads do this) and stop() comes before it ends
-    void (d as unknown as { writeStatus(): Promise<void> }).writeStatus();
+    void (d as unknown as { statusFile: { write(): Promise<void> } }).statusFile.write();
     await d.stop();
     assert.equal(JSON.parse(readFileSync(status, "utf8")).phase, "stopping", `round ${i}`);
   }

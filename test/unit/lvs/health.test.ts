@@ -3,7 +3,7 @@
 // Method: feed scripted check results and assert states and transitions step by step.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import { applyCheckResult, initialHealth, setMaintenance } from "../../../src/lvs/health.js";
 import type { DirectorConfig, HealthState, HealthTransition } from "../../../src/lvs/model.js";
 

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { IpvsDirectorBackend } from "../../../src/lvs/ipvs-director.js";
+import { IpvsDirectorBackend } from "../../../src/lvs/backends/ipvs-director.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "tdl-ipvs-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -11,8 +11,8 @@ import {
   parseIpvsadmSave,
   renderIpvsadmBatch,
   renderIpvsadmCommands,
-} from "../../../src/lvs/ipvs.js";
-import { IpvsBackend } from "../../../src/lvs/ipvs-adapter.js";
+} from "../../../src/lvs/backends/ipvs.js";
+import { IpvsBackend } from "../../../src/lvs/backends/ipvs-adapter.js";
 import type { Table, TableChange, TableReal, TableServiceSpec } from "../../../src/lvs/model.js";
 import { reconcile } from "../../../src/lvs/reconcile.js";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import { DirectorLogDestination, logTargetKey } from "../../../src/lvs/log-target.js";
 
 const VIRTUAL = "virtual=10.0.0.10:80\n\treal=10.0.0.2:80 masq\n";

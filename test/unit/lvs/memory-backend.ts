@@ -1,7 +1,8 @@
 /** An in-memory director backend for unit tests: the table is whatever was last applied. */
+
+import { NFT_CAPABILITIES } from "../../../src/lvs/backends/nft.js";
+import type { ConnCounts, DirectorBackend } from "../../../src/lvs/backends/nft-adapter.js";
 import type { Table, TableChange } from "../../../src/lvs/model.js";
-import { NFT_CAPABILITIES } from "../../../src/lvs/nft.js";
-import type { ConnCounts, DirectorBackend } from "../../../src/lvs/nft-adapter.js";
 
 export class MemoryBackend implements DirectorBackend {
   readonly name = "memory";

@@ -1,7 +1,6 @@
 // Goal: the nft backend renders exactly the lab-proven rule shapes (NAT/DR, rr/wrr/sh, persistence, fallback, reject) and reads its own tables back exactly. Method: table-driven renders of small tables, and parsing real `nft -j list table` output captured from a namespace (fixtures).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Table, TableReal, TableService } from "../../../src/lvs/model.js";
 import {
   EMPTY_OBJECTS,
   NftRenderError,
@@ -13,7 +12,8 @@ import {
   serviceComment,
   serviceId,
   wrrSequence,
-} from "../../../src/lvs/nft.js";
+} from "../../../src/lvs/backends/nft.js";
+import type { Table, TableReal, TableService } from "../../../src/lvs/model.js";
 import { readFixture } from "../../helpers.js";
 
 const real = (

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import type { ForwardingMethod, Table, TableReal, TableService } from "../../../src/lvs/model.js";
 import { activePool, applyChanges, reconcile, stopChanges } from "../../../src/lvs/reconcile.js";
 

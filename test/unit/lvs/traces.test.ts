@@ -5,10 +5,10 @@
 // functions against a simulated kernel table, compare with ldirectord's dumps and commands.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseLdirectordCf } from "../../../src/lvs/config.js";
+import { parseIpvsadmList, parseIpvsadmSave, renderIpvsadmCommands } from "../../../src/lvs/backends/ipvs.js";
+import { parseLdirectordCf } from "../../../src/lvs/config/ldirectord.js";
 import { desiredTable } from "../../../src/lvs/desired.js";
 import { applyCheckResult, initialHealth } from "../../../src/lvs/health.js";
-import { parseIpvsadmList, parseIpvsadmSave, renderIpvsadmCommands } from "../../../src/lvs/ipvs.js";
 import type {
   DirectorConfig,
   HealthState,

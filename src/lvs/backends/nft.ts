@@ -34,8 +34,8 @@
  * Conntrack keeps NAT bindings and the pin sets keep DR flows, so replacing
  * the slots never touches established connections (weight 0 = quiescent).
  */
-import type { BackendCapabilities, Table, TableReal, TableService, TableServiceSpec } from "./model.js";
-import { realKey, serviceKey } from "./model.js";
+import type { BackendCapabilities, Table, TableReal, TableService, TableServiceSpec } from "../model.js";
+import { realKey, serviceKey } from "../model.js";
 
 /** What the nft backend can do (checked by the config validator). */
 export const NFT_CAPABILITIES: BackendCapabilities = {

@@ -7,8 +7,8 @@
  * Connection counts come from /proc/net/nf_conntrack (NAT) and the DR pin sets.
  */
 import { readFile } from "node:fs/promises";
-import { runCollect } from "../exec/child.js";
-import type { Table, TableBackend, TableChange } from "./model.js";
+import { runCollect } from "../../exec/child.js";
+import type { Table, TableBackend, TableChange } from "../model.js";
 import {
   EMPTY_OBJECTS,
   NFT_CAPABILITIES,

@@ -4,11 +4,11 @@
  * from `ipvsadm -L -n`.
  */
 import { execa } from "execa";
+import type { Table, TableChange } from "../model.js";
+import { reconcile } from "../reconcile.js";
 import { parseIpvsadmList } from "./ipvs.js";
 import { IpvsBackend, type IpvsBackendOptions } from "./ipvs-adapter.js";
-import type { Table, TableChange } from "./model.js";
 import type { ConnCounts, DirectorBackend } from "./nft-adapter.js";
-import { reconcile } from "./reconcile.js";
 
 export class IpvsDirectorBackend implements DirectorBackend {
   readonly name = "ipvs";

@@ -9,8 +9,8 @@
  * text is tested through ipvs.ts.
  */
 import { execa } from "execa";
+import type { BackendCapabilities, Table, TableBackend, TableChange } from "../model.js";
 import { IPVS_CAPABILITIES, mergeIpvsThresholds, parseIpvsadmSave, renderIpvsadmBatch } from "./ipvs.js";
-import type { BackendCapabilities, Table, TableBackend, TableChange } from "./model.js";
 
 /** Present when the kernel has IPVS (the automatic backend choice looks here). */
 export const IPVS_PROC_FILE = "/proc/net/ip_vs";

@@ -1,9 +1,9 @@
 /** The `connect` check: a TCP connection to the real server's check port within the timeout. */
 import { connect } from "node:net";
-import type { CheckOutcome } from "./checks.js";
+import type { CheckOutcome, CheckSignal } from "./runner.js";
 
 /** Opens and immediately closes one TCP connection; never throws. */
-export function checkConnect(host: string, port: number, signal: AbortSignal): Promise<CheckOutcome> {
+export function checkConnect(host: string, port: number, signal: CheckSignal): Promise<CheckOutcome> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve({ ok: false, message: "timed out" });
     const s = connect({ host, port });

@@ -4,7 +4,7 @@
  * group is sent SIGTERM (then SIGKILL after a short grace).
  */
 import { spawn } from "node:child_process";
-import type { CheckOutcome } from "./checks.js";
+import type { CheckOutcome } from "./runner.js";
 
 /** ldirectord's argument list for an external check. */
 export function externalCheckArgs(vip: string, vport: number, rip: string, rport: number): string[] {

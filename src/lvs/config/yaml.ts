@@ -23,16 +23,16 @@
  */
 
 import { z } from "zod";
-import { DiagnosticSink, type Parsed, sortDiagnostics } from "../base/diag.js";
-import { parseLocatedYaml, reportZodIssues, type YamlPath } from "../base/yaml-doc.js";
+import { DiagnosticSink, type Parsed, sortDiagnostics } from "../../base/diag.js";
+import { parseLocatedYaml, reportZodIssues, type YamlPath } from "../../base/yaml-doc.js";
+import type { DirectorConfig } from "../model.js";
 import {
   type ConfigItem,
   type DirectiveLine,
   interpretItems,
   type LdirectordParseOptions,
   type VirtualBlock,
-} from "./config.js";
-import type { DirectorConfig } from "./model.js";
+} from "./ldirectord.js";
 
 const bool = z.boolean();
 const num = z.number();

@@ -1,6 +1,6 @@
 /** The `ping` check: up to `count` ICMP echo attempts (the system `ping`), each bounded by the timeout. */
-import { checkExternal } from "./check-external.js";
-import type { CheckOutcome } from "./checks.js";
+import { checkExternal } from "./external.js";
+import type { CheckOutcome } from "./runner.js";
 
 /** One attempt per signal; the caller's signal bounds the whole check. */
 export async function checkPing(

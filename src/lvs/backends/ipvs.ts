@@ -9,7 +9,7 @@
  * Options are written in ldirectord's order (`-a <svc> -x U -y L -r rip -m -w W`),
  * so a command that ldirectord also issues is the same text.
  */
-import { DiagnosticSink, type Parsed } from "../base/diag.js";
+import { DiagnosticSink, type Parsed } from "../../base/diag.js";
 import {
   type AddressFamily,
   type BackendCapabilities,
@@ -22,7 +22,7 @@ import {
   type TableReal,
   type TableService,
   type TableServiceSpec,
-} from "./model.js";
+} from "../model.js";
 
 /** What the kernel's IPVS (through ipvsadm 1.31) can do. */
 export const IPVS_CAPABILITIES: BackendCapabilities = {
