@@ -17,6 +17,8 @@
  * directory is unusable at start (full disk, a file where a directory must
  * be, permissions): one line on stderr says what, where and what to do.
  */
+// first: V8 settings that must apply before the other modules allocate (issue 15 footprint)
+import "./v8-flags.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
