@@ -119,6 +119,41 @@ test("a netstring frame without trailer decodes but does not verify", () => {
   assert.equal(v.verdict, "malformed");
 });
 
+test("string-only messages (the one-string fast path) encode to the per-field bytes of the general codec", () => {
+  const values = ["up", "", "a\nb", "é ✓ 💡", "\ud83d", "x\ud83d", "\ude00y", "=,:%%%\n###", "\x13\x14"];
+  const names = ["t", "é", "x\ud83d", "long_name_0123456789"];
+  const u = (x: string) => Buffer.from(x, "utf8");
+  for (const name of names)
+    for (const value of values) {
+      const m = message(str("t", "status"), str(name, value), str("auth", "1 ab"));
+      const classic = Buffer.concat(
+        m.fields.map((f) =>
+          Buffer.concat([
+            u(`${f.name}=`),
+            u(f.kind === "string" ? f.value.replaceAll("\n", "\x13") : ""),
+            u("\n"),
+          ]),
+        ),
+      );
+      assert.deepEqual(Buffer.from(classicFieldLines(m)), classic, `${name}=${value}`);
+      const body = Buffer.concat([
+        u("###\n"),
+        ...m.fields.map((f) => {
+          const v = u(f.kind === "string" ? f.value : "");
+          return Buffer.concat([u(`${4 + u(f.name).length + v.length}:(0)${f.name}=`), v, u(",")]);
+        }),
+        u("%%%\n"),
+      ]);
+      assert.deepEqual(Buffer.from(encodeNetstringBody(m)), body, `${name}=${value}`);
+    }
+  assert.throws(() => encodeNetstringBody(message(str("a=b", "x"))), WireEncodeError);
+  assert.throws(() => classicFieldLines(message(str("", "x"))), WireEncodeError);
+  assert.throws(
+    () => encodeNetstringBody(message(str("t", "x".repeat(DEFAULT_WIRE_LIMITS.maxValueBytes + 1)))),
+    /too large/,
+  );
+});
+
 test("frameVerdict is verifyFrame's verdict: the outer trailer on netstring, the auth field on classic", () => {
   const good = (f: "netstring" | "classic") =>
     text(encodeFrame(message(str("t", "status"), str("st", "up")), KEYS, f));
