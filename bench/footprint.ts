@@ -12,7 +12,9 @@
  *   CPU of one call; hbd's CPU when its `started` line was seen (CPU figures
  *   move less than wall times with the machine's load).
  *
- * Usage: node dist/bench/footprint.js [--seconds N] [--calls N] [--json]
+ * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--json]
+ * (--settle: seconds from start-up to the idle window, default 5; V8 compiles
+ * hbd's hot functions for its first ~30 s, so `--settle 30` gives the steady state.)
  * (TANDEM_DIST=/other/checkout/dist measures another build's hbd and hbctl.)
  */
 import { spawnSync } from "node:child_process";
@@ -27,6 +29,8 @@ const num = (name: string, dflt: number): number => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 const seconds = Math.min(600, num("--seconds", 20));
+/** Seconds between start-up and the idle window: V8 still optimises hbd's hot functions for ~30 s after start. */
+const settle = Math.min(600, num("--settle", 5));
 const calls = Math.min(500, num("--calls", 20));
 const asJson = argv.includes("--json");
 const VIP = "10.250.0.100";
@@ -118,7 +122,7 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     );
     if (!ok) throw new Error(`the nodes did not start\n${lab.log("n1").slice(-3000)}`);
     const startMs = ["n1", "n2"].map((n, i) => (startedAt(lab.log(n)) ?? Number.NaN) - (spawned[i] ?? 0));
-    await sleep(5000); // settle: initdead, the VIP's start, the first status exchanges
+    await sleep(settle * 1000); // initdead, the VIP's start, the first status exchanges (and the JIT's warm-up)
     const pids = [c1.pid, c2.pid].filter((p): p is number => p !== undefined);
     const before = pids.map(cpuTicks);
     const t0 = Date.now();
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
       console.log(
         `keepalive ${r.timing}: hbd start ${r.startMs.map((x) => `${Math.round(x)} ms`).join(" / ")} (n1 / n2; CPU ${r.startCpuMs.map((x) => `${Math.round(x)} ms`).join(" / ")}); ` +
           `idle RSS ${r.rssMb.map((x) => `${x.toFixed(1)} MB`).join(" / ")}; ` +
-          `CPU ${r.cpuPct.map((x) => `${x.toFixed(2)} %`).join(" / ")} of a core over ${seconds} s; ` +
+          `CPU ${r.cpuPct.map((x) => `${x.toFixed(2)} %`).join(" / ")} of a core over ${seconds} s from ${settle} s after start; ` +
           `hbctl status median ${r.hbctlMs.median.toFixed(0)} ms, p95 ${r.hbctlMs.p95.toFixed(0)} ms (${calls} calls; CPU ${r.hbctlCpuMs.toFixed(0)} ms each)`,
       );
   }

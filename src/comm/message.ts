@@ -15,6 +15,11 @@ export type Field =
 
 export type FieldKind = Field["kind"];
 
+/** A string field; allStrings() tells a message made only of them (every heartbeat, for the codecs' fast paths). */
+export type StringField = Extract<Field, { kind: "string" }>;
+export const allStrings = (fields: readonly Field[]): fields is readonly StringField[] =>
+  fields.every((f) => f.kind === "string");
+
 export interface Message {
   readonly fields: readonly Field[];
 }

@@ -26,9 +26,9 @@ import { formatListenAddress, type ListenAddress } from "../config/values.js";
 import type { StatusReport } from "../ipc/protocol.js";
 import type { DirectorStatus } from "../lvs/director.js";
 import type { DirectorView } from "../lvs/monitor.js";
-import { type MonitorServer, startMonitorServer } from "../monitor/http.js";
+import type { MonitorServer } from "../monitor/http.js";
 import { type LogEvent, MonitorRecorder } from "./monitor-events.js";
-import { type HbdSnapshot, hbdMetricsText, hbdPage } from "./monitor-hbd.js";
+import type { HbdSnapshot } from "./monitor-hbd.js";
 import type { NodeLogger } from "./node.js";
 
 export interface MonitorSnapshotPort {
@@ -132,6 +132,11 @@ export class HbdMonitor {
     };
     const where = formatListenAddress(this.at);
     try {
+      // loaded only with metrics_listen: node:http and the page/metrics renderers were ~10 ms of every start (issue 15)
+      const [{ startMonitorServer }, { hbdMetricsText, hbdPage }] = await Promise.all([
+        import("../monitor/http.js"),
+        import("./monitor-hbd.js"),
+      ]);
       this.server = await startMonitorServer(this.at, {
         metrics: async () => hbdMetricsText(await snap(), rec),
         page: async () => hbdPage(await snap(), rec),

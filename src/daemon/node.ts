@@ -43,7 +43,7 @@ import {
   withControlFields,
 } from "../comm/message.js";
 import { type Clock, linkName, type ReceivedFrame, type Transport } from "../comm/transport.js";
-import { decodeFrame, encodeFrame, verifyFrame } from "../comm/wire.js";
+import { decodeFrame, encodeFrame, frameVerdict } from "../comm/wire.js";
 import type { FrameFormat } from "../comm/wire-types.js";
 import type { AuthKeys, ClusterConfig } from "../config/model.js";
 import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport } from "../ipc/protocol.js";
@@ -377,7 +377,7 @@ export class HeartbeatNode {
       this.drop("malformed", frame, decoded.error.reason);
       return;
     }
-    const check = verifyFrame(decoded, this.keys).verdict;
+    const check = frameVerdict(decoded, this.keys);
     if (check.verdict !== "ok") {
       const why =
         check.verdict === "malformed"

@@ -55,8 +55,10 @@ export class PeerMarksWriter {
 
   /** Saves `marks` if changed and due (or `force`); a failure is reported, never thrown. */
   save(marks: ReadonlyMap<string, PeerMark>, nowMs: number, force = false): void {
+    // the interval first: hbd calls this every tick (every 5 ms at keepalive 10 ms)
+    if (!force && nowMs - this.lastAtMs < this.intervalMs) return;
     const text = formatPeerMarks(marks);
-    if (text === this.last || (!force && nowMs - this.lastAtMs < this.intervalMs)) return;
+    if (text === this.last) return;
     try {
       this.write(join(this.stateDir, PEER_MARKS_FILE), text);
       this.last = text;

@@ -12,8 +12,9 @@ import {
   struct,
   withControlFields,
 } from "../../../src/comm/message.js";
-import { encodeNetstringBody } from "../../../src/comm/netstring.js";
-import { decodeFrame, encodeFrame, verifyFrame } from "../../../src/comm/wire.js";
+import { encodeNetstringBody, netstring } from "../../../src/comm/netstring.js";
+import { activeKey, authValue } from "../../../src/comm/sign.js";
+import { decodeFrame, encodeFrame, frameVerdict, verifyFrame } from "../../../src/comm/wire.js";
 import { WireEncodeError } from "../../../src/comm/wire-types.js";
 import type { AuthKeys } from "../../../src/config/model.js";
 import { readFixture } from "../../helpers.js";
@@ -116,6 +117,63 @@ test("a netstring frame without trailer decodes but does not verify", () => {
   assert.equal(d.trailer, undefined);
   const v = verifyFrame(d, KEYS).verdict;
   assert.equal(v.verdict, "malformed");
+});
+
+test("string-only messages (the one-string fast path) encode to the per-field bytes of the general codec", () => {
+  const values = ["up", "", "a\nb", "é ✓ 💡", "\ud83d", "x\ud83d", "\ude00y", "=,:%%%\n###", "\x13\x14"];
+  const names = ["t", "é", "x\ud83d", "long_name_0123456789"];
+  const u = (x: string) => Buffer.from(x, "utf8");
+  for (const name of names)
+    for (const value of values) {
+      const m = message(str("t", "status"), str(name, value), str("auth", "1 ab"));
+      const classic = Buffer.concat(
+        m.fields.map((f) =>
+          Buffer.concat([
+            u(`${f.name}=`),
+            u(f.kind === "string" ? f.value.replaceAll("\n", "\x13") : ""),
+            u("\n"),
+          ]),
+        ),
+      );
+      assert.deepEqual(Buffer.from(classicFieldLines(m)), classic, `${name}=${value}`);
+      const body = Buffer.concat([
+        u("###\n"),
+        ...m.fields.map((f) => {
+          const v = u(f.kind === "string" ? f.value : "");
+          return Buffer.concat([u(`${4 + u(f.name).length + v.length}:(0)${f.name}=`), v, u(",")]);
+        }),
+        u("%%%\n"),
+      ]);
+      assert.deepEqual(Buffer.from(encodeNetstringBody(m)), body, `${name}=${value}`);
+    }
+  assert.throws(() => encodeNetstringBody(message(str("a=b", "x"))), WireEncodeError);
+  assert.throws(() => classicFieldLines(message(str("", "x"))), WireEncodeError);
+  assert.throws(
+    () => encodeNetstringBody(message(str("t", "x".repeat(DEFAULT_WIRE_LIMITS.maxValueBytes + 1)))),
+    /too large/,
+  );
+});
+
+test("frameVerdict is verifyFrame's verdict: the outer trailer on netstring, the auth field on classic", () => {
+  const good = (f: "netstring" | "classic") =>
+    text(encodeFrame(message(str("t", "status"), str("st", "up")), KEYS, f));
+  const frames = [
+    ...(["netstring", "classic"] as const).map(good),
+    ...(["netstring", "classic"] as const).map((f) => good(f).replace("st=up", "st=dn")),
+    // netstring: a broken inner auth field under a valid trailer is not what a receiver checks (Heartbeat neither)
+    (() => {
+      const body = encodeNetstringBody(message(str("t", "status"), str("auth", "1 00")));
+      return text(body) + text(netstring(te.encode(authValue(activeKey(KEYS), body))));
+    })(),
+    text(encodeNetstringBody(message(str("t", "x")))),
+  ];
+  const verdicts = frames.map((s) => {
+    const d = decodeFrame(bytes(s));
+    assert.ok(d.ok);
+    assert.deepEqual(frameVerdict(d, KEYS), verifyFrame(d, KEYS).verdict);
+    return frameVerdict(d, KEYS).verdict;
+  });
+  assert.deepEqual(verdicts, ["ok", "ok", "bad-signature", "bad-signature", "ok", "malformed"]);
 });
 
 const cases: [string, string, string][] = [

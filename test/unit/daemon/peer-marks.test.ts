@@ -39,6 +39,10 @@ test("peer marks: saved when changed, at most every interval unless forced; read
     assert.deepEqual(readPeerMarks(dir).marks, marks(1));
     w.save(marks(2), 1000); // not due
     assert.deepEqual(readPeerMarks(dir).marks, marks(1));
+    // not due: the marks are not even formatted (hbd calls save every tick)
+    const unreadable = new Map([["n2", { generation: 1, seq: 1 }]]);
+    unreadable[Symbol.iterator] = () => assert.fail("formatted before it was due");
+    w.save(unreadable, 1999);
     w.save(marks(3), 1500, true); // forced: a peer died, or shutdown
     assert.deepEqual(readPeerMarks(dir).marks, marks(3));
     w.save(marks(4), 3600);
