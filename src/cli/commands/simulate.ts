@@ -20,22 +20,9 @@ import { compatNotes } from "../../policy/compat.js";
 import { nodeDown, nodeFail, nodeUp, opFail, parseOpFailSpec } from "../../policy/inject.js";
 import { renderOracle } from "../../policy/oracle.js";
 import { schedule } from "../../policy/schedule.js";
+import { DEFAULT_STATE_DIR, type SimulateOpts } from "../fast-simulate.js";
 import type { CliIo } from "../io.js";
 import { jsonDocument } from "../json.js";
-
-interface SimulateOpts {
-  nodeUp: string[];
-  nodeDown: string[];
-  nodeFail: string[];
-  opFail: string[];
-  now?: string;
-  replay?: string;
-  listInputs?: boolean;
-  stateDir: string;
-  scores?: boolean;
-  all?: boolean;
-  json?: boolean;
-}
 
 function knownNode(cib: Cib, n: string, flag: string): string {
   if (!cib.configuration.nodes.some((x) => x.uname === n)) {
@@ -44,8 +31,6 @@ function knownNode(cib: Cib, n: string, flag: string): string {
   }
   return n;
 }
-
-export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 
 function savedInputs(stateDir: string): { dir: string; numbers: number[] } {
   const dir = join(stateDir, "pengine");
@@ -151,6 +136,8 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
   }
   io.exit(ExitCode.ok);
 }
+
+export { DEFAULT_STATE_DIR };
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
