@@ -368,11 +368,21 @@ export function buildTransition(
   const resolveMembers = (id: string): WPrim[] =>
     world.groups.get(id)?.members ?? world.clones.get(id)?.instances.flat() ?? [];
   const chain = (members: readonly WPrim[]): void => {
-    for (let i = 1; i < members.length; i++) {
-      const a = members[i - 1] as WPrim;
+    let lastActive: WPrim | undefined;
+    for (let i = 0; i < members.length; i++) {
+      const a = members[i - 1];
       const b = members[i] as WPrim;
-      for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
-      for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
+      if (a !== undefined) {
+        for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
+        for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
+      }
+      if (b.running.length === 0) continue;
+      // a partially active group shuts down in sequence: an active member after an inactive one
+      // stops before the last active member before it (Pacemaker's member_internal_constraints)
+      if (a !== undefined && a.running.length === 0 && lastActive !== undefined)
+        for (const x of stopsOf.get(b.id) ?? [])
+          for (const y of stopsOf.get(lastActive.id) ?? []) edges.push([x, y]);
+      lastActive = b;
     }
   };
 
