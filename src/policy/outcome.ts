@@ -43,6 +43,8 @@ export function placementsOf(
         if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
         for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
         if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
+        // a failed instance whose recovery cannot stop it (a later group member stays) stays failed
+        if (plan.stopBlocked && p.running.some((n) => p.failedOn.has(n))) failed = true;
         if (plan.target !== null && plan.runnable) reason = "assigned";
         else if (reason !== "assigned")
           reason = p.stopTarget
