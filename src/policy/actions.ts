@@ -373,7 +373,8 @@ export function buildTransition(
       const a = members[i - 1];
       const b = members[i] as WPrim;
       if (a !== undefined) {
-        for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
+        for (const x of startsOf.get(a.id) ?? [])
+          for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
         for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
       }
       if (b.running.length === 0) continue;
