@@ -147,7 +147,7 @@ test("order cycles: through a group member, and only when the orders really loop
   assert.deepEqual(compatNotes(cib(noLoop)), []);
   const viaGroup = base
     .replace(
-      /<primitive id="B"[^]*?<\/primitive>/,
+      /<primitive id="B"[\s\S]*?<\/primitive>/,
       (p) => `<group id="G">${p}<primitive id="C" class="ocf" provider="pacemaker" type="Dummy"/></group>`,
     )
     .replace('first="B" then="A"', 'first="C" then="A"');
