@@ -157,6 +157,10 @@ export function buildTransition(
   const memo = new Map<string, boolean>();
   /** Starts Pacemaker keeps in its graph although they cannot run: why. */
   const inertWhy = new Map<string, "coloc" | "stall">();
+  /** A stalled start's inert predecessor when it is not the group predecessor (an order's stalled "first"). */
+  const stallAfter = new Map<string, WPrim>();
+  /** ... and the members of that "first", whose starts it waits for too (by primitive id). */
+  const stallFirsts = new Map<string, readonly WPrim[]>();
   /** An unmanaged running member whose predecessor starts: its implied start never happens. */
   const stalls = (q: WPrim): boolean => {
     if (inertWhy.get(q.id) === "stall") return true;
@@ -199,6 +203,15 @@ export function buildTransition(
       const firsts = membersOf(o.first);
       const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
       if (!fine) ok = false;
+      // a "first" group whose running unmanaged member stalls (its implied start never runs):
+      // the start waits for it in Pacemaker's graph and never runs either
+      const stalled = fine && plan.startNeeded && t.kind === "group" ? firsts.find(stalls) : undefined;
+      if (stalled !== undefined) {
+        ok = false;
+        inertWhy.set(p.id, "stall");
+        stallAfter.set(p.id, stalled);
+        stallFirsts.set(p.base, firsts);
+      }
     }
     // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
     // (2.1.5 pcmk__block_colocated_starts)
@@ -528,7 +541,8 @@ export function buildTransition(
     const next = plan.target;
     const failed = p.failedOn.size > 0;
     if (cur !== undefined && next !== null) {
-      if (!plan.runnable)
+      // a stalled start (never runs, but Pacemaker's graph has it) is summarised as the move it is
+      if (!plan.runnable && inertWhy.get(p.id) !== "stall")
         for (const n of p.running)
           summary.push({ verb: "stop", rsc: p.base, node: uname(n), blocked: plan.stopBlocked });
       else if (cur !== next)
@@ -605,7 +619,22 @@ export function buildTransition(
           membersOf(o.first).every((q) => q.running.length === 0),
       ),
   );
-  const inert = inertActions(world, plans, inertWhy, prevOf, impliedStarts);
+  const inert = inertActions(
+    world,
+    plans,
+    inertWhy,
+    (p) => stallAfter.get(p.id) ?? prevOf(p),
+    impliedStarts,
+  ).map((a) => {
+    // a stalled start waits for its own stop (a move or recovery) and, stalled by an order,
+    // for the starts of the other members of that order's "first"
+    if (a.op !== "start" || inertWhy.get(a.rsc) !== "stall") return a;
+    const bases = new Set((stallFirsts.get(a.rsc) ?? []).map((f) => f.base));
+    const ids = actions
+      .filter((x) => (x.op === "start" && bases.has(x.rsc ?? "")) || (x.op === "stop" && x.rsc === a.rsc))
+      .map((x) => x.id);
+    return ids.length > 0 ? { ...a, afterActions: ids } : a;
+  });
   return {
     now: world.nowMs,
     nodes,
