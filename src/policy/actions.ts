@@ -106,6 +106,11 @@ export function buildTransition(
   const ordersInto = new Map<string, OrderConstraint[]>();
   for (const o of mandatory)
     for (const m of membersOf(o.then)) ordersInto.set(m.id, [...(ordersInto.get(m.id) ?? []), o]);
+  /** Every start-then-start order (Optional too: it binds when both starts are in the graph), by "then" member. */
+  const startOrdersInto = new Map<string, OrderConstraint[]>();
+  for (const o of firstOfPair.values())
+    if (o.kind !== "Serialize" && o.firstAction === "start" && o.thenAction === "start")
+      for (const m of membersOf(o.then)) startOrdersInto.set(m.id, [...(startOrdersInto.get(m.id) ?? []), o]);
   /** The group member `delta` places away from `p` (within its clone instance for cloned groups). */
   const neighbour = (p: WPrim, delta: 1 | -1): WPrim | undefined => {
     if (p.groupId === undefined) return undefined;
@@ -203,15 +208,18 @@ export function buildTransition(
       const firsts = membersOf(o.first);
       const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
       if (!fine) ok = false;
-      // a "first" group whose running unmanaged member stalls (its implied start never runs):
-      // the start waits for it in Pacemaker's graph and never runs either
-      const stalled = fine && plan.startNeeded && t.kind === "group" ? firsts.find(stalls) : undefined;
-      if (stalled !== undefined) {
-        ok = false;
-        inertWhy.set(p.id, "stall");
-        stallAfter.set(p.id, stalled);
-        stallFirsts.set(p.base, firsts);
-      }
+    }
+    // after a "first" group whose running unmanaged member stalls (its implied start never runs),
+    // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
+    for (const o of ok && plan.startNeeded ? (startOrdersInto.get(p.id) ?? []) : []) {
+      if (resolve(world, o.first)?.kind !== "group") continue;
+      const firsts = membersOf(o.first);
+      const stalled = firsts.find(stalls);
+      if (stalled === undefined || inertWhy.has(p.id)) continue;
+      ok = false;
+      inertWhy.set(p.id, "stall");
+      stallAfter.set(p.id, stalled);
+      stallFirsts.set(p.base, firsts);
     }
     // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
     // (2.1.5 pcmk__block_colocated_starts)
