@@ -269,7 +269,11 @@ export function buildTransition(
       !p.running.includes(plan.target)
     )
       return false;
-    if (blockedStop(p)) return false;
+    if (blockedStop(p)) {
+      // the restart it needs cannot stop it (a later member stays): Pacemaker reports a blocked stop
+      plan.stopBlocked = true;
+      return false;
+    }
     plan.stops.add(plan.target);
     plan.startNeeded = true;
     plan.restart = true;
@@ -563,6 +567,7 @@ export function buildTransition(
         });
       else if (failed) summary.push({ verb: "recover", rsc: p.base, node: uname(cur), blocked: false });
       else if (plan.restart) summary.push({ verb: "restart", rsc: p.base, node: uname(cur), blocked: false });
+      else if (plan.stopBlocked) summary.push({ verb: "stop", rsc: p.base, node: uname(cur), blocked: true });
     } else if (next !== null)
       summary.push({
         verb: "start",
