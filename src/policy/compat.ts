@@ -1,6 +1,7 @@
 /**
  * Where Tandem's decision for a CIB may differ from Pacemaker 2.1.5's: the
- * features of issue 17 rows 11-14 that the policy engine does not implement
+ * features of issue 17 rows 11-14 that the policy engine does not implement,
+ * and orders that form a cycle (found by the random comparison)
  * (docs/POLICY-COMPAT.md "Where they still differ"). `hbctl simulate` prints
  * one warning per use, so a simulated decision is never silently unlike
  * Pacemaker's. Pure: a CIB in, notes out.
