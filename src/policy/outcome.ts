@@ -87,13 +87,21 @@ export function inertActions(
     startAt.set(p.id, i);
     return i;
   };
-  // a running unmanaged group member after one that starts: its implied start (never run)
+  // a running unmanaged group member after one that starts, or after one with an implied start:
+  // its implied start (never run), unless a later member is unmanaged and stopped (crm_simulate
+  // then lists none: found by the random comparison, seed 17)
+  const stoppedUnmanagedAfter = (p: WPrim): boolean => {
+    const g = p.groupId === undefined || p.cloneId !== undefined ? undefined : world.groups.get(p.groupId);
+    const later = g === undefined ? [] : g.members.slice(g.members.indexOf(p) + 1);
+    return later.some((q) => !q.managed && !q.blocked && q.running.length === 0);
+  };
   for (const p of world.prims) {
     const prev = prevOf(p);
     const pp = prev === undefined ? undefined : plans.get(prev.id);
     const at = p.running[0];
-    if (p.managed || p.blocked || at === undefined || pp === undefined || !prev?.managed) continue;
-    if (pp.startNeeded && pp.runnable) start(p, at, []);
+    if (p.managed || p.blocked || at === undefined || pp === undefined || prev === undefined) continue;
+    const chained = prev.managed ? pp.startNeeded && pp.runnable : startAt.has(prev.id);
+    if (chained && !stoppedUnmanagedAfter(p)) start(p, at, []);
   }
   // a running unmanaged "then" of an order whose "first" starts: its implied start (never run)
   for (const p of implied) if (p.running[0] !== undefined) start(p, p.running[0], []);
