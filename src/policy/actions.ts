@@ -259,6 +259,13 @@ export function buildTransition(
   // symmetrical mandatory order stops its `then`; those that stay placed start again
   const stopping = (p: WPrim): boolean => planOf(p).stops.size > 0;
   const startingNow = (q: WPrim): boolean => planOf(q).startNeeded && planOf(q).runnable;
+  /** Placed elsewhere but its stop is blocked: Pacemaker still restarts what follows it in the group. */
+  const stuckMove = (q: WPrim): boolean => {
+    const plan = planOf(q);
+    return (
+      plan.stopBlocked && plan.target !== null && q.running.length > 0 && !q.running.includes(plan.target)
+    );
+  };
   const restart = (p: WPrim): boolean => {
     const plan = planOf(p);
     if (
@@ -285,7 +292,8 @@ export function buildTransition(
     for (const p of world.prims) {
       const prev = prevOf(p);
       // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
-      if (prev !== undefined && (stopping(prev) || startingNow(prev)) && restart(p)) changed = true;
+      if (prev !== undefined && (stopping(prev) || startingNow(prev) || stuckMove(prev)) && restart(p))
+        changed = true;
     }
     for (const o of symmetrical) {
       // a stopping or a starting "first" implies the restart of a running "then"
