@@ -100,7 +100,10 @@ export function inertActions(
     const pp = prev === undefined ? undefined : plans.get(prev.id);
     const at = p.running[0];
     if (p.managed || p.blocked || at === undefined || pp === undefined || prev === undefined) continue;
-    const chained = prev.managed ? pp.startNeeded && pp.runnable : startAt.has(prev.id);
+    // only on the node the predecessor starts on (a member left on a standby node gets none)
+    const chained = prev.managed
+      ? pp.startNeeded && pp.runnable && pp.target === at
+      : startAt.has(prev.id) && prev.running[0] === at;
     if (chained && !stoppedUnmanagedAfter(p)) start(p, at, []);
   }
   // a running unmanaged "then" of an order whose "first" starts: its implied start (never run)
