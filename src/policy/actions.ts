@@ -175,9 +175,7 @@ export function buildTransition(
       q.running.length > 0 &&
       !q.blocked &&
       pp !== undefined &&
-      managed(pp) &&
-      planOf(pp).startNeeded &&
-      runnable(pp)
+      (managed(pp) ? planOf(pp).startNeeded && runnable(pp) : stalls(pp))
     );
   };
   const visiting = new Set<string>();
@@ -214,7 +212,7 @@ export function buildTransition(
     for (const o of ok && plan.startNeeded ? (startOrdersInto.get(p.id) ?? []) : []) {
       if (resolve(world, o.first)?.kind !== "group") continue;
       const firsts = membersOf(o.first);
-      const stalled = firsts.find(stalls);
+      const stalled = firsts.filter(stalls).at(-1);
       if (stalled === undefined || inertWhy.has(p.id)) continue;
       ok = false;
       inertWhy.set(p.id, "stall");
@@ -640,21 +638,26 @@ export function buildTransition(
           membersOf(o.first).every((q) => q.running.length === 0),
       ),
   );
-  const inert = inertActions(
+  const inertRaw = inertActions(
     world,
     plans,
     inertWhy,
     (p) => stallAfter.get(p.id) ?? prevOf(p),
     impliedStarts,
-  ).map((a) => {
+  );
+  const inert = inertRaw.map((a) => {
     // a stalled start waits for its own stop (a move or recovery) and, stalled by an order,
-    // for the starts of the other members of that order's "first"
+    // for the starts (real or implied) of the members of that order's "first"
     if (a.op !== "start" || inertWhy.get(a.rsc) !== "stall") return a;
     const bases = new Set((stallFirsts.get(a.rsc) ?? []).map((f) => f.base));
     const ids = actions
       .filter((x) => (x.op === "start" && bases.has(x.rsc ?? "")) || (x.op === "stop" && x.rsc === a.rsc))
       .map((x) => x.id);
-    return ids.length > 0 ? { ...a, afterActions: ids } : a;
+    const implied = inertRaw.flatMap((x, i) =>
+      x.op === "start" && bases.has(x.rsc) && !a.after.includes(i) ? [i] : [],
+    );
+    const withImplied = implied.length > 0 ? { ...a, after: [...a.after, ...implied] } : a;
+    return ids.length > 0 ? { ...withImplied, afterActions: ids } : withImplied;
   });
   return {
     now: world.nowMs,

@@ -100,10 +100,9 @@ export function inertActions(
     const pp = prev === undefined ? undefined : plans.get(prev.id);
     const at = p.running[0];
     if (p.managed || p.blocked || at === undefined || pp === undefined || prev === undefined) continue;
-    // only on the node the predecessor starts on (a member left on a standby node gets none)
-    const chained = prev.managed
-      ? pp.startNeeded && pp.runnable && pp.target === at
-      : startAt.has(prev.id) && prev.running[0] === at;
+    // after a managed member only on the node it starts on (a member left on a standby node gets
+    // none); after another implied start wherever it runs
+    const chained = prev.managed ? pp.startNeeded && pp.runnable && pp.target === at : startAt.has(prev.id);
     if (chained && !stoppedUnmanagedAfter(p)) start(p, at, []);
   }
   // a running unmanaged "then" of an order whose "first" starts: its implied start (never run)
