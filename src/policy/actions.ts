@@ -8,7 +8,7 @@
 import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
-import { inertActions, placementsOf } from "./outcome.js";
+import { inertActions, linkStalledStarts, placementsOf } from "./outcome.js";
 import type {
   Action,
   ActionOp,
@@ -645,20 +645,7 @@ export function buildTransition(
     (p) => stallAfter.get(p.id) ?? prevOf(p),
     impliedStarts,
   );
-  const inert = inertRaw.map((a) => {
-    // a stalled start waits for its own stop (a move or recovery) and, stalled by an order,
-    // for the starts (real or implied) of the members of that order's "first"
-    if (a.op !== "start" || inertWhy.get(a.rsc) !== "stall") return a;
-    const bases = new Set((stallFirsts.get(a.rsc) ?? []).map((f) => f.base));
-    const ids = actions
-      .filter((x) => (x.op === "start" && bases.has(x.rsc ?? "")) || (x.op === "stop" && x.rsc === a.rsc))
-      .map((x) => x.id);
-    const implied = inertRaw.flatMap((x, i) =>
-      x.op === "start" && bases.has(x.rsc) && !a.after.includes(i) ? [i] : [],
-    );
-    const withImplied = implied.length > 0 ? { ...a, after: [...a.after, ...implied] } : a;
-    return ids.length > 0 ? { ...withImplied, afterActions: ids } : withImplied;
-  });
+  const inert = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
   return {
     now: world.nowMs,
     nodes,

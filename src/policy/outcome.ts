@@ -4,7 +4,7 @@
  * actions Pacemaker's graph keeps although they can never run. Pure.
  */
 import type { Plan } from "./actions.js";
-import type { InertAction, Placement, PlacementReason } from "./types.js";
+import type { Action, InertAction, Placement, PlacementReason } from "./types.js";
 import type { WNode, World, WPrim } from "./unpack.js";
 
 /** One placement per primitive id, in CIB order. */
@@ -132,4 +132,29 @@ export function inertActions(
     start(p, target, [before]);
   }
   return out;
+}
+
+/**
+ * The edges of stalled starts (never run, listed by Pacemaker's graph): each waits for its own stop
+ * (a move or recovery) and, when an order stalled it, for the starts, real or implied, of the members
+ * of that order's "first" (`firstsOf`, by primitive id).
+ */
+export function linkStalledStarts(
+  inert: readonly InertAction[],
+  actions: readonly Action[],
+  isStall: (rsc: string) => boolean,
+  firstsOf: ReadonlyMap<string, readonly WPrim[]>,
+): InertAction[] {
+  return inert.map((a) => {
+    if (a.op !== "start" || !isStall(a.rsc)) return a;
+    const bases = new Set((firstsOf.get(a.rsc) ?? []).map((f) => f.base));
+    const ids = actions
+      .filter((x) => (x.op === "start" && bases.has(x.rsc ?? "")) || (x.op === "stop" && x.rsc === a.rsc))
+      .map((x) => x.id);
+    const implied = inert.flatMap((x, i) =>
+      x.op === "start" && bases.has(x.rsc) && !a.after.includes(i) ? [i] : [],
+    );
+    const withImplied = implied.length > 0 ? { ...a, after: [...a.after, ...implied] } : a;
+    return ids.length > 0 ? { ...withImplied, afterActions: ids } : withImplied;
+  });
 }
