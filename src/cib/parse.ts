@@ -63,9 +63,23 @@ function extraOf(attrs: Record<string, string>, children: XmlElement[]): Extra |
   return { ...(hasAttrs ? { attrs } : {}), ...(children.length > 0 ? { children: children.map(raw) } : {}) };
 }
 
+const NOTHING = Object.freeze({});
+
 /** Spreads `{ key: value }` only when value is defined (exactOptionalPropertyTypes). */
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+  return (value === undefined ? NOTHING : { [key]: value }) as { [P in K]?: V };
+}
+
+/** A model object under construction: its optional fields are set one by one. */
+type Building<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Sets `o[key]` only when value is defined. The readers of elements a large CIB has thousands of
+ * (primitives, ops, nvpairs, status) build their objects with it: spreading `opt(...)` results
+ * allocated an object per field and copied it, a good part of parsing a 5,000-resource CIB.
+ */
+function put<T, K extends keyof T>(o: Building<T>, key: K, value: T[K] | undefined): void {
+  if (value !== undefined) o[key] = value;
 }
 
 /**
@@ -74,11 +88,11 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
  * of a large status section was a good part of parsing.
  */
 class Reader {
-  private readonly used = new Set<string>();
-  /** How many of the element's attributes were read (when all were, `extra` has no attributes). */
-  private usedPresent = 0;
+  /** The attributes read (an element has a few: an array is cheaper than a Set). */
+  private readonly used: string[] = [];
   private pathText: string | undefined;
-  readonly unknown: XmlElement[] = [];
+  /** Unknown children kept for `extra` (made on the first one: most elements have none). */
+  private unknown: XmlElement[] | undefined;
   constructor(
     readonly el: XmlElement,
     private readonly parent: Reader | string,
@@ -92,10 +106,7 @@ class Reader {
 
   get(name: string): string | undefined {
     const v = this.el.attrs[name];
-    if (v !== undefined && !this.used.has(name)) {
-      this.used.add(name);
-      this.usedPresent++;
-    }
+    if (v !== undefined && !this.used.includes(name)) this.used.push(name);
     return v;
   }
 
@@ -192,14 +203,19 @@ class Reader {
   }
 
   keep(el: XmlElement): void {
-    this.unknown.push(el);
+    if (this.unknown === undefined) this.unknown = [el];
+    else this.unknown.push(el);
   }
 
   extra(): Extra | undefined {
-    if (this.unknown.length === 0 && this.usedPresent === Object.keys(this.el.attrs).length) return undefined;
+    const all = this.el.attrs;
+    let present = 0;
+    for (const _ in all) present++;
+    // every attribute read (when all were, `extra` has no attributes) and no unknown child: the common case
+    if (this.unknown === undefined && present === this.used.length) return undefined;
     const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.el.attrs)) if (!this.used.has(k)) attrs[k] = v;
-    return extraOf(attrs, this.unknown);
+    for (const [k, v] of Object.entries(all)) if (!this.used.includes(k)) attrs[k] = v;
+    return extraOf(attrs, this.unknown ?? []);
   }
 }
 
@@ -240,7 +256,10 @@ function readNvPair(r: Reader): NvPair {
   const name = r.required("name");
   const value = r.get("value");
   for (const c of r.el.children) r.keep(c);
-  return { ...opt("id", id), name, ...opt("value", value), ...opt("extra", r.extra()) };
+  const nv: Building<NvPair> = id === undefined ? { name } : { id, name };
+  put(nv, "value", value);
+  put(nv, "extra", r.extra());
+  return nv;
 }
 
 function readNvSet(r: Reader, kind: NvSetKind): NvSet {
@@ -254,15 +273,14 @@ function readNvSet(r: Reader, kind: NvSetKind): NvSet {
     else if (c.name === "rule" && rule === undefined) rule = readRule(r.child(c), false);
     else r.keep(c);
   }
-  return {
-    kind,
-    ...opt("id", id),
-    ...opt("idRef", idRef),
-    ...opt("score", score),
-    ...opt("rule", rule),
-    nvpairs,
-    ...opt("extra", r.extra()),
-  };
+  const set = { kind } as Building<NvSet>;
+  put(set, "id", id);
+  put(set, "idRef", idRef);
+  put(set, "score", score);
+  put(set, "rule", rule);
+  set.nvpairs = nvpairs;
+  put(set, "extra", r.extra());
+  return set;
 }
 
 function readExpression(r: Reader): Expression {
@@ -378,21 +396,19 @@ function readOp(r: Reader): Op {
     else if (c.name === "meta_attributes") metaAttributes.push(readNvSet(r.child(c), "meta_attributes"));
     else r.keep(c);
   }
-  return {
-    ...opt("id", id),
-    name,
-    ...opt("interval", interval.text),
-    intervalMs: interval.ms ?? 0,
-    ...opt("timeout", timeout.text),
-    ...opt("timeoutMs", timeout.ms),
-    ...opt("onFail", onFail),
-    ...opt("role", role),
-    ...opt("startDelay", startDelay),
-    ...opt("enabled", enabled),
-    instanceAttributes,
-    metaAttributes,
-    ...opt("extra", r.extra()),
-  };
+  const op = (id === undefined ? { name } : { id, name }) as Building<Op>;
+  put(op, "interval", interval.text);
+  op.intervalMs = interval.ms ?? 0;
+  put(op, "timeout", timeout.text);
+  put(op, "timeoutMs", timeout.ms);
+  put(op, "onFail", onFail);
+  put(op, "role", role);
+  put(op, "startDelay", startDelay);
+  put(op, "enabled", enabled);
+  op.instanceAttributes = instanceAttributes;
+  op.metaAttributes = metaAttributes;
+  put(op, "extra", r.extra());
+  return op;
 }
 
 function readPrimitive(r: Reader): Primitive {
@@ -435,18 +451,15 @@ function readPrimitive(r: Reader): Primitive {
       if (ex) r.keep({ name: "operations", attrs: ex.attrs ?? {}, children: ex.children ?? [] });
     } else r.keep(c);
   }
-  return {
-    kind: "primitive",
-    id,
-    class: cls,
-    ...opt("provider", provider),
-    type,
-    instanceAttributes,
-    metaAttributes,
-    utilization,
-    operations,
-    ...opt("extra", r.extra()),
-  };
+  const prim = { kind: "primitive", id, class: cls } as Building<Primitive>;
+  put(prim, "provider", provider);
+  prim.type = type;
+  prim.instanceAttributes = instanceAttributes;
+  prim.metaAttributes = metaAttributes;
+  prim.utilization = utilization;
+  prim.operations = operations;
+  put(prim, "extra", r.extra());
+  return prim;
 }
 
 function readGroup(r: Reader): Group {
@@ -750,7 +763,7 @@ function readLrmRscOp(r: Reader): LrmRscOp {
     else intervalMs = ms;
   }
   // set one by one (no spread of optional fields: this runs for every operation of a large status)
-  const op: { -readonly [K in keyof LrmRscOp]: LrmRscOp[K] } = {
+  const op: Building<LrmRscOp> = {
     id,
     operation,
     callId,
@@ -759,24 +772,16 @@ function readLrmRscOp(r: Reader): LrmRscOp {
     intervalMs,
   };
   if (operationKey !== undefined) op.operationKey = operationKey;
-  const text = (name: string, set: (v: string) => void): void => {
-    const v = r.get(name);
-    if (v !== undefined) set(v);
-  };
-  const num = (name: string, set: (v: number) => void): void => {
-    const v = r.optInt(name);
-    if (v !== undefined) set(v);
-  };
-  text("transition-key", (v) => (op.transitionKey = v));
-  text("transition-magic", (v) => (op.transitionMagic = v));
-  num("last-rc-change", (v) => (op.lastRcChange = v));
-  num("last-run", (v) => (op.lastRun = v));
-  num("exec-time", (v) => (op.execTime = v));
-  num("queue-time", (v) => (op.queueTime = v));
-  text("op-digest", (v) => (op.opDigest = v));
-  text("exit-reason", (v) => (op.exitReason = v));
-  text("on_node", (v) => (op.onNode = v));
-  text("crm_feature_set", (v) => (op.crmFeatureSet = v));
+  put(op, "transitionKey", r.get("transition-key"));
+  put(op, "transitionMagic", r.get("transition-magic"));
+  put(op, "lastRcChange", r.optInt("last-rc-change"));
+  put(op, "lastRun", r.optInt("last-run"));
+  put(op, "execTime", r.optInt("exec-time"));
+  put(op, "queueTime", r.optInt("queue-time"));
+  put(op, "opDigest", r.get("op-digest"));
+  put(op, "exitReason", r.get("exit-reason"));
+  put(op, "onNode", r.get("on_node"));
+  put(op, "crmFeatureSet", r.get("crm_feature_set"));
   for (const c of r.el.children) r.keep(c);
   const extra = r.extra();
   if (extra !== undefined) op.extra = extra;
@@ -793,14 +798,13 @@ function readLrmResource(r: Reader): LrmResource {
     if (c.name === "lrm_rsc_op") ops.push(readLrmRscOp(r.child(c)));
     else r.keep(c);
   }
-  return {
-    id,
-    ...opt("class", cls),
-    ...opt("provider", provider),
-    ...opt("type", type),
-    ops,
-    ...opt("extra", r.extra()),
-  };
+  const res = { id } as Building<LrmResource>;
+  put(res, "class", cls);
+  put(res, "provider", provider);
+  put(res, "type", type);
+  res.ops = ops;
+  put(res, "extra", r.extra());
+  return res;
 }
 
 function readNodeState(r: Reader): NodeState {
@@ -844,21 +848,20 @@ function readNodeState(r: Reader): NodeState {
       if (e) wrapperExtra.lrm = e;
     } else r.keep(c);
   }
-  return {
-    id,
-    ...opt("uname", fields.uname),
-    ...opt("inCcm", fields.inCcm),
-    ...opt("crmd", fields.crmd),
-    ...opt("join", fields.join),
-    ...opt("expected", fields.expected),
-    ...opt("ha", fields.ha),
-    ...opt("transientId", transientId),
-    transientAttributes,
-    ...opt("lrmId", lrmId),
-    lrmResources,
-    ...opt("extra", r.extra()),
-    ...(Object.keys(wrapperExtra).length > 0 ? { wrapperExtra } : {}),
-  };
+  const ns = { id } as Building<NodeState>;
+  put(ns, "uname", fields.uname);
+  put(ns, "inCcm", fields.inCcm);
+  put(ns, "crmd", fields.crmd);
+  put(ns, "join", fields.join);
+  put(ns, "expected", fields.expected);
+  put(ns, "ha", fields.ha);
+  put(ns, "transientId", transientId);
+  ns.transientAttributes = transientAttributes;
+  put(ns, "lrmId", lrmId);
+  ns.lrmResources = lrmResources;
+  put(ns, "extra", r.extra());
+  if (Object.keys(wrapperExtra).length > 0) ns.wrapperExtra = wrapperExtra;
+  return ns;
 }
 
 // ---------------------------------------------------------------- references

@@ -241,6 +241,32 @@ export function parseTransitionKey(key: string | undefined): TransitionKey | und
   return { action: Number(m[1]), transition: Number(m[2]), expectedRc: Number(m[3]), uuid: m[4] ?? "" };
 }
 
+/** Is key[from, to) an integer (`-?\d+`)? */
+function isIntAt(key: string, from: number, to: number): boolean {
+  let i = key.charCodeAt(from) === 45 /* - */ ? from + 1 : from;
+  if (i >= to) return false;
+  for (; i < to; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * `parseTransitionKey(key)?.expectedRc`, without a regular expression or an object: the policy
+ * engine reads it for every operation of the status section (85,000 in a 5,000-resource CIB).
+ */
+export function transitionKeyExpectedRc(key: string | undefined): number | undefined {
+  if (key === undefined) return undefined;
+  const a = key.indexOf(":");
+  const b = a < 0 ? -1 : key.indexOf(":", a + 1);
+  const c = b < 0 ? -1 : key.indexOf(":", b + 1);
+  if (c < 0 || !isIntAt(key, 0, a) || !isIntAt(key, a + 1, b) || !isIntAt(key, b + 1, c)) return undefined;
+  // the uuid part (`.*`) matches no line terminator
+  if (/[\n\r\u2028\u2029]/.test(key.slice(c + 1))) return undefined;
+  return Number(key.slice(b + 1, c));
+}
+
 /** Compares dotted feature-set versions ("3.0.12" < "3.0.13"). */
 export function compareFeatureSets(a: string, b: string): number {
   const pa = a.split(".").map(Number);

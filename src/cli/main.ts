@@ -5,6 +5,7 @@
  */
 import { ExitCode, TandemError } from "../base/errors.js";
 import { VERSION } from "../base/version.js";
+import { parseFastSimulate } from "./fast-simulate.js";
 import { parseFastStatus } from "./fast-status.js";
 import { type CliIo, processIo } from "./io.js";
 
@@ -20,6 +21,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<void> {
   try {
     const fast = parseFastStatus(argv);
     if (fast !== undefined) return await (await import("./commands/status.js")).runStatus(fast, io);
+    const sim = parseFastSimulate(argv);
+    if (sim !== undefined)
+      return (await import("./commands/simulate.js")).runSimulate(sim.file, sim.opts, io);
     const program = await (await import("./program.js")).buildProgram(io, argv);
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

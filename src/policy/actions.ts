@@ -8,7 +8,7 @@
 import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
-import { inertActions, placementsOf } from "./outcome.js";
+import { inertActions, linkStalledStarts, placementsOf } from "./outcome.js";
 import type {
   Action,
   ActionOp,
@@ -106,6 +106,11 @@ export function buildTransition(
   const ordersInto = new Map<string, OrderConstraint[]>();
   for (const o of mandatory)
     for (const m of membersOf(o.then)) ordersInto.set(m.id, [...(ordersInto.get(m.id) ?? []), o]);
+  /** Every start-then-start order (Optional too: it binds when both starts are in the graph), by "then" member. */
+  const startOrdersInto = new Map<string, OrderConstraint[]>();
+  for (const o of firstOfPair.values())
+    if (o.kind !== "Serialize" && o.firstAction === "start" && o.thenAction === "start")
+      for (const m of membersOf(o.then)) startOrdersInto.set(m.id, [...(startOrdersInto.get(m.id) ?? []), o]);
   /** The group member `delta` places away from `p` (within its clone instance for cloned groups). */
   const neighbour = (p: WPrim, delta: 1 | -1): WPrim | undefined => {
     if (p.groupId === undefined) return undefined;
@@ -157,6 +162,10 @@ export function buildTransition(
   const memo = new Map<string, boolean>();
   /** Starts Pacemaker keeps in its graph although they cannot run: why. */
   const inertWhy = new Map<string, "coloc" | "stall">();
+  /** A stalled start's inert predecessor when it is not the group predecessor (an order's stalled "first"). */
+  const stallAfter = new Map<string, WPrim>();
+  /** ... and the members of that "first", whose starts it waits for too (by primitive id). */
+  const stallFirsts = new Map<string, readonly WPrim[]>();
   /** An unmanaged running member whose predecessor starts: its implied start never happens. */
   const stalls = (q: WPrim): boolean => {
     if (inertWhy.get(q.id) === "stall") return true;
@@ -166,9 +175,7 @@ export function buildTransition(
       q.running.length > 0 &&
       !q.blocked &&
       pp !== undefined &&
-      managed(pp) &&
-      planOf(pp).startNeeded &&
-      runnable(pp)
+      (managed(pp) ? planOf(pp).startNeeded && runnable(pp) : stalls(pp))
     );
   };
   const visiting = new Set<string>();
@@ -199,6 +206,18 @@ export function buildTransition(
       const firsts = membersOf(o.first);
       const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
       if (!fine) ok = false;
+    }
+    // after a "first" group whose running unmanaged member stalls (its implied start never runs),
+    // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
+    for (const o of ok && plan.startNeeded ? (startOrdersInto.get(p.id) ?? []) : []) {
+      if (resolve(world, o.first)?.kind !== "group") continue;
+      const firsts = membersOf(o.first);
+      const stalled = firsts.filter(stalls).at(-1);
+      if (stalled === undefined || inertWhy.has(p.id)) continue;
+      ok = false;
+      inertWhy.set(p.id, "stall");
+      stallAfter.set(p.id, stalled);
+      stallFirsts.set(p.base, firsts);
     }
     // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
     // (2.1.5 pcmk__block_colocated_starts)
@@ -238,6 +257,13 @@ export function buildTransition(
   // symmetrical mandatory order stops its `then`; those that stay placed start again
   const stopping = (p: WPrim): boolean => planOf(p).stops.size > 0;
   const startingNow = (q: WPrim): boolean => planOf(q).startNeeded && planOf(q).runnable;
+  /** Placed elsewhere but its stop is blocked: Pacemaker still restarts what follows it in the group. */
+  const stuckMove = (q: WPrim): boolean => {
+    const plan = planOf(q);
+    return (
+      plan.stopBlocked && plan.target !== null && q.running.length > 0 && !q.running.includes(plan.target)
+    );
+  };
   const restart = (p: WPrim): boolean => {
     const plan = planOf(p);
     if (
@@ -248,7 +274,11 @@ export function buildTransition(
       !p.running.includes(plan.target)
     )
       return false;
-    if (blockedStop(p)) return false;
+    if (blockedStop(p)) {
+      // the restart it needs cannot stop it (a later member stays): Pacemaker reports a blocked stop
+      plan.stopBlocked = true;
+      return false;
+    }
     plan.stops.add(plan.target);
     plan.startNeeded = true;
     plan.restart = true;
@@ -260,7 +290,8 @@ export function buildTransition(
     for (const p of world.prims) {
       const prev = prevOf(p);
       // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
-      if (prev !== undefined && (stopping(prev) || startingNow(prev)) && restart(p)) changed = true;
+      if (prev !== undefined && (stopping(prev) || startingNow(prev) || stuckMove(prev)) && restart(p))
+        changed = true;
     }
     for (const o of symmetrical) {
       // a stopping or a starting "first" implies the restart of a running "then"
@@ -372,11 +403,22 @@ export function buildTransition(
   const resolveMembers = (id: string): WPrim[] =>
     world.groups.get(id)?.members ?? world.clones.get(id)?.instances.flat() ?? [];
   const chain = (members: readonly WPrim[]): void => {
-    for (let i = 1; i < members.length; i++) {
-      const a = members[i - 1] as WPrim;
+    let lastActive: WPrim | undefined;
+    for (let i = 0; i < members.length; i++) {
+      const a = members[i - 1];
       const b = members[i] as WPrim;
-      for (const x of startsOf.get(a.id) ?? []) for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
-      for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
+      if (a !== undefined) {
+        for (const x of startsOf.get(a.id) ?? [])
+          for (const y of startsOf.get(b.id) ?? []) edges.push([x, y]);
+        for (const x of stopsOf.get(b.id) ?? []) for (const y of stopsOf.get(a.id) ?? []) edges.push([x, y]);
+      }
+      if (b.running.length === 0) continue;
+      // a partially active group shuts down in sequence: an active member after an inactive one
+      // stops before the last active member before it (Pacemaker's member_internal_constraints)
+      if (a !== undefined && a.running.length === 0 && lastActive !== undefined)
+        for (const x of stopsOf.get(b.id) ?? [])
+          for (const y of stopsOf.get(lastActive.id) ?? []) edges.push([x, y]);
+      lastActive = b;
     }
     // A member stops on a node only after the probes there of the members after it: one found running
     // aborts the transition before the earlier member stops under it (simulator seed 591).
@@ -530,7 +572,8 @@ export function buildTransition(
     const next = plan.target;
     const failed = p.failedOn.size > 0;
     if (cur !== undefined && next !== null) {
-      if (!plan.runnable)
+      // a stalled start (never runs, but Pacemaker's graph has it) is summarised as the move it is
+      if (!plan.runnable && inertWhy.get(p.id) !== "stall")
         for (const n of p.running)
           summary.push({ verb: "stop", rsc: p.base, node: uname(n), blocked: plan.stopBlocked });
       else if (cur !== next)
@@ -543,6 +586,7 @@ export function buildTransition(
         });
       else if (failed) summary.push({ verb: "recover", rsc: p.base, node: uname(cur), blocked: false });
       else if (plan.restart) summary.push({ verb: "restart", rsc: p.base, node: uname(cur), blocked: false });
+      else if (plan.stopBlocked) summary.push({ verb: "stop", rsc: p.base, node: uname(cur), blocked: true });
     } else if (next !== null)
       summary.push({
         verb: "start",
@@ -607,7 +651,14 @@ export function buildTransition(
           membersOf(o.first).every((q) => q.running.length === 0),
       ),
   );
-  const inert = inertActions(world, plans, inertWhy, prevOf, impliedStarts);
+  const inertRaw = inertActions(
+    world,
+    plans,
+    inertWhy,
+    (p) => stallAfter.get(p.id) ?? prevOf(p),
+    impliedStarts,
+  );
+  const inert = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
   return {
     now: world.nowMs,
     nodes,

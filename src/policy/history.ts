@@ -4,7 +4,7 @@
  * bans, a start still pending). Pure.
  */
 import type { LrmRscOp, OnFail, Primitive } from "../cib/model.js";
-import { parseTransitionKey } from "../cib/query.js";
+import { transitionKeyExpectedRc } from "../cib/query.js";
 
 /** Severity order of on-fail handling (Pacemaker's enum action_fail_response). */
 const ON_FAIL_RANK: Readonly<Record<OnFail | "none", number>> = {
@@ -100,7 +100,7 @@ export function replayHistory(
       continue;
     }
     st.pendingStart = false;
-    const expected = parseTransitionKey(op.transitionKey)?.expectedRc ?? -1;
+    const expected = transitionKeyExpectedRc(op.transitionKey) ?? -1;
     const isProbe = task === "monitor" && op.intervalMs === 0;
     // OCF_DEGRADED (190) and OCF_DEGRADED_PROMOTED (191) are successes of a monitor (2.1.5 remap_operation)
     const rc = op.rcCode === 190 ? 0 : op.rcCode === 191 ? 8 : op.rcCode;

@@ -137,9 +137,10 @@ export function renderOracle(t: Transition, cib: Cib, opts: OracleOptions = {}):
     pos.set(id, pos.size);
     out.push(`action ${label}`);
   }
-  const inertEdges = inert.flatMap((a, i) =>
-    a.after.map((b) => ({ before: inertIds[b] as number, after: inertIds[i] as number })),
-  );
+  const inertEdges = inert.flatMap((a, i) => [
+    ...a.after.map((b) => ({ before: inertIds[b] as number, after: inertIds[i] as number })),
+    ...(a.afterActions ?? []).map((b) => ({ before: b, after: inertIds[i] as number })),
+  ]);
   out.push(...orderLines({ ...t, edges: [...t.edges, ...inertEdges] }, labels, pos));
   out.push(`stable ${(opts.stable ?? isStable(cib, t)) ? "yes" : "no"}`);
   if (opts.scores) for (const s of t.scores) out.push(`score ${s.rsc} ${s.node} ${formatScore(s.score)}`);

@@ -4,7 +4,7 @@
  * actions Pacemaker's graph keeps although they can never run. Pure.
  */
 import type { Plan } from "./actions.js";
-import type { InertAction, Placement, PlacementReason } from "./types.js";
+import type { Action, InertAction, Placement, PlacementReason } from "./types.js";
 import type { WNode, World, WPrim } from "./unpack.js";
 
 /** One placement per primitive id, in CIB order. */
@@ -43,6 +43,8 @@ export function placementsOf(
         if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
         for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
         if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
+        // a failed instance whose recovery cannot stop it (a later group member stays) stays failed
+        if (plan.stopBlocked && p.running.some((n) => p.failedOn.has(n))) failed = true;
         if (plan.target !== null && plan.runnable) reason = "assigned";
         else if (reason !== "assigned")
           reason = p.stopTarget
@@ -85,13 +87,23 @@ export function inertActions(
     startAt.set(p.id, i);
     return i;
   };
-  // a running unmanaged group member after one that starts: its implied start (never run)
+  // a running unmanaged group member after one that starts, or after one with an implied start:
+  // its implied start (never run), unless a later member is unmanaged and stopped (crm_simulate
+  // then lists none: found by the random comparison, seed 17)
+  const stoppedUnmanagedAfter = (p: WPrim): boolean => {
+    const g = p.groupId === undefined || p.cloneId !== undefined ? undefined : world.groups.get(p.groupId);
+    const later = g === undefined ? [] : g.members.slice(g.members.indexOf(p) + 1);
+    return later.some((q) => !q.managed && !q.blocked && q.running.length === 0);
+  };
   for (const p of world.prims) {
     const prev = prevOf(p);
     const pp = prev === undefined ? undefined : plans.get(prev.id);
     const at = p.running[0];
-    if (p.managed || p.blocked || at === undefined || pp === undefined || !prev?.managed) continue;
-    if (pp.startNeeded && pp.runnable) start(p, at, []);
+    if (p.managed || p.blocked || at === undefined || pp === undefined || prev === undefined) continue;
+    // after a managed member only on the node it starts on (a member left on a standby node gets
+    // none); after another implied start wherever it runs
+    const chained = prev.managed ? pp.startNeeded && pp.runnable && pp.target === at : startAt.has(prev.id);
+    if (chained && !stoppedUnmanagedAfter(p)) start(p, at, []);
   }
   // a running unmanaged "then" of an order whose "first" starts: its implied start (never run)
   for (const p of implied) if (p.running[0] !== undefined) start(p, p.running[0], []);
@@ -120,4 +132,29 @@ export function inertActions(
     start(p, target, [before]);
   }
   return out;
+}
+
+/**
+ * The edges of stalled starts (never run, listed by Pacemaker's graph): each waits for its own stop
+ * (a move or recovery) and, when an order stalled it, for the starts, real or implied, of the members
+ * of that order's "first" (`firstsOf`, by primitive id).
+ */
+export function linkStalledStarts(
+  inert: readonly InertAction[],
+  actions: readonly Action[],
+  isStall: (rsc: string) => boolean,
+  firstsOf: ReadonlyMap<string, readonly WPrim[]>,
+): InertAction[] {
+  return inert.map((a) => {
+    if (a.op !== "start" || !isStall(a.rsc)) return a;
+    const bases = new Set((firstsOf.get(a.rsc) ?? []).map((f) => f.base));
+    const ids = actions
+      .filter((x) => (x.op === "start" && bases.has(x.rsc ?? "")) || (x.op === "stop" && x.rsc === a.rsc))
+      .map((x) => x.id);
+    const implied = inert.flatMap((x, i) =>
+      x.op === "start" && bases.has(x.rsc) && !a.after.includes(i) ? [i] : [],
+    );
+    const withImplied = implied.length > 0 ? { ...a, after: [...a.after, ...implied] } : a;
+    return ids.length > 0 ? { ...withImplied, afterActions: ids } : withImplied;
+  });
 }

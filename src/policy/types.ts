@@ -75,6 +75,8 @@ export interface InertAction {
   readonly intervalMs: number;
   /** Indexes into `Transition.inert` of the inert actions it waits for. */
   readonly after: readonly number[];
+  /** Ids in `Transition.actions` of the executed actions it waits for (a start stalled by an order). */
+  readonly afterActions?: readonly number[];
 }
 
 /** `before` must complete before `after` starts (indexes into `actions`). */

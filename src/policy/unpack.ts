@@ -402,7 +402,7 @@ export function unpack(cib: Cib, nowMs: number): World {
     if (node === undefined) continue;
     const readable = node.online || node.unclean;
     for (const lr of ns.lrmResources) {
-      const base = lr.id.replace(/:\d+$/, "");
+      const base = lr.id.includes(":") ? lr.id.replace(/:\d+$/, "") : lr.id;
       const candidates = basePrims.get(base);
       const seen = historyOn.get(base) ?? new Set<number>();
       historyOn.set(base, seen);
@@ -488,10 +488,12 @@ export function unpack(cib: Cib, nowMs: number): World {
 
   // ---- fail counts -> migration-threshold bans
   const failIndex = nodes.map((n) => indexFailures(n.attrs));
-  for (const p of prims) {
+  // only nodes with a fail count can ban (most have none: skip them for each of thousands of primitives)
+  const failing = nodes.filter((n) => (failIndex[n.idx] as FailIndex).legacy.size > 0);
+  for (const p of failing.length === 0 ? [] : prims) {
     const t = p.meta.migrationThreshold;
     if (t <= 0) continue;
-    for (const n of nodes) {
+    for (const n of failing) {
       const fc = failCount(failIndex[n.idx] as FailIndex, p.base, perOp, p.meta.failureTimeoutMs, nowMs);
       if (fc > 0 && fc >= t) {
         if (p.cloneId !== undefined) for (const q of basePrims.get(p.base) ?? []) ban(q, n.idx);

@@ -20,22 +20,9 @@ import { compatNotes } from "../../policy/compat.js";
 import { nodeDown, nodeFail, nodeUp, opFail, parseOpFailSpec } from "../../policy/inject.js";
 import { renderOracle } from "../../policy/oracle.js";
 import { schedule } from "../../policy/schedule.js";
+import { DEFAULT_STATE_DIR, type SimulateOpts } from "../fast-simulate.js";
 import type { CliIo } from "../io.js";
 import { jsonDocument } from "../json.js";
-
-interface SimulateOpts {
-  nodeUp: string[];
-  nodeDown: string[];
-  nodeFail: string[];
-  opFail: string[];
-  now?: string;
-  replay?: string;
-  listInputs?: boolean;
-  stateDir: string;
-  scores?: boolean;
-  all?: boolean;
-  json?: boolean;
-}
 
 function knownNode(cib: Cib, n: string, flag: string): string {
   if (!cib.configuration.nodes.some((x) => x.uname === n)) {
@@ -44,8 +31,6 @@ function knownNode(cib: Cib, n: string, flag: string): string {
   }
   return n;
 }
-
-export const DEFAULT_STATE_DIR = "/var/lib/tandem";
 
 function savedInputs(stateDir: string): { dir: string; numbers: number[] } {
   const dir = join(stateDir, "pengine");
@@ -134,7 +119,7 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
     knownNode(cib, spec.node, "--op-fail");
     cib = opFail(cib, spec, now);
   }
-  // features Tandem's engine decides differently from Pacemaker's (issue 17 rows 11-14): said, never silent
+  // features Tandem's engine decides differently from Pacemaker's (issue 17 rows 11-14, order cycles): said, never silent
   const differences = compatNotes(cib);
   for (const d of differences) io.err(`${file}: warning: differs from Pacemaker: ${d.message}`);
   const transition = schedule(cib, now);
@@ -152,6 +137,8 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
   io.exit(ExitCode.ok);
 }
 
+export { DEFAULT_STATE_DIR };
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerSimulate(program: Command, io: CliIo): void {
@@ -165,7 +152,7 @@ export function registerSimulate(program: Command, io: CliIo): void {
         "Every transition hbd's DC runs saves its input as STATE_DIR/pengine/pe-input-N.xml (the newest " +
         "pe-input-series-max, default 400, are kept); --replay recomputes one exactly as the DC did.\n\n" +
         "Decides as Pacemaker 2.1.5's scheduler does; the known differences (allow-migrate, collocated/ordered=false " +
-        "groups, globally-unique clones with clone-node-max > 1, some clone placements) are listed in " +
+        "groups, globally-unique clones with clone-node-max > 1, some clone placements, orders that form a cycle) are listed in " +
         "docs/POLICY-COMPAT.md, and a CIB using one gets a warning on stderr per use " +
         '("FILE: warning: differs from Pacemaker: ..."; in --json, the `differences` list). ' +
         "stonith-enabled=true without a fencing device is a warning here (Pacemaker starts nothing), an error in verify.\n\n" +

@@ -1,6 +1,7 @@
 // Goal: the read helpers (cluster options, effective meta, node attributes, status decoding) give Pacemaker's values and defaults. Method: policy scenario fixtures and small inline CIBs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { Cib } from "../../../src/cib/model.js";
 import { parseCib } from "../../../src/cib/parse.js";
 import {
@@ -19,6 +20,7 @@ import {
   perOpFailCounts,
   primitives,
   resourceOptions,
+  transitionKeyExpectedRc,
 } from "../../../src/cib/query.js";
 import { INFINITY } from "../../../src/cib/score.js";
 import { readFixture } from "../../helpers.js";
@@ -200,4 +202,31 @@ test("nvMap: higher-scored sets first, first value wins, ruled sets skipped; isT
     false,
     false,
   ]);
+});
+
+test("transitionKeyExpectedRc reads the expected rc exactly as parseTransitionKey does", () => {
+  const keys = [
+    "11:1:0:00000000-0000-0000-0000-000000000000",
+    "3:-1:7:uuid",
+    "-3:2:-193:x",
+    "1:2:3:",
+    "1:2:3:a:b",
+    "1:2:3",
+    "1:2::x",
+    "1::3:x",
+    ":2:3:x",
+    "a:2:3:x",
+    "1:2:3x:x",
+    "-:2:3:x",
+    "1:2:3:line\nbreak",
+    "",
+  ];
+  for (const k of keys)
+    assert.equal(transitionKeyExpectedRc(k), parseTransitionKey(k)?.expectedRc, JSON.stringify(k));
+  assert.equal(transitionKeyExpectedRc(undefined), undefined);
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom("1", "0", "-", ":", "a", "\n", "9") }), (k) => {
+      assert.equal(transitionKeyExpectedRc(k), parseTransitionKey(k)?.expectedRc, JSON.stringify(k));
+    }),
+  );
 });

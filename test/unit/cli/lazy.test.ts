@@ -57,3 +57,44 @@ test("hbctl status's commander-free path gives runStatus what commander gives, a
   ])
     assert.equal(parseFastStatus(argv), undefined, argv.join(" "));
 });
+
+test("hbctl simulate's commander-free path gives runSimulate what commander gives, and leaves other forms to commander", async () => {
+  const { parseFastSimulate } = await import("../../../src/cli/fast-simulate.js");
+  const viaCommander = async (argv: string[]): Promise<{ file: unknown; opts: Record<string, unknown> }> => {
+    const p = await buildProgram(io, argv);
+    const simulate = p.commands[0];
+    assert.ok(simulate);
+    let file: unknown;
+    simulate.action((f: unknown) => {
+      file = f;
+    }); // parse only
+    await p.parseAsync(argv, { from: "user" });
+    return { file, opts: { ...simulate.opts() } };
+  };
+  for (const argv of [
+    ["simulate", "cib.xml"],
+    ["simulate", "cib.xml", "--now", "2024-01-01T00:00:00Z"],
+    ["simulate", "--now=2024-01-01T00:00:00Z", "cib.xml", "--scores", "--all"],
+    ["simulate", "cib.xml", "--json", "--node-fail", "n1", "--node-fail=n2", "--node-up", "n3"],
+    ["simulate", "cib.xml", "--node-down", "n2", "--op-fail", "vip_monitor_10000@n1=7"],
+    ["simulate", "--replay", "latest", "--state-dir", "/tmp/state"],
+    ["simulate", "--list-inputs", "--json"],
+    ["simulate"],
+  ]) {
+    const fast = parseFastSimulate(argv);
+    assert.ok(fast, argv.join(" "));
+    assert.deepEqual({ file: fast.file, opts: { ...fast.opts } }, await viaCommander(argv), argv.join(" "));
+  }
+  for (const argv of [
+    ["simulate", "--help"],
+    ["simulate", "-h"],
+    ["simulate", "cib.xml", "--bogus"],
+    ["simulate", "cib.xml", "--now"],
+    ["simulate", "cib.xml", "--now", "--json"],
+    ["simulate", "cib.xml", "other.xml"],
+    ["simulate", "--", "cib.xml"],
+    ["status"],
+    [],
+  ])
+    assert.equal(parseFastSimulate(argv), undefined, argv.join(" "));
+});
