@@ -149,8 +149,9 @@ test("hbctl administration on a real pair: resource verbs, cib show/apply, node 
     );
     assert.ok(cleaned, "the fail count survived the cleanup");
     await settled("a", "n2", "after cleanup");
-    await new Promise((r) => setTimeout(r, 300)); // let hbd's output arrive
-    assert.match(lab.log("n1"), /vip monitor on n1: rc 0/, `vip was not probed again\n${logs()}`);
+    // hbd's output arrives asynchronously: wait for the line (bounded) instead of a fixed pause.
+    const probed = await lab.waitFor(() => /vip monitor on n1: rc 0/.test(lab.log("n1")), 5_000, 100);
+    assert.ok(probed, `vip was not probed again\n${logs()}`);
 
     // cib apply: a modified CIB (Dummy stopped through the file) goes to every node with an epoch above both.
     const before = cibInfo("n1");

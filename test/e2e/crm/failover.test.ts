@@ -115,11 +115,13 @@ test("haresources VIP: placement, power-loss failover, auto_failback, standby/on
       50,
     );
     if (!rejoined) assert.fail(`restarted n1 did not rejoin\n${logs()}`);
-    await new Promise((r) => setTimeout(r, 300)); // let the test read the rest of hbd's output
+    // hbd's output arrives asynchronously: wait (bounded) for the probe line instead of a fixed pause.
+    const probeLine = /IPaddr2_10_250_0_100 monitor on n1: rc 0/;
+    await lab.waitFor(() => probeLine.test(lab.log("n2").slice(mark)), 5_000, 100);
     const dcLog = lab.log("n2").slice(mark);
     assert.deepEqual([vipGaps, vipOnN2], [0, 0], "the VIP moved or disappeared during the restart");
     assert.doesNotMatch(dcLog, /IPaddr2_10_250_0_100 (start|stop) on/, "the VIP was restarted");
-    assert.match(dcLog, /IPaddr2_10_250_0_100 monitor on n1: rc 0/, "n1 was not probed");
+    assert.match(dcLog, probeLine, "n1 was not probed");
 
     // Unprivileged users cannot change anything.
     const refused = lab.hbctl(["standby", "n1", "--socket", d1.sock], true);
