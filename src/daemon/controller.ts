@@ -560,6 +560,8 @@ export class Controller {
       case "sync-request":
         if (this.isDc) this.sendSync(from);
         else if (from === this.dcName) this.notDc(from);
+        // Not the DC: our sync names the one we follow, so the asker can follow it too (seed 5423).
+        else if (this.dcName !== undefined && this.localActive) this.sendSync(from);
         break;
       case "op":
         void this.onOp(from, msg);
@@ -961,6 +963,20 @@ export class Controller {
     return undefined;
   }
 
+  /**
+   * The node we follow says another is DC (it abdicated, or never was): follow that one and expect its
+   * claim. Seeds 5423, 5660: n3 followed n1 after n1 had abdicated to n2, for good.
+   */
+  private pointedTo(from: string, dc: string | null): void {
+    if (dc !== null && dc !== this.localNode && this.active.has(dc)) {
+      this.log.info({ event: "dc", dc }, `${from} follows ${dc}: ${dc} is the DC`);
+      this.dcName = dc;
+      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
+      return;
+    }
+    this.notDc(from);
+  }
+
   /** The node taken for DC asked us for the DC's claim: it is not the DC. Elect again. */
   private notDc(from: string): void {
     this.log.info({ event: "dc-lost", dc: from }, `${from} does not act as DC; electing again`);
@@ -1090,7 +1106,7 @@ export class Controller {
         this.log.info({ event: "dc", dc: from }, `${from} is the DC`);
       }
       if (this.dcName === from) this.claimDueAt = undefined;
-    }
+    } else if (!this.isDc && from === this.dcName) this.pointedTo(from, dc);
     const cmp = compareConfigVersions(theirs, this.cibValue);
     let cib = this.cibValue;
     if (cmp > 0) {
