@@ -137,6 +137,9 @@ export class SimAgents {
         return 0;
       case "monitor":
       case "status":
+        // A start that failed left it running but broken: its monitor says so (rc 1), as an OCF
+        // agent's would; rc 0 made the cluster build a group on it (seed 5756, a checker mistake).
+        if (this.startFailed.has(req.rscId) && this.running.has(req.rscId)) return 1;
         return this.running.has(req.rscId) ? 0 : 7;
       default:
         return 0; // meta-data, validate-all, reload...
