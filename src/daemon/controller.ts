@@ -348,6 +348,8 @@ export class Controller {
   /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
   private claimDueAt: number | undefined;
   private eventBatch = 0;
+  /** An outside change arrived while the transition runs: its remaining actions are not started. */
+  private abortRequested = false;
   /** New DC: peers whose join answer it waits for before the first transition, until `until`. */
   private joinWait: { readonly nodes: Set<string>; readonly until: number } | undefined;
   private settleDue = false;
@@ -1284,6 +1286,10 @@ export class Controller {
 
   /** An outside change: schedule again, with a fresh run budget. */
   private changed(): void {
+    // A new input while a transition runs aborts it, as Pacemaker's: actions not yet started are not
+    // run, and the policy decides again with the input (seed 2215: g2 failed while g3 was recovered,
+    // and g3 was started again on top of the dead g2).
+    if (this.running) this.abortRequested = true;
     this.dirty = true;
     this.runs = 0;
     if (this.fenceHoldUntil === Number.POSITIVE_INFINITY) this.fenceHoldUntil = 0; // fencing gave up: try again
@@ -1347,6 +1353,7 @@ export class Controller {
     this.runs++;
     this.transitionsRun++;
     this.running = true;
+    this.abortRequested = false;
     this.log.info(
       {
         event: "transition",
@@ -1437,6 +1444,7 @@ export class Controller {
     // (found by the whole-cluster simulator, seed 14: the loser kept starting a group the winner knew
     // nothing of, and the winner later stopped its first member under the others).
     if (!this.isDc && !this.releasing) return this.notRun(a, `${this.localNode} is no longer the DC`);
+    if (this.abortRequested && !this.releasing) return this.notRun(a, "aborted: a new input arrived");
     if (a.op === "fence") return this.fenceAction(tid, a);
     let result: ActionResult;
     if (a.node === this.localNode) {

@@ -45,6 +45,7 @@ for (const [seed, bug] of [
   [581, "a start sent again to a node that was down ran after its reboot (op bound to a generation)"],
   [672, "two DCs met; the staying DC moved p1 onto n2 while n3 ran it for the other DC (join on keepDc)"],
   [1174, "a one-way partition: n1 could not hear n2 and started p1 on n3, which heard n2 running it"],
+  [2215, "g2 failed while the DC recovered g3; g3 was started on top of the dead g2 (abort on new input)"],
   [5423, "a node followed a DC that had abdicated to another, for good (it now follows whom that one names)"],
   [1003, "a new DC started g3 elsewhere while it ran on the DC itself (its own start not in its status)"],
   [388, "a start whose transition aborted before its recurring monitor ran was never monitored"],
