@@ -108,6 +108,8 @@ export type CrmMessage =
   | ({ readonly k: "status" } & StatusUpdate)
   /** node -> DC: a status update did not apply here; send the whole CIB. */
   | { readonly k: "sync-request" }
+  /** DC -> all, every VERSION_EVERY_MS: its CIB version (a node that differs asks or sends: anti-entropy). */
+  | { readonly k: "version"; readonly v: string }
   /** new DC -> node: what did you last run per resource (join.ts)? */
   | { readonly k: "join-query" }
   /** node -> new DC: the last one-shot action per resource, [rsc, op, rc]. */
@@ -124,6 +126,8 @@ export type CrmMessage =
       readonly timeoutMs?: number;
       /** The target's generation as the DC knows it: another incarnation drops the op (seed 581). */
       readonly tg?: number;
+      /** A start: the nodes the DC counted down when it sent it (a node that hears one refuses: seed 329). */
+      readonly down?: readonly string[];
     }
   /** node -> DC: how the action ended. */
   | {
@@ -180,6 +184,10 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
     case "sync-request":
     case "join-query":
       return m as unknown as CrmMessage;
+    case "version":
+      return s("v") && parseCibVersion(m.v as string) !== undefined
+        ? (m as unknown as CrmMessage)
+        : undefined;
     case "join-state":
       return parseLastActions(m.last) === undefined ? undefined : (m as unknown as CrmMessage);
     case "op":
@@ -189,7 +197,8 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
         s("op") &&
         n("intervalMs") &&
         typeof m.agent === "object" &&
-        (m.tg === undefined || n("tg"))
+        (m.tg === undefined || n("tg")) &&
+        (m.down === undefined || (Array.isArray(m.down) && m.down.every((x) => typeof x === "string")))
         ? (m as unknown as CrmMessage)
         : undefined;
     case "result":
@@ -291,6 +300,13 @@ interface Pending {
   resends: number;
 }
 
+/**
+ * How often the DC tells every node its CIB version: a replication message lost for good (sent during
+ * a partition, its retransmission refused) is then repaired within this (seed 2362: nodes at different
+ * configurations for good after heal).
+ */
+const VERSION_EVERY_MS = 5000;
+
 /** Syncs asked for again while behind a version the DC announced, before giving up on it. */
 const BEHIND_ASKS_MAX = 3;
 
@@ -348,6 +364,8 @@ export class Controller {
   /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
   private claimDueAt: number | undefined;
   private eventBatch = 0;
+  /** DC: when it next tells every node its CIB version. */
+  private versionDueAt = 0;
   /** An outside change arrived while the transition runs: its remaining actions are not started. */
   private abortRequested = false;
   /** New DC: peers whose join answer it waits for before the first transition, until `until`. */
@@ -556,6 +574,9 @@ export class Controller {
       case "join-query":
         void this.answerJoin(from);
         break;
+      case "version":
+        this.onVersion(from, msg.v);
+        break;
       case "join-state":
         if (this.isDc) this.onJoinState(from, msg.last);
         break;
@@ -667,6 +688,10 @@ export class Controller {
       this.changed();
     }
     if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
+    if (this.isDc && mono >= this.versionDueAt) {
+      this.versionDueAt = mono + VERSION_EVERY_MS;
+      this.ports.send({ k: "version", v: formatCibVersion(this.cibValue) });
+    }
     if (this.joinWait !== undefined && (mono >= this.joinWait.until || !this.isDc)) {
       if (this.isDc)
         this.log.warn(
@@ -953,6 +978,20 @@ export class Controller {
     }
     this.claimDueAt = mono + this.dcWaitMs;
     this.ports.send({ k: "sync-request" }, dc);
+  }
+
+  /** The DC's periodic version: a node behind asks for the CIB; one with a newer configuration sends it. */
+  private onVersion(from: string, v: string): void {
+    if (this.isDc || from !== this.dcName || !this.localActive) return;
+    const theirs = parseCibVersion(v);
+    if (theirs === undefined) return;
+    if (compareConfigVersions(this.cibValue, theirs) > 0) this.sendSync(from);
+    else if (compareCibVersions(theirs, this.cibValue) > 0) this.ports.send({ k: "sync-request" }, from);
+  }
+
+  /** Configured nodes this DC does not count as members now. */
+  private downNodes(): string[] {
+    return this.options.nodes.filter((n) => n !== this.localNode && !this.active.has(n));
   }
 
   /** A node this one sees active that the DC's status (our copy) shows offline, if any. */
@@ -1461,6 +1500,7 @@ export class Controller {
         intervalMs: a.intervalMs ?? 0,
         agent: a.agent,
         ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
+        ...(a.op === "start" ? { down: this.downNodes() } : {}),
       });
     }
     if (!this.undelivered.has(result)) this.record(a, result);
@@ -1783,7 +1823,10 @@ export class Controller {
       answer(1, "error", `${this.localNode} is shutting down`, 0);
       return;
     }
-    const alive = m.op === "start" ? this.aliveButDownForDc(from) : undefined;
+    const alive =
+      m.op === "start"
+        ? (m.down?.find((n) => this.active.has(n)) ?? this.aliveButDownForDc(from))
+        : undefined;
     if (alive !== undefined) {
       // Seed 1174: n1 could not hear n2 (one-way) and started p1 on n3, which heard n2 running it.
       const reason = `${alive} is alive here but down for the DC ${from}: start of ${m.rsc} refused`;
