@@ -390,6 +390,8 @@ export class Controller {
   private readonly localLast = new Map<string, { op: string; rc: number }>();
   /** Actions running on this node now (a shutdown waits for them before it decides what to stop). */
   private readonly localOps = new Set<Promise<ActionResult>>();
+  /** Resources whose start runs here now. */
+  private readonly localStarting = new Set<string>();
   /** Operations received from DCs: a repeat is run once (op-replies.ts). */
   private readonly opReplies = new OpReplies();
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
@@ -1114,7 +1116,10 @@ export class Controller {
         .filter((r) => r.running.includes(this.localNode))
         .map((r) => r.id),
     );
-    const last = [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
+    // A start still running here counts as running (seed 5208: the old DC's start of p2 here had not
+    // ended when this node became DC, and the new DC started p2 on n2 too).
+    const starting = [...this.localStarting].map((rsc) => [rsc, "start", 0] as const);
+    const last = [...[...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const), ...starting];
     const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
     const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
     if (r.changed.length > 0)
@@ -1683,7 +1688,10 @@ export class Controller {
 
   private async execTracked(req: ActionRequest): Promise<ActionResult> {
     if (req.op === "stop") this.monitors.cancelResource(req.rscId);
-    const r = await this.ports.exec(req);
+    if (req.op === "start") this.localStarting.add(req.rscId);
+    const r = await this.ports.exec(req).finally(() => {
+      if (req.op === "start") this.localStarting.delete(req.rscId);
+    });
     this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
     if ((req.intervalMs ?? 0) === 0 && (req.op === "start" || req.op === "stop" || req.op === "monitor"))
       this.localLast.set(req.rscId, { op: req.op, rc: r.status === "done" ? r.rc : 1 });

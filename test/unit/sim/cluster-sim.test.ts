@@ -49,6 +49,7 @@ for (const [seed, bug] of [
   [2232, "an acknowledged ban lost: the DC's sync went out during a partition and was never repaired"],
   [2362, "nodes at different configurations for good after heal (lost sync: the DC's version every 5 s)"],
   [3038, "a start planned while n2 counted down ran on n3 after n3 heard n2 (op lists the DC's down nodes)"],
+  [5208, "a start still running on the new DC's node was not counted; the DC started the resource elsewhere"],
   [5423, "a node followed a DC that had abdicated to another, for good (it now follows whom that one names)"],
   [1003, "a new DC started g3 elsewhere while it ran on the DC itself (its own start not in its status)"],
   [388, "a start whose transition aborted before its recurring monitor ran was never monitored"],
