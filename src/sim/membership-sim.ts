@@ -13,6 +13,7 @@ import { decodeFrame, encodeFrame } from "../comm/wire.js";
 import { parseAuthkeys } from "../config/authkeys.js";
 import type { Timing } from "../config/model.js";
 import type { CounterReport } from "../ipc/protocol.js";
+import { STARTUP_DEADTIME_BONUS_MS } from "../membership/generation.js";
 import { CLEAN_MEDIUM, type MediumFaults } from "./network.js";
 import { scenarioCib, scenarioConfigs } from "./scenario.js";
 import { SimWorld } from "./world.js";
@@ -319,4 +320,31 @@ export class MembershipSim {
     endpoint.receive(data.slice(), c.frame.from);
     return true;
   }
+}
+
+/**
+ * Membership's safety invariant for random whole-cluster runs: no node sees a
+ * peer alive once the peer has been down longer than the peer may have
+ * advertised as its deadtime (plus the start-up bonus; initdead before the
+ * observer's comm-up), a tick and the
+ * longest delivery (2 keepalives bound it in the scenarios).
+ */
+export function phantomLife(world: SimWorld): string | undefined {
+  for (const [name, host] of world.hosts) {
+    if (host.hbd === undefined) continue;
+    const report = host.hbd.report(0);
+    const t = report.timing;
+    // Before comm-up an observer waits initdead; a peer in its first 5 s advertises deadtime + 2 s.
+    const silence = Math.max(t.initdeadMs, t.deadtimeMs + STARTUP_DEADTIME_BONUS_MS);
+    const bound = silence + world.tickMs + 2 * t.keepaliveMs;
+    for (const n of report.nodes) {
+      const peer = world.hosts.get(n.name);
+      // Never heard (a fresh observer's "init") is no life; nor is "dead".
+      if (n.local || peer?.crashedAtMs === undefined || n.status === "dead" || n.lastHeardAgeMs === undefined)
+        continue;
+      const downMs = world.now - peer.crashedAtMs;
+      if (downMs > bound) return `phantom-life: ${name} sees ${n.name} ${n.status}, down for ${downMs} ms`;
+    }
+  }
+  return undefined;
 }
