@@ -10,7 +10,7 @@
  * then seeds/s and violations by name. Exit 0 when no seed failed, 1 when
  * one did, 2 on bad usage.
  */
-import { runSeed, type Sabotage } from "../src/sim/vopr.js";
+import { reproduceLine, runSeed, type Sabotage } from "../src/sim/vopr.js";
 import { integer, option } from "./sim-args.js";
 
 const single = option("seed");
@@ -48,9 +48,7 @@ for (let s = from; s < from + seeds; s++) {
     failed++;
     const name = r.violation?.name ?? "?";
     byName.set(name, (byName.get(name) ?? 0) + 1);
-    console.log(
-      `reproduce: npm run sim -- --seed ${s}${safetyMs === 20_000 ? "" : ` --safety-ms ${safetyMs}`}${sabotage ? ` --sabotage ${sabotage}` : ""} --trace`,
-    );
+    console.log(reproduceLine(s, safetyMs, sabotage));
   }
 }
 const wall = (performance.now() - started) / 1000;

@@ -153,6 +153,11 @@ export class SimHost {
     this.crash(why);
   }
 
+  /** This incarnation's endpoint on `medium` (undefined while down): where an attacker's frame lands. */
+  endpoint(medium: string): MemoryTransport | undefined {
+    return this.endpoints.find((e) => e.link === medium && !e.closed);
+  }
+
   tick(): void {
     this.hbd?.tick();
   }

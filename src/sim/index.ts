@@ -1,5 +1,6 @@
-/** The deterministic cluster simulator: manual clock, seeded network, scripted and randomized runs. */
+/** The deterministic whole-cluster simulator: real composed nodes on a seeded world; membership stories. */
 export { ManualClock } from "./clock.js";
-export * from "./cluster.js";
+export * from "./membership-sim.js";
 export * from "./network.js";
-export * from "./random-run.js";
+export { reproduceLine, runSeed, type SeedOptions, type SeedResult } from "./vopr.js";
+export { SimWorld } from "./world.js";

@@ -9,6 +9,8 @@ import type { SimScheduler } from "./scheduler.js";
 
 export class SimLog {
   private readonly lines: string[] = [];
+  /** Sees every structured line a node logs, debug included (membership stories read the events from it). */
+  observe: ((node: string, obj: object) => void) | undefined;
 
   constructor(
     private readonly scheduler: SimScheduler,
@@ -23,6 +25,7 @@ export class SimLog {
 
   forNode(name: string): Logger {
     const line = (level: string) => (obj: object, msg: string) => {
+      this.observe?.(name, obj);
       const { event: e, summary } = obj as { event?: unknown; summary?: unknown };
       // A transition's summary (what the policy decided) is part of the story of a failing seed.
       const what = Array.isArray(summary) && summary.length > 0 ? ` {${summary.join("; ")}}` : "";
@@ -30,9 +33,10 @@ export class SimLog {
         `${this.scheduler.now()} ${name} ${level} ${typeof e === "string" ? `[${e}] ` : ""}${msg}${what}`,
       );
     };
+    const seen = (obj: object) => this.observe?.(name, obj);
     return {
-      debug: () => {},
-      info: this.verbose ? line("info") : () => {},
+      debug: seen,
+      info: this.verbose ? line("info") : seen,
       warn: line("WARN"),
       error: line("ERROR"),
     };

@@ -83,13 +83,15 @@ export function scenarioCib(s: Scenario): Cib {
   return p.value;
 }
 
-/** Each node's configuration, from ha.cf text as hbd reads it. */
-export function scenarioConfigs(s: Scenario): Map<string, ClusterConfig> {
+/** Each node's configuration, from ha.cf text as hbd reads it; `extra` directives replace the defaults. */
+export function scenarioConfigs(s: Scenario, extra: readonly string[] = []): Map<string, ClusterConfig> {
+  const given = new Set(extra.map((l) => l.split(" ")[0]));
+  const defaults = [`warntime ${Math.round(s.deadtimeMs * 0.75)}ms`, `initdead ${2 * s.deadtimeMs}ms`];
   const hacf = [
     `keepalive ${s.keepaliveMs}ms`,
     `deadtime ${s.deadtimeMs}ms`,
-    `warntime ${Math.round(s.deadtimeMs * 0.75)}ms`,
-    `initdead ${2 * s.deadtimeMs}ms`,
+    ...defaults.filter((l) => !given.has(l.split(" ")[0])),
+    ...extra,
     ...s.media.map((m) => `bcast ${m}`),
     ...s.nodes.map((n) => `node ${n}`),
     "crm on",

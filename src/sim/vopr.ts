@@ -20,6 +20,13 @@ export interface SeedOptions {
   readonly verbose?: boolean;
   /** Breaks the system on purpose (to prove the checker): see `SABOTAGE`. */
   readonly sabotage?: Sabotage;
+  /** An extra invariant checked after every step (a test's own, e.g. membership's): a problem stops the run. */
+  readonly invariant?: (world: SimWorld) => string | undefined;
+}
+
+/** The command line that runs one seed again, with its trace. */
+export function reproduceLine(seed: number, safetyMs = 20_000, sabotage?: Sabotage): string {
+  return `reproduce: npm run sim -- --seed ${seed}${safetyMs === 20_000 ? "" : ` --safety-ms ${safetyMs}`}${sabotage ? ` --sabotage ${sabotage}` : ""} --trace`;
 }
 
 /**
@@ -66,7 +73,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   );
   const admin: AdminRecord[] = [];
   const actions = new Actions(world, scenario, script, admin, dcWaitMs);
-  const check = (): string | undefined => inv.step();
+  const extra = options.invariant;
+  const check = (): string | undefined => inv.step() ?? extra?.(world);
 
   for (const n of scenario.nodes) world.host(n).pendingBoot = true;
   for (const n of scenario.nodes)

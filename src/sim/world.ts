@@ -14,7 +14,7 @@
  */
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
-import { MemoryNetwork } from "../comm/memory.js";
+import { type InFlight, MemoryNetwork } from "../comm/memory.js";
 import type { ClusterConfig } from "../config/model.js";
 import type { FenceRequest, FenceResult } from "../daemon/controller.js";
 import { tickPeriodMs } from "../daemon/node.js";
@@ -56,6 +56,8 @@ export class SimWorld {
   private readonly pairSince = new Map<string, number>();
   observer: SimAgentsObserver = { starting() {}, stopping() {} };
   sendObserver: (from: string, kind: string, dest: string | undefined) => void = () => {};
+  /** Every frame the network routes on a medium, with the fault model's decision (an attacker listening). */
+  frameObserver: (medium: string, frame: InFlight, decision: "drop" | number[]) => void = () => {};
   fencings = { ok: 0, failed: 0 };
   fenceFailProbability: number;
 
@@ -69,7 +71,11 @@ export class SimWorld {
     const netPrng = this.prng.fork();
     for (const m of options.media) {
       const net = new MemoryNetwork({ scheduler: this.scheduler, latencyMs: 1, maxInFlight: 100_000 });
-      net.setFault(() => this.decide(m, netPrng));
+      net.setFault((frame) => {
+        const d = this.decide(m, netPrng);
+        this.frameObserver(m, frame, d);
+        return d;
+      });
       this.networks.set(m, net);
     }
     for (const n of options.nodes) {
