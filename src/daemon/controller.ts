@@ -984,7 +984,8 @@ export class Controller {
 
   /** The DC's periodic version: a node behind asks for the CIB; one with a newer configuration sends it. */
   private onVersion(from: string, v: string): void {
-    if (this.isDc || from !== this.dcName || !this.localActive) return;
+    // From a DC we do not follow (seed 1846: n3 followed n2, which followed n1): as a status would be.
+    if (!this.localActive || this.fromOtherDc(from)) return;
     const theirs = parseCibVersion(v);
     if (theirs === undefined) return;
     if (compareConfigVersions(this.cibValue, theirs) > 0) this.sendSync(from);
@@ -1247,27 +1248,7 @@ export class Controller {
 
   /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
   private onStatusUpdate(from: string, u: StatusUpdate): void {
-    if (this.isDc && from !== this.localNode) {
-      // Another DC (a partition that healed unevenly, its claim lost): the lower name stays.
-      this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
-      if (from < this.localNode) {
-        this.dcName = from;
-        this.dirty = false;
-        this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        this.ports.send({ k: "sync-request" }, from);
-      } else this.keepDc(from);
-      return;
-    }
-    if (from !== this.dcName) {
-      // Only a DC sends status: ask it for its claim (a sync). Without this a node that took the loser
-      // of two meeting DCs for its DC kept it forever (found by the whole-cluster simulator, seed 14).
-      const now = this.ports.monotonic();
-      if (now - (this.claimAsked.get(from) ?? Number.NEGATIVE_INFINITY) >= 1000) {
-        this.claimAsked.set(from, now);
-        this.ports.send({ k: "sync-request" }, from);
-      }
-      return;
-    }
+    if (this.fromOtherDc(from)) return;
     const applied = applyStatusUpdate(this.cibValue, u);
     if (applied === undefined) {
       const base = parseCibVersion(u.base);
@@ -1285,6 +1266,34 @@ export class Controller {
     }
     this.cibValue = { ...applied, dcUuid: from };
     this.statusSource = { dc: from, version: cibVersionOf(applied) };
+  }
+  /**
+   * A message only a DC sends (status, version) from `from`: true when it is not from our DC and was
+   * dealt with (two DCs: the lower name stays; else its claim is asked for).
+   */
+  private fromOtherDc(from: string): boolean {
+    if (this.isDc && from !== this.localNode) {
+      // Another DC (a partition that healed unevenly, its claim lost): the lower name stays.
+      this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
+      if (from < this.localNode) {
+        this.dcName = from;
+        this.dirty = false;
+        this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
+        this.ports.send({ k: "sync-request" }, from);
+      } else this.keepDc(from);
+      return true;
+    }
+    if (from !== this.dcName) {
+      // Only a DC sends status: ask it for its claim (a sync). Without this a node that took the loser
+      // of two meeting DCs for its DC kept it forever (found by the whole-cluster simulator, seed 14).
+      const now = this.ports.monotonic();
+      if (now - (this.claimAsked.get(from) ?? Number.NEGATIVE_INFINITY) >= 1000) {
+        this.claimAsked.set(from, now);
+        this.ports.send({ k: "sync-request" }, from);
+      }
+      return true;
+    }
+    return false;
   }
 
   private applyAttribute(node: string, name: string, value: string | undefined): void {

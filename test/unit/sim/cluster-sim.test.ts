@@ -45,6 +45,10 @@ for (const [seed, bug] of [
   [581, "a start sent again to a node that was down ran after its reboot (op bound to a generation)"],
   [672, "two DCs met; the staying DC moved p1 onto n2 while n3 ran it for the other DC (join on keepDc)"],
   [1174, "a one-way partition: n1 could not hear n2 and started p1 on n3, which heard n2 running it"],
+  [
+    1846,
+    "n3 followed n2, which followed n1, for good (the DC's version message now reaches followers of others)",
+  ],
   [2215, "g2 failed while the DC recovered g3; g3 was started on top of the dead g2 (abort on new input)"],
   [2232, "an acknowledged ban lost: the DC's sync went out during a partition and was never repaired"],
   [2362, "nodes at different configurations for good after heal (lost sync: the DC's version every 5 s)"],
