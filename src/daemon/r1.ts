@@ -284,6 +284,17 @@ export class R1Engine {
     if (!this.niceFailback)
       return "Standby mode only implemented when nice_failback on (auto_failback legacy)";
     if (this.refusal !== undefined) return this.refusal;
+    // Heartbeat sends the request and then, processing its own copy, may ignore it as "in flux" while
+    // the peer takes it and waits an hour for the rest (found by CI, interop/mixed-ipfail: ipfail asked
+    // right after a failback; Heartbeat then ignored every later request for 3,600 s). Tandem does not
+    // send a request it would ignore itself; the caller asks again (ipfail on its next you_are_dead).
+    if (this.standby !== "not" || !this.otherStable || this.state !== "stable" || this.busy > 0) {
+      this.log.warn(
+        { event: "r1-standby-deferred", which: HOLD_NAMES[which] },
+        `standby [${HOLD_NAMES[which]}] not requested: resources in flux; try again in a moment`,
+      );
+      return "resources are in flux (a takeover or standby is running); try again in a moment";
+    }
     this.log.info({ event: "r1-standby", which: HOLD_NAMES[which] }, `Going standby [${HOLD_NAMES[which]}].`);
     this.broadcast([
       ["t", "ask_resources"],

@@ -238,6 +238,19 @@ test("standby all: the three-phase exchange moves every group, releasing before 
   assert.deepEqual(p.violations, []);
 });
 
+test("a standby request this node would itself ignore (in flux) is not sent: the peer is not left waiting", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  // a is now in the middle of its standby: a second request (ipfail asking again) is refused locally.
+  const before = p.sent.length;
+  assert.match(p.engine("a").requestStandby(ALL) ?? "", /in flux/);
+  assert.equal(p.sent.length, before, "nothing sent for the refused request");
+  p.run(1000);
+  assert.deepEqual(p.held("b"), [A, B]);
+  assert.deepEqual(p.violations, []);
+});
+
 test("hb_takeover local from a: b runs hb_standby foreign and a gets its own group back", () => {
   const p = new Pair("off");
   p.startBoth();
