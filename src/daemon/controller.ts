@@ -95,7 +95,7 @@ import {
   resourceReports,
   setNodeAttribute,
 } from "./crm-cib.js";
-import { type LastActions, parseLastActions, reconcileNode } from "./join.js";
+import { type LastActions, leavesRunning, parseLastActions, reconcileNode } from "./join.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
@@ -801,18 +801,28 @@ export class Controller {
    * status update was not received): what runs here is stopped at shutdown even then.
    */
   private withLocalStarts(cib: Cib): Cib {
-    const shown = new Set(
-      resourceReports(cib, this.shipped)
-        .filter((r) => r.running.includes(this.localNode))
-        .map((r) => r.id),
-    );
+    const shown = this.runningOn(cib, this.localNode);
     let out = cib;
     for (const [rsc, l] of this.localLast) {
-      const up = l.op === "start" || (l.op === "monitor" && l.rc === 0);
-      if (!up || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
+      if (leavesRunning(l.op, l.rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined)
+        continue;
       out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
     }
     return out;
+  }
+
+  /** Resources the copy `cib` shows running on `node`. */
+  private runningOn(cib: Cib, node: string): Set<string> {
+    return new Set(
+      resourceReports(cib, this.shipped)
+        .filter((r) => r.running.includes(node))
+        .map((r) => r.id),
+    );
+  }
+
+  /** The last one-shot action this hbd ran per resource, as a join answer carries it. */
+  private ownLast(): LastActions {
+    return [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
   }
 
   report(): CrmReport {
@@ -1070,16 +1080,11 @@ export class Controller {
   /** A join query: answered once the actions running here have ended (their results are our truth). */
   private async answerJoin(from: string): Promise<void> {
     for (let i = 0; i < 8 && this.localOps.size > 0; i++) await Promise.allSettled([...this.localOps]);
-    const last = [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
-    this.ports.send({ k: "join-state", last }, from);
+    this.ports.send({ k: "join-state", last: this.ownLast() }, from);
   }
 
   private onJoinState(from: string, last: LastActions): void {
-    const shown = new Set(
-      resourceReports(this.cibValue, this.shipped)
-        .filter((r) => r.running.includes(from))
-        .map((r) => r.id),
-    );
+    const shown = this.runningOn(this.cibValue, from);
     const known = (rsc: string) => findPrimitive(this.cibValue, rsc) !== undefined;
     const r = reconcileNode(this.cibValue, from, last, shown, known, this.ports.now());
     if (r.changed.length > 0) {
@@ -1100,6 +1105,10 @@ export class Controller {
     this.kick();
   }
 
+  private startupFencing(): boolean {
+    return clusterOptions(this.cibValue).startupFencing;
+  }
+
   /**
    * What this node knows of itself, before it decides as the new DC (its own join answer, join.ts):
    * a resource it last stopped that the status shows running is recorded stopped (seed 85: the policy
@@ -1107,20 +1116,12 @@ export class Controller {
    * does not show is recorded started (seed 1003: the new DC started g3 elsewhere while it ran here);
    * one the status shows running that this hbd never ran is probed again (seed 65).
    */
-  private startupFencing(): boolean {
-    return clusterOptions(this.cibValue).startupFencing;
-  }
-
   private withOwnAccount(cib: Cib): Cib {
-    const shown = new Set(
-      resourceReports(cib, this.shipped)
-        .filter((r) => r.running.includes(this.localNode))
-        .map((r) => r.id),
-    );
+    const shown = this.runningOn(cib, this.localNode);
     // A start still running here counts as running (seed 5208: the old DC's start of p2 here had not
     // ended when this node became DC, and the new DC started p2 on n2 too).
     const starting = [...this.localStarting].map((rsc) => [rsc, "start", 0] as const);
-    const last = [...[...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const), ...starting];
+    const last = [...this.ownLast(), ...starting];
     const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
     const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
     if (r.changed.length > 0)
