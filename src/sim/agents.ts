@@ -107,7 +107,10 @@ export class SimAgents {
     return new Promise<ActionResult>((resolve) => {
       this.scheduler.after(durationMs, () => {
         if (incarnation !== this.incarnation) return; // the host crashed: nobody is waiting any more
-        this.died.delete(req.rscId); // an action's result on it: from now on the cluster can know
+        // A start or stop replaces the process; a monitor's rc 7 only starts the news on its way to the
+        // DC, which may order a later member before it arrives (seed 4577): the invariants judge that
+        // ordering by the DC's belief (invariants.ts onStart).
+        if (req.op === "start" || req.op === "stop") this.died.delete(req.rscId);
         const rc = this.finish(req, hang, fail);
         this.resolved();
         resolve(result(req, rc, hang ? "timeout" : "done", durationMs));

@@ -6,12 +6,13 @@
  * ends the incarnation at once: endpoints closed, timers and pending agent
  * results dropped, every process gone.
  */
+
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
 import type { MemoryNetwork, MemoryTransport } from "../comm/memory.js";
 import type { ClusterConfig } from "../config/model.js";
 import { compareCibVersions } from "../daemon/cib-version.js";
-import type { FenceRequest, FenceResult } from "../daemon/controller.js";
+import type { CrmMessage, FenceRequest, FenceResult } from "../daemon/controller.js";
 import { Hbd } from "../daemon/hbd.js";
 import { type AgentFaults, SimAgents, type SimAgentsObserver } from "./agents.js";
 import { SimDisk } from "./disk.js";
@@ -28,7 +29,7 @@ export interface SimHostWorld {
   /** A promise was settled: its continuations must run before the next task. */
   settled(): void;
   readonly log: SimLog;
-  sendObserver(from: string, kind: string, dest: string | undefined): void;
+  sendObserver(from: string, msg: CrmMessage, dest: string | undefined): void;
 }
 
 export class SimHost {
@@ -101,7 +102,7 @@ export class SimHost {
         // A dead incarnation's sends go nowhere (its endpoints are closed): not checked.
         onCrmSend: (msg, dest) => {
           if (this.incarnation !== incarnation) return;
-          world.sendObserver(this.name, msg.k, dest);
+          world.sendObserver(this.name, msg, dest);
           const what =
             msg.k === "op"
               ? `op ${msg.tid}:${msg.aid} ${msg.rsc} ${msg.op}`

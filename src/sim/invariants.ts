@@ -4,10 +4,13 @@
  * faults have stopped and the cluster had time to settle.
  *
  * - one-active: a primitive (not a clone) runs on two hosts that have heard
- *   each other for longer than `graceMs` (a failed stop on either exempts it:
- *   the resource is blocked, as Pacemaker leaves it).
- * - one-dc: two hosts both believe they are DC in a set of hosts that have
- *   all heard each other for longer than `dcGraceMs`.
+ *   and seen each other alive (world.inViewForMs) for longer than `graceMs`
+ *   (a failed stop on either exempts it: the resource is blocked, as
+ *   Pacemaker leaves it).
+ * - one-dc: two hosts both believe they are DC and have heard and seen each
+ *   other alive for longer than `dcGraceMs`. A false death by Heartbeat's rule
+ *   (no status for the deadtime under loss) is membership's to answer for;
+ *   the after-heal check still wants one DC.
  * - group-order: a group member starts while an earlier member is not up
  *   (started successfully) on that host, or stops while a later one runs.
  * - fenced-first (stonith enabled): a primitive starts while it runs on
@@ -19,6 +22,7 @@
  */
 import type { Cib } from "../cib/model.js";
 import { clusterOptions } from "../cib/query.js";
+import type { CrmMessage } from "../daemon/controller.js";
 import type { SimWorld } from "./world.js";
 
 export interface Violation {
@@ -70,7 +74,7 @@ export class Invariants {
       starting: (host, rsc) => this.onStart(host, rsc),
       stopping: (host, rsc) => this.onStop(host, rsc),
     };
-    world.sendObserver = (from, kind, dest) => this.onSend(from, kind, dest);
+    world.sendObserver = (from, msg, dest) => this.onSend(from, msg, dest);
   }
 
   private fail(name: string, detail: string): void {
@@ -92,13 +96,13 @@ export class Invariants {
         const a = hosts[i];
         const b = hosts[j];
         if (a === undefined || b === undefined) continue;
-        if (this.world.heardForMs(a.name, b.name) <= this.graceMs) continue;
+        if (this.world.inViewForMs(a.name, b.name) <= this.graceMs) continue;
         for (const rsc of a.agents.runningSet()) {
           if (this.shape.cloned.has(rsc) || !b.agents.isRunning(rsc)) continue;
           if (a.agents.stopFailed.has(rsc) || b.agents.stopFailed.has(rsc)) continue;
           this.fail(
             "one-active",
-            `${rsc} runs on ${a.name} and ${b.name}, which have heard each other for ${this.world.heardForMs(a.name, b.name)} ms`,
+            `${rsc} runs on ${a.name} and ${b.name}, which have heard and seen each other alive for ${this.world.inViewForMs(a.name, b.name)} ms`,
           );
           return;
         }
@@ -113,10 +117,10 @@ export class Invariants {
       for (let j = i + 1; j < dcs.length; j++) {
         const a = dcs[i] as string;
         const b = dcs[j] as string;
-        if (this.world.heardForMs(a, b) > this.dcGraceMs) {
+        if (this.world.inViewForMs(a, b) > this.dcGraceMs) {
           this.fail(
             "one-dc",
-            `${a} and ${b} are both DC and have heard each other for ${this.world.heardForMs(a, b)} ms`,
+            `${a} and ${b} are both DC and have heard and seen each other alive for ${this.world.inViewForMs(a, b)} ms`,
           );
           return;
         }
@@ -126,13 +130,16 @@ export class Invariants {
   private onStart(host: string, rsc: string): void {
     const g = this.shape.groupOf.get(rsc);
     const h = this.world.host(host);
-    if (g !== undefined)
+    if (g !== undefined) {
       for (const before of g.members.slice(0, g.index))
         if (!h.agents.isReady(before))
           this.fail(
             "group-order",
             `${rsc} starts on ${host} before ${before} (group ${g.group}) is up there`,
           );
+      // A DC starting a member on its own node decides here (a remote start: onSend).
+      if (h.hbd?.controller.dc === host) this.orderedAfterBelief(host, host, rsc);
+    }
     if (!this.shape.stonith || this.shape.cloned.has(rsc)) return;
     for (const other of this.world.hosts.values()) {
       if (other.name === host) continue;
@@ -158,9 +165,28 @@ export class Invariants {
         );
   }
 
+  /**
+   * A DC orders a group member's start only where its status shows every
+   * earlier member running: the agents may already know better (a member that
+   * died, its monitor's news still on the way), but the decision may not.
+   */
+  private orderedAfterBelief(dc: string, node: string, rsc: string): void {
+    const g = this.shape.groupOf.get(rsc);
+    const ctl = this.world.host(dc).hbd?.controller;
+    if (g === undefined || g.index === 0 || ctl === undefined) return;
+    const running = new Map(ctl.report().resources.map((r) => [r.id, r.running]));
+    for (const before of g.members.slice(0, g.index))
+      if (!(running.get(before) ?? []).includes(node))
+        this.fail(
+          "group-order",
+          `DC ${dc} starts ${rsc} on ${node} while its status shows ${before} (group ${g.group}) not running there`,
+        );
+  }
+
   /** HbdPorts.onCrmSend: an operation must go to a node the sender's membership sees up. */
-  onSend(from: string, kind: string, dest: string | undefined): void {
-    if (kind !== "op" || dest === undefined) return;
+  onSend(from: string, msg: CrmMessage, dest: string | undefined): void {
+    if (msg.k !== "op" || dest === undefined) return;
+    if (msg.op === "start") this.orderedAfterBelief(from, dest, msg.rsc);
     const hbd = this.world.host(from).hbd;
     const seen = hbd?.node.report(0).nodes.find((n) => n.name === dest);
     if (seen === undefined || (seen.status !== "active" && seen.status !== "up"))

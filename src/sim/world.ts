@@ -12,11 +12,12 @@
  * after the task that settled them, before the next one (`settled()` marks
  * it, `runFor` drains with one macrotask turn), so a seed replays exactly.
  */
+
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
 import { type InFlight, MemoryNetwork } from "../comm/memory.js";
 import type { ClusterConfig } from "../config/model.js";
-import type { FenceRequest, FenceResult } from "../daemon/controller.js";
+import type { CrmMessage, FenceRequest, FenceResult } from "../daemon/controller.js";
 import { tickPeriodMs } from "../daemon/node.js";
 import type { AgentFaults, SimAgentsObserver } from "./agents.js";
 import { SimHost } from "./host.js";
@@ -54,8 +55,10 @@ export class SimWorld {
   readonly lostUnfenced = new Map<string, Set<string>>();
   /** Per unordered pair "a|b": since when both are up and hear each other on some medium both ways. */
   private readonly pairSince = new Map<string, number>();
+  /** Pair key -> since when each one's membership has seen the other up or active (and the network carries frames). */
+  private readonly viewSince = new Map<string, number>();
   observer: SimAgentsObserver = { starting() {}, stopping() {} };
-  sendObserver: (from: string, kind: string, dest: string | undefined) => void = () => {};
+  sendObserver: (from: string, msg: CrmMessage, dest: string | undefined) => void = () => {};
   /** Every frame the network routes on a medium, with the fault model's decision (an attacker listening). */
   frameObserver: (medium: string, frame: InFlight, decision: "drop" | number[]) => void = () => {};
   fencings = { ok: 0, failed: 0 };
@@ -148,6 +151,23 @@ export class SimWorld {
     return since === undefined ? 0 : this.now - since;
   }
 
+  /**
+   * How long a and b have heard each other and each one's membership has seen
+   * the other alive, without a break: what the resource manager can act on.
+   * Loss may make a node declare a peer dead by the rules (no status for the
+   * deadtime) while other frames still arrive (seed 5673: 5 statuses in a row
+   * lost at 20 % loss); the one-DC and one-active checks count from here.
+   */
+  inViewForMs(a: string, b: string): number {
+    const since = this.viewSince.get(a < b ? `${a}|${b}` : `${b}|${a}`);
+    return since === undefined ? 0 : this.now - since;
+  }
+
+  private sees(a: string, b: string): boolean {
+    const st = this.host(a).hbd?.node.nodeStatus(b);
+    return st === "up" || st === "active";
+  }
+
   private trackPairs(): void {
     const names = this.options.nodes;
     for (let i = 0; i < names.length; i++)
@@ -157,6 +177,8 @@ export class SimWorld {
         const key = `${a}|${b}`;
         if (!this.hear(a, b)) this.pairSince.delete(key);
         else if (!this.pairSince.has(key)) this.pairSince.set(key, this.now);
+        if (!this.pairSince.has(key) || !this.sees(a, b) || !this.sees(b, a)) this.viewSince.delete(key);
+        else if (!this.viewSince.has(key)) this.viewSince.set(key, this.now);
       }
   }
 
