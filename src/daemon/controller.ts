@@ -546,6 +546,10 @@ export class Controller {
       if (this.isDc && ((now && !was) || (lost && (was || wasPresent)))) {
         this.setCib(nodeMembership(this.cibValue, e.node, now, clean), "status");
         this.changed();
+        // A node that joins tells what it ran before we decide, as Pacemaker's join uploads the node's
+        // resource history: it may still be ending what another DC asked of it (seed 9937: n2 was
+        // stopping g1 for its own transition when n1's probe found g1 running, and n1 started g2 there).
+        if (now) this.askJoin([e.node]);
       }
     } else return;
     if (this.eventBatch > 0) {
@@ -1065,15 +1069,18 @@ export class Controller {
     this.askJoin();
   }
 
-  /** New DC: every live peer tells what it last ran before the first transition (join.ts). */
-  private askJoin(): void {
+  /** Every live peer (new DC), or the nodes that join (`only`), tells what it last ran before the next transition (join.ts). */
+  private askJoin(only?: readonly string[]): void {
     // Present, not yet active nodes too: a restarting hbd may have run what the old DC asked (seed 358).
-    const peers = [...new Set([...this.active, ...this.present])];
-    if (peers.length === 0) {
+    const peers = only ?? [...new Set([...this.active, ...this.present])];
+    const until = this.ports.monotonic() + this.dcWaitMs;
+    if (only !== undefined && this.joinWait !== undefined) {
+      for (const p of peers) this.joinWait.nodes.add(p);
+      this.joinWait = { nodes: this.joinWait.nodes, until: Math.max(until, this.joinWait.until) };
+    } else if (peers.length === 0) {
       this.joinWait = undefined;
       return;
-    }
-    this.joinWait = { nodes: new Set(peers), until: this.ports.monotonic() + this.dcWaitMs };
+    } else this.joinWait = { nodes: new Set(peers), until };
     for (const p of peers) this.ports.send({ k: "join-query" }, p);
   }
 
