@@ -664,8 +664,22 @@ export class Controller {
     this.kick();
   }
 
-  /** The policy input: the CIB plus a -INFINITY ban here for each resource the resource protocol withholds. */
-  private policyInput(cib: Cib): Cib {
+  /**
+   * Quorum as Heartbeat's CCM computes it: more than half of the configured
+   * nodes, or one of two (its `twonodes` tiebreaker, as corosync's two_node):
+   * a pair keeps working alone; in three nodes a lone partition has none, and
+   * no-quorum-policy decides (seed 7663: with `ignore` n2 alone fenced n1, which
+   * rebooted into the other partition and ran g1 there while n2 started it).
+   */
+  private haveQuorum(): boolean {
+    const total = this.options.nodes.length;
+    const members = 1 + [...this.active].filter((n) => this.options.nodes.includes(n)).length;
+    return 2 * members > total || (total === 2 && members === 1);
+  }
+
+  /** The policy input: the CIB with this partition's quorum, plus a -INFINITY ban here for each resource the resource protocol withholds. */
+  private policyInput(stored: Cib): Cib {
+    const cib: Cib = { ...stored, haveQuorum: this.haveQuorum() };
     const hold = this.legacyHold;
     if (hold === undefined) return cib;
     const bans = cib.configuration.resources
