@@ -62,6 +62,22 @@ for (const [seed, bug] of [
   [50, "a dead incarnation's sends were checked (simulator)"],
   [85, "a new DC started a group's later members on top of a first one the old DC had just stopped"],
   [168, "the simulated operator cleaned a group up member by member (simulator)"],
+  [
+    4577,
+    "g1 died while its monitor's rc 7 crossed the DC's start of g3: judged by the DC's belief (simulator)",
+  ],
+  [3061, "a group-order false alarm: a member died after the DC ordered the next (simulator)"],
+  [8530, "a group-order false alarm: a member died after the DC ordered the next (simulator)"],
+  [9937, "a rejoining node was still stopping g1 for its own DC when the DC's probe found g1 running (join)"],
+  [
+    5673,
+    "five statuses lost in a row at 20 % loss: a false death by Heartbeat's rule counted as two DCs (simulator)",
+  ],
+  [6270, "a false death under loss counted as two DCs (simulator)"],
+  [
+    7663,
+    "a lone node of three fenced and started g1 without quorum (no-quorum-policy ignore for three nodes)",
+  ],
 ] as const) {
   test(`seed ${seed} stays green (${bug})`, async () => {
     const r = await runSeed({ seed });
