@@ -384,8 +384,9 @@ export class Controller {
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
   /**
-   * The last one-shot action run here per resource, and its rc: this node's own truth, which a DC that
-   * died before broadcasting its result never told anyone (see becomeDc).
+   * The last one-shot action run here per resource, and its rc, or a recurring monitor that found it
+   * not running (rc 7) since: this node's own truth, which a DC that died before broadcasting its
+   * result never told anyone (see becomeDc).
    */
   private readonly localLast = new Map<string, { op: string; rc: number }>();
   /** Actions running on this node now (a shutdown waits for them before it decides what to stop). */
@@ -1751,6 +1752,9 @@ export class Controller {
       return;
     }
     const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
+    // Found not running: newer than the start a join answer would otherwise report (seed 70: the DC,
+    // asked again after a heal, recorded p1 running on n2 from its start after its monitor had failed).
+    if (rc === 7) this.localLast.set(r.rscId, { op: "monitor", rc });
     // Sent on every failed run until the DC's status (replicated here) shows it, so a report lost
     // with a DC that died is made again to the next one; the DC ignores a failure it already has.
     if (this.failureRecorded(this.localNode, r.rscId, r.intervalMs, rc)) return;
