@@ -58,7 +58,7 @@ import { policyClock } from "../cib/pe-input.js";
 import { clusterOptions, nodeStateOnline } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
-import { devicesFor, type FenceDevice, fenceTimeoutMs } from "../exec/fence-devices.js";
+import { devicesFor, fenceTimeoutMs } from "../exec/fence-devices.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
 import { MonitorScheduler, opKey } from "../exec/monitor.js";
 import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/types.js";
@@ -68,7 +68,6 @@ import {
   type CommandResult,
   type CrmReport,
   IpcRefusal,
-  parseAdminRequest,
 } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
@@ -95,130 +94,14 @@ import {
   resourceReports,
   setNodeAttribute,
 } from "./crm-cib.js";
-import { type LastActions, leavesRunning, parseLastActions, reconcileNode } from "./join.js";
+import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
+import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
+import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
 
-/** What one controller says to another. */
-export type CrmMessage =
-  /** The sender's DC belief (`dc` = sender: a claim) and its whole CIB as XML. */
-  | { readonly k: "sync"; readonly dc: string | null; readonly cib: string }
-  /** DC -> all: the node_state entries changed since the last broadcast (replication.ts). */
-  | ({ readonly k: "status" } & StatusUpdate)
-  /** node -> DC: a status update did not apply here; send the whole CIB. */
-  | { readonly k: "sync-request" }
-  /** DC -> all, every VERSION_EVERY_MS: its CIB version (a node that differs asks or sends: anti-entropy). */
-  | { readonly k: "version"; readonly v: string }
-  /** new DC -> node: what did you last run per resource (join.ts)? */
-  | { readonly k: "join-query" }
-  /** node -> new DC: the last one-shot action per resource, [rsc, op, rc]. */
-  | { readonly k: "join-state"; readonly last: LastActions }
-  /** DC -> node: run this action. */
-  | {
-      readonly k: "op";
-      readonly tid: number;
-      readonly aid: string;
-      readonly rsc: string;
-      readonly op: string;
-      readonly intervalMs: number;
-      readonly agent: AgentSpec;
-      readonly timeoutMs?: number;
-      /** The target's generation as the DC knows it: another incarnation drops the op (seed 581). */
-      readonly tg?: number;
-      /** A start: the nodes the DC counted down when it sent it (a node that hears one refuses: seed 329). */
-      readonly down?: readonly string[];
-    }
-  /** node -> DC: how the action ended. */
-  | {
-      readonly k: "result";
-      readonly tid: number;
-      readonly aid: string;
-      readonly rc: number;
-      readonly status: ActionResult["status"];
-      readonly reason: string;
-      readonly durationMs: number;
-      /** Not run: the sender does not take the requester for its DC. */
-      readonly refused?: boolean;
-      /** Not run: the sender hears a node alive that the DC counts as down (a one-way partition). */
-      readonly differs?: boolean;
-    }
-  /** node -> DC: a recurring monitor running on the sender failed (rc other than 0, or rc 1 for a timeout/error). */
-  | {
-      readonly k: "monitor-failed";
-      readonly rsc: string;
-      readonly intervalMs: number;
-      readonly rc: number;
-      readonly reason: string;
-    }
-  /** Older form of `admin` op attr (still accepted): set (value null: remove) a permanent node attribute. */
-  | { readonly k: "attr"; readonly node: string; readonly name: string; readonly value: string | null }
-  /** any node -> DC: an administrative change (hbctl) for the DC to check and apply. */
-  | { readonly k: "admin"; readonly req: AdminRequest; readonly rid?: number }
-  /** DC -> node: the verdict on the `admin` request `rid` of that node. */
-  | { readonly k: "admin-result"; readonly rid: number; readonly ok: boolean; readonly message: string };
-
-/** Parses a received payload; undefined when it is not a CrmMessage. */
-export function parseCrmMessage(payload: string): CrmMessage | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(payload);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null) return undefined;
-  const m = v as Record<string, unknown>;
-  const s = (k: string) => typeof m[k] === "string";
-  const n = (k: string) => typeof m[k] === "number" && Number.isFinite(m[k]);
-  switch (m.k) {
-    case "sync":
-      return s("cib") && (m.dc === null || s("dc")) ? (m as unknown as CrmMessage) : undefined;
-    case "status":
-      return s("base") &&
-        n("numUpdates") &&
-        s("cib") &&
-        Array.isArray(m.removed) &&
-        m.removed.every((x) => typeof x === "string")
-        ? (m as unknown as CrmMessage)
-        : undefined;
-    case "sync-request":
-    case "join-query":
-      return m as unknown as CrmMessage;
-    case "version":
-      return s("v") && parseCibVersion(m.v as string) !== undefined
-        ? (m as unknown as CrmMessage)
-        : undefined;
-    case "join-state":
-      return parseLastActions(m.last) === undefined ? undefined : (m as unknown as CrmMessage);
-    case "op":
-      return n("tid") &&
-        s("aid") &&
-        s("rsc") &&
-        s("op") &&
-        n("intervalMs") &&
-        typeof m.agent === "object" &&
-        (m.tg === undefined || n("tg")) &&
-        (m.down === undefined || (Array.isArray(m.down) && m.down.every((x) => typeof x === "string")))
-        ? (m as unknown as CrmMessage)
-        : undefined;
-    case "result":
-      return n("tid") && s("aid") && n("rc") && s("status") ? (m as unknown as CrmMessage) : undefined;
-    case "monitor-failed":
-      return s("rsc") && n("intervalMs") && n("rc") && s("reason") ? (m as unknown as CrmMessage) : undefined;
-    case "attr":
-      return s("node") && s("name") && (m.value === null || s("value"))
-        ? (m as unknown as CrmMessage)
-        : undefined;
-    case "admin":
-      return parseAdminRequest(m.req) === undefined || !(m.rid === undefined || n("rid"))
-        ? undefined
-        : (m as unknown as CrmMessage);
-    case "admin-result":
-      return n("rid") && typeof m.ok === "boolean" && s("message") ? (m as unknown as CrmMessage) : undefined;
-    default:
-      return undefined;
-  }
-}
+export { type CrmMessage, type FenceRequest, type FenceResult, parseCrmMessage };
 
 export interface ControllerPorts {
   /** Wall-clock ms since the epoch (the policy's `now`, operation timestamps). */
@@ -251,20 +134,6 @@ export interface ControllerPorts {
   readonly alert?: (e: AlertInput) => void;
   /** A node's heartbeat generation (this node's own too), as membership knows it; undefined if unknown. */
   readonly generationOf?: (node: string) => number | undefined;
-}
-
-/** One fencing attempt with one device. */
-export interface FenceRequest {
-  readonly device: FenceDevice;
-  readonly action: string;
-  readonly target: string;
-  readonly timeoutMs: number;
-}
-
-export interface FenceResult {
-  readonly ok: boolean;
-  readonly reason: string;
-  readonly durationMs: number;
 }
 
 export interface ControllerOptions {
@@ -1632,32 +1501,19 @@ export class Controller {
 
   /** Fences `target` with each device that can, in CIB order, until one succeeds. Never the local node. */
   private async fenceHere(target: string, action: string): Promise<FenceResult> {
-    if (target === this.localNode) return { ok: false, reason: "a node never fences itself", durationMs: 0 };
-    const devices = devicesFor(this.cibValue, target);
-    if (devices.length === 0 || this.ports.fence === undefined)
-      return { ok: false, reason: `no fence device can fence ${target}`, durationMs: 0 };
-    const reasons: string[] = [];
-    let durationMs = 0;
-    for (const device of devices) {
-      const timeoutMs = fenceTimeoutMs(this.cibValue, device, action);
-      this.log.warn(
-        { event: "fence", target, action, device: device.id, agent: device.agent },
-        `fencing ${target} (${action}) with ${device.id} (${device.agent})`,
-      );
-      const f = await this.ports.fence({ device, action, target, timeoutMs });
-      this.ports.alert?.({ kind: "fencing", target, action, executioner: this.localNode, ...f });
-      durationMs += f.durationMs;
-      if (f.ok) {
-        this.fencedNodes.add(target);
-        this.log.warn(
-          { event: "fenced", target, action, device: device.id, ms: Math.round(f.durationMs) },
-          `${target} was fenced (${action}) by ${device.id}`,
-        );
-        return { ok: true, reason: `fenced by ${device.id}`, durationMs };
-      }
-      reasons.push(`${device.id}: ${f.reason}`);
-    }
-    return { ok: false, reason: reasons.join("; "), durationMs };
+    const f = await fenceWithDevices(
+      {
+        cib: this.cibValue,
+        localNode: this.localNode,
+        fence: this.ports.fence,
+        alert: this.ports.alert,
+        log: this.log,
+      },
+      target,
+      action,
+    );
+    if (f.ok) this.fencedNodes.add(target);
+    return f;
   }
 
   /** DC: asks `peer` to fence the DC itself; resolves with its answer (or a timeout). */
