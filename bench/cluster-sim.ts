@@ -5,12 +5,13 @@
  *   npm run sim -- --seeds 1000 --from 5000 seeds 5000..5999
  *   npm run sim -- --seed 42 --trace        one seed, and its event trace
  *   npm run sim -- --seeds 50 --sabotage lying-stop   prove the checker finds a broken system
+ *                                           (also: unordered-group)
  *
  * Prints one line per failing seed with `reproduce: npm run sim -- --seed S`,
  * then seeds/s and violations by name. Exit 0 when no seed failed, 1 when
  * one did, 2 on bad usage.
  */
-import { reproduceLine, runSeed, type Sabotage } from "../src/sim/vopr.js";
+import { reproduceLine, runSeed, SABOTAGES, type Sabotage } from "../src/sim/vopr.js";
 import { integer, option } from "./sim-args.js";
 
 const single = option("seed");
@@ -19,8 +20,8 @@ const seeds = single === undefined ? integer("seeds", 100) : 1;
 const safetyMs = integer("safety-ms", 20_000);
 const trace = process.argv.includes("--trace");
 const sabotage = option("sabotage") as Sabotage | undefined;
-if (sabotage !== undefined && sabotage !== "lying-stop") {
-  console.error(`sim: --sabotage ${sabotage}: unknown (lying-stop)`);
+if (sabotage !== undefined && !SABOTAGES.includes(sabotage)) {
+  console.error(`sim: --sabotage ${sabotage}: unknown (${SABOTAGES.join(", ")})`);
   process.exit(2);
 }
 

@@ -65,8 +65,11 @@ export function randomScenario(prng: Prng): Scenario {
   };
 }
 
-/** The CIB every node starts with (no-quorum-policy: ignore for a pair, as the haresources conversion sets; Pacemaker's default stop for three). */
-export function scenarioCib(s: Scenario): Cib {
+/**
+ * The CIB every node starts with (no-quorum-policy: ignore for a pair, as the haresources conversion sets;
+ * Pacemaker's default stop for three). `looseGroup` (sabotage): the group's members as unordered primitives.
+ */
+export function scenarioCib(s: Scenario, looseGroup = false): Cib {
   const prim = (id: string): string =>
     `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="${id}-mon" name="monitor" interval="2s" timeout="5s"/><op id="${id}-start" name="start" interval="0" timeout="5s"/><op id="${id}-stop" name="stop" interval="0" timeout="5s"/></operations></primitive>`;
   const fence = s.stonith
@@ -75,8 +78,8 @@ export function scenarioCib(s: Scenario): Cib {
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="${s.stonith}"/><nvpair id="o2" name="no-quorum-policy" value="${s.nodes.length === 2 ? "ignore" : "stop"}"/></cluster_property_set></crm_config>
 <nodes>${s.nodes.map((n) => `<node id="${n}" uname="${n}"/>`).join("")}</nodes>
-<resources>${fence}<group id="grp">${s.groupMembers.map(prim).join("")}</group>${s.primitives.map(prim).join("")}</resources>
-<constraints><rsc_location id="pref" rsc="grp" node="n1" score="100"/></constraints>
+<resources>${fence}${looseGroup ? s.groupMembers.map(prim).join("") : `<group id="grp">${s.groupMembers.map(prim).join("")}</group>`}${s.primitives.map(prim).join("")}</resources>
+<constraints>${looseGroup ? s.groupMembers.map((m) => `<rsc_location id="pref-${m}" rsc="${m}" node="n1" score="100"/>`).join("") : `<rsc_location id="pref" rsc="grp" node="n1" score="100"/>`}</constraints>
 </configuration><status/></cib>`;
   const p = parseCib(xml);
   if (p.value === undefined) throw new Error(`scenario CIB does not parse: ${JSON.stringify(p.diagnostics)}`);

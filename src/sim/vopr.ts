@@ -33,8 +33,12 @@ export function reproduceLine(seed: number, safetyMs = 20_000, sabotage?: Sabota
  * - lying-stop: an agent's stop says it stopped the resource but leaves it
  *   running (what a DC that starts a resource elsewhere without stopping it
  *   first looks like from the outside).
+ * - unordered-group: the nodes run the group's members as unordered
+ *   primitives while the checker knows the group (a DC that starts members
+ *   out of order).
  */
-export type Sabotage = "lying-stop";
+export const SABOTAGES = ["lying-stop", "unordered-group"] as const;
+export type Sabotage = (typeof SABOTAGES)[number];
 
 export interface SeedResult {
   readonly seed: number;
@@ -56,7 +60,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     nodes: scenario.nodes,
     media: scenario.media,
     configs: scenarioConfigs(scenario),
-    initialCib: cib,
+    initialCib: options.sabotage === "unordered-group" ? scenarioCib(scenario, true) : cib,
     agentFaults: scenario.agentFaults,
     fenceFailProbability: scenario.fenceFailProbability,
     ...(options.verbose === undefined ? {} : { verbose: options.verbose }),

@@ -27,6 +27,15 @@ test("proof of the checker: agents whose stop leaves the resource running are ca
 });
 
 // Seeds that found bugs (each fixed in the commit that names it): they must stay green.
+test("proof of the checker: a group whose members start unordered is caught (group-order) within 5 seeds", async () => {
+  const found: string[] = [];
+  for (let seed = 1; seed <= 5 && found.length === 0; seed++) {
+    const r = await runSeed({ seed, safetyMs: 15_000, sabotage: "unordered-group" });
+    if (r.violation?.name === "group-order") found.push(`${seed}: ${r.violation.detail}`);
+  }
+  assert.notDeepEqual(found, [], "members started out of order passed the invariants");
+});
+
 for (const [seed, bug] of [
   [1, "the DC acknowledged a node attribute (standby) it had not saved"],
   [14, "a new DC trusted an old record of a node it had never heard since it started (startup-fencing)"],
