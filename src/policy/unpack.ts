@@ -6,7 +6,7 @@
  */
 
 import { parseDurationMs } from "../cib/duration.js";
-import type { Cib, NvSet, Primitive, Resource } from "../cib/model.js";
+import type { Cib, LrmRscOp, NvSet, Primitive, Resource } from "../cib/model.js";
 import {
   clusterOptions,
   isTrue,
@@ -451,10 +451,7 @@ export function unpack(cib: Cib, nowMs: number): World {
       if (st.banNode) for (const c of all) ban(c, node.idx);
       if (st.role === "Started") {
         target.running.push(node.idx);
-        const intervals = new Set<number>();
-        for (const o of lr.ops)
-          if (o.operation === "monitor" && o.intervalMs > 0) intervals.add(o.intervalMs);
-        target.monitorsOn.set(node.idx, intervals);
+        target.monitorsOn.set(node.idx, activeMonitors(lr.ops));
       }
       if (st.pendingStart) target.pendingOn.add(node.idx);
       if (!st.failed) continue;
@@ -530,4 +527,22 @@ export function unpack(cib: Cib, nowMs: number): World {
 
 function ban(p: WPrim, node: number): void {
   p.bans.add(node);
+}
+
+/**
+ * The intervals of the recurring monitors active in a history: recorded after
+ * the last start (Pacemaker's process_recurring skips older ones, which a stop
+ * cancelled; simulator seed 7636: a restart aborted before its monitor ran
+ * left the old monitor's entry, and the resource's death went unseen).
+ */
+function activeMonitors(ops: readonly LrmRscOp[]): Set<number> {
+  let lastStart = -1;
+  for (const o of ops)
+    if ((o.operation === "start" || o.operation === "migrate_from") && o.callId >= 0)
+      lastStart = Math.max(lastStart, o.callId);
+  const intervals = new Set<number>();
+  for (const o of ops)
+    if (o.operation === "monitor" && o.intervalMs > 0 && (o.callId < 0 || o.callId > lastStart))
+      intervals.add(o.intervalMs);
+  return intervals;
 }
