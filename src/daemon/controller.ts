@@ -60,7 +60,7 @@ import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
 import { devicesFor, fenceTimeoutMs } from "../exec/fence-devices.js";
 import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
-import { MonitorScheduler, opKey } from "../exec/monitor.js";
+import { opKey } from "../exec/monitor.js";
 import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/types.js";
 import {
   type AdminRequest,
@@ -97,6 +97,7 @@ import {
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
 import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
+import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
@@ -252,16 +253,8 @@ export class Controller {
   private current: Promise<void> | undefined;
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
-  /**
-   * The last one-shot action run here per resource, and its rc, or a recurring monitor that found it
-   * not running (rc 7) since: this node's own truth, which a DC that died before broadcasting its
-   * result never told anyone (see becomeDc).
-   */
-  private readonly localLast = new Map<string, { op: string; rc: number }>();
-  /** Actions running on this node now (a shutdown waits for them before it decides what to stop). */
-  private readonly localOps = new Set<Promise<ActionResult>>();
-  /** Resources whose start runs here now. */
-  private readonly localStarting = new Set<string>();
+  /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
+  private readonly local: LocalOps;
   /** Operations received from DCs: a repeat is run once (op-replies.ts). */
   private readonly opReplies = new OpReplies();
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
@@ -289,10 +282,6 @@ export class Controller {
   private adminSeq = 0;
   /** Results of actions that never ran (see notRun): not recorded in the status section. */
   private readonly undelivered = new WeakSet<ActionResult>();
-  /** Recurring monitors running on this node. */
-  private readonly monitors: MonitorScheduler;
-  /** Keys of recurring monitors whose current failure was reported (logged once; reports repeat until recorded). */
-  private readonly reportedFailures = new Set<string>();
   /** Last transition (for logs and tests). */
   lastTransition: Transition | undefined;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
@@ -326,16 +315,18 @@ export class Controller {
     this.opMarginMs = options.opMarginMs ?? 5000;
     this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
-    this.monitors = new MonitorScheduler({
-      timer: ports.timers,
-      run: (req) => this.ports.exec(req),
-      onResult: (r) => this.onRecurringResult(r),
+    this.local = new LocalOps({
+      localNode: this.localNode,
+      exec: (req) => this.ports.exec(req),
+      timers: ports.timers,
+      alert: ports.alert,
+      onRecurring: (r) => this.onRecurringResult(r),
     });
   }
 
   /** Keys (`rsc_monitor_interval`) of the recurring monitors running on this node, for logs and tests. */
   get recurringMonitors(): string[] {
-    return this.monitors.keys;
+    return this.local.monitorKeys;
   }
 
   get cib(): Cib {
@@ -655,7 +646,7 @@ export class Controller {
     this.cancelMonitors();
     await this.current; // a transition in flight finishes first (its actions are bounded by their timeouts)
     // So do actions the DC asked for (seed 15: a start in flight was not stopped); onOp refuses new starts.
-    for (let i = 0; i < 8 && this.localOps.size > 0; i++) await Promise.allSettled([...this.localOps]);
+    await this.local.drain();
     const here = this.withLocalStarts(this.cibValue);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
     const graph = this.toGraph(t);
@@ -691,10 +682,9 @@ export class Controller {
   private withLocalStarts(cib: Cib): Cib {
     const shown = this.runningOn(cib, this.localNode);
     let out = cib;
-    for (const [rsc, l] of this.localLast) {
-      if (leavesRunning(l.op, l.rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined)
-        continue;
-      out = opFail(out, { rsc, op: l.op, intervalMs: 0, node: this.localNode, rc: l.rc }, this.ports.now());
+    for (const [rsc, op, rc] of this.local.lastActions()) {
+      if (leavesRunning(op, rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
+      out = opFail(out, { rsc, op, intervalMs: 0, node: this.localNode, rc }, this.ports.now());
     }
     return out;
   }
@@ -710,7 +700,7 @@ export class Controller {
 
   /** The last one-shot action this hbd ran per resource, as a join answer carries it. */
   private ownLast(): LastActions {
-    return [...this.localLast].map(([rsc, l]) => [rsc, l.op, l.rc] as const);
+    return this.local.lastActions();
   }
 
   report(): CrmReport {
@@ -970,7 +960,7 @@ export class Controller {
 
   /** A join query: answered once the actions running here have ended (their results are our truth). */
   private async answerJoin(from: string): Promise<void> {
-    for (let i = 0; i < 8 && this.localOps.size > 0; i++) await Promise.allSettled([...this.localOps]);
+    await this.local.drain();
     this.ports.send({ k: "join-state", last: this.ownLast() }, from);
   }
 
@@ -1011,7 +1001,7 @@ export class Controller {
     const shown = this.runningOn(cib, this.localNode);
     // A start still running here counts as running (seed 5208: the old DC's start of p2 here had not
     // ended when this node became DC, and the new DC started p2 on n2 too).
-    const starting = [...this.localStarting].map((rsc) => [rsc, "start", 0] as const);
+    const starting = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
     const last = [...this.ownLast(), ...starting];
     const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
     const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
@@ -1569,52 +1559,30 @@ export class Controller {
    * recurring monitor that succeeds keeps running, one that fails does not.
    */
   private execHere(req: ActionRequest): Promise<ActionResult> {
-    const running = this.execTracked(req);
-    this.localOps.add(running);
-    return running.finally(() => this.localOps.delete(running));
-  }
-
-  private async execTracked(req: ActionRequest): Promise<ActionResult> {
-    if (req.op === "stop") this.monitors.cancelResource(req.rscId);
-    if (req.op === "start") this.localStarting.add(req.rscId);
-    const r = await this.ports.exec(req).finally(() => {
-      if (req.op === "start") this.localStarting.delete(req.rscId);
-    });
-    this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
-    if ((req.intervalMs ?? 0) === 0 && (req.op === "start" || req.op === "stop" || req.op === "monitor"))
-      this.localLast.set(req.rscId, { op: req.op, rc: r.status === "done" ? r.rc : 1 });
-    const interval = req.intervalMs ?? 0;
-    if (req.op === "monitor" && interval > 0) {
-      const key = opKey(req.rscId, req.op, interval);
-      this.reportedFailures.delete(key);
-      if (r.status === "done" && r.rc === 0 && this.localActive && !this.releasing)
-        this.monitors.start(req, true);
-      else this.monitors.cancel(key);
-    }
-    return r;
+    return this.local.run(req, () => this.localActive && !this.releasing);
   }
 
   private cancelMonitors(): void {
-    this.monitors.cancelAll();
-    this.reportedFailures.clear();
+    this.local.cancelMonitors();
   }
 
   /** A result of a recurring monitor of this node: a failure goes to the DC once. */
   private onRecurringResult(r: ActionResult): void {
     this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
     const key = opKey(r.rscId, r.op, r.intervalMs);
+    const reported = this.local.reportedFailures;
     if (r.status === "done" && r.rc === 0) {
-      this.reportedFailures.delete(key);
+      reported.delete(key);
       return;
     }
     const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
     // Found not running: newer than the start a join answer would otherwise report (seed 70: the DC,
     // asked again after a heal, recorded p1 running on n2 from its start after its monitor had failed).
-    if (rc === 7) this.localLast.set(r.rscId, { op: "monitor", rc });
+    if (rc === 7) this.local.notRunning(r.rscId);
     // Sent on every failed run until the DC's status (replicated here) shows it, so a report lost
     // with a DC that died is made again to the next one; the DC ignores a failure it already has.
     if (this.failureRecorded(this.localNode, r.rscId, r.intervalMs, rc)) return;
-    if (!this.reportedFailures.has(key))
+    if (!reported.has(key))
       this.log.warn(
         { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
         `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
@@ -1626,7 +1594,7 @@ export class Controller {
         this.dcName,
       );
     else return; // no DC to tell: try again on the next run
-    this.reportedFailures.add(key);
+    reported.add(key);
     this.kick();
   }
 
