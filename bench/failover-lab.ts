@@ -32,10 +32,13 @@ export class FailoverLab extends CrmLab {
   private readonly bridgeNs: string[] = [];
   private readonly switches = new Map<string, IpBatch>();
 
-  /** `tag` starts the namespace names (`<tag>-<pid>-<n>-<role>`); default "tdf". */
+  /**
+   * `tag` starts the namespace names (`<tag>-<pid>-<n>-<role>`); default "tdf". $TANDEM_NS_PREFIX, when
+   * set, goes before it (`t15h-tdf-...`): several people benchmarking on one machine each see their own.
+   */
   constructor(tag = "tdf") {
     super();
-    this.benchPrefix = `${tag}-${process.pid}-${++counter}`;
+    this.benchPrefix = `${process.env.TANDEM_NS_PREFIX ?? ""}${tag}-${process.pid}-${++counter}`;
   }
 
   override ns(role: string): string {
