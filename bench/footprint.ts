@@ -19,7 +19,9 @@
  *   Node 20 loads those certificates (and its own root store) at every start,
  *   ~60 ms of CPU on the test machine, in hbd and hbctl alike.
  *
- * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--json]
+ * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--hbd-node-options STR] [--json]
+ * (--hbd-node-options: NODE_OPTIONS for hbd only, e.g. "--jitless" or "--v8-pool-size=1", to measure
+ * a flag before adopting it.)
  * (--settle: seconds from start-up to the idle window, default 5; V8 compiles
  * hbd's hot functions for its first ~30 s, so `--settle 30` gives the steady state.)
  * (TANDEM_DIST=/other/checkout/dist measures another build's hbd and hbctl.)
@@ -42,6 +44,9 @@ const seconds = Math.min(600, num("--seconds", 20));
 const settle = Math.min(600, num("--settle", 5));
 const calls = Math.min(500, num("--calls", 20));
 const asJson = argv.includes("--json");
+const hbdNodeOptions = argv.includes("--hbd-node-options")
+  ? argv[argv.indexOf("--hbd-node-options") + 1]
+  : undefined;
 const VIP = "10.250.0.100";
 const AUTHKEYS = "auth 1\n1 sha1 footprint-bench-secret\n";
 const CLK_TCK = 100;
@@ -142,10 +147,14 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const hr = `n1 IPaddr2::${VIP}/24/eth0\n`;
     const d1 = lab.configureCrm("n1", hacf("10.250.0.2"), AUTHKEYS, hr);
     const d2 = lab.configureCrm("n2", hacf("10.250.0.1"), AUTHKEYS, hr);
+    const saved = process.env.NODE_OPTIONS;
+    if (hbdNodeOptions !== undefined) process.env.NODE_OPTIONS = hbdNodeOptions;
     const spawned = [Date.now()];
     const c1 = lab.startHbd("a", "n1", d1);
     spawned.push(Date.now());
     const c2 = lab.startHbd("b", "n2", d2);
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
     const startCpuMs = [Number.NaN, Number.NaN];
     const ok = await lab.waitFor(
       () => {
@@ -213,7 +222,7 @@ async function main(): Promise<void> {
     loadavg()
       .map((x) => x.toFixed(2))
       .join(" ");
-  const env = `NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "set" : "unset"}; hbctl = ${BINS.hbctl}`;
+  const env = `NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "set" : "unset"}; hbctl = ${BINS.hbctl}${hbdNodeOptions === undefined ? "" : `; hbd NODE_OPTIONS=${hbdNodeOptions}`}`;
   const loadBefore = load();
   if (!asJson) console.log(`load average ${loadBefore} (1/5/15 min); ${env}`);
   for (const t of TIMINGS) {
