@@ -4,14 +4,24 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
-import { ProbeLog, probeClientScript, STALL_MS } from "../../../bench/failover-lab.js";
+import { CLIENT_RT_PRIO, ProbeLog, probeClientScript, STALL_MS } from "../../../bench/failover-lab.js";
 
 test("the probe client logs a stall when its own event loop was blocked, and no probe starts in it", async () => {
   const script = `${probeClientScript({ host: "127.0.0.1", port: 9, everyMs: 5, timeoutMs: 50, maxRunMs: 600 })}
-setTimeout(() => { const t = Date.now(); while (Date.now() - t < 80); }, 250);`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+setTimeout(() => { const t = Date.now(); while (Date.now() - t < 80); }, 250);
+setTimeout(() => process.stderr.write(require("node:child_process").execFileSync("chrt", ["-p", String(process.pid)]).toString()), 300);`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
   const log = new ProbeLog(child);
+  let err = "";
+  child.stderr.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
   await new Promise((r) => child.on("close", r));
+  // as root it runs real-time; anyone else as it was started (the client must still run)
+  if (process.getuid?.() === 0) {
+    assert.match(err, /current scheduling policy: SCHED_RR\n/);
+    assert.match(err, new RegExp(`current scheduling priority: ${CLIENT_RT_PRIO}\n`));
+  } else assert.match(err, /current scheduling policy: SCHED_OTHER\n/);
   assert.ok(log.probes.length > 20, `${log.probes.length} probes`);
   assert.ok(
     log.probes.every((p) => p.answer === "-" && Number.isFinite(p.start)),
