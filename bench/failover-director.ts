@@ -33,9 +33,32 @@ export interface DirectorTrial {
   readonly failedProbes: number;
 }
 
+export interface StandbyDirectorTrial extends DirectorTrial {
+  readonly commandMs: number;
+  /** How much of the gap the probe client itself stalled (started no probe though its timer was due). */
+  readonly clientStallMs: number;
+}
+
 export interface DirectorBenchResult {
   readonly powerLoss: readonly DirectorTrial[];
-  readonly standby: readonly (DirectorTrial & { readonly commandMs: number })[];
+  readonly standby: readonly StandbyDirectorTrial[];
+}
+
+/**
+ * When the DC logged the VIP's start on `node` as done (rc 0) after `after` (epoch ms), from the
+ * in-memory hbd logs: no `ip` process per poll (polling `ip addr` every 5 ms ran two processes per
+ * poll, which on 2 cores competed with the directors and hbd during the very move it measured).
+ */
+function vipStartedAt(lab: ClusterLab, node: string, after: number): number | undefined {
+  for (const n of ["n1", "n2"])
+    for (const l of lab.log(n).slice(-300_000).split("\n")) {
+      if (!l.includes('"event":"op-result"') || !l.includes('"op":"start"') || !l.includes('"rc":0,'))
+        continue;
+      if (!l.includes(`"node":"${node}"`) || !/"rsc":"IPaddr2?_/.test(l)) continue;
+      const t = Date.parse((/"time":"([^"]+)"/.exec(l) ?? [])[1] ?? "");
+      if (t >= after) return t;
+    }
+  return undefined;
 }
 
 /** The resource manager's decisions and results in both logs (for a failure message). */
@@ -97,24 +120,27 @@ async function powerLossTrial(lab: ClusterLab, keepaliveMs: number): Promise<Dir
   return { ms: first.end - lostAt, failedProbes };
 }
 
-async function standbyTrial(lab: ClusterLab): Promise<DirectorTrial & { commandMs: number }> {
+async function standbyTrial(lab: ClusterLab): Promise<StandbyDirectorTrial> {
   const at = Date.now();
   const r = lab.ctl("n1", "standby", "n1");
   const commandMs = Date.now() - at;
   if (r.code !== 0) throw new Error(`hbctl standby failed: ${r.err}`);
-  if (!(await lab.waitFor(() => lab.vipOn("n2") && !lab.vipOn("n1"), 15_000, 5)))
-    throw new Error(`standby did not move the VIP\n${lab.tails()}`);
-  const movedAt = Date.now();
+  if (!(await lab.waitFor(() => vipStartedAt(lab, "n2", at) !== undefined, 15_000, 20)))
+    throw new Error(`standby did not start the VIP on n2\n${lab.tails()}`);
+  const movedAt = vipStartedAt(lab, "n2", at) ?? Date.now();
+  if (!lab.vipOn("n2") || lab.vipOn("n1")) throw new Error(`the VIP is not on n2 alone\n${lab.tails()}`);
   await sleep(PROBE_TIMEOUT_MS + 300);
   const end = Date.now();
   // the gap is measured up to the first answer to a probe started once the VIP was on n2, as the VIP-only
   // trial measures it up to n2's first answer (a window reaching 550 ms further caught unrelated stalls of the
   // loaded machine); failed probes are counted over the whole window
   const first = lab.client.probes.find((p) => p.start >= movedAt && p.answer !== "-" && p.answer !== "?");
+  const gap = lab.client.longestGapAt(at - 200, first?.end ?? end);
   const result = {
-    ms: lab.client.longestGap(at - 200, first?.end ?? end),
+    ms: gap.ms,
     failedProbes: lab.client.failed(at, end),
     commandMs,
+    clientStallMs: lab.client.stalledMs(gap.from, gap.to),
   };
   const dump = process.env.TANDEM_BENCH_LOGS;
   if (dump !== undefined) {
@@ -176,7 +202,7 @@ export async function directorTrials(
     probeTimeoutMs: PROBE_TIMEOUT_MS,
   });
   const powerLoss: DirectorTrial[] = [];
-  const standby: (DirectorTrial & { commandMs: number })[] = [];
+  const standby: StandbyDirectorTrial[] = [];
   try {
     lab.start();
     let startedAt = Date.now();
@@ -196,7 +222,7 @@ export async function directorTrials(
       await settleN1(lab, startedAt);
       standby.push(await standbyTrial(lab));
       say(
-        `  director standby #${i + 1}: gap ${standby.at(-1)?.ms} ms, ${standby.at(-1)?.failedProbes} failed probes (hbctl ${standby.at(-1)?.commandMs} ms)`,
+        `  director standby #${i + 1}: gap ${standby.at(-1)?.ms} ms (probe client stalled ${standby.at(-1)?.clientStallMs} ms of it), ${standby.at(-1)?.failedProbes} failed probes (hbctl ${standby.at(-1)?.commandMs} ms)`,
       );
     }
   } finally {

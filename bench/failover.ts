@@ -239,6 +239,8 @@ interface StandbyTrial {
   readonly gapMs: number;
   readonly failedProbes: number;
   readonly commandMs: number;
+  /** How much of the gap the probe client itself stalled (started no probe though its timer was due). */
+  readonly clientStallMs: number;
 }
 
 /** `hbctl standby n1` → longest stretch without a successful probe until n2 serves; then `hbctl online n1`. */
@@ -252,18 +254,15 @@ async function standbyTrial(c: Cluster): Promise<StandbyTrial> {
   const first = c.client.firstAnswer("n2", at);
   if (!served || first === undefined) throw new Error(`standby did not move the VIP\n${logs(c)}`);
   await sleep(PROBE_TIMEOUT_MS + 100); // the probes in flight at the move time out or complete
-  const oks = c.client.probes
-    .filter((p) => p.answer !== "-" && p.end >= at - 200 && p.end <= first.end)
-    .map((p) => p.end)
-    .sort((x, y) => x - y);
-  let gapMs = 0;
-  for (let i = 1; i < oks.length; i++) gapMs = Math.max(gapMs, oks[i]! - oks[i - 1]!);
+  const gap = c.client.longestGapAt(at - 200, first.end);
+  const gapMs = gap.ms;
+  const clientStallMs = c.client.stalledMs(gap.from, gap.to);
   const failedProbes = c.client.probes.filter(
     (p) => p.answer === "-" && p.end > at && p.start < first.end,
   ).length;
   const on = c.lab.hbctl(["online", "n1", "--socket", c.d2.sock]);
   if (on.code !== 0) throw new Error(`hbctl online failed: ${on.err}`);
-  return { gapMs, failedProbes, commandMs };
+  return { gapMs, failedProbes, commandMs, clientStallMs };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -421,11 +420,12 @@ async function main(): Promise<void> {
         for (let i = 0; i < trials; i++) {
           runs.push(await standbyTrial(c));
           say(
-            `  standby #${i + 1}: gap ${runs.at(-1)!.gapMs} ms, ${runs.at(-1)!.failedProbes} failed probes`,
+            `  standby #${i + 1}: gap ${runs.at(-1)!.gapMs} ms (probe client stalled ${runs.at(-1)!.clientStallMs} ms of it), ${runs.at(-1)!.failedProbes} failed probes`,
           );
         }
         const gap = summary(runs.map((r) => r.gapMs));
         const failed = summary(runs.map((r) => r.failedProbes));
+        const stalls = summary(runs.map((r) => r.clientStallMs));
         results.standby = {
           keepalive: t.keepalive,
           deadtime: t.deadtime,
@@ -434,7 +434,7 @@ async function main(): Promise<void> {
           failedProbes: failed,
         };
         say(
-          `standby (keepalive ${t.keepalive}, deadtime ${t.deadtime}): hbctl standby n1 VIP gap: median ${gap.median} ms, max ${gap.max} ms (min ${gap.min}); failed probes median ${failed.median}, max ${failed.max}`,
+          `standby (keepalive ${t.keepalive}, deadtime ${t.deadtime}): hbctl standby n1 VIP gap: median ${gap.median} ms, max ${gap.max} ms (min ${gap.min}); failed probes median ${failed.median}, max ${failed.max}; probe client's own stall within the gap median ${stalls.median} ms, max ${stalls.max} ms`,
         );
       }
     } finally {
@@ -448,12 +448,22 @@ async function main(): Promise<void> {
     const d = await directorTrials(trials, only, say);
     results.director = d;
     const vip = results as { fast?: { ms: { median: number } }; standby?: { gapMs: { median: number } } };
-    const line = (what: string, xs: readonly { ms: number; failedProbes: number }[], vipMedian?: number) => {
+    const line = (
+      what: string,
+      xs: readonly { ms: number; failedProbes: number; clientStallMs?: number }[],
+      vipMedian?: number,
+    ) => {
       if (xs.length === 0) return;
       const ms = summary(xs.map((x) => x.ms));
       const failed = summary(xs.map((x) => x.failedProbes));
+      const stalls = xs.some((x) => x.clientStallMs !== undefined)
+        ? summary(xs.map((x) => x.clientStallMs ?? 0))
+        : undefined;
       say(
         `${what}: director group median ${ms.median} ms (max ${ms.max}, min ${ms.min}), failed probes median ${failed.median}, max ${failed.max}` +
+          (stalls === undefined
+            ? ""
+            : `, probe client's own stall in the gap median ${stalls.median} ms, max ${stalls.max}`) +
           (vipMedian === undefined
             ? ""
             : ` | VIP-only median ${vipMedian} ms (difference ${ms.median - vipMedian} ms)`),

@@ -7,18 +7,29 @@
  *   open, first heartbeat sent on the same tick), for both nodes;
  * - idle RSS (VmRSS) and CPU (utime + stime over the window, % of one core)
  *   of each hbd after it settled, sampled over `--seconds` (default 20);
- * - hbctl latency: `hbctl status --json` against n1, median and p95 of
- *   `--calls` calls (default 20), wall time from spawn to exit, and the mean
- *   CPU of one call; hbd's CPU when its `started` line was seen (CPU figures
- *   move less than wall times with the machine's load).
+ * - hbctl latency, wall time from spawn to exit (median, p95) and mean CPU of
+ *   one call, `--calls` calls each (default 20), against n1, run as installed
+ *   (package.json "bin": dist/src/bin/*.cjs; a build without them, e.g.
+ *   TANDEM_DIST of an older checkout, through dist/src/cli/main.js):
+ *   `hbctl status --json`; `hbctl standby n1` / `hbctl online n1`
+ *   alternately; `hb_standby all` / `hb_takeover all` alternately (these
+ *   move the VIP: 500 ms between calls). hbd's CPU when its `started` line
+ *   was seen (CPU figures move less than wall times with the machine's load).
+ * - the load average before and after, and whether NODE_EXTRA_CA_CERTS is set:
+ *   Node 20 loads those certificates (and its own root store) at every start,
+ *   ~60 ms of CPU on the test machine, in hbd and hbctl alike.
  *
- * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--json]
+ * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--hbd-node-options STR] [--json]
+ * (--hbd-node-options: NODE_OPTIONS for hbd only, e.g. "--jitless" or "--v8-pool-size=1", to measure
+ * a flag before adopting it.)
  * (--settle: seconds from start-up to the idle window, default 5; V8 compiles
  * hbd's hot functions for its first ~30 s, so `--settle 30` gives the steady state.)
  * (TANDEM_DIST=/other/checkout/dist measures another build's hbd and hbctl.)
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
 import { HBCTL } from "../test/e2e/daemon/lab.js";
 import { FailoverLab } from "./failover-lab.js";
 
@@ -33,9 +44,22 @@ const seconds = Math.min(600, num("--seconds", 20));
 const settle = Math.min(600, num("--settle", 5));
 const calls = Math.min(500, num("--calls", 20));
 const asJson = argv.includes("--json");
+const hbdNodeOptions = argv.includes("--hbd-node-options")
+  ? argv[argv.indexOf("--hbd-node-options") + 1]
+  : undefined;
 const VIP = "10.250.0.100";
 const AUTHKEYS = "auth 1\n1 sha1 footprint-bench-secret\n";
 const CLK_TCK = 100;
+
+/** The installed commands of the build measured (HBCTL is that build's dist/src/cli/main.js). */
+const DIST_SRC = dirname(dirname(HBCTL));
+const installed = (bin: string, old: string): string =>
+  existsSync(join(DIST_SRC, "bin", bin)) ? join(DIST_SRC, "bin", bin) : join(DIST_SRC, "cli", old);
+const BINS = {
+  hbctl: installed("hbctl.cjs", "main.js"),
+  hb_standby: installed("hb_standby.cjs", "hb-standby.js"),
+  hb_takeover: installed("hb_takeover.cjs", "hb-takeover.js"),
+};
 
 const TIMINGS = [
   { name: "1s", keepalive: "1", deadtime: "3", warntime: "2", initdead: "6" },
@@ -86,9 +110,32 @@ interface TimingResult {
   readonly startCpuMs: number[];
   readonly rssMb: number[];
   readonly cpuPct: number[];
-  readonly hbctlMs: { median: number; p95: number };
-  /** Mean CPU (ms) of one hbctl status call (user + system). */
-  readonly hbctlCpuMs: number;
+  /** Per command form: wall median and p95 (ms), mean CPU (ms) of one call (user + system). */
+  readonly hbctl: Record<string, { median: number; p95: number; cpuMs: number }>;
+}
+
+/** Runs `calls` commands (`form(i)` gives the i-th: file, args, env) one after another; `pauseMs` between them. */
+async function latency(
+  form: (i: number) => { file: string; args: string[]; env?: NodeJS.ProcessEnv },
+  pauseMs: number,
+): Promise<{ median: number; p95: number; cpuMs: number }> {
+  const lat: number[] = [];
+  let cpu = 0;
+  for (let i = 0; i < calls; i++) {
+    const f = form(i);
+    const cpu0 = childrenCpuMs();
+    const s = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [f.file, ...f.args], {
+      encoding: "utf8",
+      timeout: 15_000,
+      env: { ...process.env, ...f.env },
+    });
+    lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+    cpu += childrenCpuMs() - cpu0;
+    if (r.status !== 0) throw new Error(`${f.file} ${f.args.join(" ")} failed: ${r.stderr}`);
+    if (pauseMs > 0) await sleep(pauseMs);
+  }
+  return { median: pct(lat, 50), p95: pct(lat, 95), cpuMs: cpu / calls };
 }
 
 async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
@@ -100,10 +147,14 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const hr = `n1 IPaddr2::${VIP}/24/eth0\n`;
     const d1 = lab.configureCrm("n1", hacf("10.250.0.2"), AUTHKEYS, hr);
     const d2 = lab.configureCrm("n2", hacf("10.250.0.1"), AUTHKEYS, hr);
+    const saved = process.env.NODE_OPTIONS;
+    if (hbdNodeOptions !== undefined) process.env.NODE_OPTIONS = hbdNodeOptions;
     const spawned = [Date.now()];
     const c1 = lab.startHbd("a", "n1", d1);
     spawned.push(Date.now());
     const c2 = lab.startHbd("b", "n2", d2);
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
     const startCpuMs = [Number.NaN, Number.NaN];
     const ok = await lab.waitFor(
       () => {
@@ -133,26 +184,31 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     }
     const wallS = (Date.now() - t0) / 1000;
     const cpuPct = pids.map((p, k) => ((cpuTicks(p) - (before[k] ?? 0)) / CLK_TCK / wallS) * 100);
-    const lat: number[] = [];
-    const cpu0 = childrenCpuMs();
-    for (let i = 0; i < calls; i++) {
-      const s = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, [HBCTL, "status", "--json", "--socket", d1.sock], {
-        encoding: "utf8",
-        timeout: 15_000,
-      });
-      if (r.status !== 0) throw new Error(`hbctl status failed: ${r.stderr}`);
-      lat.push(Number(process.hrtime.bigint() - s) / 1e6);
-    }
-    const hbctlCpuMs = (childrenCpuMs() - cpu0) / calls;
+    const sock = d1.sock;
+    const hbctl: TimingResult["hbctl"] = {};
+    hbctl["status --json"] = await latency(
+      () => ({ file: BINS.hbctl, args: ["status", "--json", "--socket", sock] }),
+      0,
+    );
+    hbctl["standby n1 / online n1"] = await latency(
+      (i) => ({ file: BINS.hbctl, args: [i % 2 === 0 ? "standby" : "online", "n1", "--socket", sock] }),
+      500,
+    );
+    hbctl["hb_standby / hb_takeover all"] = await latency(
+      (i) => ({
+        file: i % 2 === 0 ? BINS.hb_standby : BINS.hb_takeover,
+        args: ["all"],
+        env: { HBD_SOCKET: sock },
+      }),
+      500,
+    );
     return {
       timing: t.name,
       startMs,
       startCpuMs,
-      hbctlCpuMs,
+      hbctl,
       rssMb: rss.map((xs) => Math.max(...xs) / 1024),
       cpuPct,
-      hbctlMs: { median: pct(lat, 50), p95: pct(lat, 95) },
     };
   } finally {
     lab.cleanup();
@@ -162,6 +218,13 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("the footprint benchmark needs root (ip netns)");
   const out: TimingResult[] = [];
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
+  const env = `NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "set" : "unset"}; hbctl = ${BINS.hbctl}${hbdNodeOptions === undefined ? "" : `; hbd NODE_OPTIONS=${hbdNodeOptions}`}`;
+  const loadBefore = load();
+  if (!asJson) console.log(`load average ${loadBefore} (1/5/15 min); ${env}`);
   for (const t of TIMINGS) {
     const r = await measure(t);
     out.push(r);
@@ -170,10 +233,17 @@ async function main(): Promise<void> {
         `keepalive ${r.timing}: hbd start ${r.startMs.map((x) => `${Math.round(x)} ms`).join(" / ")} (n1 / n2; CPU ${r.startCpuMs.map((x) => `${Math.round(x)} ms`).join(" / ")}); ` +
           `idle RSS ${r.rssMb.map((x) => `${x.toFixed(1)} MB`).join(" / ")}; ` +
           `CPU ${r.cpuPct.map((x) => `${x.toFixed(2)} %`).join(" / ")} of a core over ${seconds} s from ${settle} s after start; ` +
-          `hbctl status median ${r.hbctlMs.median.toFixed(0)} ms, p95 ${r.hbctlMs.p95.toFixed(0)} ms (${calls} calls; CPU ${r.hbctlCpuMs.toFixed(0)} ms each)`,
+          Object.entries(r.hbctl)
+            .map(
+              ([k, v]) =>
+                `${k} median ${v.median.toFixed(0)} ms, p95 ${v.p95.toFixed(0)} ms (CPU ${v.cpuMs.toFixed(0)} ms)`,
+            )
+            .join("; ") +
+          ` (${calls} calls each)`,
       );
   }
-  if (asJson) console.log(JSON.stringify(out, null, 2));
+  if (!asJson) console.log(`load average ${load()} after`);
+  if (asJson) console.log(JSON.stringify({ loadBefore, loadAfter: load(), env, timings: out }, null, 2));
 }
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(130));

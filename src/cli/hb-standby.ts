@@ -10,5 +10,9 @@ import { runHeartbeatTool } from "./commands/takeover.js";
 import { processIo } from "./io.js";
 
 const io = processIo();
-await runHeartbeatTool("hb_standby", process.argv.slice(2), io, process.env.HBD_SOCKET || DEFAULT_SOCKET);
-process.exitCode = io.code;
+// no top-level await: scripts/bundle-bins.mjs bundles this file as CommonJS (dist/src/bin/hb_standby.cjs)
+void runHeartbeatTool("hb_standby", process.argv.slice(2), io, process.env.HBD_SOCKET || DEFAULT_SOCKET).then(
+  () => {
+    process.exitCode = io.code;
+  },
+);

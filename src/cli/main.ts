@@ -5,6 +5,7 @@
  */
 import { ExitCode, TandemError } from "../base/errors.js";
 import { VERSION } from "../base/version.js";
+import { parseFastAdmin, runFastAdmin } from "./fast-admin.js";
 import { parseFastSimulate } from "./fast-simulate.js";
 import { parseFastStatus } from "./fast-status.js";
 import { type CliIo, processIo } from "./io.js";
@@ -21,6 +22,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<void> {
   try {
     const fast = parseFastStatus(argv);
     if (fast !== undefined) return await (await import("./commands/status.js")).runStatus(fast, io);
+    const admin = parseFastAdmin(argv);
+    if (admin !== undefined) return await runFastAdmin(admin, io);
     const sim = parseFastSimulate(argv);
     if (sim !== undefined)
       return (await import("./commands/simulate.js")).runSimulate(sim.file, sim.opts, io);

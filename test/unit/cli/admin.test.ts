@@ -193,6 +193,55 @@ test("standby takes a Heartbeat keyword or a node; takeover defaults to all; 'un
   assert.match(noDc.err, /no DC elected yet/);
 });
 
+test("standby, online and takeover without commander send what commander sends and print the same; other forms are left to commander", async () => {
+  const { parseFastAdmin, runFastAdmin } = await import("../../../src/cli/fast-admin.js");
+  for (const argv of [
+    ["standby"],
+    ["standby", "n2"],
+    ["standby", "failback", "--json"],
+    ["standby", "--json", "all"],
+    ["online"],
+    ["online", "n2", "--timeout", "900"],
+    ["takeover"],
+    ["takeover", "local", "--json"],
+    ["takeover", "foreign"],
+  ]) {
+    const viaCommander = await hbctl(...argv);
+    calls.length = 0;
+    const io = capture();
+    const fast = parseFastAdmin([...argv, `--socket=${sock}`]);
+    assert.ok(fast, argv.join(" "));
+    try {
+      await runFastAdmin(fast, io);
+    } catch (e) {
+      if (!(e instanceof TandemError)) throw e;
+      io.err(`hbctl: ${e.message}`);
+      io.exit(e.exitCode);
+    }
+    assert.deepEqual(
+      { out: io.out_, err: io.err_, code: io.code, calls: [...calls] },
+      viaCommander,
+      argv.join(" "),
+    );
+  }
+  const opts = parseFastAdmin(["online", "--socket", "/s", "--timeout=250", "--json"])?.opts;
+  assert.deepEqual(opts, { socket: "/s", timeout: "250", json: true });
+  for (const argv of [
+    ["standby", "--help"],
+    ["standby", "-h"],
+    ["standby", "n1", "n2"],
+    ["online", "n1", "--bogus"],
+    ["online", "--socket"],
+    ["online", "--socket", "--json"],
+    ["takeover", "most"],
+    ["takeover", "--", "all"],
+    ["status"],
+    ["resource", "move", "g1"],
+    [],
+  ])
+    assert.equal(parseFastAdmin(argv), undefined, argv.join(" "));
+});
+
 test("cib show prints the XML, or versions and counts with --json; cib apply validates first", async () => {
   assert.equal((await hbctl("cib", "show")).out, "<cib/>\n");
   const j = JSON.parse((await hbctl("cib", "show", "--json")).out);
