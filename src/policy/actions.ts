@@ -179,6 +179,13 @@ export function buildTransition(
     );
   };
   const visiting = new Set<string>();
+  /** The "first" of a mandatory order will be active (any instance of a clone, every member otherwise). */
+  const firstWillRun = (o: OrderConstraint): boolean => {
+    const t = resolve(world, o.first);
+    if (t === undefined) return true;
+    const firsts = membersOf(o.first);
+    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
+  };
   const runnable = (p: WPrim): boolean => {
     const known = memo.get(p.id);
     if (known !== undefined) return known;
@@ -201,11 +208,7 @@ export function buildTransition(
     for (const o of ok ? (ordersInto.get(p.id) ?? []) : []) {
       // an asymmetrical order only gates a start: a "then" that stays where it runs is left alone
       if (!o.symmetrical && !plan.startNeeded) continue;
-      const t = resolve(world, o.first);
-      if (t === undefined) continue;
-      const firsts = membersOf(o.first);
-      const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
-      if (!fine) ok = false;
+      if (!firstWillRun(o)) ok = false;
     }
     // after a "first" group whose running unmanaged member stalls (its implied start never runs),
     // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
@@ -280,6 +283,12 @@ export function buildTransition(
       return false;
     }
     plan.stops.add(plan.target);
+    // the start of the restart is gated like any start: by an asymmetrical mandatory order whose
+    // "first" will not run (left alone while it only stayed): it stops and stays stopped (random seed 1726)
+    if ((ordersInto.get(p.id) ?? []).some((o) => !o.symmetrical && !firstWillRun(o))) {
+      plan.runnable = false;
+      return true;
+    }
     plan.startNeeded = true;
     plan.restart = true;
     return true;
