@@ -200,7 +200,13 @@ export function buildTransition(
       quorumOk(p);
     if (ok && [...plan.stops].some((n) => (N[n] as WNode).unclean && !fencedSet.has(n))) ok = false;
     const prev = prevOf(p);
-    if (ok && prev !== undefined) ok = willRun(prev);
+    if (ok && prev !== undefined) {
+      ok = willRun(prev);
+      // after a managed member whose start stalls (in Pacemaker's graph, never run), this start is in
+      // the graph too, waiting for it: stalled as well (random seed 316)
+      if (!ok && plan.startNeeded && managed(prev) && inertWhy.get(prev.id) === "stall")
+        inertWhy.set(p.id, "stall");
+    }
     if (ok && plan.startNeeded && prev !== undefined && stalls(prev)) {
       ok = false;
       inertWhy.set(p.id, "stall");
