@@ -869,7 +869,10 @@ function readLrmRscOpFast(el: XmlElement): LrmRscOp | undefined {
           else if (k === "last-run") lastRun = n;
           else if (k === "exec-time") execTime = n;
           else queueTime = n;
-        } else (unknown ??= {})[k] = v;
+        } else {
+          unknown ??= {};
+          unknown[k] = v;
+        }
       }
     }
   }

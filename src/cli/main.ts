@@ -19,8 +19,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<void> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return io.out(VERSION);
   try {
     // loaded only for `status` (its client pulls in node:net, which `simulate` does not need)
-    const fast =
-      argv[0] === "status" ? (await import("./fast-status.js")).parseFastStatus(argv) : undefined;
+    const fast = argv[0] === "status" ? (await import("./fast-status.js")).parseFastStatus(argv) : undefined;
     if (fast !== undefined) return await (await import("./commands/status.js")).runStatus(fast, io);
     const sim = parseFastSimulate(argv);
     if (sim !== undefined)
