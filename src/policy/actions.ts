@@ -293,12 +293,15 @@ export function buildTransition(
     // "first" will not run (left alone while it only stayed): it stops and stays stopped (random seed 1726)
     if ((ordersInto.get(p.id) ?? []).some((o) => !o.symmetrical && !firstWillRun(o))) {
       plan.runnable = false;
+      gatedRestarts.add(p.id);
       return true;
     }
     plan.startNeeded = true;
     plan.restart = true;
     return true;
   };
+  /** Restarts whose start an asymmetrical order blocks (they stop and stay stopped). */
+  const gatedRestarts = new Set<string>();
   const symmetrical = mandatory.filter((o) => o.symmetrical);
   for (let changed = true; changed; ) {
     changed = false;
@@ -316,6 +319,19 @@ export function buildTransition(
       for (const m of membersOf(o.then)) if (restart(m)) changed = true;
     }
   }
+  // such a blocked start blocks the starts of what is colocated with it at INFINITY, as any
+  // unrunnable start does (runnability was decided before restarts; random seed 653)
+  if (gatedRestarts.size > 0)
+    for (const plan of plans.values())
+      if (
+        managed(plan.p) &&
+        plan.startNeeded &&
+        plan.runnable &&
+        (colocPrimaries.get(plan.p.id) ?? []).some((q) => gatedRestarts.has(q.id))
+      ) {
+        plan.runnable = false;
+        plan.startNeeded = false;
+      }
 
   // ---- actions (creation order: resources in CIB order, then fencing)
   const drafts: Draft[] = [];
