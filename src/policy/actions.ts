@@ -289,6 +289,16 @@ export function buildTransition(
       return false;
     }
     plan.stops.add(plan.target);
+    // after a member whose start stalls (an unmanaged member's implied start, never run), the start of
+    // the restart is in Pacemaker's graph waiting for it and never runs either (random seed 1869)
+    const prev = prevOf(p);
+    if (prev !== undefined && stalls(prev)) {
+      plan.runnable = false;
+      plan.startNeeded = true;
+      plan.restart = true;
+      inertWhy.set(p.id, "stall");
+      return true;
+    }
     // the start of the restart is gated like any start: by an asymmetrical mandatory order whose
     // "first" will not run (left alone while it only stayed): it stops and stays stopped (random seed 1726)
     if ((ordersInto.get(p.id) ?? []).some((o) => !o.symmetrical && !firstWillRun(o))) {
@@ -308,7 +318,11 @@ export function buildTransition(
     for (const p of world.prims) {
       const prev = prevOf(p);
       // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
-      if (prev !== undefined && (stopping(prev) || startingNow(prev) || stuckMove(prev)) && restart(p))
+      if (
+        prev !== undefined &&
+        (stopping(prev) || startingNow(prev) || stuckMove(prev) || stalls(prev)) &&
+        restart(p)
+      )
         changed = true;
     }
     for (const o of symmetrical) {
