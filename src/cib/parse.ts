@@ -788,6 +788,148 @@ function readLrmRscOp(r: Reader): LrmRscOp {
   return op;
 }
 
+const INT_TEXT = /^-?\d+$/;
+/** Set by `parseCib(..., { generalReaders: true })` for one call (tests compare both readers). */
+let generalOnly = false;
+const DIGITS = /^\d+$/;
+
+/**
+ * `readLrmRscOp` for the common case, in one pass over the attributes: every attribute a modelled
+ * one or kept in `extra`, integers plain, no child element. A status section has thousands of
+ * operations and `hbctl simulate` reads each once, before V8 optimises anything, so the general
+ * reader's per-attribute bookkeeping was a good part of its run (issue 17). Anything unusual (a
+ * missing id or operation, an integer with spaces, a duration as interval, a child) returns
+ * undefined and the general reader reads the element, with its diagnostics. Same object, field
+ * for field and in the same order (test/unit/cib/parse.test.ts compares both on every fixture).
+ */
+function readLrmRscOpFast(el: XmlElement): LrmRscOp | undefined {
+  if (el.children.length > 0 || generalOnly) return undefined;
+  let id: string | undefined;
+  let operation: string | undefined;
+  let operationKey: string | undefined;
+  let callId = -1;
+  let rcCode = 0;
+  let opStatus = 0;
+  let intervalMs = 0;
+  let transitionKey: string | undefined;
+  let transitionMagic: string | undefined;
+  let lastRcChange: number | undefined;
+  let lastRun: number | undefined;
+  let execTime: number | undefined;
+  let queueTime: number | undefined;
+  let opDigest: string | undefined;
+  let exitReason: string | undefined;
+  let onNode: string | undefined;
+  let crmFeatureSet: string | undefined;
+  let unknown: Record<string, string> | undefined;
+  const a = el.attrs;
+  for (const k in a) {
+    const v = a[k] as string;
+    switch (k) {
+      case "id":
+        id = v;
+        break;
+      case "operation":
+        operation = v;
+        break;
+      case "operation_key":
+        operationKey = v;
+        break;
+      case "transition-key":
+        transitionKey = v;
+        break;
+      case "transition-magic":
+        transitionMagic = v;
+        break;
+      case "op-digest":
+        opDigest = v;
+        break;
+      case "exit-reason":
+        exitReason = v;
+        break;
+      case "on_node":
+        onNode = v;
+        break;
+      case "crm_feature_set":
+        crmFeatureSet = v;
+        break;
+      case "interval":
+        if (!DIGITS.test(v)) return undefined;
+        intervalMs = Number(v);
+        break;
+      default: {
+        const int = k === "call-id" || k === "rc-code" || k === "op-status" || k === "last-rc-change";
+        if (int || k === "last-run" || k === "exec-time" || k === "queue-time") {
+          if (!INT_TEXT.test(v)) return undefined;
+          const n = Number(v);
+          if (k === "call-id") callId = n;
+          else if (k === "rc-code") rcCode = n;
+          else if (k === "op-status") opStatus = n;
+          else if (k === "last-rc-change") lastRcChange = n;
+          else if (k === "last-run") lastRun = n;
+          else if (k === "exec-time") execTime = n;
+          else queueTime = n;
+        } else {
+          unknown ??= {};
+          unknown[k] = v;
+        }
+      }
+    }
+  }
+  if (!id || !operation) return undefined;
+  const op: Building<LrmRscOp> = { id, operation, callId, rcCode, opStatus, intervalMs };
+  if (operationKey !== undefined) op.operationKey = operationKey;
+  if (transitionKey !== undefined) op.transitionKey = transitionKey;
+  if (transitionMagic !== undefined) op.transitionMagic = transitionMagic;
+  if (lastRcChange !== undefined) op.lastRcChange = lastRcChange;
+  if (lastRun !== undefined) op.lastRun = lastRun;
+  if (execTime !== undefined) op.execTime = execTime;
+  if (queueTime !== undefined) op.queueTime = queueTime;
+  if (opDigest !== undefined) op.opDigest = opDigest;
+  if (exitReason !== undefined) op.exitReason = exitReason;
+  if (onNode !== undefined) op.onNode = onNode;
+  if (crmFeatureSet !== undefined) op.crmFeatureSet = crmFeatureSet;
+  if (unknown !== undefined) op.extra = { attrs: unknown };
+  return op;
+}
+
+/** `readLrmResource` for an element whose attributes are the four modelled ones (see readLrmRscOpFast). */
+function readLrmResourceFast(el: XmlElement, parent: Reader): LrmResource | undefined {
+  if (generalOnly) return undefined;
+  let id: string | undefined;
+  let cls: string | undefined;
+  let provider: string | undefined;
+  let type: string | undefined;
+  const a = el.attrs;
+  for (const k in a) {
+    const v = a[k] as string;
+    if (k === "id") id = v;
+    else if (k === "class") cls = v;
+    else if (k === "provider") provider = v;
+    else if (k === "type") type = v;
+    else return undefined;
+  }
+  if (!id) return undefined;
+  // decided before reading any operation: a general read after one would report its problems twice
+  for (const c of el.children) if (c.name !== "lrm_rsc_op") return undefined;
+  const ops: LrmRscOp[] = [];
+  let reader: Reader | undefined;
+  for (const c of el.children) {
+    const op = readLrmRscOpFast(c);
+    if (op !== undefined) ops.push(op);
+    else {
+      reader ??= parent.child(el);
+      ops.push(readLrmRscOp(reader.child(c)));
+    }
+  }
+  const res = { id } as Building<LrmResource>;
+  put(res, "class", cls);
+  put(res, "provider", provider);
+  put(res, "type", type);
+  res.ops = ops;
+  return res;
+}
+
 function readLrmResource(r: Reader): LrmResource {
   const id = r.required("id");
   const cls = r.get("class");
@@ -795,7 +937,7 @@ function readLrmResource(r: Reader): LrmResource {
   const type = r.get("type");
   const ops: LrmRscOp[] = [];
   for (const c of r.el.children) {
-    if (c.name === "lrm_rsc_op") ops.push(readLrmRscOp(r.child(c)));
+    if (c.name === "lrm_rsc_op") ops.push(readLrmRscOpFast(c) ?? readLrmRscOp(r.child(c)));
     else r.keep(c);
   }
   const res = { id } as Building<LrmResource>;
@@ -838,7 +980,8 @@ function readNodeState(r: Reader): NodeState {
           continue;
         }
         for (const res of l.children) {
-          if (res.name === "lrm_resource") lrmResources.push(readLrmResource(lr.child(res)));
+          if (res.name === "lrm_resource")
+            lrmResources.push(readLrmResourceFast(res, lr) ?? readLrmResource(lr.child(res)));
           else lr.keep(res);
         }
         const e = lr.extra();
@@ -960,7 +1103,20 @@ function lineFinder(root: XmlElement): (path: string) => number {
  * `value` is undefined only when the text is not XML or the root is not `<cib>`;
  * otherwise it is the model (possibly partial when there are errors).
  */
-export function parseCib(xml: string, file = "cib.xml"): Parsed<Cib | undefined> {
+export function parseCib(
+  xml: string,
+  file = "cib.xml",
+  opts: { readonly generalReaders?: boolean } = {},
+): Parsed<Cib | undefined> {
+  generalOnly = opts.generalReaders === true;
+  try {
+    return parseCibWith(xml, file);
+  } finally {
+    generalOnly = false;
+  }
+}
+
+function parseCibWith(xml: string, file: string): Parsed<Cib | undefined> {
   const sink = new DiagnosticSink(file);
   const parsed = parseXml(xml);
   if (!parsed.ok) {

@@ -78,8 +78,107 @@ interface Open {
 /** Names (elements, attributes) seen before, by a hash of their characters: one string per name, not one per use. */
 const NAME_SLOTS = 1024;
 
+/**
+ * One start tag's inside (between '<' and '>') as libxml2 writes it: a name, then attributes with
+ * double-quoted values free of '<' and '"', then an optional '/' (spaces are XML's four, as the
+ * general scanner's: `\s` would also take a no-break space). Run natively by the regular
+ * expression engine, it replaces the character loops of the general scanner for most tags.
+ */
+const PLAIN_TAG = /^([A-Za-z_][\w.:-]*)((?:[ \t\n\r]+[A-Za-z_][\w.:-]*="[^"<]*")*)[ \t\n\r]*(\/?)$/;
+
+/**
+ * The common case fast: a document of elements, double-quoted attributes, comments, processing
+ * instructions and whitespace between elements (what libxml2 and cibadmin write), read with native
+ * string searches, one regular expression per tag and `split` on the quotes, so a large status
+ * section costs a few interpreted steps per element instead of several per character: most of
+ * `hbctl simulate`'s run on a CIB is interpreted code, before V8 optimises anything (issue 17).
+ * Anything else — text content, CDATA, a DOCTYPE, single quotes, a repeated attribute, and every
+ * error — returns undefined, and the general scanner reads the document again, so both give the
+ * same tree (test/unit/cib/xml-scan.test.ts compares them) and errors come from one place.
+ */
+export function scanPlain(text: string): XmlElement | undefined {
+  type El = { name: string; attrs: Record<string, string>; children: XmlElement[]; line: number };
+  const n = text.length;
+  let line = 1;
+  let nextNl = text.indexOf("\n");
+  const stack: El[] = [];
+  let top: El | undefined;
+  let root: El | undefined;
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf("<", i);
+    const end = lt < 0 ? n : lt;
+    // whitespace only between elements (text content goes to the general scanner)
+    if (end > i && text.slice(i, end).trim() !== "") return undefined;
+    if (lt < 0) break;
+    const c = text.charCodeAt(lt + 1);
+    if (c === 33 /* ! */) {
+      if (!text.startsWith("!--", lt + 1)) return undefined;
+      const e = text.indexOf("-->", lt + 4);
+      if (e < 0) return undefined;
+      i = e + 3;
+      continue;
+    }
+    const gt = text.indexOf(">", lt);
+    if (gt < 0) return undefined;
+    if (c === 63 /* ? */) {
+      const e = text.indexOf("?>", lt + 2);
+      if (e < 0) return undefined;
+      i = e + 2;
+      continue;
+    }
+    i = gt + 1;
+    if (c === 47 /* / */) {
+      if (top === undefined || text.slice(lt + 2, gt) !== top.name) return undefined;
+      stack.pop();
+      top = stack[stack.length - 1];
+      continue;
+    }
+    const m = PLAIN_TAG.exec(text.slice(lt + 1, gt));
+    if (m === null) return undefined;
+    while (nextNl >= 0 && nextNl < lt) {
+      line++;
+      nextNl = text.indexOf("\n", nextNl + 1);
+    }
+    const el: El = { name: m[1] as string, attrs: {}, children: [], line };
+    const a = m[2] as string;
+    if (a !== "") {
+      // ' k1=', 'v1', ' k2=', 'v2', ..., ''
+      const parts = a.split('"');
+      const attrs = el.attrs;
+      for (let k = 0; k + 1 < parts.length; k += 2) {
+        const key = (parts[k] as string).trim().slice(0, -1);
+        if (Object.hasOwn(attrs, key)) return undefined;
+        const v = parts[k + 1] as string;
+        if (v.includes("&")) {
+          try {
+            attrs[key] = decode(v, lt);
+          } catch {
+            return undefined;
+          }
+        } else attrs[key] = v;
+      }
+    }
+    if (top !== undefined) top.children.push(el);
+    else if (root === undefined) root = el;
+    else return undefined;
+    if (m[3] === "") {
+      stack.push(el);
+      top = el;
+    }
+  }
+  return top === undefined ? root : undefined;
+}
+
 /** Scans `text` into a tree. */
 export function scanXml(text: string): XmlScanResult {
+  const plain = text.charCodeAt(0) === 0xfeff ? undefined : scanPlain(text);
+  if (plain !== undefined) return { ok: true, root: plain };
+  return scanGeneral(text);
+}
+
+/** The general scanner: every construct the module comment names, and the errors with their lines. */
+export function scanGeneral(text: string): XmlScanResult {
   let line = 1;
   // the first newline not yet counted: lines are counted lazily, in order, and each newline is looked
   // for once (searching again from the last position on every call was quadratic on long lines)

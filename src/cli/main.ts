@@ -7,7 +7,6 @@ import { ExitCode, TandemError } from "../base/errors.js";
 import { VERSION } from "../base/version.js";
 import { parseFastAdmin, runFastAdmin } from "./fast-admin.js";
 import { parseFastSimulate } from "./fast-simulate.js";
-import { parseFastStatus } from "./fast-status.js";
 import { type CliIo, processIo } from "./io.js";
 
 /** commander's usage/help/version exits (its module is loaded only for the full program). */
@@ -20,7 +19,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<void> {
   // commander's own answer, without loading every command module to build the full program first
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return io.out(VERSION);
   try {
-    const fast = parseFastStatus(argv);
+    // loaded only for `status` (its client pulls in node:net, which `simulate` does not need)
+    const fast = argv[0] === "status" ? (await import("./fast-status.js")).parseFastStatus(argv) : undefined;
     if (fast !== undefined) return await (await import("./commands/status.js")).runStatus(fast, io);
     const admin = parseFastAdmin(argv);
     if (admin !== undefined) return await runFastAdmin(admin, io);

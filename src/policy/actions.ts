@@ -179,6 +179,13 @@ export function buildTransition(
     );
   };
   const visiting = new Set<string>();
+  /** The "first" of a mandatory order will be active (any instance of a clone, every member otherwise). */
+  const firstWillRun = (o: OrderConstraint): boolean => {
+    const t = resolve(world, o.first);
+    if (t === undefined) return true;
+    const firsts = membersOf(o.first);
+    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
+  };
   const runnable = (p: WPrim): boolean => {
     const known = memo.get(p.id);
     if (known !== undefined) return known;
@@ -193,7 +200,13 @@ export function buildTransition(
       quorumOk(p);
     if (ok && [...plan.stops].some((n) => (N[n] as WNode).unclean && !fencedSet.has(n))) ok = false;
     const prev = prevOf(p);
-    if (ok && prev !== undefined) ok = willRun(prev);
+    if (ok && prev !== undefined) {
+      ok = willRun(prev);
+      // after a managed member whose start stalls (in Pacemaker's graph, never run), this start is in
+      // the graph too, waiting for it: stalled as well (random seed 316)
+      if (!ok && plan.startNeeded && managed(prev) && inertWhy.get(prev.id) === "stall")
+        inertWhy.set(p.id, "stall");
+    }
     if (ok && plan.startNeeded && prev !== undefined && stalls(prev)) {
       ok = false;
       inertWhy.set(p.id, "stall");
@@ -201,11 +214,7 @@ export function buildTransition(
     for (const o of ok ? (ordersInto.get(p.id) ?? []) : []) {
       // an asymmetrical order only gates a start: a "then" that stays where it runs is left alone
       if (!o.symmetrical && !plan.startNeeded) continue;
-      const t = resolve(world, o.first);
-      if (t === undefined) continue;
-      const firsts = membersOf(o.first);
-      const fine = t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
-      if (!fine) ok = false;
+      if (!firstWillRun(o)) ok = false;
     }
     // after a "first" group whose running unmanaged member stalls (its implied start never runs),
     // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
@@ -280,17 +289,40 @@ export function buildTransition(
       return false;
     }
     plan.stops.add(plan.target);
+    // after a member whose start stalls (an unmanaged member's implied start, never run), the start of
+    // the restart is in Pacemaker's graph waiting for it and never runs either (random seed 1869)
+    const prev = prevOf(p);
+    if (prev !== undefined && stalls(prev)) {
+      plan.runnable = false;
+      plan.startNeeded = true;
+      plan.restart = true;
+      inertWhy.set(p.id, "stall");
+      return true;
+    }
+    // the start of the restart is gated like any start: by an asymmetrical mandatory order whose
+    // "first" will not run (left alone while it only stayed): it stops and stays stopped (random seed 1726)
+    if ((ordersInto.get(p.id) ?? []).some((o) => !o.symmetrical && !firstWillRun(o))) {
+      plan.runnable = false;
+      gatedRestarts.add(p.id);
+      return true;
+    }
     plan.startNeeded = true;
     plan.restart = true;
     return true;
   };
+  /** Restarts whose start an asymmetrical order blocks (they stop and stay stopped). */
+  const gatedRestarts = new Set<string>();
   const symmetrical = mandatory.filter((o) => o.symmetrical);
   for (let changed = true; changed; ) {
     changed = false;
     for (const p of world.prims) {
       const prev = prevOf(p);
       // a group member restarts when an earlier one stops or starts (the group's mandatory internal order)
-      if (prev !== undefined && (stopping(prev) || startingNow(prev) || stuckMove(prev)) && restart(p))
+      if (
+        prev !== undefined &&
+        (stopping(prev) || startingNow(prev) || stuckMove(prev) || stalls(prev)) &&
+        restart(p)
+      )
         changed = true;
     }
     for (const o of symmetrical) {
@@ -301,6 +333,19 @@ export function buildTransition(
       for (const m of membersOf(o.then)) if (restart(m)) changed = true;
     }
   }
+  // such a blocked start blocks the starts of what is colocated with it at INFINITY, as any
+  // unrunnable start does (runnability was decided before restarts; random seed 653)
+  if (gatedRestarts.size > 0)
+    for (const plan of plans.values())
+      if (
+        managed(plan.p) &&
+        plan.startNeeded &&
+        plan.runnable &&
+        (colocPrimaries.get(plan.p.id) ?? []).some((q) => gatedRestarts.has(q.id))
+      ) {
+        plan.runnable = false;
+        plan.startNeeded = false;
+      }
 
   // ---- actions (creation order: resources in CIB order, then fencing)
   const drafts: Draft[] = [];

@@ -315,6 +315,10 @@ export function applyTransition(cib: Cib, t: Transition): Cib {
 
 /** Would the scheduler, run again on the simulated result, want more (non-blocked) changes? */
 export function isStable(cib: Cib, t: Transition): boolean {
-  const again = schedule(applyTransition(cib, t), t.now);
+  const after = applyTransition(cib, t);
+  // nothing to apply: the scheduler would decide `t` again (it is pure), so no second run
+  // (`t` is the transition of `cib`; the second run was a third of `hbctl simulate` on a steady CIB)
+  if (after === cib) return t.summary.every((s) => s.blocked);
+  const again = schedule(after, t.now);
   return again.summary.every((s) => s.blocked);
 }

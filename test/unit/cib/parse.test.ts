@@ -1,6 +1,6 @@
 // Goal: parseCib/serializeCib read every policy scenario without diagnostics, round-trip to an equal model, keep unknown content, and report invalid CIBs with exact path-and-id messages. Method: fixtures from test/fixtures/policy and test/fixtures/cib, plus small inline documents.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { formatDiagnostic } from "../../../src/base/diag.js";
 import type { Cib } from "../../../src/cib/model.js";
@@ -267,4 +267,47 @@ test("character references decode to text and are re-encoded on output", () => {
   const out = serializeCib(cib);
   assert.ok(out.includes("value=\"line1&#10;line2&#9;A 'q' é &amp;amp;\""), out);
   assert.deepEqual(mustParse(out), cib);
+});
+
+// The fast status readers (readLrmRscOpFast, readLrmResourceFast) must build exactly what the general
+// readers build, diagnostics included, or step aside: every fixture CIB, and status elements with the
+// shapes the fast readers refuse (unknown attribute, a duration interval, spaces in an integer, a child,
+// a missing id, a bad integer) mixed with plain ones.
+test("fast status readers: the same model as the general readers on every fixture and on odd status shapes", () => {
+  const texts: [string, string][] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".xml")) texts.push([p, readFileSync(p, "utf8")]);
+    }
+  };
+  walk(fixturePath(".."));
+  assert.ok(texts.length > 100, `${texts.length} fixtures`);
+  const op = (attrs: string, body = ""): string =>
+    `<lrm_rsc_op id="a_last_0" operation="start" call-id="3" rc-code="0" op-status="0" interval="0" ${attrs}${body === "" ? "/>" : `>${body}</lrm_rsc_op>`}`;
+  const odd = [
+    op('crm-debug-origin="x" last-rc-change="1704066600" exec-time="10" queue-time="0" last-run="5"'),
+    op('op-digest="d" exit-reason="" on_node="n1" crm_feature_set="3.16.1" transition-magic="0:0;1:1:0:u"'),
+    `<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10s" call-id="4"/>`,
+    `<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" call-id=" 4 "/>`,
+    `<lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" call-id="four"/>`,
+    `<lrm_rsc_op operation="monitor" interval="10000"/>`,
+    `<lrm_rsc_op id="x" interval="10000"/>`,
+    op("", "<foo/>"),
+  ];
+  const status = (ops: string, rscAttrs = ""): string =>
+    `<status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"${rscAttrs}>${ops}</lrm_resource><lrm_resource id="a2" type="Dummy">${op("")}</lrm_resource></lrm_resources></lrm></node_state></status>`;
+  const base =
+    '<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes><node id="1" uname="n1"/></nodes><resources><primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/><primitive id="a2" class="ocf" provider="pacemaker" type="Dummy"/></resources><constraints/></configuration>';
+  for (const o of odd) {
+    texts.push([o, `${base}${status(op("") + o)}</cib>`]);
+    texts.push([`rsc attr + ${o}`, `${base}${status(o, ' extra="1"')}</cib>`]);
+    texts.push([`rsc child + ${o}`, `${base}${status(`${o}<note/>`)}</cib>`]);
+  }
+  for (const [name, text] of texts) {
+    const fast = parseCib(text, "f.xml");
+    const general = parseCib(text, "f.xml", { generalReaders: true });
+    assert.equal(JSON.stringify(fast), JSON.stringify(general), name);
+  }
 });

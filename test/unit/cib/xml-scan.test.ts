@@ -1,8 +1,17 @@
 // Goal: the hand-written CIB XML scanner reads what libxml2 writes and names the line of every syntax error.
 // Method: small documents exercising each construct, and malformed ones checked for message and line.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
-import { scanXml } from "../../../src/cib/xml-scan.js";
+import { fileURLToPath } from "node:url";
+import { scanGeneral, scanPlain, scanXml } from "../../../src/cib/xml-scan.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The checkout (tests run from dist/test/...). */
+const repoRoot = [resolve(here, "../../.."), resolve(here, "../../../..")].find((d) =>
+  readdirSync(d).includes("package.json"),
+) as string;
 
 function ok(text: string) {
   const r = scanXml(text);
@@ -79,4 +88,93 @@ test("names are reused across elements but never confused (same hash slot, diffe
   const amp = scanXml('<a><b toString="1" x="p&amp;q" y="r"/></a>');
   assert.ok(amp.ok);
   assert.deepEqual(amp.root.children[0]?.attrs, { toString: "1", x: "p&q", y: "r" });
+});
+
+// The fast path (scanPlain) must give exactly the general scanner's tree, attribute order and lines
+// included, or step aside (undefined): every fixture CIB, and thousands of single-character mutations
+// of them (each compared: the same tree, or the same error), several of which the fast path must take.
+const fixtureXml = (): { name: string; text: string }[] => {
+  const out: { name: string; text: string }[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".xml")) out.push({ name: p, text: readFileSync(p, "utf8") });
+    }
+  };
+  walk(join(repoRoot, "test", "fixtures"));
+  return out;
+};
+/** Tree as text with attribute order (deepStrictEqual ignores key order). */
+const same = (a: unknown): string => JSON.stringify(a);
+
+test("the fast path gives the general scanner's tree on every fixture, or leaves it to it", () => {
+  const files = fixtureXml();
+  assert.ok(files.length > 100, `${files.length} fixture files`);
+  let fast = 0;
+  for (const { name, text } of files) {
+    const general = scanGeneral(text);
+    const plain = scanPlain(text);
+    if (plain !== undefined) {
+      fast++;
+      assert.ok(general.ok, name);
+      if (general.ok) assert.equal(same(plain), same(general.root), name);
+    }
+    assert.equal(same(scanXml(text)), same(general), name);
+  }
+  assert.ok(fast > files.length / 2, `fast path taken on ${fast} of ${files.length}`);
+});
+
+test("mutated documents: the fast path never accepts what the general scanner rejects or reads differently", () => {
+  let seed = 17;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = [
+    '"',
+    "'",
+    "<",
+    ">",
+    "/",
+    "=",
+    " ",
+    "\n",
+    "&",
+    "!",
+    "?",
+    "-",
+    "a",
+    "x",
+    ";",
+    "\t",
+    "\u00a0",
+  ];
+  const files = fixtureXml().filter((f) => f.text.length < 20_000);
+  let accepted = 0;
+  let rejected = 0;
+  for (let k = 0; k < 3000; k++) {
+    const { text } = files[rnd(files.length)] as { text: string };
+    const at = rnd(text.length);
+    const ch = alphabet[rnd(alphabet.length)] as string;
+    const mode = rnd(3);
+    const mutated =
+      mode === 0
+        ? text.slice(0, at) + text.slice(at + 1)
+        : mode === 1
+          ? text.slice(0, at) + ch + text.slice(at)
+          : text.slice(0, at) + ch + text.slice(at + 1);
+    const general = scanGeneral(mutated);
+    const plain = scanPlain(mutated);
+    if (plain !== undefined) {
+      accepted++;
+      assert.ok(
+        general.ok,
+        `fast path accepted what the general scanner rejects (${general.ok ? "" : `line ${general.line}: ${general.message}`}): ${JSON.stringify(mutated.slice(Math.max(0, at - 80), at + 80))}`,
+      );
+      if (general.ok) assert.equal(same(plain), same(general.root), JSON.stringify(mutated));
+    } else if (!general.ok) rejected++;
+    assert.equal(same(scanXml(mutated)), same(general));
+  }
+  assert.ok(accepted > 300 && rejected > 300, `accepted ${accepted}, rejected ${rejected}`);
 });
