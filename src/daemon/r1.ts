@@ -151,6 +151,8 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
+  private peerResourceMark: { hg: number; seq: number } | undefined;
   /** Group keys the controller is told this node may hold. */
   private readonly target = new Set<string>();
   /** Resource work in flight (Heartbeat's ResourceMgmt_child_count). */
@@ -215,6 +217,7 @@ export class R1Engine {
     } else this.peer = { ...before, alive };
     if (!alive) {
       this.peerActiveAt = undefined;
+      this.peerResourceMark = undefined;
       if (this.refusal !== undefined) {
         this.log.info({ event: "r1-refusal-cleared", peer: n }, `${n} left: resources are managed again`);
         this.refusal = undefined;
@@ -378,6 +381,7 @@ export class R1Engine {
     this.otherHolds = NONE;
     this.otherStable = false;
     this.peerActiveAt = undefined;
+    this.peerResourceMark = undefined;
     this.apply();
     if (this.localActive && this.state === "init") this.startNegotiation();
   }
@@ -503,6 +507,7 @@ export class R1Engine {
       if (m.get("info") === "shutdown") this.state = "shutdown";
       return;
     }
+    if (this.staleResource(m)) return;
     this.otherHolds = upd(this.otherHolds);
     const stable = m.get("isstable");
     if (stable === "1") {
@@ -523,6 +528,28 @@ export class R1Engine {
       this.sendHeld(true);
       this.performAutoFailback();
     }
+  }
+
+  /**
+   * Whether a peer's `resource` message is older than one already processed. A lost message is
+   * retransmitted and delivered after later ones (Heartbeat's gap recovery does not reorder): the
+   * peer's `isstable=0` arriving after its `isstable=1` left the peer in flux for ever here, so no
+   * standby, takeover or failback was ever possible again (simulator seed 5).
+   */
+  private staleResource(m: ReadonlyMap<string, string>): boolean {
+    const hg = Number.parseInt(m.get("hg") ?? "", 16);
+    const seq = Number.parseInt(m.get("seq") ?? "", 16);
+    if (Number.isNaN(hg) || Number.isNaN(seq)) return false;
+    const last = this.peerResourceMark;
+    if (last !== undefined && (hg < last.hg || (hg === last.hg && seq < last.seq))) {
+      this.log.info(
+        { event: "r1-stale-resource", hg, seq, newest: last },
+        `resource message ${seq} of generation ${hg} is older than one already processed: ignored`,
+      );
+      return true;
+    }
+    this.peerResourceMark = { hg, seq };
+    return false;
   }
 
   private onHbTakeover(m: ReadonlyMap<string, string>): void {

@@ -16,7 +16,11 @@ import type { SimWorld } from "./world.js";
 
 export interface R1Groups {
   /** Each haresources group: its key (R1's name for it), home node and member primitives in order. */
-  readonly list: readonly { readonly key: string; readonly home: string; readonly members: readonly string[] }[];
+  readonly list: readonly {
+    readonly key: string;
+    readonly home: string;
+    readonly members: readonly string[];
+  }[];
 }
 
 /** The first after-heal group problem, or undefined. */

@@ -150,8 +150,6 @@ export function heartbeatWire(config: ClusterConfig, t: Transport): Transport {
     const type = d.msg.fields.find((f) => f.name === F.type);
     if (type?.kind !== "string") return frame;
     let msg = d.msg;
-    if (process.env.T14R_DEBUG && ["resource", "starting", "ask_resources", "hb_takeover", "ip-request", "ip-request-resp"].includes(type.value))
-      console.log("R1SEND", d.msg.fields.filter((f) => f.kind === "string" && !["auth", "srcuuid", "ts", "ld", "ttl"].includes(f.name)).map((f) => `${f.name}=${(f as { value: string }).value}`).join(" "));
     if (type.value === "status")
       for (const name of [TANDEM_FIELD, NONCE_FIELD, ECHO_FIELD]) msg = withoutField(msg, name);
     else if (type.value === CRM_TYPE)
@@ -231,7 +229,9 @@ export async function runR1Seed(options: R1SeedOptions): Promise<R1SeedResult> {
   const ids = haresourcesGroupIds(first.groups);
   const groups: R1Groups = {
     list: first.groups.map((g) => {
-      const grp = converted.configuration.resources.find((r) => r.kind === "group" && r.id === ids.get(g.key));
+      const grp = converted.configuration.resources.find(
+        (r) => r.kind === "group" && r.id === ids.get(g.key),
+      );
       const members = grp?.kind === "group" ? grp.members.map((m) => m.id) : [];
       return { key: g.key, home: g.node, members };
     }),
@@ -311,7 +311,7 @@ function settledOn(world: SimWorld, s: R1Scenario): string | undefined {
     if (hbd.controller.report().busy) return `idle: a transition is still running on ${h.name}`;
     const r = hbd.r1.report();
     if (s.persona === "heartbeat" && (r.mode !== "heartbeat-peer" || r.rscstatus === "transition"))
-      return `converged: ${h.name}'s resource protocol is ${r.mode} ${r.state} ${r.rscstatus} ${JSON.stringify(hbd.r1 as unknown as Record<string, unknown>, (k, v) => (k === "ports" || k === "options" || k === "log" ? undefined : v))}`;
+      return `converged: ${h.name}'s resource protocol is ${r.mode} ${r.state} ${r.rscstatus} (peer ${r.peerHolds ?? "?"}${r.peerStable ? " stable" : " in flux"}, standby ${r.standby})`;
   }
   return undefined;
 }
