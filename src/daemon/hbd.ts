@@ -274,7 +274,7 @@ export class Hbd {
         this.crmPeers.delete(e.node);
         controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
       }
-      r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
+      r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown", e.cause === "returned-after-partition");
       if (alive) this.ipfail?.agent.onPeerUp();
       else this.ipfail?.agent.onPeerGone();
       if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);

@@ -202,7 +202,15 @@ export class R1Engine {
    * say it is (node.ts: a Tandem node marks its status), undefined when not
    * known yet.
    */
-  onPeer(name: string, alive: boolean, kind: PeerKind | undefined, now: number, shutdown = false): void {
+  onPeer(
+    name: string,
+    alive: boolean,
+    kind: PeerKind | undefined,
+    now: number,
+    shutdown = false,
+    /** The peer was dead and speaks again in the same generation (membership's returned-after-partition). */
+    afterPartition = false,
+  ): void {
     this.now = now;
     const n = name.toLowerCase();
     const before = this.peer;
@@ -228,8 +236,10 @@ export class R1Engine {
       this.drain();
       return;
     }
-    if (this.peerIsHeartbeat() && !wasHb) this.heartbeatPeerArrived();
-    else if (!this.peerIsHeartbeat() && wasHb) {
+    if (this.peerIsHeartbeat() && !wasHb) {
+      this.heartbeatPeerArrived();
+      if (afterPartition) this.rejoinAfterPartition();
+    } else if (!this.peerIsHeartbeat() && wasHb) {
       this.refusal = undefined;
       this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
       this.apply();
@@ -384,6 +394,33 @@ export class R1Engine {
     this.peerResourceMark = undefined;
     this.apply();
     if (this.localActive && this.state === "init") this.startNegotiation();
+  }
+
+  /**
+   * The peer comes back after a partition: each side may hold groups the other took over (a one-way
+   * partition: only we saw it die). Heartbeat gives its resources up and restarts (heartbeat.c
+   * "Cluster node X returning after partition"); we give everything up and negotiate again as a
+   * starting node does, once the stops are done (simulator haresources seed 1: both ran every group
+   * for good after a one-way partition healed).
+   */
+  private rejoinAfterPartition(): void {
+    if (this.refusal !== undefined || this.state === "shutdown" || !this.localActive) return;
+    const name = this.peer?.name ?? "?";
+    this.log.warn(
+      { event: "r1-partition-rejoin", peer: name },
+      `${name} returns after a partition: giving up our resources and negotiating again (as Heartbeat restarts)`,
+    );
+    this.iHold = NONE;
+    this.standby = "not";
+    this.standbyUntil = undefined;
+    this.takeoverAt = undefined;
+    this.failbackRetryAt = undefined;
+    this.needsFailback = false;
+    this.state = "init";
+    this.target.clear();
+    this.work(() => {
+      if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
+    });
   }
 
   private startNegotiation(): void {

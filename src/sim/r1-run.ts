@@ -362,7 +362,9 @@ async function r1Heal(
     for (const h of world.hosts.values()) {
       const hbd = h.hbd;
       if (hbd === undefined || world.now - (cleanedAt.get(h.name) ?? -1e9) < 5000) continue;
-      if (!hbd.controller.report().resources.some((x) => x.failed.length > 0)) continue;
+      // once after the faults (a fail count outlives the failed operation), then whenever one shows
+      const failed = hbd.controller.report().resources.some((x) => x.failed.length > 0);
+      if (cleanedAt.has(h.name) && !failed) continue;
       cleanedAt.set(h.name, world.now);
       operator(world, groups, "cleanup", h.name);
       return "idle: cleanup asked";

@@ -30,6 +30,10 @@ test("proof of the checker: R1 that keeps the groups it says it gave up in a sta
 // Seeds that found bugs (each fixed in the commit that names it): they must stay green.
 for (const [seed, bug] of [
   [5, "R1: the peer's late isstable=0 (retransmitted) after its isstable=1 left it in flux for good"],
+  [
+    1,
+    "R1: after a one-way partition healed both nodes ran every group for good (no give-up and renegotiation)",
+  ],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
