@@ -187,6 +187,14 @@ export class R1Engine {
       this.drain();
       return;
     }
+    if (this.state === "stable") {
+      // The peer's answers came before our own status went active and we settled already: a
+      // `starting` now would tell the peer we hold nothing, and it would wait for good for us to
+      // say we are stable again (simulator haresources seed 15). Say what we hold instead.
+      this.sendHeld(true);
+      this.drain();
+      return;
+    }
     this.startNegotiation();
     this.drain();
   }

@@ -34,6 +34,10 @@ for (const [seed, bug] of [
     1,
     "R1: after a one-way partition healed both nodes ran every group for good (no give-up and renegotiation)",
   ],
+  [
+    15,
+    "R1: a node that settled before its own status went active then said starting; the peer waited for good",
+  ],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
