@@ -423,7 +423,11 @@ async function r1Heal(
   if (!s.ipfail) return undefined;
 
   // ipfail: one node loses every ping node while its peer reaches them: it gives up its groups.
+  // Not with auto_failback legacy between R1 nodes: Heartbeat's standby needs nice_failback, and so
+  // does ipfail (its hb_standby is refused; r1.ts requestStandby).
   const cut = prng.pick(s.nodes);
+  if (s.persona === "heartbeat" && s.autoFailback === "legacy")
+    return await sharedLoss(world, s, groups, check, pings);
   const keeps = s.nodes.find((n) => n !== cut) as string;
   world.log.event(`ipfail: ${cut} loses every ping node`);
   pings.cutOff(cut);
@@ -465,7 +469,17 @@ async function r1Heal(
   );
   if (p7 !== undefined) return p7;
 
-  // Every ping node dies: a shared loss moves nothing.
+  return await sharedLoss(world, s, groups, check, pings);
+}
+
+/** Every ping node dies: a shared loss moves nothing. */
+async function sharedLoss(
+  world: SimWorld,
+  s: R1Scenario,
+  groups: R1Groups,
+  check: () => string | undefined,
+  pings: SimPings,
+): Promise<string | undefined> {
   const before = placement(world, groups);
   let moved: string | undefined;
   const saved = world.observer;
