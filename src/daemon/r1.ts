@@ -247,6 +247,11 @@ export class R1Engine {
     if (this.peerIsHeartbeat() && !wasHb) {
       this.heartbeatPeerArrived();
       if (afterPartition) this.rejoinAfterPartition();
+      else if (this.localActive && this.state === "stable" && this.refusal === undefined)
+        // We settled before we knew the peer runs Heartbeat (alone, or its kind came after its
+        // `starting`, which was not ours to answer then): say what we hold, as the answer it waits
+        // for (simulator haresources seed 306: both sides waited in silence, then refused each other).
+        this.sendHeld(true);
     } else if (!this.peerIsHeartbeat() && wasHb) {
       this.refusal = undefined;
       this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
@@ -411,12 +416,12 @@ export class R1Engine {
    * starting node does, once the stops are done (simulator haresources seed 1: both ran every group
    * for good after a one-way partition healed).
    */
-  private rejoinAfterPartition(): void {
+  private rejoinAfterPartition(why?: string): void {
     if (this.refusal !== undefined || this.state === "shutdown" || !this.localActive) return;
     const name = this.peer?.name ?? "?";
     this.log.warn(
-      { event: "r1-partition-rejoin", peer: name },
-      `${name} returns after a partition: giving up our resources and negotiating again (as Heartbeat restarts)`,
+      { event: "r1-partition-rejoin", peer: name, ...(why === undefined ? {} : { why }) },
+      `${why ?? `${name} returns after a partition`}: giving up our resources and negotiating again (as Heartbeat restarts)`,
     );
     this.iHold = NONE;
     this.standby = "not";

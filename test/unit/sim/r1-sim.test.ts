@@ -38,6 +38,7 @@ for (const [seed, bug] of [
     15,
     "R1: a node that settled before its own status went active then said starting; the peer waited for good",
   ],
+  [306, "R1: a node learned the peer runs Heartbeat after the peer's starting; both waited, then refused"],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
