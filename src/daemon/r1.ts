@@ -568,6 +568,20 @@ export class R1Engine {
         this.performAutoFailback();
       }
     } else if (stable !== undefined) this.otherStable = false;
+    const both = (swapHold(this.otherHolds) & this.iHold) as HoldMask;
+    if (
+      stable === "1" &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.busy === 0 &&
+      this.groupsOf(both).length > 0
+    ) {
+      // Both sides stable and holding the same groups: each took them over while the other was
+      // unreachable, and neither saw the other return from a partition (a restart on one side;
+      // simulator haresources seed 361: both auto-failbacks then ignored each other for good).
+      this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
+      return;
+    }
     if (this.state === "stable" || this.state === "shutdown") return;
     if (this.otherStable || (this.otherHolds & FOREIGN) === 0) {
       // Heartbeat waits for the other side to be stable (or RQSTDELAY); the peer holding none of our

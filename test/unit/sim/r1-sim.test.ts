@@ -39,6 +39,11 @@ for (const [seed, bug] of [
     "R1: a node that settled before its own status went active then said starting; the peer waited for good",
   ],
   [306, "R1: a node learned the peer runs Heartbeat after the peer's starting; both waited, then refused"],
+  [
+    361,
+    "R1: both nodes held every group after a restart during a partition; both failbacks ignored each other",
+  ],
+  [28, "R1: the same split brain (both stable holding the same groups) after heal"],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
