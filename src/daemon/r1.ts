@@ -151,6 +151,8 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** The legacy-mode silent peer already warned about. */
+  private silentWarned: string | undefined;
   /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
   private peerResourceMark: { hg: number; seq: number } | undefined;
   /** Group keys the controller is told this node may hold. */
@@ -488,6 +490,19 @@ export class R1Engine {
     if (p === undefined || !this.peerIsHeartbeat() || p.spoke || this.refusal !== undefined) return;
     if (!this.localActive || this.peerActiveAt === undefined) return;
     if (this.now - this.peerActiveAt < this.silentPeerMs) return;
+    if (!this.niceFailback) {
+      // With auto_failback legacy a Heartbeat node says nothing of R1 unless it asks for one of its
+      // own groups (ip-request): silence is normal, and refusing stopped every resource next to a
+      // legacy peer that held its groups already (simulator haresources seeds 122, 124, 252).
+      if (!p.spoke && this.silentWarned !== p.name) {
+        this.silentWarned = p.name;
+        this.log.warn(
+          { event: "r1-silent-peer", peer: p.name },
+          `Heartbeat peer ${p.name} has said nothing of the haresources resource protocol; with auto_failback legacy that is normal (if it runs crm on, both may run the groups)`,
+        );
+      }
+      return;
+    }
     this.refusal = `Heartbeat peer ${p.name} does not speak the haresources resource protocol (is it running crm on / Pacemaker?): a mixed pair shares only haresources groups; this node holds no resource while ${p.name} is up`;
     this.log.error({ event: "r1-refused", peer: p.name }, this.refusal);
     this.iHold = NONE;

@@ -44,6 +44,8 @@ for (const [seed, bug] of [
     "R1: both nodes held every group after a restart during a partition; both failbacks ignored each other",
   ],
   [28, "R1: the same split brain (both stable holding the same groups) after heal"],
+  [122, "R1 (auto_failback legacy): a silent legacy peer was refused as 'crm on'; every resource stopped"],
+  [124, "R1 (auto_failback legacy): the same false refusal"],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
