@@ -542,8 +542,27 @@ export class R1Engine {
   private onStarting(): void {
     if (!this.niceFailback) return;
     // A node that says `starting` has just reached comm-up: it holds nothing.
+    const orphaned = (swapHold(this.otherHolds) & ~this.iHold) as HoldMask;
     this.otherHolds = NONE;
     this.otherStable = false;
+    if (
+      this.localActive &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.groupsOf(orphaned).length > 0
+    ) {
+      // It held groups and restarted within the deadtime (never seen dead): nobody runs them now.
+      // Take them over as after its death (simulator haresources seed 111: the group it had taken
+      // in a standby ran nowhere for good after it restarted).
+      this.log.info(
+        { event: "r1-takeover", peer: this.peer?.name, restarted: true },
+        `${this.peer?.name ?? "the peer"} restarted holding ${HOLD_NAMES[orphaned]} groups: taking them over`,
+      );
+      this.iHold = (this.iHold | orphaned) as HoldMask;
+      this.needsFailback = true;
+      for (const g of this.groupsOf(orphaned)) this.target.add(g);
+      this.work(nop);
+    }
     if (
       this.localActive &&
       (this.state === "starting" || this.state === "bothstarting" || this.state === "rscrcvd")
