@@ -244,6 +244,11 @@ export class Hbd {
           // asked again on every you_are_dead while given up: only while resources still run here
           if (on && r1.report().held.length > 0)
             r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+          // a give-up made before the peer counted as a Heartbeat peer went to the controller: lift it
+          if (!on && nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on") {
+            controller.setStandby(localNode, false);
+            controller.setAttribute(localNode, IPFAIL_MARK, "off");
+          }
           return;
         }
         controller.setStandby(localNode, on);

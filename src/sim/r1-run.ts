@@ -172,6 +172,8 @@ export interface R1SeedOptions {
   readonly verbose?: boolean;
   /** Breaks the system on purpose (proves the checker): see R1Sabotage. */
   readonly sabotage?: R1Sabotage;
+  /** Sees the world at the end of the run (a failing seed's state, in a debugging session). */
+  readonly inspect?: (world: SimWorld) => void;
 }
 
 /**
@@ -267,6 +269,7 @@ export async function runR1Seed(options: R1SeedOptions): Promise<R1SeedResult> {
   }
   if (problem === undefined)
     problem = await r1Heal(world, s, groups, check, pings, script, () => inv.lastSplitBrainMs);
+  options.inspect?.(world);
   const violation =
     inv.first ??
     (problem === undefined
