@@ -151,6 +151,8 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
+  private rejoining = false;
   /** The legacy-mode silent peer already warned about. */
   private silentWarned: string | undefined;
   /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
@@ -432,9 +434,11 @@ export class R1Engine {
     this.failbackRetryAt = undefined;
     this.needsFailback = false;
     this.state = "init";
+    this.rejoining = true;
     this.target.clear();
     this.work(() => {
       if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
+      this.rejoining = false;
     });
   }
 
@@ -617,6 +621,10 @@ export class R1Engine {
       return;
     }
     if (this.state === "stable" || this.state === "shutdown") return;
+    // Giving up before negotiating again: the peer's answers to our `starting` decide, not what it
+    // said before (simulator haresources seed 365: both gave up at once, each settled on the other's
+    // stale "all", and nobody ran the groups).
+    if (this.rejoining) return;
     if (this.otherStable || (this.otherHolds & FOREIGN) === 0) {
       // Heartbeat waits for the other side to be stable (or RQSTDELAY); the peer holding none of our
       // local groups is enough to take them safely (see the header).

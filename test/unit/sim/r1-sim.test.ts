@@ -48,6 +48,7 @@ for (const [seed, bug] of [
   [124, "R1 (auto_failback legacy): the same false refusal"],
   [111, "R1: the peer restarted within the deadtime holding a group (taken in a standby); it ran nowhere"],
   [340, "ipfail gave up to a peer membership still counted dead; its controller standby was never lifted"],
+  [365, "R1: both gave up a split brain at once and settled on each other's stale 'all': groups ran nowhere"],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
