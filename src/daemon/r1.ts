@@ -421,13 +421,15 @@ export class R1Engine {
    * for good after a one-way partition healed).
    */
   private rejoinAfterPartition(why?: string): void {
-    if (this.refusal !== undefined || this.state === "shutdown" || !this.localActive) return;
+    if (this.refusal !== undefined || this.state === "shutdown" || !this.localActive || this.rejoining)
+      return;
     const name = this.peer?.name ?? "?";
     this.log.warn(
       { event: "r1-partition-rejoin", peer: name, ...(why === undefined ? {} : { why }) },
       `${why ?? `${name} returns after a partition`}: giving up our resources and negotiating again (as Heartbeat restarts)`,
     );
-    this.iHold = NONE;
+    // What we hold stays said until the stops are done: a peer told "none" sooner took its groups
+    // while a hung stop here still ran them (simulator haresources seed 79).
     this.standby = "not";
     this.standbyUntil = undefined;
     this.takeoverAt = undefined;
@@ -437,8 +439,9 @@ export class R1Engine {
     this.rejoining = true;
     this.target.clear();
     this.work(() => {
-      if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
+      this.iHold = NONE;
       this.rejoining = false;
+      if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
     });
   }
 

@@ -49,6 +49,10 @@ for (const [seed, bug] of [
   [111, "R1: the peer restarted within the deadtime holding a group (taken in a standby); it ran nowhere"],
   [340, "ipfail gave up to a peer membership still counted dead; its controller standby was never lifted"],
   [365, "R1: both gave up a split brain at once and settled on each other's stale 'all': groups ran nowhere"],
+  [
+    79,
+    "R1: a node giving up after a partition said 'none' while a hung stop still ran a group; the peer started it",
+  ],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
