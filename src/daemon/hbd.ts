@@ -244,6 +244,11 @@ export class Hbd {
           // asked again on every you_are_dead while given up: only while resources still run here
           if (on && r1.report().held.length > 0)
             r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+          // a give-up made before the peer counted as a Heartbeat peer went to the controller: lift it
+          if (!on && nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on") {
+            controller.setStandby(localNode, false);
+            controller.setAttribute(localNode, IPFAIL_MARK, "off");
+          }
           return;
         }
         controller.setStandby(localNode, on);
@@ -274,7 +279,7 @@ export class Hbd {
         this.crmPeers.delete(e.node);
         controller.onMembership({ ...e, status: "dead", cause: "shutdown" });
       }
-      r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown");
+      r1.onPeer(e.node, alive, kind, now, e.cause === "shutdown", e.cause === "returned-after-partition");
       if (alive) this.ipfail?.agent.onPeerUp();
       else this.ipfail?.agent.onPeerGone();
       if (e.status === "active" && kind === "heartbeat") r1.onPeerActive(now);

@@ -71,6 +71,8 @@ export interface IpfailOptions {
 export class IpfailAgent {
   private readonly rule: ConnectivityRule;
   private peerCount: number | undefined;
+  /** The peer left membership and has not come back: its counts are not acted on. */
+  private peerGone = false;
   private lastSent: number | undefined;
   private lastSentAtMs = Number.NEGATIVE_INFINITY;
   private published: number | undefined;
@@ -113,6 +115,9 @@ export class IpfailAgent {
    * field (only Tandem sends one); a Tandem peer's count below ours is answered at once with ours.
    */
   onPeerCount(from: string, value: string | undefined, fresh?: string, nowMs?: number): void {
+    // A count from a peer membership still counts dead (its frames come back before its status does):
+    // giving up to it would leave the resources nowhere (haresources simulator seed 340).
+    if (this.peerGone) return;
     const n = parseCount(value);
     if (n === undefined) {
       this.ports.log(`ignoring num_ping_nodes from ${from} with bad num_ping`, { from, value });
@@ -155,6 +160,7 @@ export class IpfailAgent {
 
   /** The peer died or left: its count no longer counts (nothing moves for connectivity). */
   onPeerGone(): void {
+    this.peerGone = true;
     this.peerCount = undefined;
     this.peerFresh = undefined;
     if (!this.rule.holding) return;
@@ -164,6 +170,7 @@ export class IpfailAgent {
 
   /** The peer came (back) up: send our count right away. */
   onPeerUp(): void {
+    this.peerGone = false;
     this.lastSentAtMs = Number.NEGATIVE_INFINITY;
   }
 

@@ -162,6 +162,8 @@ interface PeerInfo {
   leftInGeneration?: number | undefined;
   /** What its status messages say it runs: Tandem (TANDEM_FIELD) or Heartbeat; set per status. */
   kind?: "tandem" | "heartbeat";
+  /** (hg, seq) of its newest num_ping_nodes delivered: a retransmitted older one is stale. */
+  numPingMark?: { readonly hg: number; readonly seq: number };
 }
 
 interface HistoryEntry {
@@ -453,13 +455,18 @@ export class HeartbeatNode {
       const payload = getString(decoded.msg, CRM_FIELD);
       if (payload !== undefined) this.ports.onCrm?.(src, payload);
     } else if (R1_TYPES.has(t)) this.ports.onLegacy?.(src, stringFields(decoded.msg));
-    else if (t === NUM_PING_TYPE)
+    else if (t === NUM_PING_TYPE) {
+      // A count lost and retransmitted arrives after newer ones: ipfail must not act on it (simulator
+      // haresources seed 5: both nodes lost every ping node; a late "2" made one give its groups up).
+      const mark = peer.numPingMark;
+      if (mark !== undefined && (c.hg < mark.hg || (c.hg === mark.hg && c.seq < mark.seq))) return;
+      peer.numPingMark = { hg: c.hg, seq: c.seq };
       this.ports.onNumPing?.(
         src,
         getString(decoded.msg, NUM_PING_FIELD),
         getString(decoded.msg, FRESH_FIELD),
       );
-    else if (t === YOU_ARE_DEAD_TYPE) this.ports.onYouAreDead?.(src);
+    } else if (t === YOU_ARE_DEAD_TYPE) this.ports.onYouAreDead?.(src);
   }
 
   /**

@@ -151,6 +151,12 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
+  private rejoining = false;
+  /** The legacy-mode silent peer already warned about. */
+  private silentWarned: string | undefined;
+  /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
+  private peerResourceMark: { hg: number; seq: number } | undefined;
   /** Group keys the controller is told this node may hold. */
   private readonly target = new Set<string>();
   /** Resource work in flight (Heartbeat's ResourceMgmt_child_count). */
@@ -185,6 +191,14 @@ export class R1Engine {
       this.drain();
       return;
     }
+    if (this.state === "stable") {
+      // The peer's answers came before our own status went active and we settled already: a
+      // `starting` now would tell the peer we hold nothing, and it would wait for good for us to
+      // say we are stable again (simulator haresources seed 15). Say what we hold instead.
+      this.sendHeld(true);
+      this.drain();
+      return;
+    }
     this.startNegotiation();
     this.drain();
   }
@@ -200,7 +214,15 @@ export class R1Engine {
    * say it is (node.ts: a Tandem node marks its status), undefined when not
    * known yet.
    */
-  onPeer(name: string, alive: boolean, kind: PeerKind | undefined, now: number, shutdown = false): void {
+  onPeer(
+    name: string,
+    alive: boolean,
+    kind: PeerKind | undefined,
+    now: number,
+    shutdown = false,
+    /** The peer was dead and speaks again in the same generation (membership's returned-after-partition). */
+    afterPartition = false,
+  ): void {
     this.now = now;
     const n = name.toLowerCase();
     const before = this.peer;
@@ -215,6 +237,7 @@ export class R1Engine {
     } else this.peer = { ...before, alive };
     if (!alive) {
       this.peerActiveAt = undefined;
+      this.peerResourceMark = undefined;
       if (this.refusal !== undefined) {
         this.log.info({ event: "r1-refusal-cleared", peer: n }, `${n} left: resources are managed again`);
         this.refusal = undefined;
@@ -225,8 +248,15 @@ export class R1Engine {
       this.drain();
       return;
     }
-    if (this.peerIsHeartbeat() && !wasHb) this.heartbeatPeerArrived();
-    else if (!this.peerIsHeartbeat() && wasHb) {
+    if (this.peerIsHeartbeat() && !wasHb) {
+      this.heartbeatPeerArrived();
+      if (afterPartition) this.rejoinAfterPartition();
+      else if (this.localActive && this.state === "stable" && this.refusal === undefined)
+        // We settled before we knew the peer runs Heartbeat (alone, or its kind came after its
+        // `starting`, which was not ours to answer then): say what we hold, as the answer it waits
+        // for (simulator haresources seed 306: both sides waited in silence, then refused each other).
+        this.sendHeld(true);
+    } else if (!this.peerIsHeartbeat() && wasHb) {
       this.refusal = undefined;
       this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
       this.apply();
@@ -378,8 +408,41 @@ export class R1Engine {
     this.otherHolds = NONE;
     this.otherStable = false;
     this.peerActiveAt = undefined;
+    this.peerResourceMark = undefined;
     this.apply();
     if (this.localActive && this.state === "init") this.startNegotiation();
+  }
+
+  /**
+   * The peer comes back after a partition: each side may hold groups the other took over (a one-way
+   * partition: only we saw it die). Heartbeat gives its resources up and restarts (heartbeat.c
+   * "Cluster node X returning after partition"); we give everything up and negotiate again as a
+   * starting node does, once the stops are done (simulator haresources seed 1: both ran every group
+   * for good after a one-way partition healed).
+   */
+  private rejoinAfterPartition(why?: string): void {
+    if (this.refusal !== undefined || this.state === "shutdown" || !this.localActive || this.rejoining)
+      return;
+    const name = this.peer?.name ?? "?";
+    this.log.warn(
+      { event: "r1-partition-rejoin", peer: name, ...(why === undefined ? {} : { why }) },
+      `${why ?? `${name} returns after a partition`}: giving up our resources and negotiating again (as Heartbeat restarts)`,
+    );
+    // What we hold stays said until the stops are done: a peer told "none" sooner took its groups
+    // while a hung stop here still ran them (simulator haresources seed 79).
+    this.standby = "not";
+    this.standbyUntil = undefined;
+    this.takeoverAt = undefined;
+    this.failbackRetryAt = undefined;
+    this.needsFailback = false;
+    this.state = "init";
+    this.rejoining = true;
+    this.target.clear();
+    this.work(() => {
+      this.iHold = NONE;
+      this.rejoining = false;
+      if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
+    });
   }
 
   private startNegotiation(): void {
@@ -434,6 +497,19 @@ export class R1Engine {
     if (p === undefined || !this.peerIsHeartbeat() || p.spoke || this.refusal !== undefined) return;
     if (!this.localActive || this.peerActiveAt === undefined) return;
     if (this.now - this.peerActiveAt < this.silentPeerMs) return;
+    if (!this.niceFailback) {
+      // With auto_failback legacy a Heartbeat node says nothing of R1 unless it asks for one of its
+      // own groups (ip-request): silence is normal, and refusing stopped every resource next to a
+      // legacy peer that held its groups already (simulator haresources seeds 122, 124, 252).
+      if (!p.spoke && this.silentWarned !== p.name) {
+        this.silentWarned = p.name;
+        this.log.warn(
+          { event: "r1-silent-peer", peer: p.name },
+          `Heartbeat peer ${p.name} has said nothing of the haresources resource protocol; with auto_failback legacy that is normal (if it runs crm on, both may run the groups)`,
+        );
+      }
+      return;
+    }
     this.refusal = `Heartbeat peer ${p.name} does not speak the haresources resource protocol (is it running crm on / Pacemaker?): a mixed pair shares only haresources groups; this node holds no resource while ${p.name} is up`;
     this.log.error({ event: "r1-refused", peer: p.name }, this.refusal);
     this.iHold = NONE;
@@ -473,8 +549,27 @@ export class R1Engine {
   private onStarting(): void {
     if (!this.niceFailback) return;
     // A node that says `starting` has just reached comm-up: it holds nothing.
+    const orphaned = (swapHold(this.otherHolds) & ~this.iHold) as HoldMask;
     this.otherHolds = NONE;
     this.otherStable = false;
+    if (
+      this.localActive &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.groupsOf(orphaned).length > 0
+    ) {
+      // It held groups and restarted within the deadtime (never seen dead): nobody runs them now.
+      // Take them over as after its death (simulator haresources seed 111: the group it had taken
+      // in a standby ran nowhere for good after it restarted).
+      this.log.info(
+        { event: "r1-takeover", peer: this.peer?.name, restarted: true },
+        `${this.peer?.name ?? "the peer"} restarted holding ${HOLD_NAMES[orphaned]} groups: taking them over`,
+      );
+      this.iHold = (this.iHold | orphaned) as HoldMask;
+      this.needsFailback = true;
+      for (const g of this.groupsOf(orphaned)) this.target.add(g);
+      this.work(nop);
+    }
     if (
       this.localActive &&
       (this.state === "starting" || this.state === "bothstarting" || this.state === "rscrcvd")
@@ -503,6 +598,7 @@ export class R1Engine {
       if (m.get("info") === "shutdown") this.state = "shutdown";
       return;
     }
+    if (this.staleResource(m)) return;
     this.otherHolds = upd(this.otherHolds);
     const stable = m.get("isstable");
     if (stable === "1") {
@@ -513,7 +609,25 @@ export class R1Engine {
         this.performAutoFailback();
       }
     } else if (stable !== undefined) this.otherStable = false;
+    const both = (swapHold(this.otherHolds) & this.iHold) as HoldMask;
+    if (
+      stable === "1" &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.busy === 0 &&
+      this.groupsOf(both).length > 0
+    ) {
+      // Both sides stable and holding the same groups: each took them over while the other was
+      // unreachable, and neither saw the other return from a partition (a restart on one side;
+      // simulator haresources seed 361: both auto-failbacks then ignored each other for good).
+      this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
+      return;
+    }
     if (this.state === "stable" || this.state === "shutdown") return;
+    // Giving up before negotiating again: the peer's answers to our `starting` decide, not what it
+    // said before (simulator haresources seed 365: both gave up at once, each settled on the other's
+    // stale "all", and nobody ran the groups).
+    if (this.rejoining) return;
     if (this.otherStable || (this.otherHolds & FOREIGN) === 0) {
       // Heartbeat waits for the other side to be stable (or RQSTDELAY); the peer holding none of our
       // local groups is enough to take them safely (see the header).
@@ -523,6 +637,28 @@ export class R1Engine {
       this.sendHeld(true);
       this.performAutoFailback();
     }
+  }
+
+  /**
+   * Whether a peer's `resource` message is older than one already processed. A lost message is
+   * retransmitted and delivered after later ones (Heartbeat's gap recovery does not reorder): the
+   * peer's `isstable=0` arriving after its `isstable=1` left the peer in flux for ever here, so no
+   * standby, takeover or failback was ever possible again (simulator seed 5).
+   */
+  private staleResource(m: ReadonlyMap<string, string>): boolean {
+    const hg = Number.parseInt(m.get("hg") ?? "", 16);
+    const seq = Number.parseInt(m.get("seq") ?? "", 16);
+    if (Number.isNaN(hg) || Number.isNaN(seq)) return false;
+    const last = this.peerResourceMark;
+    if (last !== undefined && (hg < last.hg || (hg === last.hg && seq < last.seq))) {
+      this.log.info(
+        { event: "r1-stale-resource", hg, seq, newest: last },
+        `resource message ${seq} of generation ${hg} is older than one already processed: ignored`,
+      );
+      return true;
+    }
+    this.peerResourceMark = { hg, seq };
+    return false;
   }
 
   private onHbTakeover(m: ReadonlyMap<string, string>): void {

@@ -19,7 +19,7 @@
  * SIGTERM/SIGINT stop (cleanstop per virtual), SIGHUP reloads.
  */
 import { existsSync } from "node:fs";
-import { unlink, writeFile } from "node:fs/promises";
+import { rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { pino } from "pino";
@@ -277,7 +277,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hb-director: ${(e as Error).message}\n`);
     return e instanceof DirectorConfigError ? 2 : 1;
   }
-  if (o.pidfile) await writeFile(o.pidfile, `${process.pid}\n`);
   const monitor = metricsAt && (await serveDirectorMonitor(metricsAt, director, basename(o.config), log));
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -306,6 +305,14 @@ async function main(argv: string[]): Promise<number> {
       destination.reopen(); // logrotate (create mode) moved the file away
       void director.reload("SIGHUP");
     });
+    // The pid file says "running, signals handled": written only now, whole (renamed into place). It was
+    // written before the handlers, and a SIGHUP sent the moment it appeared killed hb-director (Node's
+    // default action): the e2e rsyslog test's reload step failed so, 25 times in 30 in a tight loop.
+    const pidfile = o.pidfile;
+    if (pidfile)
+      void writeFile(`${pidfile}.tmp`, `${process.pid}\n`)
+        .then(() => rename(`${pidfile}.tmp`, pidfile))
+        .catch((e: Error) => log.error({ err: e.message }, `cannot write the pid file ${pidfile}`));
   });
 }
 

@@ -10,6 +10,7 @@
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
 import type { MemoryNetwork, MemoryTransport } from "../comm/memory.js";
+import type { Transport } from "../comm/transport.js";
 import type { ClusterConfig } from "../config/model.js";
 import { compareCibVersions } from "../daemon/cib-version.js";
 import type { CrmMessage, FenceRequest, FenceResult } from "../daemon/controller.js";
@@ -23,6 +24,10 @@ export interface SimHostWorld {
   readonly scheduler: SimScheduler;
   readonly networks: ReadonlyMap<string, MemoryNetwork>;
   readonly initialCib: Cib;
+  /** The CIB to boot with from the stored one, when not `stored ?? initialCib`. */
+  readonly startCib: ((stored: Cib | undefined) => Cib) | undefined;
+  /** Wraps the endpoints hbd sends through. */
+  readonly wrapTransport: ((node: string, t: Transport) => Transport) | undefined;
   /** Unix ms of the simulated wall clock at monotonic 0 (plus each host's own jumps). */
   readonly wallOffsetMs: number;
   fence(from: string, req: FenceRequest): Promise<FenceResult>;
@@ -71,7 +76,7 @@ export class SimHost {
     this.crashedAtMs = undefined;
     this.disk.generation++;
     const stored = this.disk.loadCib();
-    const startCib = stored ?? world.initialCib;
+    const startCib = world.startCib?.(stored) ?? stored ?? world.initialCib;
     this.endpoints = [...world.networks].map(([medium, net]) =>
       net.attach(this.name, { link: medium, id: `memory ${medium}` }),
     );
@@ -91,7 +96,7 @@ export class SimHost {
         clock: world.scheduler,
         wallClockMs: () => world.scheduler.now() + world.wallOffsetMs + this.clockSkewMs,
         timers: world.scheduler.timers(() => this.incarnation === incarnation),
-        transports: this.endpoints,
+        transports: this.endpoints.map((e) => world.wrapTransport?.(this.name, e) ?? e),
         prng: new Prng(this.prng.intBetween(0, 0x7fffffff)),
         // A dead incarnation's hbd object lives on in promise continuations: nothing it asks for may
         // happen (found by seed 19: a fence result reached a fenced node, which then started g1).

@@ -16,6 +16,7 @@
 import { Prng } from "../base/prng.js";
 import type { Cib } from "../cib/model.js";
 import { type InFlight, MemoryNetwork } from "../comm/memory.js";
+import type { Transport } from "../comm/transport.js";
 import type { ClusterConfig } from "../config/model.js";
 import type { CrmMessage, FenceRequest, FenceResult } from "../daemon/controller.js";
 import { tickPeriodMs } from "../daemon/node.js";
@@ -36,6 +37,10 @@ export interface SimWorldOptions {
   /** Probability that one fencing attempt fails. */
   readonly fenceFailProbability: number;
   readonly verbose?: boolean;
+  /** The CIB a host boots with, from its stored copy (default: the stored copy, else `initialCib`); haresources mode converts at every start. */
+  readonly startCib?: (stored: Cib | undefined) => Cib;
+  /** Wraps each endpoint a host's hbd sends through (r1-run.ts: a Heartbeat peer's wire). */
+  readonly wrapTransport?: (node: string, t: Transport) => Transport;
 }
 
 const drain = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -47,6 +52,8 @@ export class SimWorld {
   readonly hosts = new Map<string, SimHost>();
   readonly wallOffsetMs = 1_800_000_000_000;
   readonly initialCib: Cib;
+  readonly startCib: ((stored: Cib | undefined) => Cib) | undefined;
+  readonly wrapTransport: ((node: string, t: Transport) => Transport) | undefined;
   readonly tickMs: number;
   private readonly faults = new Map<string, MediumFaults>();
   private readonly prng: Prng;
@@ -68,6 +75,8 @@ export class SimWorld {
     this.prng = new Prng(options.seed);
     this.log = new SimLog(this.scheduler, 3000, options.verbose ?? false);
     this.initialCib = options.initialCib;
+    this.startCib = options.startCib;
+    this.wrapTransport = options.wrapTransport;
     this.fenceFailProbability = options.fenceFailProbability;
     const first = options.configs.get(options.nodes[0] as string) as ClusterConfig;
     this.tickMs = tickPeriodMs(first.timing.keepaliveMs, first.timing.deadtimeMs); // hbd's own tick loop period

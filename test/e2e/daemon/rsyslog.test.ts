@@ -189,7 +189,14 @@ test("a real rsyslog receives hbd's logfacility lines and hb-director's logfile 
       10_000,
       () => `${dirDiag()}\n--- ${file}\n${read(file)}`,
     );
-    assert.match(read(local1), /: info: logging to file:.*ldirectord\.log from now on$/m);
+    // the old destination's last line goes through the `logger` child and rsyslog: it may land after
+    // the new file's lines (hb-director writes those itself)
+    await until(
+      "the switch announced in rsyslog",
+      () => /: info: logging to file:.*ldirectord\.log from now on$/m.test(read(local1)),
+      10_000,
+      dirDiag,
+    );
     assert.match(read(file), /: info: logging to file:.*ldirectord\.log \(was syslog:local1\)$/m);
     for (const l of read(file).trimEnd().split("\n"))
       assert.match(

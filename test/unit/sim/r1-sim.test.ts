@@ -1,0 +1,66 @@
+// Goal: the haresources-mode simulator (src/sim/r1-run.ts) replays a seed exactly, finds a broken
+// resource protocol, and keeps the seeds that found bugs in r1.ts / ipfail green.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { runR1Seed } from "../../../src/sim/r1-run.js";
+
+test("a haresources seed replays exactly", async () => {
+  const a = await runR1Seed({ seed: 3, safetyMs: 10_000 });
+  const b = await runR1Seed({ seed: 3, safetyMs: 10_000 });
+  assert.equal(a.ok, b.ok);
+  assert.deepEqual(a.violation, b.violation);
+  assert.equal(a.simulatedMs, b.simulatedMs);
+  assert.deepEqual(a.trace, b.trace);
+});
+
+test("proof of the checker: R1 that keeps the groups it says it gave up in a standby is caught within 3 seeds that pass unbroken", async () => {
+  const found: string[] = [];
+  for (const seed of [6, 7, 8]) {
+    const clean = await runR1Seed({ seed });
+    assert.equal(clean.violation, undefined, `seed ${seed} fails unbroken: ${clean.violation?.detail}`);
+    const r = await runR1Seed({ seed, sabotage: "standby-keeps" });
+    if (r.violation !== undefined) {
+      found.push(`${seed}: ${r.violation.name}`);
+      break;
+    }
+  }
+  assert.notDeepEqual(found, [], "the sabotaged resource protocol passed the invariants");
+});
+
+// Seeds that found bugs (each fixed in the commit that names it): they must stay green.
+for (const [seed, bug] of [
+  [5, "R1: the peer's late isstable=0 (retransmitted) after its isstable=1 left it in flux for good"],
+  [
+    1,
+    "R1: after a one-way partition healed both nodes ran every group for good (no give-up and renegotiation)",
+  ],
+  [
+    15,
+    "R1: a node that settled before its own status went active then said starting; the peer waited for good",
+  ],
+  [306, "R1: a node learned the peer runs Heartbeat after the peer's starting; both waited, then refused"],
+  [
+    361,
+    "R1: both nodes held every group after a restart during a partition; both failbacks ignored each other",
+  ],
+  [28, "R1: the same split brain (both stable holding the same groups) after heal"],
+  [122, "R1 (auto_failback legacy): a silent legacy peer was refused as 'crm on'; every resource stopped"],
+  [124, "R1 (auto_failback legacy): the same false refusal"],
+  [111, "R1: the peer restarted within the deadtime holding a group (taken in a standby); it ran nowhere"],
+  [340, "ipfail gave up to a peer membership still counted dead; its controller standby was never lifted"],
+  [365, "R1: both gave up a split brain at once and settled on each other's stale 'all': groups ran nowhere"],
+  [
+    79,
+    "R1: a node giving up after a partition said 'none' while a hung stop still ran a group; the peer started it",
+  ],
+  [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
+] as const) {
+  test(`haresources seed ${seed} stays green (${bug})`, async () => {
+    const r = await runR1Seed({ seed });
+    assert.equal(
+      r.violation,
+      undefined,
+      `${r.violation?.name}: ${r.violation?.detail}\n${r.trace.slice(-40).join("\n")}`,
+    );
+  });
+}
