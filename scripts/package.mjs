@@ -99,16 +99,21 @@ try {
   prune(r(lib));
 
   // ---- commands: small wrappers so /usr/bin/node (Debian's nodejs) runs them
-  const wrap = (target, js) => write(target, `#!/bin/sh\nexec /usr/bin/node /${lib}/${js} "$@"\n`, 0o755);
+  // hbctl and Heartbeat's tools use no TLS: Node 20 loads NODE_EXTRA_CA_CERTS at every start (~60 ms CPU);
+  // they run the one-file builds (dist/src/bin, scripts/bundle-bins.mjs). hbd keeps the variable for
+  // hb-director's https checks.
+  const wrap = (target, js, pre = "") =>
+    write(target, `#!/bin/sh\n${pre}exec /usr/bin/node /${lib}/${js} "$@"\n`, 0o755);
+  const noCa = "unset NODE_EXTRA_CA_CERTS\n";
   wrap("usr/sbin/hbd", "dist/src/daemon/main.js");
   wrap("usr/sbin/hb-director", "dist/src/lvs/main.js");
-  wrap("usr/bin/hbctl", "dist/src/cli/main.js");
+  wrap("usr/bin/hbctl", "dist/src/bin/hbctl.cjs", noCa);
   for (const [name, js] of [
-    ["hb_standby", "dist/src/cli/hb-standby.js"],
-    ["hb_takeover", "dist/src/cli/hb-takeover.js"],
+    ["hb_standby", "dist/src/bin/hb_standby.cjs"],
+    ["hb_takeover", "dist/src/bin/hb_takeover.cjs"],
   ]) {
-    wrap(`usr/bin/${name}`, js);
-    wrap(`usr/share/heartbeat/${name}`, js); // where Debian's Heartbeat had it (diverted, see preinst)
+    wrap(`usr/bin/${name}`, js, noCa);
+    wrap(`usr/share/heartbeat/${name}`, js, noCa); // where Debian's Heartbeat had it (diverted, see preinst)
   }
 
   // ---- systemd, logrotate
