@@ -18,6 +18,8 @@ export const PINGD_ATTRIBUTE = "pingd";
 export const IPFAIL_MARK = "ipfail-standby";
 /** ipfail sleeps 10 s and recounts before taking the resources back. */
 const RECOVER_AFTER_MS = 10_000;
+/** How often a standby marked as ipfail's, with the rule not holding, is looked for (and lifted). */
+const STALE_CHECK_MS = 1000;
 
 export interface IpfailShellPorts {
   /** The node attribute name in CRM mode (hbd --pingd-attribute); default PINGD_ATTRIBUTE. */
@@ -28,7 +30,10 @@ export interface IpfailShellPorts {
   readonly balanced?: (from: string) => void;
   /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
   readonly standby: (on: boolean) => void;
-  /** Whether this node is in a standby ipfail set before hbd (re)started (the CIB keeps node attributes). */
+  /**
+   * Whether the CIB shows this node in a standby marked as ipfail's: at start (one set before hbd
+   * restarted), and while running with the rule not holding (a stale mark from an adopted copy).
+   */
   readonly heldAtStart?: () => boolean;
   /** Sets this node's attribute; throws when it cannot be set now. */
   readonly setAttribute: (name: string, value: string) => void;
@@ -60,6 +65,7 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
   if (config.pingNodes.length === 0 || (!rule && !publish)) return undefined;
   const reached = new PingTally();
   let pendingStandby: boolean | undefined;
+  let staleCheckAtMs = Number.NEGATIVE_INFINITY;
   if (rule && ports.heldAtStart?.() === true) {
     // ipfail's give-up does not outlive hbd (as in Heartbeat): lift it; the fresh counts decide again.
     ports.log.warn({ event: "ipfail-recover" }, "ipfail: lifting the standby ipfail set before the restart");
@@ -103,10 +109,21 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
     },
     tick(nowMs) {
       agent.tick(nowMs);
+      // A mark with the rule not holding is stale: a copy of the CIB adopted from the peer can carry
+      // a give-up this hbd lifted before it crashed (haresources simulator seed 64: n1 stayed in
+      // standby with its peer dead, and nothing ran). Checked once a second.
+      if (rule && pendingStandby === undefined && !agent.holding && nowMs >= staleCheckAtMs) {
+        staleCheckAtMs = nowMs + STALE_CHECK_MS;
+        if (ports.heldAtStart?.() === true) {
+          ports.log.warn({ event: "ipfail-recover" }, "ipfail: lifting a standby ipfail no longer holds");
+          pendingStandby = false;
+        }
+      }
       if (pendingStandby === undefined) return;
       try {
         ports.standby(pendingStandby);
         pendingStandby = undefined;
+        staleCheckAtMs = nowMs + STALE_CHECK_MS; // the change reaches the CIB (via the DC) meanwhile
       } catch (e) {
         ports.log.warn({ event: "ipfail-standby-pending" }, `ipfail: ${(e as Error).message}; retrying`);
       }

@@ -241,6 +241,37 @@ test("shell: a standby ipfail left in the CIB before a restart is lifted at star
   assert.deepEqual(calls, [false, false], "lifted once a DC answers, then left alone");
 });
 
+test("shell: a standby marked as ipfail's while the rule does not hold (an adopted copy) is lifted within a second", () => {
+  const ipfail = {
+    user: "hacluster",
+    path: "/usr/lib/heartbeat/ipfail",
+    args: [],
+    at: { file: "ha.cf", line: 2 },
+  };
+  const calls: boolean[] = [];
+  let marked = false;
+  const shell = startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), {
+    sendNumPing: () => true,
+    standby: (on) => {
+      calls.push(on);
+      marked = on;
+    },
+    setAttribute: () => {},
+    heldAtStart: () => marked,
+    log: { info: () => {}, warn: () => {} },
+  });
+  shell?.tick(0);
+  assert.deepEqual(calls, [], "no mark: nothing to lift");
+  marked = true; // haresources simulator seed 64: the peer's copy of the CIB carried a give-up lifted here
+  shell?.tick(500);
+  shell?.tick(1500);
+  assert.deepEqual(calls, [false], "lifted");
+  assert.equal(marked, false);
+  shell?.tick(2500);
+  shell?.tick(3500);
+  assert.deepEqual(calls, [false], "then left alone");
+});
+
 test("a Heartbeat peer's you_are_dead asks for standby again once given up (ipfail retries so), never before", () => {
   const t = agent();
   t.a.onPeerCount("b", "2");

@@ -48,6 +48,10 @@ for (const [seed, bug] of [
   [124, "R1 (auto_failback legacy): the same false refusal"],
   [111, "R1: the peer restarted within the deadtime holding a group (taken in a standby); it ran nowhere"],
   [340, "ipfail gave up to a peer membership still counted dead; its controller standby was never lifted"],
+  [
+    64,
+    "ipfail: an adopted copy of the CIB kept this node in a standby ipfail had lifted; peer dead, nothing ran",
+  ],
   [365, "R1: both gave up a split brain at once and settled on each other's stale 'all': groups ran nowhere"],
   [
     79,
