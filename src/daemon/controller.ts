@@ -255,6 +255,9 @@ export class Controller {
   private releasing = false;
   /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
   private readonly local: LocalOps;
+  /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
+  private ownOpsPending = false;
+  private ownWaitEpoch = 0;
   /** Operations received from DCs: a repeat is run once (op-replies.ts). */
   private readonly opReplies = new OpReplies();
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
@@ -941,6 +944,27 @@ export class Controller {
     this.setCib(this.withOwnAccount(cib), "status");
     this.changed();
     this.askJoin();
+    this.awaitOwnOps();
+  }
+
+  /**
+   * A new DC decides only once the actions running here have ended, as a peer's join answer waits for
+   * its own (seed 965: n2 became DC while the old DC's start of g1 ran here; the start, counted as
+   * running, let the new DC start g2 before g1 was up). Then its own account is taken again: the
+   * results are in. Local actions are bounded by their timeouts.
+   */
+  private awaitOwnOps(): void {
+    if (!this.local.busy) return;
+    const epoch = ++this.ownWaitEpoch;
+    this.ownOpsPending = true;
+    void this.local.drain().then(() => {
+      if (epoch !== this.ownWaitEpoch) return;
+      this.ownOpsPending = false;
+      if (!this.isDc) return;
+      this.setCib(this.withOwnAccount(this.cibValue), "status");
+      this.changed();
+      this.kick();
+    });
   }
 
   /** Every live peer (new DC), or the nodes that join (`only`), tells what it last ran before the next transition (join.ts). */
@@ -1256,6 +1280,7 @@ export class Controller {
       this.dirty &&
       !this.running &&
       this.joinWait === undefined &&
+      !this.ownOpsPending &&
       this.ports.monotonic() >= this.viewHoldUntil &&
       this.ports.monotonic() >= this.fenceHoldUntil
     ) {

@@ -46,6 +46,11 @@ export class LocalOps {
     return this.monitors.keys;
   }
 
+  /** Whether an action runs here now. */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
   /** Resources whose start runs here now. */
   get starting(): ReadonlySet<string> {
     return this.startingNow;
