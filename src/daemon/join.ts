@@ -44,7 +44,13 @@ export function reconcileNode(
   for (const [rsc, op, rc] of last) {
     if (!known(rsc)) continue;
     const running = leavesRunning(op, rc);
-    if (running === undefined || running === shown.has(rsc)) continue;
+    // What the copy already records as the last action is not recorded again (a failed start twice
+    // would count two failures).
+    if (running === undefined || lastShown(cib, node, rsc, op, rc)) continue;
+    // A failed start is recorded though the copy shows the resource running (seed 6847: a start still
+    // running was counted as running; it then failed, and the new DC started the next member on top).
+    const failedStart = op === "start" && rc !== 0;
+    if (running === shown.has(rsc) && !failedStart) continue;
     out = opFail(out, { rsc, op, intervalMs: 0, node, rc }, nowMs);
     changed.push(rsc);
   }
@@ -64,6 +70,13 @@ export function reconcileNode(
     changed.push(...unknown);
   }
   return { cib: out, changed };
+}
+
+/** Whether the copy's last one-shot entry of `rsc` on `node` is `op` ending with `rc`. */
+function lastShown(cib: Cib, node: string, rsc: string, op: string, rc: number): boolean {
+  const ns = cib.status.find((x) => x.uname === node);
+  const last = ns?.lrmResources.find((r) => r.id === rsc)?.ops.find((o) => o.id === `${rsc}_last_0`);
+  return last !== undefined && last.operation === op && last.rcCode === rc;
 }
 
 /** A `join-state` payload's `last` field, checked; undefined when malformed. */

@@ -67,3 +67,24 @@ test("join-state payloads are checked", () => {
   assert.equal(parseLastActions([["a", "start"]]), undefined);
   assert.equal(parseLastActions("x"), undefined);
 });
+
+test("a failed start is recorded once though the copy shows the resource running (it was counted while starting)", () => {
+  const c = cib();
+  const shown = runningOn(c, "n2");
+  assert.ok(shown.has("vip"));
+  const r = reconcileNode(c, "n2", [["vip", "start", 1]], shown, () => true, 1_704_067_200_000);
+  assert.ok(r.changed.includes("vip"));
+  const ns = r.cib.status.find((x) => x.uname === "n2");
+  const last = ns?.lrmResources.find((x) => x.id === "vip")?.ops.find((o) => o.id === "vip_last_0");
+  assert.equal(last?.operation, "start");
+  assert.equal(last?.rcCode, 1);
+  const again = reconcileNode(
+    r.cib,
+    "n2",
+    [["vip", "start", 1]],
+    runningOn(r.cib, "n2"),
+    () => true,
+    1_704_067_200_000,
+  );
+  assert.ok(!again.changed.includes("vip"), "the same failure is not recorded twice (no second fail count)");
+});
