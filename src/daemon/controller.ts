@@ -954,9 +954,9 @@ export class Controller {
    * results are in. Local actions are bounded by their timeouts.
    */
   private awaitOwnOps(): void {
-    if (!this.local.busy) return;
-    const epoch = ++this.ownWaitEpoch;
-    this.ownOpsPending = true;
+    const epoch = ++this.ownWaitEpoch; // an earlier wait, still pending, no longer counts
+    this.ownOpsPending = this.local.busy;
+    if (!this.ownOpsPending) return;
     void this.local.drain().then(() => {
       if (epoch !== this.ownWaitEpoch) return;
       this.ownOpsPending = false;
