@@ -61,6 +61,8 @@ export function cibShape(cib: Cib): CibShape {
 export class Invariants {
   first: Violation | undefined;
   checks = 0;
+  /** Ops sent per hbd incarnation, as "tid:aid target": a repeat is not judged again. */
+  private readonly sentOps = new WeakMap<object, Set<string>>();
   /** The last time two hosts both acted as DC (a split brain: changes on the losing side are lost, as in Pacemaker). */
   lastSplitBrainMs = Number.NEGATIVE_INFINITY;
 
@@ -186,7 +188,14 @@ export class Invariants {
   /** HbdPorts.onCrmSend: an operation must go to a node the sender's membership sees up. */
   onSend(from: string, msg: CrmMessage, dest: string | undefined): void {
     if (msg.k !== "op" || dest === undefined) return;
-    if (msg.op === "start") this.orderedAfterBelief(from, dest, msg.rsc);
+    // A repeat of an op already sent (op-replies.ts: run once on the target) is no new decision
+    // (seed 9369: the DC repeated g2's start, whose answer was lost, after g1's monitor had failed).
+    const sender = this.world.host(from).hbd;
+    const sent = sender === undefined ? new Set<string>() : (this.sentOps.get(sender) ?? new Set<string>());
+    if (sender !== undefined) this.sentOps.set(sender, sent);
+    const key = `${msg.tid}:${msg.aid} ${dest}`;
+    if (msg.op === "start" && !sent.has(key)) this.orderedAfterBelief(from, dest, msg.rsc);
+    sent.add(key);
     const hbd = this.world.host(from).hbd;
     const seen = hbd?.node.report(0).nodes.find((n) => n.name === dest);
     if (seen === undefined || (seen.status !== "active" && seen.status !== "up"))
