@@ -38,6 +38,7 @@ import { ECHO_FIELD, NONCE_FIELD } from "../daemon/freshness.js";
 import type { Hbd } from "../daemon/hbd.js";
 import { CRM_TYPE, TANDEM_FIELD } from "../daemon/node.js";
 import type { AgentFaults } from "./agents.js";
+import { crashOnNextWrite, jumpClock, killOneResource, shutdownHost } from "./faults.js";
 import { healProblem } from "./heal.js";
 import { cibShape, Invariants, type Violation } from "./invariants.js";
 import type { MediumFaults } from "./network.js";
@@ -586,24 +587,15 @@ class R1Actions {
       return;
     }
     if (roll < 78 && alive.length > 0) {
-      const h = prng.pick(alive);
-      h.clockSkewMs += prng.pick([-1, 1]) * prng.intBetween(1000, 120_000);
-      world.log.event(`${h.name}'s wall clock jumps to skew ${h.clockSkewMs} ms`);
+      jumpClock(world, prng.pick(alive), prng);
       return;
     }
     if (roll < 82 && alive.length > 0) {
-      const h = prng.pick(alive);
-      h.disk.crashOnWrite = prng.pick(["torn", "lost"] as const);
-      world.log.event(`${h.name} will crash during its next CIB write (${h.disk.crashOnWrite})`);
+      crashOnNextWrite(world, prng.pick(alive), prng);
       return;
     }
     if (roll < 90 && alive.length > 0) {
-      const h = prng.pick(alive);
-      const running = [...h.agents.runningSet()];
-      if (running.length === 0) return;
-      const r = prng.pick(running);
-      h.agents.kill(r);
-      world.log.event(`${r} dies on ${h.name}`);
+      killOneResource(world, prng.pick(alive), prng);
       return;
     }
     if (alive.length > 0) void this.shutdown(prng.pick(alive).name);
@@ -632,16 +624,7 @@ class R1Actions {
   }
 
   /** hbd's SIGTERM: stop local resources, say goodbye, exit. */
-  private async shutdown(name: string): Promise<void> {
-    const h = this.world.host(name);
-    const hbd = h.hbd;
-    if (hbd === undefined || this.stopping.has(hbd)) return;
-    this.stopping.add(hbd);
-    this.world.log.event(`${name}: SIGTERM`);
-    hbd.beginShutdown();
-    await hbd.releaseLocal();
-    if (h.hbd !== hbd) return;
-    hbd.finishShutdown();
-    h.stop("stopped cleanly");
+  private shutdown(name: string): Promise<void> {
+    return shutdownHost(this.world, this.stopping, name);
   }
 }

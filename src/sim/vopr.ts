@@ -8,6 +8,7 @@
  */
 import { Prng } from "../base/prng.js";
 import type { CommandResult } from "../ipc/protocol.js";
+import { crashOnNextWrite, jumpClock, killOneResource, shutdownHost } from "./faults.js";
 import { type AdminRecord, healProblem } from "./heal.js";
 import { cibShape, Invariants, type Violation } from "./invariants.js";
 import { randomScenario, type Scenario, scenarioCib, scenarioConfigs } from "./scenario.js";
@@ -213,24 +214,15 @@ class Actions {
       return;
     }
     if (roll < 80 && alive.length > 0) {
-      const h = prng.pick(alive);
-      h.clockSkewMs += prng.pick([-1, 1]) * prng.intBetween(1000, 120_000);
-      world.log.event(`${h.name}'s wall clock jumps to skew ${h.clockSkewMs} ms`);
+      jumpClock(world, prng.pick(alive), prng);
       return;
     }
     if (roll < 85 && alive.length > 0) {
-      const h = prng.pick(alive);
-      h.disk.crashOnWrite = prng.pick(["torn", "lost"] as const);
-      world.log.event(`${h.name} will crash during its next CIB write (${h.disk.crashOnWrite})`);
+      crashOnNextWrite(world, prng.pick(alive), prng);
       return;
     }
     if (roll < 92 && alive.length > 0) {
-      const h = prng.pick(alive);
-      const running = [...h.agents.runningSet()];
-      if (running.length === 0) return;
-      const r = prng.pick(running);
-      h.agents.kill(r);
-      world.log.event(`${r} dies on ${h.name}`);
+      killOneResource(world, prng.pick(alive), prng);
       return;
     }
     if (alive.length > 0) void this.shutdown(prng.pick(alive).name);
@@ -326,17 +318,8 @@ class Actions {
   }
 
   /** hbd's SIGTERM: stop local resources, say goodbye, exit. */
-  private async shutdown(name: string): Promise<void> {
-    const h = this.world.host(name);
-    const hbd = h.hbd;
-    if (hbd === undefined || this.stopping.has(hbd)) return; // hbd ignores a second SIGTERM
-    this.stopping.add(hbd);
-    this.world.log.event(`${name}: SIGTERM`);
-    hbd.beginShutdown();
-    await hbd.releaseLocal();
-    if (h.hbd !== hbd) return; // crashed meanwhile
-    hbd.finishShutdown();
-    h.stop("stopped cleanly");
+  private shutdown(name: string): Promise<void> {
+    return shutdownHost(this.world, this.stopping, name);
   }
 
   /** Whether the DC shows a failed operation (what makes an operator run cleanup). */

@@ -10,6 +10,14 @@ import type { ClusterConfig } from "../../../src/config/model.js";
 import { IpfailAgent, type IpfailOptions } from "../../../src/daemon/ipfail.js";
 import { startIpfail } from "../../../src/daemon/ipfail-shell.js";
 
+/** ha.cf's `respawn hacluster /usr/lib/heartbeat/ipfail`, as parsed. */
+const IPFAIL_RESPAWN = {
+  user: "hacluster",
+  path: "/usr/lib/heartbeat/ipfail",
+  args: [],
+  at: { file: "ha.cf", line: 2 },
+};
+
 function agent(options: Partial<IpfailOptions> = {}) {
   let local = 2;
   const sent: number[] = [];
@@ -143,12 +151,7 @@ test("shell: the rule only with respawn ipfail in haresources mode; pingd in crm
     setAttribute: () => {},
     log: { info: () => {}, warn: () => {} },
   };
-  const ipfail = {
-    user: "hacluster",
-    path: "/usr/lib/heartbeat/ipfail",
-    args: [],
-    at: { file: "ha.cf", line: 2 },
-  };
+  const ipfail = IPFAIL_RESPAWN;
   assert.equal(startIpfail(config({}), ports), undefined, "no ipfail line, haresources: nothing moves");
   assert.ok(startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), ports));
   assert.equal(
@@ -216,12 +219,7 @@ test("wire: num_ping_nodes is a signed, sequenced message with ipfail's fields, 
 });
 
 test("shell: a standby ipfail left in the CIB before a restart is lifted at start (retried until a DC takes it)", () => {
-  const ipfail = {
-    user: "hacluster",
-    path: "/usr/lib/heartbeat/ipfail",
-    args: [],
-    at: { file: "ha.cf", line: 2 },
-  };
+  const ipfail = IPFAIL_RESPAWN;
   const calls: boolean[] = [];
   let refuse = true;
   const shell = startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), {
@@ -242,12 +240,7 @@ test("shell: a standby ipfail left in the CIB before a restart is lifted at star
 });
 
 test("shell: a standby marked as ipfail's while the rule does not hold (an adopted copy) is lifted within a second", () => {
-  const ipfail = {
-    user: "hacluster",
-    path: "/usr/lib/heartbeat/ipfail",
-    args: [],
-    at: { file: "ha.cf", line: 2 },
-  };
+  const ipfail = IPFAIL_RESPAWN;
   const calls: boolean[] = [];
   let marked = false;
   const shell = startIpfail(config({ respawn: [ipfail] } as Partial<ClusterConfig>), {

@@ -90,13 +90,18 @@ class Bus {
   }
 }
 
-test("a lone node of three has no quorum: no-quorum-policy=stop starts nothing until a second node joins", async () => {
-  const bus = new Bus(["n1", "n2", "n3"], "stop");
+/** n1 up with every other node seen dead; settled. */
+async function alone(nodes: readonly string[], policy: string): Promise<Bus> {
+  const bus = new Bus(nodes, policy);
   bus.start("n1");
-  bus.see("n1", "n2", "dead");
-  bus.see("n1", "n3", "dead");
+  for (const n of nodes.slice(1)) bus.see("n1", n, "dead");
   bus.see("n1", "n1", "active");
   await bus.settle();
+  return bus;
+}
+
+test("a lone node of three has no quorum: no-quorum-policy=stop starts nothing until a second node joins", async () => {
+  const bus = await alone(["n1", "n2", "n3"], "stop");
   assert.deepEqual(bus.ran("n1"), [], "alone: no quorum, nothing starts");
   bus.start("n2");
   bus.see("n2", "n3", "dead");
@@ -109,20 +114,11 @@ test("a lone node of three has no quorum: no-quorum-policy=stop starts nothing u
 });
 
 test("no-quorum-policy=ignore starts even without quorum", async () => {
-  const bus = new Bus(["n1", "n2", "n3"], "ignore");
-  bus.start("n1");
-  bus.see("n1", "n2", "dead");
-  bus.see("n1", "n3", "dead");
-  bus.see("n1", "n1", "active");
-  await bus.settle();
+  const bus = await alone(["n1", "n2", "n3"], "ignore");
   assert.deepEqual(bus.ran("n1"), ["rsc"]);
 });
 
 test("a lone node of a pair keeps quorum (Heartbeat's twonodes tiebreaker) with the default no-quorum-policy", async () => {
-  const bus = new Bus(["n1", "n2"], "");
-  bus.start("n1");
-  bus.see("n1", "n2", "dead");
-  bus.see("n1", "n1", "active");
-  await bus.settle();
+  const bus = await alone(["n1", "n2"], "");
   assert.deepEqual(bus.ran("n1"), ["rsc"]);
 });
