@@ -29,6 +29,8 @@ export class LocalOps {
   private readonly inFlight = new Set<Promise<ActionResult>>();
   /** Resources whose start runs here now. */
   private readonly startingNow = new Set<string>();
+  /** Per resource, the end of the last action queued for it: actions on one resource run one at a time. */
+  private readonly tails = new Map<string, Promise<unknown>>();
   /** Keys of recurring monitors whose current failure was reported (logged once; reports repeat until recorded). */
   readonly reportedFailures = new Set<string>();
   private readonly monitors: MonitorScheduler;
@@ -70,9 +72,25 @@ export class LocalOps {
    * Runs an action here and keeps the recurring monitors in step: a stop
    * cancels the resource's monitors first; a recurring monitor that succeeds
    * keeps running (when `keepMonitors()`), one that fails does not.
+   * Actions on one resource run one after another, as Pacemaker's executor
+   * runs them: a probe sent while a start still runs answers once the start
+   * has ended, not "running" from the middle of it (seed 965: a new DC's probe
+   * saw g1 running mid-start and started g2 on top of it).
    */
   run(req: ActionRequest, keepMonitors: () => boolean): Promise<ActionResult> {
-    const running = this.tracked(req, keepMonitors);
+    const before = this.tails.get(req.rscId);
+    const running =
+      before === undefined
+        ? this.tracked(req, keepMonitors)
+        : before.then(() => this.tracked(req, keepMonitors));
+    const tail = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(req.rscId, tail);
+    void tail.then(() => {
+      if (this.tails.get(req.rscId) === tail) this.tails.delete(req.rscId);
+    });
     this.inFlight.add(running);
     return running.finally(() => this.inFlight.delete(running));
   }

@@ -87,6 +87,10 @@ for (const [seed, bug] of [
     7663,
     "a lone node of three fenced and started g1 without quorum (no-quorum-policy ignore for three nodes)",
   ],
+  [
+    965,
+    "a new DC's probe ran beside a start still running and saw g1 up mid-start; g2 started before g1 was up",
+  ],
 ] as const) {
   test(`seed ${seed} stays green (${bug})`, async () => {
     const r = await runSeed({ seed });
