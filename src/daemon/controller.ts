@@ -240,6 +240,15 @@ export class Controller {
   private abortRequested = false;
   /** New DC: peers whose join answer it waits for before the first transition, until `until`. */
   private joinWait: { readonly nodes: Set<string>; readonly until: number } | undefined;
+  /**
+   * The join queries still unanswered, per peer: the first and last query number sent to it in this
+   * wait. Only one answer to one of them counts; a repeat, or an answer that comes after the wait
+   * ended, is older than what the DC has recorded since (seed 6012: n3's third answer, made before
+   * the DC started p1 there, arrived after the start's result and recorded p1 stopped).
+   */
+  private readonly joinAsked = new Map<string, { readonly first: number; readonly last: number }>();
+  /** The number of the last join query sent. */
+  private joinSeq = 0;
   private settleDue = false;
   private readonly dcWaitMs: number;
   private readonly opMarginMs: number;
@@ -442,13 +451,13 @@ export class Controller {
         this.onStatusUpdate(from, msg);
         break;
       case "join-query":
-        void this.answerJoin(from);
+        void this.answerJoin(from, msg.j);
         break;
       case "version":
         this.onVersion(from, msg.v);
         break;
       case "join-state":
-        if (this.isDc) this.onJoinState(from, msg.last);
+        if (this.isDc && this.joinAnswerCounts(from, msg.j)) this.onJoinState(from, msg.last);
         break;
       case "sync-request":
         if (this.isDc) this.sendSync(from);
@@ -583,6 +592,7 @@ export class Controller {
           `no join answer from ${[...this.joinWait.nodes].join(", ")}; deciding without`,
         );
       this.joinWait = undefined;
+      this.joinAsked.clear();
     }
     if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
       this.dcWaitUntil = undefined;
@@ -977,15 +987,45 @@ export class Controller {
       this.joinWait = { nodes: this.joinWait.nodes, until: Math.max(until, this.joinWait.until) };
     } else if (peers.length === 0) {
       this.joinWait = undefined;
+      this.joinAsked.clear();
       return;
-    } else this.joinWait = { nodes: new Set(peers), until };
-    for (const p of peers) this.ports.send({ k: "join-query" }, p);
+    } else {
+      this.joinWait = { nodes: new Set(peers), until };
+      for (const n of [...this.joinAsked.keys()]) if (!this.joinWait.nodes.has(n)) this.joinAsked.delete(n);
+    }
+    for (const p of peers) {
+      const j = ++this.joinSeq;
+      this.joinAsked.set(p, { first: this.joinAsked.get(p)?.first ?? j, last: j });
+      this.ports.send({ k: "join-query", j }, p);
+    }
+  }
+
+  /**
+   * Whether a join answer counts: the first answer to a query of the current wait (an answer without
+   * a number, from an older hbd, counts while the wait for that peer lasts).
+   */
+  private joinAnswerCounts(from: string, j: number | undefined): boolean {
+    const asked = this.joinAsked.get(from);
+    if (asked === undefined || (j !== undefined && (j < asked.first || j > asked.last))) {
+      this.log.debug(
+        { event: "join-state-stale", peer: from, j },
+        `ignoring an old join answer from ${from}`,
+      );
+      return false;
+    }
+    this.joinAsked.delete(from);
+    return true;
   }
 
   /** A join query: answered once the actions running here have ended (their results are our truth). */
-  private async answerJoin(from: string): Promise<void> {
+  private async answerJoin(from: string, j: number | undefined): Promise<void> {
     await this.local.drain();
-    this.ports.send({ k: "join-state", last: this.ownLast() }, from);
+    this.ports.send(
+      j === undefined
+        ? { k: "join-state", last: this.ownLast() }
+        : { k: "join-state", last: this.ownLast(), j },
+      from,
+    );
   }
 
   private onJoinState(from: string, last: LastActions): void {

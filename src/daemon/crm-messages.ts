@@ -19,10 +19,10 @@ export type CrmMessage =
   | { readonly k: "sync-request" }
   /** DC -> all, every VERSION_EVERY_MS: its CIB version (a node that differs asks or sends: anti-entropy). */
   | { readonly k: "version"; readonly v: string }
-  /** new DC -> node: what did you last run per resource (join.ts)? */
-  | { readonly k: "join-query" }
-  /** node -> new DC: the last one-shot action per resource, [rsc, op, rc]. */
-  | { readonly k: "join-state"; readonly last: LastActions }
+  /** new DC -> node: what did you last run per resource (join.ts)? `j` numbers the query. */
+  | { readonly k: "join-query"; readonly j?: number }
+  /** node -> new DC: the last one-shot action per resource, [rsc, op, rc]; `j` echoes the query's. */
+  | { readonly k: "join-state"; readonly last: LastActions; readonly j?: number }
   /** DC -> node: run this action. */
   | {
       readonly k: "op";
@@ -91,14 +91,17 @@ export function parseCrmMessage(payload: string): CrmMessage | undefined {
         ? (m as unknown as CrmMessage)
         : undefined;
     case "sync-request":
-    case "join-query":
       return m as unknown as CrmMessage;
+    case "join-query":
+      return m.j === undefined || n("j") ? (m as unknown as CrmMessage) : undefined;
     case "version":
       return s("v") && parseCibVersion(m.v as string) !== undefined
         ? (m as unknown as CrmMessage)
         : undefined;
     case "join-state":
-      return parseLastActions(m.last) === undefined ? undefined : (m as unknown as CrmMessage);
+      return parseLastActions(m.last) === undefined || !(m.j === undefined || n("j"))
+        ? undefined
+        : (m as unknown as CrmMessage);
     case "op":
       return n("tid") &&
         s("aid") &&

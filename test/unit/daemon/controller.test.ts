@@ -517,3 +517,30 @@ test("monitor-failed messages parse; malformed ones do not", () => {
   assert.deepEqual(parseCrmMessage(JSON.stringify(m)), m);
   assert.equal(parseCrmMessage(JSON.stringify({ ...m, rc: "7" })), undefined);
 });
+
+test("a join answer counts once, and only while the DC waits for it (seed 6012)", async () => {
+  const bus = new Bus();
+  bus.start("n1");
+  bus.start("n2");
+  await bus.bothUp();
+  const n1 = bus.get("n1");
+  const version = n1.report().cibVersion;
+  // An answer to a query the DC no longer waits for (a late copy): what n2 ran before is not recorded
+  // over the results the DC holds since. Recorded, it would show the group running on n2 too.
+  const stale = JSON.stringify({ k: "join-state", last: [[RSC, "start", 0]], j: 1 });
+  n1.onMessage("n2", stale);
+  n1.onMessage("n2", JSON.stringify({ k: "join-state", last: [[RSC, "start", 0]] }));
+  await bus.settle();
+  assert.equal(bus.where("n1"), "n1");
+  assert.equal(n1.report().cibVersion, version, "nothing recorded");
+  assert.deepEqual(bus.hosts.get("n2")?.calls, [`monitor ${RSC}`], "nothing stopped on n2");
+
+  // n2 restarts: the DC asks it, and its answer to that query counts.
+  const mark = bus.sent.length;
+  bus.peer("n1", "n2", "dead");
+  bus.peer("n1", "n2", "active");
+  await bus.settle();
+  assert.ok(bus.sent.slice(mark).some((m) => m.from === "n1" && m.kind === "join-query"));
+  assert.ok(bus.sent.slice(mark).some((m) => m.from === "n2" && m.kind === "join-state"));
+  assert.equal(bus.where("n1"), "n1");
+});
