@@ -97,6 +97,7 @@ import {
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
 import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
+import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
@@ -238,17 +239,8 @@ export class Controller {
   private versionDueAt = 0;
   /** An outside change arrived while the transition runs: its remaining actions are not started. */
   private abortRequested = false;
-  /** New DC: peers whose join answer it waits for before the first transition, until `until`. */
-  private joinWait: { readonly nodes: Set<string>; readonly until: number } | undefined;
-  /**
-   * The join queries still unanswered, per peer: the first and last query number sent to it in this
-   * wait. Only one answer to one of them counts; a repeat, or an answer that comes after the wait
-   * ended, is older than what the DC has recorded since (seed 6012: n3's third answer, made before
-   * the DC started p1 there, arrived after the start's result and recorded p1 stopped).
-   */
-  private readonly joinAsked = new Map<string, { readonly first: number; readonly last: number }>();
-  /** The number of the last join query sent. */
-  private joinSeq = 0;
+  /** New DC: the peers whose join answer it waits for before the next transition. */
+  private readonly joinWait = new JoinWait();
   private settleDue = false;
   private readonly dcWaitMs: number;
   private readonly opMarginMs: number;
@@ -398,7 +390,7 @@ export class Controller {
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) {
         this.present.delete(e.node);
-        this.joinAnswered(e.node); // nothing to wait for from a lost node
+        if (this.joinWait.forget(e.node)) this.kick(); // nothing to wait for from a lost node
       } else this.present.add(e.node);
       const was = this.active.has(e.node);
       const now = e.status === "active";
@@ -457,7 +449,7 @@ export class Controller {
         this.onVersion(from, msg.v);
         break;
       case "join-state":
-        if (this.isDc && this.joinAnswerCounts(from, msg.j)) this.onJoinState(from, msg.last);
+        if (this.isDc) this.onJoinAnswer(from, msg.j, msg.last);
         break;
       case "sync-request":
         if (this.isDc) this.sendSync(from);
@@ -585,15 +577,12 @@ export class Controller {
       this.versionDueAt = mono + VERSION_EVERY_MS;
       this.ports.send({ k: "version", v: formatCibVersion(this.cibValue) });
     }
-    if (this.joinWait !== undefined && (mono >= this.joinWait.until || !this.isDc)) {
-      if (this.isDc)
-        this.log.warn(
-          { event: "join-timeout", peers: [...this.joinWait.nodes] },
-          `no join answer from ${[...this.joinWait.nodes].join(", ")}; deciding without`,
-        );
-      this.joinWait = undefined;
-      this.joinAsked.clear();
-    }
+    const missing = this.joinWait.expire(mono, !this.isDc);
+    if (missing !== undefined && this.isDc)
+      this.log.warn(
+        { event: "join-timeout", peers: missing },
+        `no join answer from ${missing.join(", ")}; deciding without`,
+      );
     if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
       this.dcWaitUntil = undefined;
       this.elect(true);
@@ -982,39 +971,21 @@ export class Controller {
     // Present, not yet active nodes too: a restarting hbd may have run what the old DC asked (seed 358).
     const peers = only ?? [...new Set([...this.active, ...this.present])];
     const until = this.ports.monotonic() + this.dcWaitMs;
-    if (only !== undefined && this.joinWait !== undefined) {
-      for (const p of peers) this.joinWait.nodes.add(p);
-      this.joinWait = { nodes: this.joinWait.nodes, until: Math.max(until, this.joinWait.until) };
-    } else if (peers.length === 0) {
-      this.joinWait = undefined;
-      this.joinAsked.clear();
-      return;
-    } else {
-      this.joinWait = { nodes: new Set(peers), until };
-      for (const n of [...this.joinAsked.keys()]) if (!this.joinWait.nodes.has(n)) this.joinAsked.delete(n);
-    }
-    for (const p of peers) {
-      const j = ++this.joinSeq;
-      this.joinAsked.set(p, { first: this.joinAsked.get(p)?.first ?? j, last: j });
+    for (const [p, j] of this.joinWait.ask(peers, until, only !== undefined))
       this.ports.send({ k: "join-query", j }, p);
-    }
   }
 
-  /**
-   * Whether a join answer counts: the first answer to a query of the current wait (an answer without
-   * a number, from an older hbd, counts while the wait for that peer lasts).
-   */
-  private joinAnswerCounts(from: string, j: number | undefined): boolean {
-    const asked = this.joinAsked.get(from);
-    if (asked === undefined || (j !== undefined && (j < asked.first || j > asked.last))) {
+  /** A join answer the DC still waits for is recorded; a late or repeated one is not (join-wait.ts). */
+  private onJoinAnswer(from: string, j: number | undefined, last: LastActions): void {
+    if (!this.joinWait.answer(from, j)) {
       this.log.debug(
         { event: "join-state-stale", peer: from, j },
         `ignoring an old join answer from ${from}`,
       );
-      return false;
+      return;
     }
-    this.joinAsked.delete(from);
-    return true;
+    this.onJoinState(from, last);
+    if (!this.joinWait.waiting) this.kick();
   }
 
   /** A join query: answered once the actions running here have ended (their results are our truth). */
@@ -1040,14 +1011,6 @@ export class Controller {
       this.setCib(r.cib, "status");
       this.changed();
     }
-    this.joinAnswered(from);
-  }
-
-  private joinAnswered(node: string): void {
-    const w = this.joinWait;
-    if (w === undefined || !w.nodes.delete(node) || w.nodes.size > 0) return;
-    this.joinWait = undefined;
-    this.kick();
   }
 
   private startupFencing(): boolean {
@@ -1319,7 +1282,7 @@ export class Controller {
       this.isDc &&
       this.dirty &&
       !this.running &&
-      this.joinWait === undefined &&
+      !this.joinWait.waiting &&
       !this.ownOpsPending &&
       this.ports.monotonic() >= this.viewHoldUntil &&
       this.ports.monotonic() >= this.fenceHoldUntil
