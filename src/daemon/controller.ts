@@ -51,7 +51,6 @@
  * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
  */
 
-import { parseDurationMs } from "../cib/duration.js";
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
 import { policyClock } from "../cib/pe-input.js";
@@ -59,9 +58,9 @@ import { clusterOptions, nodeStateOnline } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
 import { devicesFor, fenceTimeoutMs } from "../exec/fence-devices.js";
-import { type GraphAction, runTransition, type TransitionGraph } from "../exec/graph.js";
+import { type GraphAction, runTransition } from "../exec/graph.js";
 import { opKey } from "../exec/monitor.js";
-import type { ActionRequest, ActionResult, AgentSpec, TimerPort } from "../exec/types.js";
+import type { ActionRequest, ActionResult, TimerPort } from "../exec/types.js";
 import {
   type AdminRequest,
   type CibShowResult,
@@ -73,6 +72,7 @@ import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
+import { AdminForward } from "./admin-forward.js";
 import type { AlertInput } from "./alerts.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
 import {
@@ -85,12 +85,10 @@ import {
   parseCibVersion,
 } from "./cib-version.js";
 import {
-  agentFor,
   findPrimitive,
   nodeFenced,
   nodeMembership,
   nodeReports,
-  opTimeoutMs,
   resourceReports,
   setNodeAttribute,
 } from "./crm-cib.js";
@@ -102,6 +100,7 @@ import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { type OpAnswer, OpReplies } from "./op-replies.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
+import { actionRequest, nextRecheck, PSEUDO_AGENT, synthetic, toGraph } from "./transition-graph.js";
 
 export { type CrmMessage, type FenceRequest, type FenceResult, parseCrmMessage };
 
@@ -191,36 +190,6 @@ function configText(cib: Cib): string {
   return serializeCib({ ...rest, numUpdates: 0, status: [] });
 }
 
-/** How long hbctl waits for the DC's verdict on a change handed to it (below hbctl's 5 s timeout). */
-const ADMIN_ANSWER_MS = 3000;
-
-/** A change handed to the DC without its verdict in time: an error (hbctl exit 3), not a success. */
-export function adminUnconfirmed(change: string, dc: string, waitedMs: number): string {
-  return (
-    `${change}: not confirmed by the DC ${dc} within ${waitedMs / 1000} s; it was sent and may still be ` +
-    `applied: check with "hbctl status" or "hbctl cib show" before asking again`
-  );
-}
-
-const PSEUDO_AGENT: AgentSpec = { class: "ocf", provider: "tandem", type: "pseudo" };
-
-function synthetic(a: GraphAction, rc: number, status: ActionResult["status"], reason: string): ActionResult {
-  return {
-    rscId: a.rsc,
-    op: a.op,
-    intervalMs: a.intervalMs ?? 0,
-    rc,
-    rcName: rc === 0 ? "ok" : "unknown error",
-    status,
-    exitCode: null,
-    signal: null,
-    durationMs: 0,
-    stdoutTail: "",
-    stderrTail: "",
-    reason,
-  };
-}
-
 export class Controller {
   readonly localNode: string;
   private cibValue: Cib;
@@ -278,12 +247,8 @@ export class Controller {
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
   private readonly pending = new Map<string, Pending>();
-  /** hbctl changes handed to the DC, waiting for its verdict, by request id. */
-  private readonly adminWaits = new Map<
-    number,
-    { dc: string; done: (ok: boolean, message: string) => void }
-  >();
-  private adminSeq = 0;
+  /** hbctl changes handed to the DC, waiting for its verdict (admin-forward.ts). */
+  private readonly adminForward: AdminForward;
   /** Results of actions that never ran (see notRun): not recorded in the status section. */
   private readonly undelivered = new WeakSet<ActionResult>();
   /** Last transition (for logs and tests). */
@@ -319,6 +284,7 @@ export class Controller {
     this.opMarginMs = options.opMarginMs ?? 5000;
     this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
+    this.adminForward = new AdminForward({ timers: ports.timers, send: (m, dc) => this.ports.send(m, dc) });
     this.local = new LocalOps({
       localNode: this.localNode,
       exec: (req) => this.ports.exec(req),
@@ -491,13 +457,9 @@ export class Controller {
       case "admin":
         if (this.isDc) this.onAdmin(from, msg.req, msg.rid);
         break;
-      case "admin-result": {
-        const w = this.adminWaits.get(msg.rid);
-        if (w === undefined || from !== w.dc) break;
-        this.adminWaits.delete(msg.rid);
-        w.done(msg.ok, msg.message);
+      case "admin-result":
+        this.adminForward.verdict(from, msg.rid, msg.ok, msg.message);
         break;
-      }
     }
     this.kick();
   }
@@ -651,7 +613,7 @@ export class Controller {
     await this.local.drain();
     const here = this.withLocalStarts(this.cibValue);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
-    const graph = this.toGraph(t);
+    const graph = toGraph(t, this.cibValue, this.shipped);
     const local = graph.actions.map((a) =>
       a.op === "stop" && a.node === this.localNode ? a : { ...a, op: "pseudo", agent: PSEUDO_AGENT },
     );
@@ -737,23 +699,8 @@ export class Controller {
     }
     const dc = this.dcName;
     if (dc === undefined) throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
-    const rid = ++this.adminSeq;
-    this.ports.send({ k: "admin", req, rid }, dc);
     // The DC answers with its verdict (its copy of the CIB may differ from ours); an older DC never does.
-    return new Promise<CommandResult>((resolve, reject) => {
-      const timer = this.ports.timers.setTimeout(() => {
-        this.adminWaits.delete(rid);
-        reject(new IpcRefusal(adminUnconfirmed(plan.message, dc, ADMIN_ANSWER_MS), "unavailable"));
-      }, ADMIN_ANSWER_MS);
-      this.adminWaits.set(rid, {
-        dc,
-        done: (ok, message) => {
-          this.ports.timers.clearTimeout(timer);
-          if (ok) resolve({ message: `${message} (applied by the DC ${dc})` });
-          else reject(new IpcRefusal(`the DC ${dc} refused: ${message}`, "refused"));
-        },
-      });
-    });
+    return this.adminForward.forward(req, plan.message, dc);
   }
 
   /**
@@ -1316,8 +1263,8 @@ export class Controller {
     const now = policyClock(this.ports.now());
     const t = schedule(input, now);
     this.lastTransition = t;
-    this.recheckAt = this.nextRecheck(input, now, t);
-    const graph = this.toGraph(t);
+    this.recheckAt = nextRecheck(input, now, t);
+    const graph = toGraph(t, this.cibValue, this.shipped);
     if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
     const saved = this.savePolicyInput(input, now);
     const tid = ++this.tid;
@@ -1346,20 +1293,6 @@ export class Controller {
     this.kick(); // sync the status changes recorded so far
   }
 
-  /**
-   * When the DC must run the policy again without an event: when a recorded
-   * failure expires (failure-timeout), and every cluster-recheck-interval
-   * (Pacemaker's default 15 min; 0 disables it).
-   */
-  private nextRecheck(cib: Cib, nowMs: number, t: Transition): number | undefined {
-    const raw = clusterOptions(cib).raw["cluster-recheck-interval"];
-    const interval = raw === undefined ? 15 * 60_000 : (parseDurationMs(raw) ?? 15 * 60_000);
-    const expiry = t.recheckAtMs;
-    const periodic = interval > 0 ? nowMs + interval : undefined;
-    if (expiry === undefined) return periodic;
-    return periodic === undefined ? expiry : Math.min(expiry, periodic);
-  }
-
   /** Saves a policy input through the port; a failure is logged, never fatal. */
   private savePolicyInput(cib: Cib, nowMs: number): string | undefined {
     try {
@@ -1373,42 +1306,6 @@ export class Controller {
     }
   }
 
-  private toGraph(t: Transition): TransitionGraph {
-    const actions: GraphAction[] = [];
-    for (const a of t.actions) {
-      const id = String(a.id);
-      const p = a.rsc === undefined ? undefined : findPrimitive(this.cibValue, a.rsc);
-      if (a.op === "pseudo" || a.node === undefined || p === undefined || a.op === "fence") {
-        actions.push({
-          id,
-          rsc: a.rsc ?? "",
-          op: a.op === "fence" ? "fence" : "pseudo",
-          node: a.node ?? "",
-          agent:
-            a.op === "fence" ? { ...PSEUDO_AGENT, params: { action: a.detail ?? "reboot" } } : PSEUDO_AGENT,
-        });
-        continue;
-      }
-      const op = a.op === "probe" ? "monitor" : a.op;
-      const timeoutMs = opTimeoutMs(this.cibValue, p, op, a.intervalMs);
-      actions.push({
-        id,
-        rsc: p.id,
-        op,
-        node: a.node,
-        agent: agentFor(p, this.shipped),
-        intervalMs: a.intervalMs,
-        ...(a.op === "probe" ? { expectedRc: 7 } : {}),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
-    }
-    const ids = new Set(actions.map((a) => a.id));
-    const edges = t.edges
-      .map((e) => ({ before: String(e.before), after: String(e.after) }))
-      .filter((e) => ids.has(e.before) && ids.has(e.after) && e.before !== e.after);
-    return { actions, edges };
-  }
-
   private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
     if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
     // A DC that abdicated (two DCs met) must not go on with its transition: the other DC decides now
@@ -1419,7 +1316,7 @@ export class Controller {
     if (a.op === "fence") return this.fenceAction(tid, a);
     let result: ActionResult;
     if (a.node === this.localNode) {
-      result = await this.execHere(this.request(a));
+      result = await this.execHere(actionRequest(a));
     } else if (!this.active.has(a.node)) {
       result = synthetic(a, 1, "error", `node ${a.node} is not active`);
     } else {
@@ -1437,17 +1334,6 @@ export class Controller {
     }
     if (!this.undelivered.has(result)) this.record(a, result);
     return result;
-  }
-
-  private request(a: GraphAction): ActionRequest {
-    return {
-      rscId: a.rsc,
-      agent: a.agent,
-      op: a.op,
-      node: a.node,
-      intervalMs: a.intervalMs ?? 0,
-      ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
-    };
   }
 
   /** Records a result in the status section (fail counts included) unless we stopped being DC or the node left. */
