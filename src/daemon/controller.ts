@@ -93,7 +93,7 @@ import {
   setNodeAttribute,
 } from "./crm-cib.js";
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
-import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
+import { FenceBackoff, type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
@@ -259,10 +259,8 @@ export class Controller {
   private readonly unseen = new Set<string>();
   /** Nodes this node fenced (or saw fenced) since they were last active: their loss is clean. */
   private readonly fencedNodes = new Set<string>();
-  /** Failed fencings in a row, per target. */
-  private readonly fenceFailures = new Map<string, number>();
-  /** No transition starts before this (monotonic ms): the backoff after a failed fencing. */
-  private fenceHoldUntil = 0;
+  /** Failed fencings in a row, and the hold on transitions after one (fencing.ts). */
+  private readonly fenceBackoff: FenceBackoff;
   /** A peer refused a start because it hears a node the DC counts as down: no transition before this. */
   private viewHoldUntil = 0;
   /**
@@ -284,6 +282,11 @@ export class Controller {
     this.opMarginMs = options.opMarginMs ?? 5000;
     this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
+    this.fenceBackoff = new FenceBackoff({
+      minMs: options.fenceRetryMinMs,
+      maxMs: options.fenceRetryMaxMs,
+      maxAttempts: options.fenceMaxAttempts,
+    });
     this.adminForward = new AdminForward({ timers: ports.timers, send: (m, dc) => this.ports.send(m, dc) });
     this.local = new LocalOps({
       localNode: this.localNode,
@@ -1201,7 +1204,7 @@ export class Controller {
     if (this.running) this.abortRequested = true;
     this.dirty = true;
     this.runs = 0;
-    if (this.fenceHoldUntil === Number.POSITIVE_INFINITY) this.fenceHoldUntil = 0; // fencing gave up: try again
+    this.fenceBackoff.release(); // fencing that gave up tries again
   }
 
   // ------------------------------------------------------------ transitions
@@ -1232,7 +1235,7 @@ export class Controller {
       !this.joinWait.waiting &&
       !this.ownOpsPending &&
       this.ports.monotonic() >= this.viewHoldUntil &&
-      this.ports.monotonic() >= this.fenceHoldUntil
+      this.ports.monotonic() >= this.fenceBackoff.holdUntil
     ) {
       if (this.runs >= this.maxRuns) {
         this.dirty = false;
@@ -1390,22 +1393,15 @@ export class Controller {
     }
     if (!this.isDc) return r;
     if (r.rc === 0 && r.status === "done") {
-      this.fenceFailures.delete(target);
+      this.fenceBackoff.succeeded(target);
       this.unclean.delete(target);
       this.fencedNodes.add(target);
       this.setCib(nodeFenced(this.cibValue, target), "status");
     } else {
-      const n = (this.fenceFailures.get(target) ?? 0) + 1;
-      this.fenceFailures.set(target, n);
-      const max = this.options.fenceMaxAttempts ?? 10;
-      const wait = Math.min(
-        this.options.fenceRetryMaxMs ?? 30_000,
-        (this.options.fenceRetryMinMs ?? 1000) * 2 ** (n - 1),
-      );
-      this.fenceHoldUntil = n >= max ? Number.POSITIVE_INFINITY : this.ports.monotonic() + wait;
+      const { attempts: n, waitMs: wait } = this.fenceBackoff.failed(target, this.ports.monotonic());
       this.log.error(
-        { event: "fence-failed", target, attempts: n, retryMs: n >= max ? null : wait, reason: r.reason },
-        `fencing ${target} failed (${r.reason}); ${n >= max ? `${n} attempts: waiting for a change` : `retrying in ${wait} ms`}; its resources stay where they are`,
+        { event: "fence-failed", target, attempts: n, retryMs: wait, reason: r.reason },
+        `fencing ${target} failed (${r.reason}); ${wait === null ? `${n} attempts: waiting for a change` : `retrying in ${wait} ms`}; its resources stay where they are`,
       );
     }
     return r;

@@ -64,3 +64,46 @@ export async function fenceWithDevices(
   }
   return { ok: false, reason: reasons.join("; "), durationMs };
 }
+
+/** Retry limits of a DC's fencing (ControllerOptions fenceRetryMinMs, fenceRetryMaxMs, fenceMaxAttempts). */
+export interface FenceRetryOptions {
+  readonly minMs?: number | undefined;
+  readonly maxMs?: number | undefined;
+  readonly maxAttempts?: number | undefined;
+}
+
+/**
+ * A DC's backoff after failed fencing: no transition starts before `holdUntil`
+ * (monotonic ms). The wait doubles per failure in a row of one target, from
+ * minMs (1 s) to maxMs (30 s); after maxAttempts (10) it waits for an outside
+ * change (`release`). A success clears the target's count.
+ */
+export class FenceBackoff {
+  private readonly failures = new Map<string, number>();
+  private hold = 0;
+
+  constructor(private readonly opts: FenceRetryOptions = {}) {}
+
+  get holdUntil(): number {
+    return this.hold;
+  }
+
+  succeeded(target: string): void {
+    this.failures.delete(target);
+  }
+
+  /** Counts a failure; returns the attempts so far and the wait (null: gave up until a change). */
+  failed(target: string, now: number): { attempts: number; waitMs: number | null } {
+    const n = (this.failures.get(target) ?? 0) + 1;
+    this.failures.set(target, n);
+    const max = this.opts.maxAttempts ?? 10;
+    const wait = Math.min(this.opts.maxMs ?? 30_000, (this.opts.minMs ?? 1000) * 2 ** (n - 1));
+    this.hold = n >= max ? Number.POSITIVE_INFINITY : now + wait;
+    return { attempts: n, waitMs: n >= max ? null : wait };
+  }
+
+  /** An outside change: a DC that gave up tries again (the per-target counts stay). */
+  release(): void {
+    if (this.hold === Number.POSITIVE_INFINITY) this.hold = 0;
+  }
+}
