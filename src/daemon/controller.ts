@@ -98,7 +98,7 @@ import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
-import { type OpAnswer, OpReplies } from "./op-replies.js";
+import { OpServer } from "./op-server.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
 import { actionRequest, nextRecheck, PSEUDO_AGENT, synthetic, toGraph } from "./transition-graph.js";
 
@@ -228,8 +228,8 @@ export class Controller {
   /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
   private ownOpsPending = false;
   private ownWaitEpoch = 0;
-  /** Operations received from DCs: a repeat is run once (op-replies.ts). */
-  private readonly opReplies = new OpReplies();
+  /** Runs and answers the DC's actions on this node (op-server.ts). */
+  private readonly opServer: OpServer;
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
   private readonly claimAsked = new Map<string, number>();
   private dirty = false;
@@ -286,6 +286,18 @@ export class Controller {
       minMs: options.fenceRetryMinMs,
       maxMs: options.fenceRetryMaxMs,
       maxAttempts: options.fenceMaxAttempts,
+    });
+    this.opServer = new OpServer({
+      localNode: this.localNode,
+      log: this.log,
+      send: (m, dest) => this.ports.send(m, dest),
+      generationOf: ports.generationOf,
+      dc: () => this.dcName,
+      releasing: () => this.releasing,
+      isActive: (n) => this.active.has(n),
+      aliveButDownForDc: (dc) => this.aliveButDownForDc(dc),
+      fenceHere: (t, a) => this.fenceHere(t, a),
+      execHere: (req) => this.execHere(req),
     });
     this.adminForward = new AdminForward({ timers: ports.timers, send: (m, dc) => this.ports.send(m, dc) });
     this.local = new LocalOps({
@@ -353,7 +365,7 @@ export class Controller {
       if (lost && e.cause === "initdead") this.unseen.add(e.node);
       else this.unseen.delete(e.node);
       if (lost || e.cause === "restart") {
-        this.opReplies.forget(e.node);
+        this.opServer.forget(e.node);
         if (this.statusSource?.dc === e.node) this.statusSource = undefined; // its numbering may start over
       }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
@@ -427,7 +439,7 @@ export class Controller {
         else if (this.dcName !== undefined && this.localActive) this.sendSync(from);
         break;
       case "op":
-        void this.onOp(from, msg);
+        void this.opServer.onOp(from, msg);
         break;
       case "result": {
         const p = this.pending.get(`${msg.tid}:${msg.aid}`);
@@ -1558,95 +1570,6 @@ export class Controller {
     const r = synthetic(a, 1, "error", reason);
     this.undelivered.add(r);
     return r;
-  }
-
-  /** An `op` from the DC: run it here, answer with `result`. Ops from anyone else are refused. */
-  private async onOp(from: string, m: Extract<CrmMessage, { k: "op" }>): Promise<void> {
-    const reply = (a: OpAnswer) => this.ports.send({ k: "result", tid: m.tid, aid: m.aid, ...a }, from);
-    const answer = (rc: number, status: ActionResult["status"], reason: string, durationMs: number) => {
-      const a = { rc, status, reason, durationMs };
-      this.opReplies.answered(from, m.tid, m.aid, a);
-      reply(a);
-    };
-    const mine = this.ports.generationOf?.(this.localNode);
-    if (m.tg !== undefined && mine !== undefined && m.tg !== mine) {
-      // Sent to an earlier incarnation of this node (delayed, or sent again while it was down): a new
-      // incarnation must not run it. Seed 581: a start sent to n2 before it crashed ran after its reboot
-      // while the DC, having fenced n2, ran the resource itself.
-      this.log.warn(
-        { event: "op-dropped", peer: from, rsc: m.rsc, op: m.op, generation: m.tg },
-        `dropped ${m.rsc} ${m.op} from ${from}: sent to generation ${m.tg} of ${this.localNode}, this is ${mine}`,
-      );
-      return;
-    }
-    if (from === this.dcName) {
-      const seen = this.opReplies.arrive(from, m.tid, m.aid);
-      if (seen === "running") return; // the DC sent it again while it runs: one answer follows
-      if (seen !== "new") {
-        reply(seen);
-        return;
-      }
-    }
-    if (from !== this.dcName) {
-      this.log.warn({ event: "op-refused", peer: from }, `refused an action from ${from}: it is not the DC`);
-      this.ports.send(
-        {
-          k: "result",
-          tid: m.tid,
-          aid: m.aid,
-          rc: 1,
-          status: "error",
-          reason: `${from} is not the DC of ${this.localNode}`,
-          durationMs: 0,
-          refused: true,
-        },
-        from,
-      );
-      return;
-    }
-    if (this.releasing && m.op === "start") {
-      answer(1, "error", `${this.localNode} is shutting down`, 0);
-      return;
-    }
-    const alive =
-      m.op === "start"
-        ? (m.down?.find((n) => this.active.has(n)) ?? this.aliveButDownForDc(from))
-        : undefined;
-    if (alive !== undefined) {
-      // Seed 1174: n1 could not hear n2 (one-way) and started p1 on n3, which heard n2 running it.
-      const reason = `${alive} is alive here but down for the DC ${from}: start of ${m.rsc} refused`;
-      this.log.warn({ event: "op-refused", peer: from, rsc: m.rsc, node: alive }, reason);
-      this.ports.send(
-        { k: "result", tid: m.tid, aid: m.aid, rc: 1, status: "error", reason, durationMs: 0, differs: true },
-        from,
-      );
-      return;
-    }
-    if (m.op === "fence") {
-      const f = await this.fenceHere(m.rsc, m.agent.params?.action ?? "reboot");
-      answer(f.ok ? 0 : 1, f.ok ? "done" : "error", f.reason, f.durationMs);
-      return;
-    }
-    const r = await this.execHere({
-      rscId: m.rsc,
-      agent: m.agent,
-      op: m.op,
-      node: this.localNode,
-      intervalMs: m.intervalMs,
-      ...(m.timeoutMs === undefined ? {} : { timeoutMs: m.timeoutMs }),
-    });
-    this.log.info(
-      {
-        event: "op-result",
-        rsc: m.rsc,
-        op: m.op,
-        node: this.localNode,
-        rc: r.rc,
-        ms: Math.round(r.durationMs),
-      },
-      `${m.rsc} ${m.op} for DC ${from}: rc ${r.rc}`,
-    );
-    answer(r.rc, r.status, r.reason, r.durationMs);
   }
 }
 
