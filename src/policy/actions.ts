@@ -9,6 +9,7 @@ import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
 import { inertActions, linkStalledStarts, placementsOf } from "./outcome.js";
+import { stuckInert } from "./stuck.js";
 import type {
   Action,
   ActionOp,
@@ -41,6 +42,8 @@ interface Draft {
   node?: number;
   intervalMs: number;
   detail?: string;
+  /** The primitive (clone instance) a start or stop is for. */
+  pid?: string;
 }
 
 const inverse: Readonly<Record<string, string>> = {
@@ -396,12 +399,12 @@ export function buildTransition(
         });
         stops.push(id);
         pseudoStops.set(n, [...(pseudoStops.get(n) ?? []), id]);
-      } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0 }));
+      } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0, pid: p.id }));
     }
     // a start still pending in the history is scheduled again (2.1.5: pe_rsc_start_pending)
     const pendingHere = plan.target !== null && p.pendingOn.has(plan.target) && managed(p);
     if (plan.runnable && plan.target !== null && (plan.startNeeded || pendingHere)) {
-      const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0 });
+      const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0, pid: p.id });
       starts.push(s);
       for (const op of p.cfg.operations) {
         if (op.name !== "monitor" || op.intervalMs <= 0 || op.enabled === false) continue;
@@ -426,7 +429,8 @@ export function buildTransition(
     const running = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "running" });
     const stop = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stop" });
     const stopped = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stopped" });
-    edges.push([stopped, start]);
+    // start -> running and stop -> stopped (Pacemaker orders them too: a loop may pass through them)
+    edges.push([stopped, start], [start, running], [stop, stopped]);
     startsOf.set(`${id}:begin`, [start]);
     startsOf.set(`${id}:end`, [running]);
     stopsOf.set(`${id}:begin`, [stop]);
@@ -573,8 +577,9 @@ export function buildTransition(
       progress = true;
     }
   }
-  for (let i = 0; i < drafts.length; i++) if (!done[i]) seq.push(i); // cycles: keep everything
-  const newId = new Array<number>(drafts.length);
+  // what never runs: a loop of orders and everything after it (Pacemaker keeps the loop)
+  const stuck = drafts.flatMap((_, i) => (done[i] ? [] : [i]));
+  const newId = new Array<number | undefined>(drafts.length);
   seq.forEach((old, i) => {
     newId[old] = i;
   });
@@ -594,7 +599,7 @@ export function buildTransition(
   const seen = new Set<string>();
   const outEdges: OrderEdge[] = [];
   for (const [a, b] of edges) {
-    if (dead.has(a) || dead.has(b)) continue;
+    if (dead.has(a) || dead.has(b) || newId[a] === undefined || newId[b] === undefined) continue;
     const e = { before: newId[a] as number, after: newId[b] as number };
     const k = `${e.before}>${e.after}`;
     if (e.before === e.after || seen.has(k)) continue;
@@ -650,7 +655,13 @@ export function buildTransition(
   }
   summary.push(...orphanSummary);
 
-  const placements = placementsOf(world, plans, frozen, fencedSet);
+  const stuckOps = new Set(
+    stuck.flatMap((i) => {
+      const d = drafts[i] as Draft;
+      return d.pid === undefined || d.node === undefined ? [] : [`${d.op} ${d.pid} ${d.node}`];
+    }),
+  );
+  const placements = placementsOf(world, plans, frozen, fencedSet, stuckOps);
 
   const nodes: NodeOutcome[] = N.map((n) => ({
     uname: n.uname,
@@ -703,7 +714,13 @@ export function buildTransition(
     (p) => stallAfter.get(p.id) ?? prevOf(p),
     impliedStarts,
   );
-  const inert = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
+  const linked = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
+  const named = drafts.map(({ node, ...d }) => (node === undefined ? d : { ...d, node: uname(node) }));
+  const inert = [...linked, ...stuckInert(named, preds, stuck, newId, linked.length)];
+  if (stuck.length > 0)
+    notes.push(
+      `orders form a loop: ${inert.length - linked.length} action(s) on it or after it never run (as in Pacemaker)`,
+    );
   return {
     now: world.nowMs,
     nodes,
