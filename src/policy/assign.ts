@@ -32,6 +32,12 @@ export interface Coloc {
   readonly attr?: string;
   /** The configured primary (before groups resolve to members), for Pacemaker's cmp_primary_priority. */
   readonly rank: { readonly priority: number; readonly variant: number; readonly id: string };
+  /**
+   * The configured primary when it is a group: it counts only once the whole group is placed
+   * (2.1.5 pcmk__group_rsc_colocation_rh returns while the group is provisional, as it is while
+   * a loop of colocations reaches it during its own allocation).
+   */
+  readonly group?: WGroup;
 }
 
 /** Pacemaker's variants, as cmp_primary_priority compares them (clones before groups before primitives). */
@@ -151,6 +157,7 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
         score: con.score,
         rank: rankOf(r),
         ...(con.nodeAttribute !== undefined ? { attr: con.nodeAttribute } : {}),
+        ...(r.kind === "group" ? { group: r.g } : {}),
       },
       mergeInto,
     );
@@ -422,8 +429,10 @@ export function assignAll(world: World, colocs: Colocs): void {
     let cur: Table = { weights: self.weights, has: self.has };
     for (const c of colocs.deps.get(id) ?? []) {
       const archive = c.score < 0 && c.score > -INFINITY ? copy(cur) : undefined;
-      allocEnt(c.primary);
-      cur = applyColoc(world, cur, c);
+      if (c.group) allocGroup(c.group);
+      else allocEnt(c.primary);
+      // a group primary still being placed (a loop of colocations) has no influence yet
+      if (c.group === undefined || c.group.done) cur = applyColoc(world, cur, c);
       if (archive && !anyAvailable(world, cur)) cur = archive;
       self.weights = cur.weights;
       self.has = cur.has;
