@@ -38,6 +38,8 @@ export interface Coloc {
    * a loop of colocations reaches it during its own allocation).
    */
   readonly group?: WGroup;
+  /** The configured dependent is a group (its colocations with equal primaries apply in CIB order). */
+  readonly groupDependent?: true;
 }
 
 /** Pacemaker's variants, as cmp_primary_priority compares them (clones before groups before primitives). */
@@ -158,19 +160,20 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
         rank: rankOf(r),
         ...(con.nodeAttribute !== undefined ? { attr: con.nodeAttribute } : {}),
         ...(r.kind === "group" ? { group: r.g } : {}),
+        ...(d.kind === "group" ? { groupDependent: true as const } : {}),
       },
       mergeInto,
     );
   }
   // a dependent's colocations are applied sorted by primary (pcmk__add_this_with's sorted insert);
-  // g_list_insert_sorted puts a new item before the equal ones, so two colocations with the same
-  // primitive primary apply in reverse CIB order; with the same group primary, real crm_simulate
-  // keeps CIB order (both seen in the random comparison: seeds 52 and 938)
+  // g_list_insert_sorted puts a new item before the equal ones, so a primitive's two colocations
+  // with the same primary apply in reverse CIB order (a primitive primary: seed 52; a group
+  // primary: seed 629); a group's keep CIB order (seed 938)
   for (const [key, list] of deps) {
     const at = new Map(list.map((c, i) => [c, i]));
     const order = (a: Coloc, b: Coloc): number => {
       const d = (at.get(a) ?? 0) - (at.get(b) ?? 0);
-      return a.rank.variant === VARIANT.prim ? -d : d;
+      return a.groupDependent ? d : -d;
     };
     deps.set(
       key,
