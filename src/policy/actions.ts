@@ -130,8 +130,12 @@ export function buildTransition(
     return i >= 0 ? g?.members[i + delta] : undefined;
   };
   const prevOf = (p: WPrim): WPrim | undefined => neighbour(p, -1);
-  /** INFINITY colocations: dependent (first member of a group) -> every member of the primary. */
-  const colocPrimaries = new Map<string, WPrim[]>();
+  /**
+   * INFINITY colocations: dependent (first member of a group) -> the primaries, each as its members
+   * (one for a primitive): 2.1.5 pcmk__block_colocated_starts blocks the dependent's start only
+   * when every member of the primary has an unrunnable start.
+   */
+  const colocPrimaries = new Map<string, WPrim[][]>();
   for (const c of colocations) {
     if (c.score < INFINITY) continue;
     const d = resolve(world, c.rsc);
@@ -141,7 +145,7 @@ export function buildTransition(
     if (dep === undefined) continue;
     colocPrimaries.set(dep.id, [
       ...(colocPrimaries.get(dep.id) ?? []),
-      ...(r.kind === "prim" ? [r.p] : r.g.members),
+      r.kind === "prim" ? [r.p] : r.g.members,
     ]);
   }
   const nextOf = (p: WPrim): WPrim | undefined => neighbour(p, 1);
@@ -234,8 +238,8 @@ export function buildTransition(
     // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
     // (2.1.5 pcmk__block_colocated_starts)
     if (ok && plan.startNeeded)
-      for (const q of colocPrimaries.get(p.id) ?? [])
-        if (ok && managed(q) && planOf(q).target !== null && !runnable(q)) {
+      for (const members of colocPrimaries.get(p.id) ?? [])
+        if (ok && members.length > 0 && members.every((q, _, all) => unrunnableStart(q, all.length > 1))) {
           ok = false;
           inertWhy.set(p.id, "coloc");
         }
@@ -243,6 +247,12 @@ export function buildTransition(
     memo.set(p.id, ok);
     return ok;
   };
+  /**
+   * Has a start the scheduler marks unrunnable (a stalled start is runnable to it: it only never
+   * runs); a group member placed nowhere has one too, an unmanaged one none that is unrunnable.
+   */
+  const unrunnableStart = (q: WPrim, inGroup: boolean): boolean =>
+    managed(q) && (planOf(q).target === null ? inGroup : !runnable(q) && inertWhy.get(q.id) !== "stall");
   /**
    * Will be active after the transition. An unmanaged one counts where it runs, unless it failed
    * (blocked) or, in a group, a predecessor will not run: its implied start cannot happen.
@@ -344,7 +354,7 @@ export function buildTransition(
         managed(plan.p) &&
         plan.startNeeded &&
         plan.runnable &&
-        (colocPrimaries.get(plan.p.id) ?? []).some((q) => gatedRestarts.has(q.id))
+        (colocPrimaries.get(plan.p.id) ?? []).some((ms) => ms.some((q) => gatedRestarts.has(q.id)))
       ) {
         plan.runnable = false;
         plan.startNeeded = false;
