@@ -191,7 +191,9 @@ export function buildTransition(
     const t = resolve(world, o.first);
     if (t === undefined) return true;
     const firsts = membersOf(o.first);
-    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
+    // a stalled start is runnable to the scheduler (it only never runs): "then" waits for it, stalled too
+    const runs = (q: WPrim): boolean => willRun(q) || stalls(q);
+    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(runs);
   };
   const runnable = (p: WPrim): boolean => {
     const known = memo.get(p.id);
@@ -224,9 +226,11 @@ export function buildTransition(
       if (!firstWillRun(o)) ok = false;
     }
     // after a "first" group whose running unmanaged member stalls (its implied start never runs),
-    // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
+    // or a "first" whose start stalls, Mandatory or Optional: the start waits for it in Pacemaker's
+    // graph and never runs either
     for (const o of ok && plan.startNeeded ? (startOrdersInto.get(p.id) ?? []) : []) {
-      if (resolve(world, o.first)?.kind !== "group") continue;
+      const kind = resolve(world, o.first)?.kind;
+      if (kind === "clone" || (kind === "prim" && !membersOf(o.first).some(stalls))) continue;
       const firsts = membersOf(o.first);
       const stalled = firsts.filter(stalls).at(-1);
       if (stalled === undefined || inertWhy.has(p.id)) continue;

@@ -136,7 +136,7 @@ export function inertActions(
     }
     const prev = prevOf(p);
     if (prev === undefined) continue;
-    const prevAt = prev.running[0] ?? target;
+    const prevAt = prev.running[0] ?? plans.get(prev.id)?.target ?? target;
     const before = startAt.get(prev.id) ?? start(prev, prevAt, []);
     start(p, target, [before]);
   }
