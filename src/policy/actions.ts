@@ -9,7 +9,7 @@ import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
 import { inertActions, linkStalledStarts, placementsOf } from "./outcome.js";
-import { stuckInert } from "./stuck.js";
+import { executionOrder, stuckInert } from "./stuck.js";
 import type {
   Action,
   ActionOp,
@@ -575,28 +575,13 @@ export function buildTransition(
         }
   }
 
-  // ---- execution order: repeated passes over the graph's synapses, as crm_simulate executes
-  // them; Pacemaker lists each resource's actions newest first (it prepends them)
-  const preds: number[][] = drafts.map(() => []);
-  for (const [a, b] of edges) if (a !== b && !dead.has(a) && !dead.has(b)) (preds[b] as number[]).push(a);
-  const done = drafts.map((_, i) => dead.has(i));
-  const visit = blocks.flatMap((b) => [...b].reverse());
-  const seq: number[] = [];
-  for (let progress = true; progress && seq.length < drafts.length; ) {
-    progress = false;
-    for (const i of visit) {
-      if (done[i] || !(preds[i] as number[]).every((x) => done[x])) continue;
-      done[i] = true;
-      seq.push(i);
-      progress = true;
-    }
-  }
-  // what never runs: a loop of orders and everything after it (Pacemaker keeps the loop)
-  const stuck = drafts.flatMap((_, i) => (done[i] ? [] : [i]));
-  const newId = new Array<number | undefined>(drafts.length);
-  seq.forEach((old, i) => {
-    newId[old] = i;
-  });
+  // ---- execution order (as crm_simulate runs the graph); what never runs: a loop and after it
+  const { preds, seq, stuck, newId } = executionOrder(
+    drafts.length,
+    edges,
+    dead,
+    blocks.flatMap((b) => [...b].reverse()),
+  );
   const actions: Action[] = seq.map((old, i) => {
     const d = drafts[old] as Draft;
     const a: { -readonly [K in keyof Action]: Action[K] } = {
@@ -729,12 +714,14 @@ export function buildTransition(
     impliedStarts,
   );
   const linked = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
-  const named = drafts.map(({ node, ...d }) => (node === undefined ? d : { ...d, node: uname(node) }));
-  const inert = [...linked, ...stuckInert(named, preds, stuck, newId, linked.length)];
-  if (stuck.length > 0)
+  const inert = [...linked];
+  if (stuck.length > 0) {
+    const named = drafts.map(({ node, ...d }) => (node === undefined ? d : { ...d, node: uname(node) }));
+    inert.push(...stuckInert(named, preds, stuck, newId, linked.length));
     notes.push(
       `orders form a loop: ${inert.length - linked.length} action(s) on it or after it never run (as in Pacemaker)`,
     );
+  }
   return {
     now: world.nowMs,
     nodes,

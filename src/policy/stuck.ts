@@ -6,9 +6,54 @@
  * breaks a loop only for migration load orderings) and its executor runs an
  * action once all its inputs are done, so crm_simulate's run leaves them
  * pending ("Transition failed: terminated") and the next run wants them
- * again. Tandem reports them as inert actions (listed, never executed). Pure.
+ * again. Tandem runs the graph the same way (`executionOrder`) and reports them
+ * as inert actions (listed, never executed). Pure.
  */
 import type { InertAction } from "./types.js";
+
+/** The order the graph's actions run in, and those that never run. */
+export interface Execution {
+  /** Predecessors of each action (dead ones and self-loops left out). */
+  readonly preds: number[][];
+  /** Indexes of the actions that run, in the order they run. */
+  readonly seq: number[];
+  /** Indexes of those that never run: on a loop of orders or after one. */
+  readonly stuck: number[];
+  /** Position in `seq` per action index (undefined: never runs). */
+  readonly newId: (number | undefined)[];
+}
+
+/**
+ * Repeated passes over the graph's actions in `visit` order, running each one whose
+ * predecessors are done, as crm_simulate executes a graph (Pacemaker lists each resource's
+ * actions newest first: `visit` is in that order). Dead actions count as done.
+ */
+export function executionOrder(
+  count: number,
+  edges: readonly (readonly [number, number])[],
+  dead: ReadonlySet<number>,
+  visit: readonly number[],
+): Execution {
+  const preds: number[][] = Array.from({ length: count }, () => []);
+  for (const [a, b] of edges) if (a !== b && !dead.has(a) && !dead.has(b)) (preds[b] as number[]).push(a);
+  const done = Array.from({ length: count }, (_, i) => dead.has(i));
+  const seq: number[] = [];
+  for (let progress = true; progress && seq.length < count; ) {
+    progress = false;
+    for (const i of visit) {
+      if (done[i] || !(preds[i] as number[]).every((x) => done[x])) continue;
+      done[i] = true;
+      seq.push(i);
+      progress = true;
+    }
+  }
+  const stuck = done.flatMap((d, i) => (d ? [] : [i]));
+  const newId = new Array<number | undefined>(count);
+  seq.forEach((old, i) => {
+    newId[old] = i;
+  });
+  return { preds, seq, stuck, newId };
+}
 
 /** The parts of a graph action `stuckInert` reads. */
 export interface StuckDraft {
