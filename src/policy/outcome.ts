@@ -136,7 +136,8 @@ export function inertActions(
     }
     const prev = prevOf(p);
     if (prev === undefined) continue;
-    const prevAt = prev.running[0] ?? plans.get(prev.id)?.target ?? target;
+    // an unmanaged one's implied start is where it runs, a managed one's start where it goes
+    const prevAt = (prev.managed ? plans.get(prev.id)?.target : prev.running[0]) ?? prev.running[0] ?? target;
     const before = startAt.get(prev.id) ?? start(prev, prevAt, []);
     start(p, target, [before]);
   }
