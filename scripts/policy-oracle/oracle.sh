@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # oracle.sh [--all] [--scores] [--raw] CIB.xml
 # A copy of shared/tools/oracle/oracle.sh that also accepts a transition whose
-# blocked actions make crm_simulate's simulated run "fail" (exit 1). Its
-# normalizer is shared/tools/oracle/lib/normalize.py (ORACLE_LIB overrides).
+# blocked actions make crm_simulate's simulated run "fail" (exit 1), and
+# whose order lines are well defined when the graph has a loop: its
+# normalizer is ./normalize.py, which takes everything else from
+# shared/tools/oracle/lib/normalize.py (ORACLE_LIB overrides).
 # Runs the real Pacemaker scheduler (crm_simulate, offline, no daemons) on a
 # CIB that contains a <status> section and prints a normalized summary.
 # See README.md in this folder for the output format.
@@ -41,5 +43,5 @@ fi
 # Second pass on the simulated result: does the cluster want to do more?
 crm_simulate -x "$TMP/out.xml" -R -t "$NOW" --output-as=xml >"$TMP/rerun.xml" 2>/dev/null || true
 [ -s "$TMP/graph.xml" ] || echo '<transition_graph/>' >"$TMP/graph.xml"
-python3 "$LIB/normalize.py" --sim "$TMP/sim.xml" --graph "$TMP/graph.xml" \
+ORACLE_LIB="$LIB" python3 "$HERE/normalize.py" --sim "$TMP/sim.xml" --graph "$TMP/graph.xml" \
   --rerun "$TMP/rerun.xml" --name "$(basename "$CIB" .xml)" $ALL $SCORES

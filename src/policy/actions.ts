@@ -9,6 +9,7 @@ import type { ColocationConstraint, OrderConstraint } from "../cib/model.js";
 import { INFINITY } from "../cib/score.js";
 import { resolve } from "./assign.js";
 import { inertActions, linkStalledStarts, placementsOf } from "./outcome.js";
+import { executionOrder, stuckInert } from "./stuck.js";
 import type {
   Action,
   ActionOp,
@@ -41,6 +42,8 @@ interface Draft {
   node?: number;
   intervalMs: number;
   detail?: string;
+  /** The primitive (clone instance) a start or stop is for. */
+  pid?: string;
 }
 
 const inverse: Readonly<Record<string, string>> = {
@@ -127,8 +130,12 @@ export function buildTransition(
     return i >= 0 ? g?.members[i + delta] : undefined;
   };
   const prevOf = (p: WPrim): WPrim | undefined => neighbour(p, -1);
-  /** INFINITY colocations: dependent (first member of a group) -> every member of the primary. */
-  const colocPrimaries = new Map<string, WPrim[]>();
+  /**
+   * INFINITY colocations: dependent (first member of a group) -> the primaries, each as its members
+   * (one for a primitive): 2.1.5 pcmk__block_colocated_starts blocks the dependent's start only
+   * when every member of the primary has an unrunnable start.
+   */
+  const colocPrimaries = new Map<string, WPrim[][]>();
   for (const c of colocations) {
     if (c.score < INFINITY) continue;
     const d = resolve(world, c.rsc);
@@ -138,7 +145,7 @@ export function buildTransition(
     if (dep === undefined) continue;
     colocPrimaries.set(dep.id, [
       ...(colocPrimaries.get(dep.id) ?? []),
-      ...(r.kind === "prim" ? [r.p] : r.g.members),
+      r.kind === "prim" ? [r.p] : r.g.members,
     ]);
   }
   const nextOf = (p: WPrim): WPrim | undefined => neighbour(p, 1);
@@ -184,7 +191,9 @@ export function buildTransition(
     const t = resolve(world, o.first);
     if (t === undefined) return true;
     const firsts = membersOf(o.first);
-    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(willRun);
+    // a stalled start is runnable to the scheduler (it only never runs): "then" waits for it, stalled too
+    const runs = (q: WPrim): boolean => willRun(q) || stalls(q);
+    return t.kind === "clone" ? firsts.some(willRun) : firsts.every(runs);
   };
   const runnable = (p: WPrim): boolean => {
     const known = memo.get(p.id);
@@ -217,9 +226,11 @@ export function buildTransition(
       if (!firstWillRun(o)) ok = false;
     }
     // after a "first" group whose running unmanaged member stalls (its implied start never runs),
-    // Mandatory or Optional: the start waits for it in Pacemaker's graph and never runs either
+    // or a "first" whose start stalls, Mandatory or Optional: the start waits for it in Pacemaker's
+    // graph and never runs either
     for (const o of ok && plan.startNeeded ? (startOrdersInto.get(p.id) ?? []) : []) {
-      if (resolve(world, o.first)?.kind !== "group") continue;
+      const kind = resolve(world, o.first)?.kind;
+      if (kind === "clone" || (kind === "prim" && !membersOf(o.first).some(stalls))) continue;
       const firsts = membersOf(o.first);
       const stalled = firsts.filter(stalls).at(-1);
       if (stalled === undefined || inertWhy.has(p.id)) continue;
@@ -231,8 +242,8 @@ export function buildTransition(
     // a start that cannot happen blocks the starts of what is colocated with it at INFINITY
     // (2.1.5 pcmk__block_colocated_starts)
     if (ok && plan.startNeeded)
-      for (const q of colocPrimaries.get(p.id) ?? [])
-        if (ok && managed(q) && planOf(q).target !== null && !runnable(q)) {
+      for (const members of colocPrimaries.get(p.id) ?? [])
+        if (ok && members.length > 0 && members.every((q, _, all) => unrunnableStart(q, all.length > 1))) {
           ok = false;
           inertWhy.set(p.id, "coloc");
         }
@@ -240,6 +251,12 @@ export function buildTransition(
     memo.set(p.id, ok);
     return ok;
   };
+  /**
+   * Has a start the scheduler marks unrunnable (a stalled start is runnable to it: it only never
+   * runs); a group member placed nowhere has one too, an unmanaged one none that is unrunnable.
+   */
+  const unrunnableStart = (q: WPrim, inGroup: boolean): boolean =>
+    managed(q) && (planOf(q).target === null ? inGroup : !runnable(q) && inertWhy.get(q.id) !== "stall");
   /**
    * Will be active after the transition. An unmanaged one counts where it runs, unless it failed
    * (blocked) or, in a group, a predecessor will not run: its implied start cannot happen.
@@ -341,7 +358,7 @@ export function buildTransition(
         managed(plan.p) &&
         plan.startNeeded &&
         plan.runnable &&
-        (colocPrimaries.get(plan.p.id) ?? []).some((q) => gatedRestarts.has(q.id))
+        (colocPrimaries.get(plan.p.id) ?? []).some((ms) => ms.some((q) => gatedRestarts.has(q.id)))
       ) {
         plan.runnable = false;
         plan.startNeeded = false;
@@ -396,12 +413,12 @@ export function buildTransition(
         });
         stops.push(id);
         pseudoStops.set(n, [...(pseudoStops.get(n) ?? []), id]);
-      } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0 }));
+      } else stops.push(mk({ op: "stop", rsc: p.base, node: n, intervalMs: 0, pid: p.id }));
     }
     // a start still pending in the history is scheduled again (2.1.5: pe_rsc_start_pending)
     const pendingHere = plan.target !== null && p.pendingOn.has(plan.target) && managed(p);
     if (plan.runnable && plan.target !== null && (plan.startNeeded || pendingHere)) {
-      const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0 });
+      const s = mk({ op: "start", rsc: p.base, node: plan.target, intervalMs: 0, pid: p.id });
       starts.push(s);
       for (const op of p.cfg.operations) {
         if (op.name !== "monitor" || op.intervalMs <= 0 || op.enabled === false) continue;
@@ -426,7 +443,8 @@ export function buildTransition(
     const running = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "running" });
     const stop = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stop" });
     const stopped = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "stopped" });
-    edges.push([stopped, start]);
+    // start -> running and stop -> stopped (Pacemaker orders them too: a loop may pass through them)
+    edges.push([stopped, start], [start, running], [stop, stopped]);
     startsOf.set(`${id}:begin`, [start]);
     startsOf.set(`${id}:end`, [running]);
     stopsOf.set(`${id}:begin`, [stop]);
@@ -557,27 +575,13 @@ export function buildTransition(
         }
   }
 
-  // ---- execution order: repeated passes over the graph's synapses, as crm_simulate executes
-  // them; Pacemaker lists each resource's actions newest first (it prepends them)
-  const preds: number[][] = drafts.map(() => []);
-  for (const [a, b] of edges) if (a !== b && !dead.has(a) && !dead.has(b)) (preds[b] as number[]).push(a);
-  const done = drafts.map((_, i) => dead.has(i));
-  const visit = blocks.flatMap((b) => [...b].reverse());
-  const seq: number[] = [];
-  for (let progress = true; progress && seq.length < drafts.length; ) {
-    progress = false;
-    for (const i of visit) {
-      if (done[i] || !(preds[i] as number[]).every((x) => done[x])) continue;
-      done[i] = true;
-      seq.push(i);
-      progress = true;
-    }
-  }
-  for (let i = 0; i < drafts.length; i++) if (!done[i]) seq.push(i); // cycles: keep everything
-  const newId = new Array<number>(drafts.length);
-  seq.forEach((old, i) => {
-    newId[old] = i;
-  });
+  // ---- execution order (as crm_simulate runs the graph); what never runs: a loop and after it
+  const { preds, seq, stuck, newId } = executionOrder(
+    drafts.length,
+    edges,
+    dead,
+    blocks.flatMap((b) => [...b].reverse()),
+  );
   const actions: Action[] = seq.map((old, i) => {
     const d = drafts[old] as Draft;
     const a: { -readonly [K in keyof Action]: Action[K] } = {
@@ -594,7 +598,7 @@ export function buildTransition(
   const seen = new Set<string>();
   const outEdges: OrderEdge[] = [];
   for (const [a, b] of edges) {
-    if (dead.has(a) || dead.has(b)) continue;
+    if (dead.has(a) || dead.has(b) || newId[a] === undefined || newId[b] === undefined) continue;
     const e = { before: newId[a] as number, after: newId[b] as number };
     const k = `${e.before}>${e.after}`;
     if (e.before === e.after || seen.has(k)) continue;
@@ -650,7 +654,13 @@ export function buildTransition(
   }
   summary.push(...orphanSummary);
 
-  const placements = placementsOf(world, plans, frozen, fencedSet);
+  const stuckOps = new Set(
+    stuck.flatMap((i) => {
+      const d = drafts[i] as Draft;
+      return d.pid === undefined || d.node === undefined ? [] : [`${d.op} ${d.pid} ${d.node}`];
+    }),
+  );
+  const placements = placementsOf(world, plans, frozen, fencedSet, stuckOps);
 
   const nodes: NodeOutcome[] = N.map((n) => ({
     uname: n.uname,
@@ -703,7 +713,15 @@ export function buildTransition(
     (p) => stallAfter.get(p.id) ?? prevOf(p),
     impliedStarts,
   );
-  const inert = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
+  const linked = linkStalledStarts(inertRaw, actions, (rsc) => inertWhy.get(rsc) === "stall", stallFirsts);
+  const inert = [...linked];
+  if (stuck.length > 0) {
+    const named = drafts.map(({ node, ...d }) => (node === undefined ? d : { ...d, node: uname(node) }));
+    inert.push(...stuckInert(named, preds, stuck, newId, linked.length));
+    notes.push(
+      `orders form a loop: ${inert.length - linked.length} action(s) on it or after it never run (as in Pacemaker)`,
+    );
+  }
   return {
     now: world.nowMs,
     nodes,

@@ -32,6 +32,14 @@ export interface Coloc {
   readonly attr?: string;
   /** The configured primary (before groups resolve to members), for Pacemaker's cmp_primary_priority. */
   readonly rank: { readonly priority: number; readonly variant: number; readonly id: string };
+  /**
+   * The configured primary when it is a group: it counts only once the whole group is placed
+   * (2.1.5 pcmk__group_rsc_colocation_rh returns while the group is provisional, as it is while
+   * a loop of colocations reaches it during its own allocation).
+   */
+  readonly group?: WGroup;
+  /** The configured dependent is a group (its colocations with equal primaries apply in CIB order). */
+  readonly groupDependent?: true;
 }
 
 /** Pacemaker's variants, as cmp_primary_priority compares them (clones before groups before primitives). */
@@ -151,19 +159,21 @@ export function buildColocs(world: World, constraints: readonly ColocationConstr
         score: con.score,
         rank: rankOf(r),
         ...(con.nodeAttribute !== undefined ? { attr: con.nodeAttribute } : {}),
+        ...(r.kind === "group" ? { group: r.g } : {}),
+        ...(d.kind === "group" ? { groupDependent: true as const } : {}),
       },
       mergeInto,
     );
   }
   // a dependent's colocations are applied sorted by primary (pcmk__add_this_with's sorted insert);
-  // g_list_insert_sorted puts a new item before the equal ones, so two colocations with the same
-  // primitive primary apply in reverse CIB order; with the same group primary, real crm_simulate
-  // keeps CIB order (both seen in the random comparison: seeds 52 and 938)
+  // g_list_insert_sorted puts a new item before the equal ones, so a primitive's two colocations
+  // with the same primary apply in reverse CIB order (a primitive primary: seed 52; a group
+  // primary: seed 629); a group's keep CIB order (seed 938)
   for (const [key, list] of deps) {
     const at = new Map(list.map((c, i) => [c, i]));
     const order = (a: Coloc, b: Coloc): number => {
       const d = (at.get(a) ?? 0) - (at.get(b) ?? 0);
-      return a.rank.variant === VARIANT.prim ? -d : d;
+      return a.groupDependent ? d : -d;
     };
     deps.set(
       key,
@@ -422,8 +432,10 @@ export function assignAll(world: World, colocs: Colocs): void {
     let cur: Table = { weights: self.weights, has: self.has };
     for (const c of colocs.deps.get(id) ?? []) {
       const archive = c.score < 0 && c.score > -INFINITY ? copy(cur) : undefined;
-      allocEnt(c.primary);
-      cur = applyColoc(world, cur, c);
+      if (c.group) allocGroup(c.group);
+      else allocEnt(c.primary);
+      // a group primary still being placed (a loop of colocations) has no influence yet
+      if (c.group === undefined || c.group.done) cur = applyColoc(world, cur, c);
       if (archive && !anyAvailable(world, cur)) cur = archive;
       self.weights = cur.weights;
       self.has = cur.has;

@@ -1,7 +1,6 @@
 /**
  * Where Tandem's decision for a CIB may differ from Pacemaker 2.1.5's: the
- * features of issue 17 rows 11-14 that the policy engine does not implement,
- * and orders that form a cycle (found by the random comparison)
+ * features of issue 17 rows 11-14 that the policy engine does not implement
  * (docs/POLICY-COMPAT.md "Where they still differ"). `hbctl simulate` prints
  * one warning per use, so a simulated decision is never silently unlike
  * Pacemaker's. Pure: a CIB in, notes out.
@@ -11,11 +10,10 @@ import { isTrue, nvMap, primitives, resourceIndex } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 
 /**
- * One difference: the issue 17 row (or "order-cycle", found by the random comparison), the resource
- * concerned, and what each engine does.
+ * One difference: the issue 17 row, the resource concerned, and what each engine does.
  */
 export interface CompatNote {
-  readonly row: 11 | 12 | 13 | 14 | "order-cycle";
+  readonly row: 11 | 12 | 13 | 14;
   readonly rsc: string;
   readonly message: string;
 }
@@ -127,54 +125,7 @@ function clonePlacement(cib: Cib): CompatNote[] {
   }));
 }
 
-/**
- * Orders whose first/then resources (group members counted as their group) form a cycle, e.g.
- * A then B and B then A: Pacemaker's graph has a loop, its simulated run executes none of the
- * actions in it (they stay stopped, "stable no"); Tandem breaks the loop and starts them.
- */
-function orderCycles(cib: Cib): CompatNote[] {
-  const groupOf = new Map<string, string>();
-  for (const r of cib.configuration.resources)
-    if (r.kind === "group") for (const m of r.members) groupOf.set(m.id, r.id);
-  const top = (id: string): string => groupOf.get(id) ?? id;
-  const next = new Map<string, Set<string>>();
-  for (const o of cib.configuration.constraints.orders) {
-    if (o.kind === "Serialize") continue;
-    const from = top(o.first);
-    next.set(from, (next.get(from) ?? new Set<string>()).add(top(o.then)));
-  }
-  const state = new Map<string, "open" | "done">();
-  const cycle = (u: string, path: string[]): string[] | undefined => {
-    state.set(u, "open");
-    for (const v of next.get(u) ?? []) {
-      if (state.get(v) === "open") return [...path.slice(path.indexOf(v)), u, v];
-      const found = state.has(v) ? undefined : cycle(v, [...path, u]);
-      if (found) return found;
-    }
-    state.set(u, "done");
-    return undefined;
-  };
-  for (const u of next.keys()) {
-    const found = state.has(u) ? undefined : cycle(u, []);
-    if (found)
-      return [
-        {
-          row: "order-cycle",
-          rsc: found[0] as string,
-          message: `orders form a cycle (${found.join(" then ")}): Pacemaker's transition loops and starts none of them (stable no); Tandem breaks the loop and starts them`,
-        },
-      ];
-  }
-  return [];
-}
-
-/** Every use of a feature (issue 17 rows 11-14, order cycles) where Tandem decides differently from Pacemaker. */
+/** Every use of a feature (issue 17 rows 11-14) where Tandem decides differently from Pacemaker. */
 export function compatNotes(cib: Cib): CompatNote[] {
-  return [
-    ...liveMigration(cib),
-    ...looseGroups(cib),
-    ...uniqueClones(cib),
-    ...clonePlacement(cib),
-    ...orderCycles(cib),
-  ];
+  return [...liveMigration(cib), ...looseGroups(cib), ...uniqueClones(cib), ...clonePlacement(cib)];
 }

@@ -6,6 +6,7 @@
 import type { Cib } from "../cib/model.js";
 import { formatScore } from "../cib/score.js";
 import { isStable } from "./inject.js";
+import { hasLoop, loopOrderPairs } from "./loops.js";
 import type { Action, SummaryItem, Transition } from "./types.js";
 
 /** Options of `renderOracle`. */
@@ -47,7 +48,8 @@ export function summaryLine(s: SummaryItem): string {
 /**
  * Order lines: the transitive reduction of the graph restricted to the listed
  * actions (paths through unlisted and pseudo actions count), sorted as
- * normalize.py sorts them (by position of the later action, then the earlier).
+ * normalize.py sorts them (by position of the later action, then the earlier);
+ * for a graph with a loop, scripts/policy-oracle/normalize.py's rules (loops.ts).
  */
 export function orderLines(
   t: Transition,
@@ -60,6 +62,14 @@ export function orderLines(
     if (l) l.push(e.before);
     else preds.set(e.after, [e.before]);
   }
+  let n = 0;
+  for (const e of t.edges) n = Math.max(n, e.before + 1, e.after + 1);
+  for (const id of labels.keys()) n = Math.max(n, id + 1);
+  const byPos = (e1: [number, number], e2: [number, number]): number =>
+    (pos.get(e1[1]) ?? 0) - (pos.get(e2[1]) ?? 0) || (pos.get(e1[0]) ?? 0) - (pos.get(e2[0]) ?? 0);
+  const line = ([a, b]: [number, number]): string => `order ${labels.get(a)} -> ${labels.get(b)}`;
+  // a loop of orders (never run, as in Pacemaker): normalize.py's rules for loops
+  if (hasLoop(preds, n)) return loopOrderPairs(n, preds, new Set(labels.keys())).sort(byPos).map(line);
   const memo = new Map<number, Set<number>>();
   const anc = (id: number, stack: Set<number>): Set<number> => {
     const known = memo.get(id);
@@ -84,11 +94,7 @@ export function orderLines(
       if (!implied) edges.push([x, b]);
     }
   }
-  edges.sort(
-    (e1, e2) =>
-      (pos.get(e1[1]) ?? 0) - (pos.get(e2[1]) ?? 0) || (pos.get(e1[0]) ?? 0) - (pos.get(e2[0]) ?? 0),
-  );
-  return edges.map(([a, b]) => `order ${labels.get(a)} -> ${labels.get(b)}`);
+  return edges.sort(byPos).map(line);
 }
 
 /** Renders a transition in the `# oracle v1` format. */
@@ -124,8 +130,8 @@ export function renderOracle(t: Transition, cib: Cib, opts: OracleOptions = {}):
   const inertLabels = new Map<string, number>();
   inert.forEach((a, i) => {
     const label =
-      a.op === "start"
-        ? `start ${a.rsc} on ${a.node}`
+      a.op === "start" || a.op === "stop"
+        ? `${a.op} ${a.rsc} on ${a.node}`
         : opts.all
           ? `monitor ${a.rsc} on ${a.node} interval=${a.intervalMs}`
           : undefined;

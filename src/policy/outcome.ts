@@ -13,6 +13,7 @@ export function placementsOf(
   plans: ReadonlyMap<string, Plan>,
   frozen: boolean,
   fencedSet: ReadonlySet<number>,
+  stuck: ReadonlySet<string> = new Set(),
 ): Placement[] {
   const N = world.nodes;
   const uname = (n: number): string => (N[n] as WNode).uname;
@@ -40,7 +41,15 @@ export function placementsOf(
         failed ||= p.blocked || p.failedOn.size > 0;
         reason = p.blocked ? "blocked" : "unmanaged";
       } else {
-        if (plan.target !== null && plan.runnable) nodes.add(uname(plan.target));
+        // a start or stop that never runs (on or after a loop of orders) leaves it where it was
+        const never = (op: string, n: number): boolean => stuck.has(`${op} ${p.id} ${n}`);
+        if (plan.target !== null && plan.runnable && !never("start", plan.target))
+          nodes.add(uname(plan.target));
+        for (const n of plan.stops)
+          if (never("stop", n)) {
+            nodes.add(uname(n));
+            if (p.failedOn.has(n)) failed = true;
+          }
         for (const n of plan.stops) if ((N[n] as WNode).unclean && !fencedSet.has(n)) nodes.add(uname(n));
         if (plan.stopBlocked) for (const n of p.running) nodes.add(uname(n));
         // a failed instance whose recovery cannot stop it (a later group member stays) stays failed
@@ -127,7 +136,8 @@ export function inertActions(
     }
     const prev = prevOf(p);
     if (prev === undefined) continue;
-    const prevAt = prev.running[0] ?? target;
+    // an unmanaged one's implied start is where it runs, a managed one's start where it goes
+    const prevAt = (prev.managed ? plans.get(prev.id)?.target : prev.running[0]) ?? prev.running[0] ?? target;
     const before = startAt.get(prev.id) ?? start(prev, prevAt, []);
     start(p, target, [before]);
   }

@@ -69,7 +69,7 @@ export interface Action {
  * with crm_simulate only: nothing executes them.
  */
 export interface InertAction {
-  readonly op: "start" | "monitor";
+  readonly op: "start" | "stop" | "monitor";
   readonly rsc: string;
   readonly node: string;
   readonly intervalMs: number;
