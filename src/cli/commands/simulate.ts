@@ -119,7 +119,7 @@ export function runSimulate(fileArg: string | undefined, opts: SimulateOpts, io:
     knownNode(cib, spec.node, "--op-fail");
     cib = opFail(cib, spec, now);
   }
-  // features Tandem's engine decides differently from Pacemaker's (issue 17 rows 11-14, order cycles): said, never silent
+  // features Tandem's engine decides differently from Pacemaker's (issue 17 rows 11-14): said, never silent
   const differences = compatNotes(cib);
   for (const d of differences) io.err(`${file}: warning: differs from Pacemaker: ${d.message}`);
   const transition = schedule(cib, now);
@@ -152,7 +152,7 @@ export function registerSimulate(program: Command, io: CliIo): void {
         "Every transition hbd's DC runs saves its input as STATE_DIR/pengine/pe-input-N.xml (the newest " +
         "pe-input-series-max, default 400, are kept); --replay recomputes one exactly as the DC did.\n\n" +
         "Decides as Pacemaker 2.1.5's scheduler does; the known differences (allow-migrate, collocated/ordered=false " +
-        "groups, globally-unique clones with clone-node-max > 1, some clone placements, orders that form a cycle) are listed in " +
+        "groups, globally-unique clones with clone-node-max > 1, some clone placements) are listed in " +
         "docs/POLICY-COMPAT.md, and a CIB using one gets a warning on stderr per use " +
         '("FILE: warning: differs from Pacemaker: ..."; in --json, the `differences` list). ' +
         "stonith-enabled=true without a fencing device is a warning here (Pacemaker starts nothing), an error in verify.\n\n" +
