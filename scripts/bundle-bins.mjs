@@ -75,7 +75,7 @@ const cjs = {
     js: `"use strict";\n${MARK}\nconst __tandem_import_meta_url = require("node:url").pathToFileURL(__filename).href;`,
   },
   // the full program stays tsc's ES modules, imported only when the quick forms do not apply
-  external: ["../cli/main.js"],
+  external: ["../cli/main.js", "../bin/hbctl-simulate.cjs"],
 };
 const bins = [
   [
@@ -84,6 +84,16 @@ const bins = [
       contents: 'import { runBin } from "./fast-main.js";\nrunBin();\n',
       resolveDir: join(dist, "cli"),
       sourcefile: "hbctl-bin.js",
+    },
+  ],
+  // hbctl simulate's plain forms (loaded by fast-main.ts only for them): parser, policy, renderer
+  [
+    "hbctl-simulate",
+    {
+      contents:
+        'export { runSimulate } from "./commands/simulate.js";\nexport { TandemError } from "../base/errors.js";\n',
+      resolveDir: join(dist, "cli"),
+      sourcefile: "hbctl-simulate-bin.js",
     },
   ],
   ["hb_standby", join(dist, "cli", "hb-standby.js")],
@@ -95,7 +105,9 @@ for (const [name, entry] of bins) {
     ...cjs,
     ...(typeof entry === "string" ? { entryPoints: [entry] } : { stdin: entry }),
     outfile,
-    ...(typeof entry === "string" ? {} : { banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
+    ...(typeof entry === "string" || name === "hbctl-simulate"
+      ? {}
+      : { banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
   });
   outputs.push(...r.outputFiles);
 }

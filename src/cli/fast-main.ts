@@ -12,19 +12,46 @@
 import { TandemError } from "../base/errors.js";
 import { runStatus } from "./commands/status.js";
 import { parseFastAdmin, runFastAdmin } from "./fast-admin.js";
+import { parseFastSimulate, type SimulateOpts } from "./fast-simulate.js";
 import { parseFastStatus } from "./fast-status.js";
 import { type CliIo, processIo } from "./io.js";
+
+/**
+ * `hbctl simulate` in its plain forms runs from its own one-file bundle,
+ * dist/src/bin/hbctl-simulate.cjs (the CIB parser, the policy engine and the
+ * oracle renderer, no commander), loaded only for it: a user waits for it as
+ * for crm_simulate (issue 17). The same relative path from dist/src/cli/ and
+ * from the bundle in dist/src/bin/.
+ */
+const SIMULATE_BUNDLE = "../bin/hbctl-simulate.cjs";
+
+interface SimulateBundle {
+  runSimulate(file: string | undefined, opts: SimulateOpts, io: CliIo): void;
+  /** The bundle's own copy of the class its errors are instances of. */
+  TandemError: typeof TandemError;
+}
 
 /** Runs `argv` if it is one of the quick forms; false when the full program must run it. */
 export async function quickMain(argv: readonly string[], io: CliIo): Promise<boolean> {
   const status = parseFastStatus(argv);
   const admin = status === undefined ? parseFastAdmin(argv) : undefined;
-  if (status === undefined && admin === undefined) return false;
+  const sim = status === undefined && admin === undefined ? parseFastSimulate(argv) : undefined;
+  if (status === undefined && admin === undefined && sim === undefined) return false;
+  let bundled: SimulateBundle | undefined;
   try {
     if (status !== undefined) await runStatus(status, io);
     else if (admin !== undefined) await runFastAdmin(admin, io);
+    else if (sim !== undefined) {
+      // In the CommonJS bundle (the only place this runs) require, not import(): import() of a CommonJS
+      // file starts the ES module loader and runs its export lexer over the file (~35 ms); nor
+      // createRequire: loading node:module starts the ES module loader too.
+      bundled = (
+        typeof require === "function" ? require(SIMULATE_BUNDLE) : await import(SIMULATE_BUNDLE)
+      ) as SimulateBundle;
+      bundled.runSimulate(sim.file, sim.opts, io);
+    }
   } catch (e) {
-    if (e instanceof TandemError) {
+    if (e instanceof TandemError || (bundled !== undefined && e instanceof bundled.TandemError)) {
       io.err(`hbctl: ${e.message}`);
       io.exit(e.exitCode);
     } else {

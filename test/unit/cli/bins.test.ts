@@ -160,3 +160,22 @@ test("hb_standby and hb_takeover: one CommonJS file each, Heartbeat's forms, $HB
   assert.equal(bad.code, 1);
   assert.match(bad.err, /wrong resources\(most\)/);
 });
+
+test("hbctl simulate's plain forms run from the simulate bundle (no ES module loader, no commander) and answer as the full program", async () => {
+  const cib = join(repoRoot, "test", "fixtures", "policy", "02-group-steady-state.xml");
+  const simBundle = join(repoRoot, "dist", "src", "bin", "hbctl-simulate.cjs");
+  for (const args of [
+    ["simulate", cib, "--now", "2024-01-01T00:00:00Z"],
+    ["simulate", cib, "--node-fail", "n1", "--json", "--now=2024-01-01T00:00:00Z"],
+    ["simulate", cib, "--node-down", "nosuch"],
+    ["simulate", join(dir, "absent.xml")],
+  ]) {
+    const quick = await run(bin("hbctl"), args);
+    const full = await run(FULL, args);
+    assert.deepEqual(without(quick), without(full), args.join(" "));
+    assert.deepEqual(quick.loaded, { files: [bin("hbctl"), simBundle], esmLoader: false }, args.join(" "));
+  }
+  const help = await run(bin("hbctl"), ["simulate", "--help"]);
+  assert.equal(help.code, 0);
+  assert.equal(help.loaded?.esmLoader, true, "--help goes to the full program");
+});
