@@ -34,6 +34,7 @@ import { FenceRunner } from "../exec/fence.js";
 import { createExecutor, realTimers } from "../exec/process.js";
 import type { StatusReport } from "../ipc/protocol.js";
 import { AlertRunner } from "./alert-runner.js";
+import { restoreExtraCaCerts } from "./ca-env.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { parseHbdFlags } from "./flags.js";
@@ -74,6 +75,9 @@ import { Watchdog } from "./watchdog.js";
 export { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR } from "./flags.js";
 
 const OCF_ROOT = "/usr/lib/ocf";
+
+// the package's wrapper started node without NODE_EXTRA_CA_CERTS (ca-env.ts): back for the children
+restoreExtraCaCerts(process.env);
 
 /** The command line (flags.ts: commander only for --help, --version and errors). */
 const flags = await parseHbdFlags(process.argv.slice(2));
