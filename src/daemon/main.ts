@@ -69,7 +69,7 @@ import { TickLoop, wakePeriodMs } from "./tick-loop.js";
  * be, permissions): one line on stderr says what, where and what to do.
  */
 // first: V8 settings that must apply before the other modules allocate (issue 15 footprint)
-import "./v8-flags.js";
+import { applyTimingFlags } from "./v8-flags.js";
 import { Watchdog } from "./watchdog.js";
 
 export { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR } from "./flags.js";
@@ -117,6 +117,8 @@ if (flags.check) {
   process.stdout.write("hbd: configuration valid\n");
   process.exit(ExitCode.ok);
 }
+/** V8 settings that depend on the timing (v8-flags.ts: no optimising compiler at slow keepalives). */
+const timingV8Flags = applyTimingFlags(config.timing.keepaliveMs);
 const localNode = nodeName.toLowerCase();
 const gid = flags.group === undefined ? undefined : resolveGroup(flags.group);
 if (flags.group !== undefined && gid === undefined) {
@@ -519,6 +521,7 @@ logger.info(
     generation,
     tickMs,
     wakeMs,
+    ...(timingV8Flags.length > 0 ? { v8: timingV8Flags.join(" ") } : {}),
     pid: process.pid,
     socket: ipc.path,
   },
