@@ -191,6 +191,10 @@ function applyRealtime(realtime: boolean): void {
   }
 }
 
+// Before the rest of the start (the CIB, the media, the agents' directories): on a loaded machine
+// the start to the first heartbeat runs at the priority the heartbeats will have (issue 15 §5).
+applyRealtime(config.realtime);
+
 /** Runs a start-up step on the state or run directory; a failure is one clear line and exit 7 (ExitCode.startup). */
 function startupStep<T>(what: string, dir: string, step: () => T): T {
   try {
@@ -513,7 +517,6 @@ const tickMs = tickPeriodMs(timing.keepaliveMs, timing.deadtimeMs);
 const wakeMs = wakePeriodMs(tickMs, timing.keepaliveMs);
 const lagWarnMs = Math.max(tickMs, timing.warntimeMs / 2);
 const lagLog = new RateLimiter(10_000);
-applyRealtime(config.realtime);
 hbd.start();
 logger.info(
   {
