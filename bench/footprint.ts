@@ -17,9 +17,13 @@
  *   was seen (CPU figures move less than wall times with the machine's load).
  * - the load average before and after, and whether NODE_EXTRA_CA_CERTS is set:
  *   Node 20 loads those certificates (and its own root store) at every start,
- *   ~60 ms of CPU on the test machine, in hbd and hbctl alike.
+ *   ~60-100 ms of CPU and ~4 MB of RSS on the test machine, in hbd and hbctl
+ *   alike. The package's wrappers start node without it (hbd hands it over
+ *   to its children: src/daemon/ca-env.ts), and so does this benchmark, to
+ *   measure the commands as installed; --inherit-env keeps the variable (the
+ *   figures of a plain `node dist/src/daemon/main.js`).
  *
- * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--hbd-node-options STR] [--json]
+ * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--hbd-node-options STR] [--inherit-env] [--json]
  * (--hbd-node-options: NODE_OPTIONS for hbd only, e.g. "--jitless" or "--v8-pool-size=1", to measure
  * a flag before adopting it.)
  * (--settle: seconds from start-up to the idle window, default 5; V8 compiles
@@ -30,6 +34,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { CA_HANDOVER, WRAPPER_CA_LINES } from "../src/daemon/ca-env.js";
 import { HBCTL } from "../test/e2e/daemon/lab.js";
 import { FailoverLab } from "./failover-lab.js";
 
@@ -47,6 +52,16 @@ const asJson = argv.includes("--json");
 const hbdNodeOptions = argv.includes("--hbd-node-options")
   ? argv[argv.indexOf("--hbd-node-options") + 1]
   : undefined;
+/** Whether the commands run with this process's NODE_EXTRA_CA_CERTS (default: as the package's wrappers start them). */
+const inheritEnv = argv.includes("--inherit-env");
+if (!inheritEnv && !WRAPPER_CA_LINES.includes("unset NODE_EXTRA_CA_CERTS"))
+  throw new Error("ca-env.ts changed: update the benchmark's copy of the wrapper's environment");
+/** The installed wrappers' environment (scripts/package.mjs): hbd's hands the variable over, hbctl's drops it. */
+const ca = process.env.NODE_EXTRA_CA_CERTS;
+if (!inheritEnv) {
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  if (ca) process.env[CA_HANDOVER] = ca;
+}
 const VIP = "10.250.0.100";
 const AUTHKEYS = "auth 1\n1 sha1 footprint-bench-secret\n";
 const CLK_TCK = 100;
@@ -222,7 +237,7 @@ async function main(): Promise<void> {
     loadavg()
       .map((x) => x.toFixed(2))
       .join(" ");
-  const env = `NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "set" : "unset"}; hbctl = ${BINS.hbctl}${hbdNodeOptions === undefined ? "" : `; hbd NODE_OPTIONS=${hbdNodeOptions}`}`;
+  const env = `NODE_EXTRA_CA_CERTS ${ca ? "set" : "unset"}${ca && !inheritEnv ? " (hbd and hbctl start without it, as the package's wrappers do; --inherit-env to keep it)" : ""}; hbctl = ${BINS.hbctl}${hbdNodeOptions === undefined ? "" : `; hbd NODE_OPTIONS=${hbdNodeOptions}`}`;
   const loadBefore = load();
   if (!asJson) console.log(`load average ${loadBefore} (1/5/15 min); ${env}`);
   for (const t of TIMINGS) {

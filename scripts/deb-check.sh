@@ -37,6 +37,11 @@ echo "deb-check: installed $(wc -l <"$work/owned") paths"
 v=$(node -p 'require("./package.json").version')
 [ "$(/usr/sbin/hbd --version)" = "$v" ] || fail "hbd --version is not $v"
 [ "$(/usr/bin/hbctl --version)" = "$v" ] || fail "hbctl --version is not $v"
+# hbd and hbctl start node without NODE_EXTRA_CA_CERTS (src/daemon/ca-env.ts): node warns about a missing file
+for cmd in /usr/sbin/hbd /usr/bin/hbctl; do
+  err=$(NODE_EXTRA_CA_CERTS=/nonexistent/tandem-ca.pem "$cmd" --version 2>&1 >/dev/null)
+  [ -z "$err" ] || fail "$cmd passed NODE_EXTRA_CA_CERTS on to node: $err"
+done
 /usr/sbin/hb-director --help >/dev/null || fail "hb-director --help"
 /usr/bin/hb_standby --help >/dev/null 2>&1 || true
 grep -q /usr/lib/tandem /usr/share/heartbeat/hb_standby || fail "/usr/share/heartbeat/hb_standby is not Tandem's"

@@ -100,12 +100,15 @@ try {
 
   // ---- commands: small wrappers so /usr/bin/node (Debian's nodejs) runs them
   // hbctl and Heartbeat's tools use no TLS: Node 20 loads NODE_EXTRA_CA_CERTS at every start (~60 ms CPU);
-  // they run the one-file builds (dist/src/bin, scripts/bundle-bins.mjs). hbd keeps the variable for
-  // hb-director's https checks.
+  // they run the one-file builds (dist/src/bin, scripts/bundle-bins.mjs). hbd opens no TLS either
+  // (~100 ms CPU and ~4 MB RSS of its start): its wrapper hands the variable over under another name and
+  // hbd puts it back for the children that inherit its environment (src/daemon/ca-env.ts). hb-director
+  // keeps it (its https checks); it is started by an agent, whose environment hbd builds afresh.
   const wrap = (target, js, pre = "") =>
     write(target, `#!/bin/sh\n${pre}exec /usr/bin/node /${lib}/${js} "$@"\n`, 0o755);
   const noCa = "unset NODE_EXTRA_CA_CERTS\n";
-  wrap("usr/sbin/hbd", "dist/src/daemon/main.js");
+  const { WRAPPER_CA_LINES } = await import(join(root, "dist", "src", "daemon", "ca-env.js"));
+  wrap("usr/sbin/hbd", "dist/src/daemon/main.js", WRAPPER_CA_LINES);
   wrap("usr/sbin/hb-director", "dist/src/lvs/main.js");
   wrap("usr/bin/hbctl", "dist/src/bin/hbctl.cjs", noCa);
   for (const [name, js] of [

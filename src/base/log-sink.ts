@@ -69,11 +69,17 @@ export class LogSink {
   write(chunk: string): void {
     for (const line of chunk.split("\n")) {
       if (line === "") continue;
+      if (this.toStdout && this.o.stdoutFormat === "json") {
+        // hbd's default (no logfile, debugfile or logfacility): the record as it is, without parsing it
+        // or formatting a Heartbeat line nobody reads (a local-time timestamp: Date's time zone code
+        // and ICU's zone data, ~2 MB of hbd's RSS, issue 15)
+        (this.o.console ?? process.stdout).write(`${line}\n`);
+        continue;
+      }
       const r = parsePinoLine(line);
       const hb = r === undefined ? line : heartbeatLine(r, this.o.node, this.o.pid, this.o.program);
       const fileText = `${this.o.fileFormat === "json" ? line : hb}\n`;
-      if (this.toStdout)
-        (this.o.console ?? process.stdout).write(`${this.o.stdoutFormat === "json" ? line : hb}\n`);
+      if (this.toStdout) (this.o.console ?? process.stdout).write(`${hb}\n`);
       if (this.files.debug) this.append(this.files.debug, fileText);
       if (this.files.log && (r === undefined || r.level >= 30)) this.append(this.files.log, fileText);
       if (this.syslog?.stdin && this.facility !== undefined) {

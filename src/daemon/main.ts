@@ -1,24 +1,4 @@
 #!/usr/bin/env node
-/**
- * hbd: the Tandem daemon, the real shell around HeartbeatNode (node.ts).
- * It validates the configuration, claims RUN_DIR/hbd.pid, bumps the
- * generation in STATE_DIR/hb_generation (written atomically before use),
- * opens every medium and ping node, serves RUN_DIR/hbd.sock for hbctl, and
- * runs one tick loop well below keepalive that also measures the event
- * loop's lag (warning when it reaches half of warntime).
- *
- * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
- * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
- * Logs: log-sink.ts (Heartbeat's ha-log lines in logfile/debugfile/syslog,
- * pino JSON on stdout; --log-format switches).
- *
- * Exit codes: 0 stopped cleanly (or --check passed), 1 already running or a
- * failure while running, 2 usage, 6 configuration error, 7 the state or run
- * directory is unusable at start (full disk, a file where a directory must
- * be, permissions): one line on stderr says what, where and what to do.
- */
-// first: V8 settings that must apply before the other modules allocate (issue 15 footprint)
-import "./v8-flags.js";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
@@ -54,6 +34,7 @@ import { FenceRunner } from "../exec/fence.js";
 import { createExecutor, realTimers } from "../exec/process.js";
 import type { StatusReport } from "../ipc/protocol.js";
 import { AlertRunner } from "./alert-runner.js";
+import { restoreExtraCaCerts } from "./ca-env.js";
 import { CibStore, compareCibVersions, formatCibVersion } from "./cib-store.js";
 import { haresourcesCib } from "./crm-cib.js";
 import { parseHbdFlags } from "./flags.js";
@@ -67,11 +48,36 @@ import { RespawnSupervisor, realRespawnPort } from "./respawn.js";
 import { SdNotifier } from "./sd-notify.js";
 import { systemdNotifySend } from "./sd-notify-send.js";
 import { bumpGeneration, claimPidFile, nodeUuid, releasePidFile, startupFailureLine } from "./state.js";
+import { TickLoop, wakePeriodMs } from "./tick-loop.js";
+/**
+ * hbd: the Tandem daemon, the real shell around HeartbeatNode (node.ts).
+ * It validates the configuration, claims RUN_DIR/hbd.pid, bumps the
+ * generation in STATE_DIR/hb_generation (written atomically before use),
+ * opens every medium and ping node, serves RUN_DIR/hbd.sock for hbctl, and
+ * runs one tick loop (tick-loop.ts: a timer re-armed to the node's next
+ * deadline) that also measures the event loop's lag (warning when it reaches
+ * half of warntime).
+ *
+ * Signals: SIGTERM/SIGINT leave the cluster cleanly (Heartbeat's shutdown
+ * messages, so peers do not wait for deadtime), SIGHUP reloads authkeys.
+ * Logs: log-sink.ts (Heartbeat's ha-log lines in logfile/debugfile/syslog,
+ * pino JSON on stdout; --log-format switches).
+ *
+ * Exit codes: 0 stopped cleanly (or --check passed), 1 already running or a
+ * failure while running, 2 usage, 6 configuration error, 7 the state or run
+ * directory is unusable at start (full disk, a file where a directory must
+ * be, permissions): one line on stderr says what, where and what to do.
+ */
+// first: V8 settings that must apply before the other modules allocate (issue 15 footprint)
+import { applyTimingFlags } from "./v8-flags.js";
 import { Watchdog } from "./watchdog.js";
 
 export { DEFAULT_RUN_DIR, DEFAULT_STATE_DIR } from "./flags.js";
 
 const OCF_ROOT = "/usr/lib/ocf";
+
+// the package's wrapper started node without NODE_EXTRA_CA_CERTS (ca-env.ts): back for the children
+restoreExtraCaCerts(process.env);
 
 /** The command line (flags.ts: commander only for --help, --version and errors). */
 const flags = await parseHbdFlags(process.argv.slice(2));
@@ -111,6 +117,8 @@ if (flags.check) {
   process.stdout.write("hbd: configuration valid\n");
   process.exit(ExitCode.ok);
 }
+/** V8 settings that depend on the timing (v8-flags.ts: no optimising compiler at slow keepalives). */
+const timingV8Flags = applyTimingFlags(config.timing.keepaliveMs);
 const localNode = nodeName.toLowerCase();
 const gid = flags.group === undefined ? undefined : resolveGroup(flags.group);
 if (flags.group !== undefined && gid === undefined) {
@@ -183,6 +191,10 @@ function applyRealtime(realtime: boolean): void {
   }
 }
 
+// Before the rest of the start (the CIB, the media, the agents' directories): on a loaded machine
+// the start to the first heartbeat runs at the priority the heartbeats will have (issue 15 §5).
+applyRealtime(config.realtime);
+
 /** Runs a start-up step on the state or run directory; a failure is one clear line and exit 7 (ExitCode.startup). */
 function startupStep<T>(what: string, dir: string, step: () => T): T {
   try {
@@ -245,6 +257,9 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 const retryTimers = new Set<NodeJS.Timeout>();
 let addToNode: ((t: Transport) => void) | undefined;
+/** The tick loop, once started (below): inputs poke it. */
+let tickLoop: TickLoop | undefined;
+const pokeLoop = (): void => tickLoop?.poke();
 
 function watch(t: Transport): void {
   t.onError((e) =>
@@ -439,7 +454,12 @@ const hbd = new Hbd(
     alert: (e) => alertRunner.handle(e, () => hbd.controller.cib),
   },
 );
-addToNode = (t) => hbd.addTransport(t);
+addToNode = (t) => {
+  hbd.addTransport(t);
+  // after the node's own handler (handlers run in the order they were added); before the loop starts,
+  // it registers every transport itself
+  if (tickLoop !== undefined) t.onFrame(pokeLoop);
+};
 
 /** What `hbctl status` reports (also the status page's and the metrics' snapshot). */
 function statusReport(): StatusReport {
@@ -455,6 +475,7 @@ for (const p of config.pingNodes) {
   });
   m.onEvent((e) => {
     hbd.onPing(p.name, e.type !== "down");
+    pokeLoop();
   });
   m.onError((e) => logger.warn({ event: "ping-error", peer: p.name, code: e.code }, e.message));
   pings.push(m);
@@ -465,7 +486,13 @@ try {
     path: join(flags.runDir, SOCKET_NAME),
     ...(gid === undefined ? {} : { gid }),
     report: statusReport,
-    command: (method, params) => hbd.command(method, params),
+    command: (method, params) => {
+      try {
+        return hbd.command(method, params);
+      } finally {
+        pokeLoop();
+      }
+    },
     log: logger,
   });
 } catch (e) {
@@ -487,13 +514,20 @@ await monitor.listen(
 // ---------------------------------------------------------------- the tick loop
 
 const tickMs = tickPeriodMs(timing.keepaliveMs, timing.deadtimeMs);
+const wakeMs = wakePeriodMs(tickMs, timing.keepaliveMs);
 const lagWarnMs = Math.max(tickMs, timing.warntimeMs / 2);
 const lagLog = new RateLimiter(10_000);
-let expected = monotonicClock.now() + tickMs;
-applyRealtime(config.realtime);
 hbd.start();
 logger.info(
-  { event: "started", generation, tickMs, pid: process.pid, socket: ipc.path },
+  {
+    event: "started",
+    generation,
+    tickMs,
+    wakeMs,
+    ...(timingV8Flags.length > 0 ? { v8: timingV8Flags.join(" ") } : {}),
+    pid: process.pid,
+    socket: ipc.path,
+  },
   `hbd ${VERSION} running as ${localNode}`,
 );
 /** ha.cf `respawn` programs (not ipfail, not Heartbeat API clients: config/respawn.ts), supervised as Heartbeat. */
@@ -541,22 +575,32 @@ if (config.watchdog !== undefined) {
     );
   }
 }
-const loop = setInterval(() => {
-  const now = monotonicClock.now();
-  const lag = Math.max(0, now - expected);
-  expected = now + tickMs;
-  hbd.node.lag.lagMs = lag;
-  hbd.node.lag.maxLagMs = Math.max(hbd.node.lag.maxLagMs, lag);
-  if (lag >= lagWarnMs && lagLog.allow("lag", now) !== false)
-    logger.warn(
-      { event: "event-loop-lag", lagMs: Math.round(lag), warntimeMs: timing.warntimeMs },
-      `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
-    );
-  hbd.tick();
-  const logProblem = logSink.takeProblem();
-  if (logProblem !== undefined) process.stderr.write(`hbd: logging: ${logProblem}\n`);
-  if (!stopping) watchdog?.tickle(now);
-}, tickMs);
+/**
+ * The tick loop (tick-loop.ts): one timer re-armed to the node's next deadline, at most `wakeMs`
+ * apart; frames, hbctl commands and ping verdicts poke it (they can bring a deadline closer).
+ */
+tickLoop = new TickLoop(
+  {
+    periodMs: wakeMs,
+    nextDeadline: () => hbd.node.nextWakeMs(),
+    turn: (now, lag) => {
+      hbd.node.lag.lagMs = lag;
+      hbd.node.lag.maxLagMs = Math.max(hbd.node.lag.maxLagMs, lag);
+      if (lag >= lagWarnMs && lagLog.allow("lag", now) !== false)
+        logger.warn(
+          { event: "event-loop-lag", lagMs: Math.round(lag), warntimeMs: timing.warntimeMs },
+          `event loop lag ${Math.round(lag)} ms approaches warntime ${timing.warntimeMs} ms`,
+        );
+      hbd.tick();
+      const logProblem = logSink.takeProblem();
+      if (logProblem !== undefined) process.stderr.write(`hbd: logging: ${logProblem}\n`);
+      if (!stopping) watchdog?.tickle(now);
+    },
+  },
+  { clock: monotonicClock, timers: realTimers },
+);
+for (const t of transports) t.onFrame(pokeLoop);
+tickLoop.start();
 
 // ---------------------------------------------------------------- signals
 
@@ -580,7 +624,7 @@ async function stop(signal: string): Promise<void> {
   ]);
   if (failed === undefined)
     logger.error({ event: "release-timeout" }, "stopping resources took too long; leaving anyway");
-  clearInterval(loop);
+  tickLoop?.stop();
   hbd.finishShutdown();
   await new Promise((r) => setTimeout(r, 50)); // let the shutdown datagrams leave
   await alertRunner.drain(2000); // the stops' alerts (agents keep running detached if slower)

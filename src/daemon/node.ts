@@ -318,8 +318,9 @@ export class HeartbeatNode {
     if (wait !== undefined && now - wait.askedAtMs >= this.reqnodesRetryMs) this.askNodes(now);
   }
 
-  /** The earliest monotonic time at which `tick` has something to do. */
+  /** The earliest monotonic time at which `tick` has something to do (never, unless running). */
   nextWakeMs(): number {
+    if (this.state !== "running") return Number.POSITIVE_INFINITY;
     const retry =
       this.awaitingRepnodes === undefined
         ? Number.POSITIVE_INFINITY

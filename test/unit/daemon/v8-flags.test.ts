@@ -30,3 +30,27 @@ test("v8-flags: the young generation stays at its initial size under steady allo
   assert.ok(kept <= 2, `new space ${kept} MB with hbd's flags`);
   assert.ok(grown > kept, `without them it grows (${grown} MB): the check can tell`);
 });
+
+/** Whether a hot function ends up compiled by TurboFan after applyTimingFlags(keepaliveMs). */
+function turbofanned(keepaliveMs: number): boolean {
+  const script = `const { applyTimingFlags } = await import(${JSON.stringify(MODULE)});
+    applyTimingFlags(${keepaliveMs});
+    function hot(x) { let s = 0; for (let i = 0; i < 100; i++) s += (x * i) % 7; return s; }
+    let t = 0;
+    for (let i = 0; i < 200000; i++) t += hot(i);
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline && (%GetOptimizationStatus(hot) & 64) === 0) for (let i = 0; i < 10000; i++) t += hot(i);
+    // %GetOptimizationStatus bit 6 (64): kTurboFanned (V8 11.3, Node 20)
+    console.log((%GetOptimizationStatus(hot) & 64) !== 0 ? "turbofan" : "no", t > 0);`;
+  const r = spawnSync(process.execPath, ["--allow-natives-syntax", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.startsWith("turbofan");
+}
+
+test("v8-flags: no optimising compiler from keepalive 500 ms (RSS), TurboFan kept at fast timings (CPU)", () => {
+  assert.equal(turbofanned(1000), false, "keepalive 1 s: interpreter and baseline only");
+  assert.equal(turbofanned(10), true, "keepalive 10 ms: hot code is optimised (the check can tell)");
+});
