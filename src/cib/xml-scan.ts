@@ -78,23 +78,72 @@ interface Open {
 /** Names (elements, attributes) seen before, by a hash of their characters: one string per name, not one per use. */
 const NAME_SLOTS = 1024;
 
+/** A plain name's first character, as libxml2 writes names here: [A-Za-z_]. */
+function isPlainNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+/** A plain name's other characters: [A-Za-z0-9_.:-]. */
+function isPlainNameChar(c: number): boolean {
+  return isPlainNameStart(c) || (c >= 48 && c <= 58) || c === 46 || c === 45;
+}
+
+/** The end of the name starting at `p` (p itself when there is none). */
+function nameEnd(text: string, p: number): number {
+  if (!isPlainNameStart(text.charCodeAt(p))) return p;
+  let q = p + 1;
+  while (isPlainNameChar(text.charCodeAt(q))) q++;
+  return q;
+}
+
 /**
- * One start tag's inside (between '<' and '>') as libxml2 writes it: a name, then attributes with
- * double-quoted values free of '<' and '"', then an optional '/' (spaces are XML's four, as the
- * general scanner's: `\s` would also take a no-break space). Run natively by the regular
- * expression engine, it replaces the character loops of the general scanner for most tags.
+ * The attributes of the start tag whose name ends at `p` and whose '>' is at
+ * `gt` (no '<' between): ` name="value"` pairs, each after at least one
+ * space, then optional spaces and an optional '/'. Returns the attributes and
+ * whether the tag closes itself, or undefined for anything else (single
+ * quotes, a repeated attribute, a bad entity...).
  */
-const PLAIN_TAG = /^([A-Za-z_][\w.:-]*)((?:[ \t\n\r]+[A-Za-z_][\w.:-]*="[^"<]*")*)[ \t\n\r]*(\/?)$/;
+function plainAttributes(
+  text: string,
+  p: number,
+  gt: number,
+  at: number,
+): { attrs: Record<string, string>; empty: boolean } | undefined {
+  const attrs: Record<string, string> = {};
+  for (;;) {
+    const ws = p;
+    while (isSpace(text.charCodeAt(p))) p++;
+    if (p === gt) return { attrs, empty: false };
+    if (p + 1 === gt && text.charCodeAt(p) === 47 /* / */) return { attrs, empty: true };
+    if (p === ws) return undefined;
+    const ke = nameEnd(text, p);
+    if (ke === p || text.charCodeAt(ke) !== 61 /* = */ || text.charCodeAt(ke + 1) !== 34 /* " */)
+      return undefined;
+    const key = text.slice(p, ke);
+    const ve = text.indexOf('"', ke + 2);
+    if (ve < 0 || ve > gt || Object.hasOwn(attrs, key)) return undefined;
+    const v = text.slice(ke + 2, ve);
+    if (v.includes("&")) {
+      try {
+        attrs[key] = decode(v, at);
+      } catch {
+        return undefined;
+      }
+    } else attrs[key] = v;
+    p = ve + 1;
+  }
+}
 
 /**
  * The common case fast: a document of elements, double-quoted attributes, comments, processing
  * instructions and whitespace between elements (what libxml2 and cibadmin write), read with native
- * string searches, one regular expression per tag and `split` on the quotes, so a large status
- * section costs a few interpreted steps per element instead of several per character: most of
- * `hbctl simulate`'s run on a CIB is interpreted code, before V8 optimises anything (issue 17).
- * Anything else — text content, CDATA, a DOCTYPE, single quotes, a repeated attribute, and every
- * error — returns undefined, and the general scanner reads the document again, so both give the
- * same tree (test/unit/cib/xml-scan.test.ts compares them) and errors come from one place.
+ * string searches and character-code tests, without a substring per tag: a large status section
+ * costs a few interpreted steps per attribute (issue 17: at 5,000 primitives on 16 nodes, 28 MB,
+ * the regular expression and `split` per tag took 760 ms of a 2.2 s `hbctl simulate`).
+ * Anything else — text content, CDATA, a DOCTYPE, single quotes, a repeated attribute, a '<' or
+ * '>' inside a value, and every error — returns undefined, and the general scanner reads the
+ * document again, so both give the same tree (test/unit/cib/xml-scan.test.ts compares them) and
+ * errors come from one place.
  */
 export function scanPlain(text: string): XmlElement | undefined {
   type El = { name: string; attrs: Record<string, string>; children: XmlElement[]; line: number };
@@ -105,11 +154,11 @@ export function scanPlain(text: string): XmlElement | undefined {
   let top: El | undefined;
   let root: El | undefined;
   let i = 0;
+  let lt = text.indexOf("<");
   for (;;) {
-    const lt = text.indexOf("<", i);
     const end = lt < 0 ? n : lt;
     // whitespace only between elements (text content goes to the general scanner)
-    if (end > i && text.slice(i, end).trim() !== "") return undefined;
+    for (let k = i; k < end; k++) if (!isSpace(text.charCodeAt(k))) return undefined;
     if (lt < 0) break;
     const c = text.charCodeAt(lt + 1);
     if (c === 33 /* ! */) {
@@ -117,55 +166,45 @@ export function scanPlain(text: string): XmlElement | undefined {
       const e = text.indexOf("-->", lt + 4);
       if (e < 0) return undefined;
       i = e + 3;
+      lt = text.indexOf("<", i);
       continue;
     }
-    const gt = text.indexOf(">", lt);
-    if (gt < 0) return undefined;
     if (c === 63 /* ? */) {
       const e = text.indexOf("?>", lt + 2);
       if (e < 0) return undefined;
       i = e + 2;
+      lt = text.indexOf("<", i);
       continue;
     }
+    const gt = text.indexOf(">", lt);
+    const next = text.indexOf("<", lt + 1);
+    if (gt < 0 || (next >= 0 && next < gt)) return undefined;
     i = gt + 1;
     if (c === 47 /* / */) {
-      if (top === undefined || text.slice(lt + 2, gt) !== top.name) return undefined;
+      if (top === undefined || gt - lt - 2 !== top.name.length || !text.startsWith(top.name, lt + 2))
+        return undefined;
       stack.pop();
       top = stack[stack.length - 1];
+      lt = next;
       continue;
     }
-    const m = PLAIN_TAG.exec(text.slice(lt + 1, gt));
-    if (m === null) return undefined;
+    const ne = nameEnd(text, lt + 1);
+    if (ne === lt + 1) return undefined;
+    const tag = plainAttributes(text, ne, gt, lt);
+    if (tag === undefined) return undefined;
     while (nextNl >= 0 && nextNl < lt) {
       line++;
       nextNl = text.indexOf("\n", nextNl + 1);
     }
-    const el: El = { name: m[1] as string, attrs: {}, children: [], line };
-    const a = m[2] as string;
-    if (a !== "") {
-      // ' k1=', 'v1', ' k2=', 'v2', ..., ''
-      const parts = a.split('"');
-      const attrs = el.attrs;
-      for (let k = 0; k + 1 < parts.length; k += 2) {
-        const key = (parts[k] as string).trim().slice(0, -1);
-        if (Object.hasOwn(attrs, key)) return undefined;
-        const v = parts[k + 1] as string;
-        if (v.includes("&")) {
-          try {
-            attrs[key] = decode(v, lt);
-          } catch {
-            return undefined;
-          }
-        } else attrs[key] = v;
-      }
-    }
+    const el: El = { name: text.slice(lt + 1, ne), attrs: tag.attrs, children: [], line };
     if (top !== undefined) top.children.push(el);
     else if (root === undefined) root = el;
     else return undefined;
-    if (m[3] === "") {
+    if (!tag.empty) {
       stack.push(el);
       top = el;
     }
+    lt = next;
   }
   return top === undefined ? root : undefined;
 }
