@@ -99,6 +99,11 @@ export interface R1Options {
   readonly standbyReplyMs?: number;
   /** A Heartbeat peer that says nothing of R1 this long after both are active runs `crm on`. Default 5 s. */
   readonly silentPeerMs?: number;
+  /**
+   * Waiting this long on the peer (it looks in flux, or a standby exchange is stuck) with no R1
+   * message from it: repeat what it needs from us, or ask for its state. Default 10 s.
+   */
+  readonly resendMs?: number;
   /** This node runs `crm on` (a cib.xml): it cannot share resources with a Heartbeat peer at all. */
   readonly crmMode?: boolean;
 }
@@ -124,6 +129,21 @@ export function holdFromRunning(
 
 export type R1Report = ResourceProtocolReport;
 
+type Mark = { readonly hg: number; readonly seq: number };
+
+/** A peer message's (generation, seq), when it has them. */
+function markOf(m: ReadonlyMap<string, string>): Mark | undefined {
+  const hg = Number.parseInt(m.get("hg") ?? "", 16);
+  const seq = Number.parseInt(m.get("seq") ?? "", 16);
+  return Number.isNaN(hg) || Number.isNaN(seq) ? undefined : { hg, seq };
+}
+
+/** Whether `a` was sent after `b` (true when either is unknown). */
+function newer(a: Mark | undefined, b: Mark | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  return a.hg > b.hg || (a.hg === b.hg && a.seq > b.seq);
+}
+
 const nop = (): void => {};
 const silent: NodeLogger = { debug: nop, info: nop, warn: nop, error: nop };
 
@@ -133,6 +153,7 @@ export class R1Engine {
   private readonly requestDelayMs: number;
   private readonly standbyReplyMs: number;
   private readonly silentPeerMs: number;
+  private readonly resendMs: number;
   private readonly niceFailback: boolean;
   private readonly autoFailback: boolean;
   /** What this node holds (procinfo->i_hold_resources). */
@@ -142,6 +163,14 @@ export class R1Engine {
   private state: ResourceState = "init";
   private standby: Standby = "not";
   private standbyType: HoldMask = ALL;
+  /** Our side of the standby exchange: `me` gives the groups up, `other` takes them. */
+  private standbyRole: "me" | "other" = "me";
+  /** (hg, seq) of the peer's `ask_resources info=me` that made us the taking side. */
+  private peerRequestMark: { hg: number; seq: number } | undefined;
+  /** We took groups in the last standby exchange and said `done`: answer a repeated `done` with ours. */
+  private acquiredLast = false;
+  /** When to repeat what the peer waits for from us (flux recovery, see `resendDue`). */
+  private resendAt: number | undefined;
   private standbyUntil: number | undefined;
   private takeoverAt: number | undefined;
   private needsFailback = false;
@@ -155,6 +184,8 @@ export class R1Engine {
   private rejoining = false;
   /** The legacy-mode silent peer already warned about. */
   private silentWarned: string | undefined;
+  /** (hg, seq) of the peer's `done` we last acted on: a repeat of it, or an older one, is no news. */
+  private peerDoneMark: { hg: number; seq: number } | undefined;
   /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
   private peerResourceMark: { hg: number; seq: number } | undefined;
   /** Group keys the controller is told this node may hold. */
@@ -173,6 +204,7 @@ export class R1Engine {
     this.requestDelayMs = options.requestDelayMs ?? 10_000;
     this.standbyReplyMs = options.standbyReplyMs ?? 10_000;
     this.silentPeerMs = options.silentPeerMs ?? 5000;
+    this.resendMs = options.resendMs ?? 10_000;
     this.niceFailback = options.autoFailback !== "legacy";
     this.autoFailback = options.autoFailback === "on";
   }
@@ -274,7 +306,10 @@ export class R1Engine {
   onMessage(from: string, fields: ReadonlyMap<string, string>, now: number): void {
     this.now = now;
     const f = from.toLowerCase();
-    if (f !== this.local && this.peer?.name === f) this.peer = { ...this.peer, spoke: true };
+    if (f !== this.local && this.peer?.name === f) {
+      this.peer = { ...this.peer, spoke: true };
+      this.resendAt = undefined; // the peer speaks: wait afresh (resendDue)
+    }
     this.dispatch(f, fields);
     this.drain();
   }
@@ -299,12 +334,16 @@ export class R1Engine {
       this.standby = "not";
       this.standbyUntil = undefined;
       this.otherStable = true;
+      // Heartbeat cancels in silence; the peer may have answered `other` (its answer lost) and would
+      // wait an hour for our `done`. Saying we are stable again ends its side too (onResource).
+      this.sendHeld(this.state === "stable");
     }
     if (this.failbackRetryAt !== undefined && now >= this.failbackRetryAt) {
       this.failbackRetryAt = undefined;
       this.performAutoFailback();
     }
     this.checkSilentPeer();
+    this.resendDue();
     this.drain();
   }
 
@@ -435,6 +474,7 @@ export class R1Engine {
     this.takeoverAt = undefined;
     this.failbackRetryAt = undefined;
     this.needsFailback = false;
+    this.acquiredLast = false;
     this.state = "init";
     this.rejoining = true;
     this.target.clear();
@@ -482,6 +522,7 @@ export class R1Engine {
       shutdown ? `Received shutdown notice from '${name}'.` : `Resources being acquired from ${name}.`,
     );
     this.needsFailback = true;
+    this.acquiredLast = false;
     this.otherHolds = NONE;
     this.otherStable = true;
     this.iHold = ALL;
@@ -526,10 +567,13 @@ export class R1Engine {
     if (this.refusal !== undefined) return;
     switch (t) {
       case "starting":
-        if (!fromMe) this.onStarting();
+        if (!fromMe && !this.staleStarting(m)) this.onStarting();
         return;
       case "resource":
         this.onResource(fromMe, m);
+        if (!fromMe && m.get("info") === "resend" && this.niceFailback && this.state !== "shutdown")
+          // The peer has waited on us (resendDue): say where we are, whatever it last heard.
+          this.sendHeld(this.state === "stable" && this.busy === 0 && !this.rejoining);
         return;
       case "ask_resources":
         this.onAskResources(fromMe, from, m);
@@ -601,6 +645,17 @@ export class R1Engine {
     if (this.staleResource(m)) return;
     this.otherHolds = upd(this.otherHolds);
     const stable = m.get("isstable");
+    if (stable === "1" && this.standby === "other" && newer(markOf(m), this.peerRequestMark)) {
+      // The peer asked us to take its groups, then said it is stable: it cancelled the request (its
+      // 10 s timer: our `other` was lost). It gave nothing up; we took nothing yet (simulator
+      // haresources seed 16: we waited Heartbeat's hour in `other`, rscstatus `transition`).
+      this.log.warn(
+        { event: "r1-standby-abandoned" },
+        "the other node cancelled its standby request: standby cancelled here too.",
+      );
+      this.standby = "not";
+      this.standbyUntil = undefined;
+    }
     if (stable === "1") {
       if (!this.otherStable) {
         this.log.info({ event: "r1-remote-stable" }, "remote resource transition completed.");
@@ -661,6 +716,22 @@ export class R1Engine {
     return false;
   }
 
+  /**
+   * A peer's `starting` sent before a `resource` message of its already processed: retransmitted
+   * after it (a lost packet), it says nothing of now. Taken as new, the peer "restarted holding"
+   * the groups it had just taken and we took them too (simulator haresources seed 234: both ran r1a).
+   */
+  private staleStarting(m: ReadonlyMap<string, string>): boolean {
+    const mark = markOf(m);
+    if (mark === undefined || this.peerResourceMark === undefined || newer(mark, this.peerResourceMark))
+      return false;
+    this.log.info(
+      { event: "r1-stale-starting", hg: mark.hg, seq: mark.seq, newest: this.peerResourceMark },
+      `starting message ${mark.seq} of generation ${mark.hg} is older than a resource message already processed: ignored`,
+    );
+    return true;
+  }
+
   private onHbTakeover(m: ReadonlyMap<string, string>): void {
     // rc.d/hb_takeover: run hb_standby here with local and foreign swapped (failback has no branch: all).
     const which = encodeHold(m.get("rsc_hold"));
@@ -690,6 +761,10 @@ export class R1Engine {
       return;
     }
     let ignored = false;
+    if (this.standby === "not" && !fromMe && info === "done") {
+      this.lateDone(from, rtype, m);
+      return;
+    }
     switch (this.standby) {
       case "not":
         if (!this.otherStable || this.state !== "stable" || this.busy > 0) {
@@ -705,12 +780,16 @@ export class R1Engine {
           break;
         }
         this.otherStable = false;
+        this.acquiredLast = false;
         this.log.info({ event: "r1-standby-start" }, `${from} wants to go standby [${HOLD_NAMES[rtype]}]`);
         if (fromMe) {
           this.standby = "me";
+          this.standbyRole = "me";
           this.standbyUntil = this.now + this.standbyReplyMs;
         } else {
           this.standby = "other";
+          this.standbyRole = "other";
+          this.peerRequestMark = markOf(m);
           this.standbyUntil = this.now + 3_600_000;
           this.sendStandby("other");
         }
@@ -741,15 +820,18 @@ export class R1Engine {
             `standby: acquire [${HOLD_NAMES[rtype]}] resources from ${from}`,
           );
           this.standby = "done";
+          this.peerDoneMark = markOf(m);
           this.goStandby("other", rtype);
         } else if (!(fromMe && info === "other")) ignored = true;
         break;
       case "done":
-        this.standbyType = rtype;
-        if (info !== "done") {
+        // The giving side waits for the peer's `done`, the taking side for its own: a repeated `done`
+        // from the peer (resendDue) while we still take the groups is not the end of the exchange.
+        if (info !== "done" || fromMe !== (this.standbyRole === "other")) {
           ignored = true;
           break;
         }
+        this.standbyType = rtype;
         this.standby = "not";
         this.standbyUntil = undefined;
         if (fromMe) {
@@ -758,6 +840,7 @@ export class R1Engine {
             `Standby resource acquisition done [${HOLD_NAMES[rtype]}].`,
           );
           this.iHold = (this.iHold | (rtype === ALL ? ALL : swapHold(rtype))) as HoldMask;
+          this.acquiredLast = true;
         } else {
           this.log.info(
             { event: "r1-standby-peer-done" },
@@ -772,6 +855,94 @@ export class R1Engine {
         { event: "r1-standby-ignored" },
         `Ignored standby message '${info}' from ${from} in state ${this.standby}`,
       );
+  }
+
+  /**
+   * The peer's `done` while no standby runs here: a repeat (resendDue) of the `done` of an exchange
+   * we finished (our own `done` was lost: answer it again), or the `done` of an exchange we cancelled
+   * (onResource's abandoned request; a Heartbeat peer may say isstable=1 while its request runs):
+   * the peer gave the groups up, so we take them as the exchange would have.
+   */
+  private lateDone(from: string, rtype: HoldMask, m: ReadonlyMap<string, string>): void {
+    const mark = markOf(m);
+    if (!newer(mark, this.peerDoneMark) || !newer(mark, this.peerRequestMark)) return;
+    if (this.acquiredLast) {
+      this.log.info(
+        { event: "r1-standby-redone", peer: from },
+        `${from} repeats its standby 'done': answering ours again`,
+      );
+      this.ports.send([
+        ["t", "ask_resources"],
+        ["rsc_hold", HOLD_NAMES[rtype]],
+        ["info", "done"],
+      ]);
+      return;
+    }
+    if (this.state !== "stable" || this.peerRequestMark === undefined) return;
+    this.peerDoneMark = mark;
+    this.log.warn(
+      { event: "r1-standby-late-done", peer: from },
+      `${from} gave up [${HOLD_NAMES[rtype]}] resources for a standby cancelled here: acquiring them`,
+    );
+    this.standbyType = rtype;
+    this.standbyRole = "other";
+    this.standby = "done";
+    this.standbyUntil = this.now + 3_600_000;
+    this.otherStable = false;
+    this.goStandby("other", rtype);
+  }
+
+  /**
+   * Flux recovery (not in Heartbeat). R1 messages are sent once; one lost for good (the messaging
+   * layer's retransmission gave up), or a standby request its sender cancelled in silence, leaves a
+   * side waiting: Heartbeat for its one-hour standby timeout, or for ever for the peer's isstable=1
+   * (simulator haresources seeds 16, 116, 206, 219, 247: after heal the pair never settled). While
+   * this node waits on the peer and has heard no R1 message from it for resendMs, it repeats what
+   * the peer may have missed: its `done` (it gave groups up and waits for the peer's), otherwise its
+   * own state with `info=resend`, which the peer answers with its state (a Heartbeat node takes it
+   * as an ordinary full `resource` message). Every resend is idempotent at the receiver.
+   */
+  private resendDue(): void {
+    const waiting = this.waitingOnPeer();
+    if (waiting === undefined) {
+      this.resendAt = undefined;
+      return;
+    }
+    if (this.resendAt === undefined) {
+      this.resendAt = this.now + this.resendMs;
+      return;
+    }
+    if (this.now < this.resendAt) return;
+    this.resendAt = this.now + this.resendMs;
+    this.log.info(
+      { event: "r1-resend", waiting, standby: this.standby },
+      waiting === "done"
+        ? "no answer to our standby 'done': saying it again"
+        : "the other node's resource state is unknown or in flux for long: asking it again",
+    );
+    if (waiting === "done")
+      this.ports.send([
+        ["t", "ask_resources"],
+        ["rsc_hold", HOLD_NAMES[this.standbyType]],
+        ["info", "done"],
+      ]);
+    else this.sendHeld(this.state === "stable", "resend");
+  }
+
+  private waitingOnPeer(): "done" | "state" | undefined {
+    if (
+      !this.niceFailback ||
+      !this.peerIsHeartbeat() ||
+      !this.localActive ||
+      this.refusal !== undefined ||
+      this.state !== "stable" ||
+      this.rejoining ||
+      this.busy > 0
+    )
+      return undefined;
+    if (this.standby === "done" && this.standbyRole === "me") return "done";
+    if (this.standby === "other" || (this.standby === "not" && !this.otherStable)) return "state";
+    return undefined;
   }
 
   /** go_standby(): give up (who=me) or acquire (who=other) the set, then say `done`. */
@@ -924,7 +1095,9 @@ export class R1Engine {
       ["t", "resource"],
       ["rsc_hold", HOLD_NAMES[this.iHold]],
       ["rtype", "full"],
-      ["isstable", stable ? "1" : "0"],
+      // Never stable during a standby exchange: the taking side reads isstable=1 after the request
+      // as its cancellation (onResource).
+      ["isstable", stable && this.standby === "not" ? "1" : "0"],
     ];
     if (info !== undefined) fields.push(["info", info]);
     this.ports.send(fields);

@@ -27,6 +27,11 @@ class Pair {
   readonly queue: Step[] = [];
   readonly sent: { from: string; fields: Map<string, string> }[] = [];
   readonly alive = new Set<string>();
+  /** Drops a message for good when it returns true (a packet the messaging layer gave up on). */
+  drop: ((from: string, fields: ReadonlyMap<string, string>) => boolean) | undefined;
+  readonly dropped: string[] = [];
+  /** Each node's messages carry its generation and seq, as node.ts delivers them. */
+  private readonly seqs = new Map<string, { hg: number; seq: number }>();
   now = 0;
   violations: string[] = [];
 
@@ -60,8 +65,15 @@ class Pair {
   }
 
   private send(from: string, fields: Fields): void {
-    const m = new Map(fields);
+    const mark = this.seqs.get(from) ?? { hg: 1, seq: 0 };
+    mark.seq++;
+    this.seqs.set(from, mark);
+    const m = new Map([...fields, ["hg", mark.hg.toString(16)], ["seq", mark.seq.toString(16)]]);
     this.sent.push({ from, fields: m });
+    if (this.drop?.(from, m) === true) {
+      this.dropped.push(`${from}:${m.get("t")}:${m.get("info") ?? m.get("isstable")}`);
+      return;
+    }
     for (const to of ["a", "b"]) if (to !== from) this.queue.push({ kind: "msg", from, to, fields: m });
   }
 
@@ -123,6 +135,7 @@ class Pair {
 
   /** Node `n` restarts with a fresh engine and becomes active next to its peer. */
   restart(n: string, autoFailback: AutoFailback): void {
+    this.seqs.set(n, { hg: (this.seqs.get(n)?.hg ?? 1) + 1, seq: 0 });
     this.engines.set(
       n,
       new R1Engine(
@@ -349,4 +362,97 @@ test("holdFromRunning: Heartbeat's sets from what runs here", async () => {
   assert.equal(holdFromRunning(GROUPS, "a", run([A])), LOCAL);
   assert.equal(holdFromRunning(GROUPS, "a", run([B])), FOREIGN);
   assert.equal(holdFromRunning(GROUPS, "b", run([A, B])), ALL);
+});
+
+/** Drops the first message from `from` matching `t` and `info` (or `isstable` for resource messages). */
+function dropOnce(p: Pair, from: string, t: string, what: string): void {
+  let done = false;
+  p.drop = (f, m) => {
+    if (done || f !== from || m.get("t") !== t) return false;
+    if ((t === "resource" ? m.get("isstable") : m.get("info")) !== what) return false;
+    done = true;
+    return true;
+  };
+}
+
+function settled(p: Pair): void {
+  for (const n of ["a", "b"]) {
+    const r = p.engine(n).report();
+    assert.notEqual(r.rscstatus, "transition", `${n}: ${JSON.stringify(r)}`);
+    assert.equal(r.standby, "not", `${n}: ${JSON.stringify(r)}`);
+    assert.equal(r.peerStable, true, `${n}: ${JSON.stringify(r)}`);
+  }
+}
+
+test("flux recovery: the taker's `other` lost for good: the requester cancels after 10 s and the taker stops waiting too", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "b", "ask_resources", "other");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(13_000);
+  assert.deepEqual(p.dropped, ["b:ask_resources:other"]);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the giver's `done` lost for good: it says it again and the peer takes the groups", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "a", "ask_resources", "done");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(25_000);
+  assert.deepEqual(p.dropped, ["a:ask_resources:done"]);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  assert.equal(p.engine("b").report().rscstatus, "all");
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the taker's `done` lost for good: the giver's repeated `done` gets it again", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "b", "ask_resources", "done");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(25_000);
+  assert.deepEqual(p.dropped, ["b:ask_resources:done"]);
+  assert.deepEqual(p.held("b"), [A, B]);
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  // b took the groups once: the repeated `done` was answered, not acted on again
+  assert.equal(p.sent.filter((x) => x.from === "b" && x.fields.get("info") === "done").length, 2);
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the peer's isstable=1 lost for good: asked again (info=resend), it answers", () => {
+  const p = new Pair("off");
+  p.drop = (from, m) => from === "b" && m.get("t") === "resource" && p.now < 1000;
+  p.startBoth();
+  p.run(500);
+  assert.ok(p.dropped.includes("b:resource:1"), p.dropped.join(" "));
+  assert.equal(p.engine("a").report().rscstatus, "transition");
+  p.run(15_000);
+  settled(p);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.ok(p.sent.some((x) => x.from === "a" && x.fields.get("info") === "resend"));
+  assert.deepEqual(p.violations, []);
+});
+
+test("a peer's `starting` retransmitted after its later `resource` message is stale: no takeover of its groups", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.run(500);
+  assert.deepEqual(p.held("b"), [B]);
+  const first = p.sent.find((x) => x.from === "b" && x.fields.get("t") === "starting");
+  assert.ok(first !== undefined);
+  // the packet was lost and retransmitted: it arrives after b's resource messages
+  p.queue.push({ kind: "msg", from: "b", to: "a", fields: first.fields });
+  p.run(500);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
 });

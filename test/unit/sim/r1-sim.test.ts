@@ -58,6 +58,12 @@ for (const [seed, bug] of [
     "R1: a node giving up after a partition said 'none' while a hung stop still ran a group; the peer started it",
   ],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
+  [16, "R1: the taker's standby answer was lost for good; the requester cancelled, the taker waited an hour"],
+  [116, "R1: the peer's isstable=1 was lost for good; this node saw it in flux for ever (no standby again)"],
+  [206, "R1: the giver's standby 'done' was lost for good: its groups ran nowhere, both waited an hour"],
+  [219, "R1: a standby answer lost for good after the peer's restart: the taker waited an hour in flux"],
+  [247, "R1: the taker's standby 'done' was lost for good: the giver waited an hour in flux"],
+  [234, "R1: the peer's starting, retransmitted after its resource message, read as a restart: both ran r1a"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
