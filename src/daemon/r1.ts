@@ -86,6 +86,12 @@ export interface R1Ports {
    * (Tandem's CRM decides). `done` is called once the resources match.
    */
   readonly hold: (keys: ReadonlySet<string> | undefined, done: () => void) => void;
+  /**
+   * The group keys with a member still running here or failed here (a stop that failed leaves it
+   * blocked and running), once the controller settled: a group given up that is still here was not
+   * released. Default: none (every stop succeeds).
+   */
+  readonly stillHere?: () => ReadonlySet<string>;
   readonly log?: NodeLogger;
 }
 
@@ -478,9 +484,20 @@ export class R1Engine {
     this.state = "init";
     this.rejoining = true;
     this.target.clear();
+    const held = this.iHold;
     this.work(() => {
-      this.iHold = NONE;
       this.rejoining = false;
+      if (this.releaseFailed(held, "giving up after a partition")) {
+        // We cannot say `starting` (holding nothing) while a group still runs here: keep the sets
+        // we held, as before the partition, and say so; the peer gives its copies up (onResource).
+        this.iHold = held;
+        for (const g of this.groupsOf(held)) this.target.add(g);
+        if (this.state === "init") this.state = "stable";
+        this.sendHeld(true, "stop-failed");
+        this.work(nop);
+        return;
+      }
+      this.iHold = NONE;
       if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
     });
   }
@@ -948,6 +965,8 @@ export class R1Engine {
   /** go_standby(): give up (who=me) or acquire (who=other) the set, then say `done`. */
   private goStandby(who: "me" | "other", set: HoldMask): void {
     const act: HoldMask = set === ALL ? ALL : who === "me" ? set : swapHold(set);
+    const heldBefore = this.iHold;
+    const gave = this.groupsOf(act).filter((g) => this.target.has(g));
     if (who === "me") {
       this.otherStable = false;
       this.iHold = (this.iHold & ~set) as HoldMask;
@@ -959,12 +978,43 @@ export class R1Engine {
       `${who === "me" ? "give up" : "acquire"} ${HOLD_NAMES[act]} HA resources (standby).`,
     );
     this.work(() => {
+      if (who === "me" && this.releaseFailed(act, "standby")) {
+        // Heartbeat reboots here ("Resource STOP failure. Reboot required!"): it cannot release the
+        // group safely. We keep the whole set (rsc_hold cannot say "all but one group"): restore it,
+        // restart what did stop, and say isstable=1, which cancels the exchange on the taking side
+        // (simulator haresources seed 255: a stop failed mid-group, R1 said `done`, both ran r3a).
+        this.iHold = (this.iHold | (heldBefore & set)) as HoldMask;
+        for (const g of gave) this.target.add(g);
+        this.standby = "not";
+        this.standbyUntil = undefined;
+        this.otherStable = true;
+        this.sendHeld(true, "stop-failed");
+        this.work(nop);
+        return;
+      }
       this.log.info(
         { event: "r1-go-standby-done" },
         `${HOLD_NAMES[act]} HA resource ${who === "other" ? "acquisition" : "release"} completed (standby).`,
       );
       this.sendStandby("done");
     });
+  }
+
+  /**
+   * Whether groups of `mask` we gave up still run (or failed) here once the controller settled: a
+   * stop failed and the resource is blocked where it is. Logs Heartbeat's CRIT line and what we do
+   * instead of its reboot.
+   */
+  private releaseFailed(mask: HoldMask, what: string): boolean {
+    const here = this.ports.stillHere?.();
+    if (here === undefined) return false;
+    const stuck = this.groupsOf(mask).filter((g) => here.has(g) && !this.target.has(g));
+    if (stuck.length === 0) return false;
+    this.log.error(
+      { event: "r1-stop-failed", groups: stuck, what },
+      `Resource STOP failure: ${stuck.join(", ")} still here: ${what} cancelled, the groups stay on this node (Heartbeat would reboot it; clean the failure up with hbctl resource cleanup, then ask again)`,
+    );
+    return true;
   }
 
   // ------------------------------------------------------------ legacy (auto_failback legacy)
@@ -1007,7 +1057,19 @@ export class R1Engine {
     }
     this.log.info({ event: "r1-give-group", group: key, to: from }, `giving group ${key} to ${from}`);
     this.target.delete(key);
-    this.work(answer);
+    this.work(() => {
+      if (this.ports.stillHere?.().has(key) === true && !this.target.has(key)) {
+        // A stop failed: the group is still here. No answer (Heartbeat would reboot); it stays ours.
+        this.log.error(
+          { event: "r1-stop-failed", groups: [key], what: "ip-request" },
+          `Resource STOP failure: ${key} still here: not given to ${from} (Heartbeat would reboot this node; clean the failure up with hbctl resource cleanup)`,
+        );
+        this.target.add(key);
+        this.work(nop);
+        return;
+      }
+      answer();
+    });
   }
 
   /** rc.d/ip-request-resp: our request was answered; take the group. */

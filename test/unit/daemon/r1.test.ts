@@ -30,6 +30,8 @@ class Pair {
   /** Drops a message for good when it returns true (a packet the messaging layer gave up on). */
   drop: ((from: string, fields: ReadonlyMap<string, string>) => boolean) | undefined;
   readonly dropped: string[] = [];
+  /** Groups whose stop fails on a node: they keep running there (blocked), as after a failed stop. */
+  readonly failStop = new Map<string, Set<string>>();
   /** Each node's messages carry its generation and seq, as node.ts delivers them. */
   private readonly seqs = new Map<string, { hg: number; seq: number }>();
   now = 0;
@@ -52,6 +54,7 @@ class Pair {
           {
             send: (fields: Fields, _dest?: string) => this.send(n, fields),
             hold: (keys, done) => this.hold(n, keys, done),
+            stillHere: () => new Set(this.running.get(n)),
           },
         ),
       );
@@ -95,8 +98,10 @@ class Pair {
     if (p === undefined) return;
     this.pendingHold.delete(n);
     if (!this.alive.has(n)) return;
-    this.running.set(n, new Set(p.keys));
-    this.mayRun.set(n, new Set(p.keys));
+    const next = new Set(p.keys);
+    for (const k of this.running.get(n) ?? []) if (this.failStop.get(n)?.has(k) === true) next.add(k);
+    this.running.set(n, next);
+    this.mayRun.set(n, new Set(next));
     for (const d of p.done) d();
   }
 
@@ -454,5 +459,32 @@ test("a peer's `starting` retransmitted after its later `resource` message is st
   p.run(500);
   assert.deepEqual(p.held("a"), [A]);
   assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("a stop that fails during a standby: the group is not said released; the standby is cancelled on both sides", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.run(500);
+  p.failStop.set("a", new Set([A]));
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(2000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.engine("a").report().held, [A]);
+  const infos = p.sent
+    .filter((x) => x.fields.get("t") === "ask_resources")
+    .map((x) => `${x.from}:${x.fields.get("info")}`);
+  assert.deepEqual(infos, ["a:me", "b:other"], "no 'done': nothing was released");
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "local");
+  assert.equal(p.engine("b").report().rscstatus, "local");
+  assert.deepEqual(p.violations, []);
+  // once the failure is cleaned up, a standby works again
+  p.failStop.delete("a");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(2000);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
   assert.deepEqual(p.violations, []);
 });

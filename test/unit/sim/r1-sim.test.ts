@@ -64,6 +64,10 @@ for (const [seed, bug] of [
   [219, "R1: a standby answer lost for good after the peer's restart: the taker waited an hour in flux"],
   [247, "R1: the taker's standby 'done' was lost for good: the giver waited an hour in flux"],
   [234, "R1: the peer's starting, retransmitted after its resource message, read as a restart: both ran r1a"],
+  [
+    255,
+    "R1: a member's stop failed mid-group in a standby; R1 said 'done' and the peer started the group too",
+  ],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
