@@ -101,6 +101,8 @@ export interface R1Options {
   readonly groups: readonly R1Group[];
   /** Heartbeat's RQSTDELAY: take our local groups when nobody became stable. Default 10 s. */
   readonly requestDelayMs?: number;
+  /** auto_failback legacy: ask again for a group whose ip-request got no answer. Default 2 s. */
+  readonly ipRequestRetryMs?: number;
   /** Heartbeat's STANDBY_INIT_TO_MS: no reply to a standby request. Default 10 s. */
   readonly standbyReplyMs?: number;
   /** A Heartbeat peer that says nothing of R1 this long after both are active runs `crm on`. Default 5 s. */
@@ -160,6 +162,7 @@ export class R1Engine {
   private readonly standbyReplyMs: number;
   private readonly silentPeerMs: number;
   private readonly resendMs: number;
+  private readonly ipRequestRetryMs: number;
   private readonly niceFailback: boolean;
   private readonly autoFailback: boolean;
   /** What this node holds (procinfo->i_hold_resources). */
@@ -175,6 +178,10 @@ export class R1Engine {
   private peerRequestMark: { hg: number; seq: number } | undefined;
   /** We took groups in the last standby exchange and said `done`: answer a repeated `done` with ours. */
   private acquiredLast = false;
+  /** auto_failback legacy: our ip-requests not answered yet, and when to ask again. */
+  private readonly legacyAsked = new Map<string, number>();
+  /** auto_failback legacy: groups we are giving to the peer (its ip-request), answered once stopped. */
+  private readonly giving = new Set<string>();
   /** When to repeat what the peer waits for from us (flux recovery, see `resendDue`). */
   private resendAt: number | undefined;
   private standbyUntil: number | undefined;
@@ -211,6 +218,7 @@ export class R1Engine {
     this.standbyReplyMs = options.standbyReplyMs ?? 10_000;
     this.silentPeerMs = options.silentPeerMs ?? 5000;
     this.resendMs = options.resendMs ?? 10_000;
+    this.ipRequestRetryMs = options.ipRequestRetryMs ?? 2000;
     this.niceFailback = options.autoFailback !== "legacy";
     this.autoFailback = options.autoFailback === "on";
   }
@@ -289,6 +297,13 @@ export class R1Engine {
     if (this.peerIsHeartbeat() && !wasHb) {
       this.heartbeatPeerArrived();
       if (afterPartition) this.rejoinAfterPartition();
+      else if (
+        this.localActive &&
+        this.state === "stable" &&
+        this.refusal === undefined &&
+        !this.niceFailback
+      )
+        this.reclaimLegacy();
       else if (this.localActive && this.state === "stable" && this.refusal === undefined)
         // We settled before we knew the peer runs Heartbeat (alone, or its kind came after its
         // `starting`, which was not ours to answer then): say what we hold, as the answer it waits
@@ -350,6 +365,7 @@ export class R1Engine {
     }
     this.checkSilentPeer();
     this.resendDue();
+    this.askLegacyAgain();
     this.drain();
   }
 
@@ -1025,20 +1041,71 @@ export class R1Engine {
     for (const g of this.groupsOf(LOCAL)) {
       if (this.target.has(g)) continue;
       if (alone) this.target.add(g);
-      else
-        this.ports.send([
-          ["t", "ip-request"],
-          ["ipaddr", g],
-        ]);
+      else this.askLegacy(g);
     }
     this.state = "stable";
     this.apply();
+  }
+
+  /**
+   * auto_failback legacy, a Heartbeat peer appears after our comm-up (we came up alone, or it was
+   * dead): each node may hold every group (both came up alone in a partition, or each took the
+   * other's groups at its death, seeds 189, 252, 261), and legacy sends no resource messages that
+   * would show it. The preferred node always gets its groups: ask for each of ours again, held or
+   * not (Heartbeat asks only at its own comm-up); the peer gives up its copy and answers. The peer
+   * does the same for its groups.
+   */
+  private reclaimLegacy(): void {
+    const local = this.groupsOf(LOCAL);
+    if (local.length === 0) return;
+    this.log.info(
+      { event: "r1-legacy-reclaim", peer: this.peer?.name, groups: local },
+      `${this.peer?.name ?? "the peer"} appeared: asking for our own groups again (auto_failback legacy: the preferred node holds them)`,
+    );
+    for (const g of local) {
+      this.target.add(g);
+      this.askLegacy(g);
+    }
+    this.apply();
+  }
+
+  /** Sends an ip-request for our group `key`; asked again until answered (askLegacyAgain). */
+  private askLegacy(key: string): void {
+    this.legacyAsked.set(key, this.now + this.ipRequestRetryMs);
+    this.ports.send([
+      ["t", "ip-request"],
+      ["ipaddr", key],
+    ]);
+  }
+
+  /**
+   * An ip-request is sent once in Heartbeat; one the peer dropped (it did not know yet that we run
+   * Heartbeat, or the packet was lost for good) left the group where it was, for good: on both
+   * nodes after a partition (seed 252), or nowhere (seed 189). Ask again until answered.
+   */
+  private askLegacyAgain(): void {
+    if (this.legacyAsked.size === 0) return;
+    if (this.niceFailback || !this.peerIsHeartbeat() || !this.localActive || this.refusal !== undefined) {
+      this.legacyAsked.clear();
+      return;
+    }
+    for (const [key, at] of this.legacyAsked)
+      if (this.now >= at) {
+        this.log.info(
+          { event: "r1-ip-request-again", group: key },
+          `no answer to ip-request ${key}: asking again`,
+        );
+        this.askLegacy(key);
+      }
   }
 
   /** rc.d/ip-request: give the group up if we hold it, then answer. */
   private onIpRequest(from: string, m: ReadonlyMap<string, string>): void {
     const key = m.get("ipaddr");
     if (key === undefined || !this.options.groups.some((g) => g.key === key)) return;
+    // Asked again while we still stop it: the answer goes once the stop is done (not "we do not
+    // own it" now, which would let the peer start it beside our stop).
+    if (this.giving.has(key)) return;
     const weown = this.target.has(key);
     const answer = (): void =>
       this.ports.send(
@@ -1057,7 +1124,9 @@ export class R1Engine {
     }
     this.log.info({ event: "r1-give-group", group: key, to: from }, `giving group ${key} to ${from}`);
     this.target.delete(key);
+    this.giving.add(key);
     this.work(() => {
+      this.giving.delete(key);
       if (this.ports.stillHere?.().has(key) === true && !this.target.has(key)) {
         // A stop failed: the group is still here. No answer (Heartbeat would reboot); it stays ours.
         this.log.error(
@@ -1077,6 +1146,7 @@ export class R1Engine {
     const key = m.get("ipaddr");
     if (m.get("dest")?.toLowerCase() !== this.local || key === undefined || m.get("ok") !== "OK") return;
     if (!this.options.groups.some((g) => g.key === key)) return;
+    this.legacyAsked.delete(key);
     this.log.info({ event: "r1-take-group", group: key }, `received ip-request-resp ${key} OK: taking it`);
     this.target.add(key);
     this.work(nop);

@@ -488,3 +488,67 @@ test("a stop that fails during a standby: the group is not said released; the st
   assert.deepEqual(p.held("b"), [A, B]);
   assert.deepEqual(p.violations, []);
 });
+
+test("legacy: both came up alone (a partition) holding every group; when they meet each gets its own back", () => {
+  const p = new Pair("legacy");
+  for (const n of ["a", "b"]) {
+    p.alive.add(n);
+    p.engine(n).onLocalActive(p.now);
+  }
+  p.run(100);
+  assert.deepEqual(p.held("a"), [A, B]);
+  assert.deepEqual(p.held("b"), [A, B]);
+  p.violations = [];
+  // b learns of a first: its ip-request reaches a before a knows b runs Heartbeat, and is dropped
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.run(0);
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.run(5000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.ok(
+    p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request").length >= 2,
+    "b asked again",
+  );
+});
+
+test("legacy: an ip-request lost for good is asked again", () => {
+  const p = new Pair("legacy");
+  p.alive.add("b");
+  p.engine("b").onLocalActive(p.now);
+  p.run(100);
+  assert.deepEqual(p.held("b"), [A, B]);
+  p.alive.add("a");
+  let dropped = 0;
+  p.drop = (f, m) => f === "a" && m.get("t") === "ip-request" && dropped++ === 0;
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.engine("a").onLocalActive(p.now);
+  p.run(5000);
+  assert.deepEqual(p.dropped, ["a:ip-request:undefined"]);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("legacy: an ip-request repeated while the holder still stops the group is answered once, after the stop", () => {
+  const p = new Pair("legacy");
+  p.alive.add("b");
+  p.engine("b").onLocalActive(p.now);
+  p.run(100);
+  p.alive.add("a");
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  const ask = new Map([
+    ["t", "ip-request"],
+    ["ipaddr", A],
+  ]);
+  p.engine("b").onMessage("a", ask, p.now);
+  p.engine("b").onMessage("a", ask, p.now); // before b's stop settled
+  const answers = p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request-resp");
+  assert.equal(answers.length, 0, "no early 'we do not own it'");
+  p.run(100);
+  const after = p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request-resp");
+  assert.equal(after.length, 1);
+  assert.equal(after[0]?.fields.get("weown"), "yes");
+  assert.deepEqual(p.held("b"), [B]);
+});
