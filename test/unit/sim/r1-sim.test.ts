@@ -68,6 +68,12 @@ for (const [seed, bug] of [
     255,
     "R1: a member's stop failed mid-group in a standby; R1 said 'done' and the peer started the group too",
   ],
+  [
+    252,
+    "R1 (legacy): both came up alone in a partition holding every group; nothing was asked when they met",
+  ],
+  [261, "R1 (legacy): the same split brain after heal (no resource messages in legacy: neither noticed)"],
+  [189, "R1 (legacy): ip-requests sent while the peer did not know us yet were dropped: r1a ran nowhere"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
