@@ -30,6 +30,14 @@
  *   standby exchange, and it sets its holding bits before it acts.
  * - At comm-up with the peer already dead this node is stable at once
  *   (Heartbeat stays in `starting` until a peer answers).
+ * - Flux recovery (resendDue): a message lost for good does not leave a side
+ *   waiting an hour (Heartbeat's standby timeout) or for ever; a cancelled
+ *   standby request is followed by isstable=1, which ends the taking side.
+ * - A stop that fails is never reported as a release (releaseFailed):
+ *   Heartbeat reboots the node; this node keeps the groups and says so.
+ * - auto_failback legacy: the node asks for its own groups again when a
+ *   Heartbeat peer appears after its comm-up, and repeats an unanswered
+ *   ip-request (Heartbeat asks once, at its own comm-up).
  */
 import type { AutoFailback } from "../config/model.js";
 import type { ResourceProtocolReport } from "../ipc/protocol.js";
@@ -509,7 +517,9 @@ export class R1Engine {
         this.iHold = held;
         for (const g of this.groupsOf(held)) this.target.add(g);
         if (this.state === "init") this.state = "stable";
-        this.sendHeld(true, "stop-failed");
+        // asked as a resend: the peer answers with its state (it may have settled already, and
+        // would say nothing: seed 154 refused it as a silent peer)
+        this.sendHeld(true, "resend");
         this.work(nop);
         return;
       }

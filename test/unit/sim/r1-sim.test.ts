@@ -74,6 +74,7 @@ for (const [seed, bug] of [
   ],
   [261, "R1 (legacy): the same split brain after heal (no resource messages in legacy: neither noticed)"],
   [189, "R1 (legacy): ip-requests sent while the peer did not know us yet were dropped: r1a ran nowhere"],
+  [154, "R1: kept its groups after a failed stop on rejoining but asked nothing: refused as a silent peer"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
