@@ -109,7 +109,7 @@ export interface R1Options {
   readonly groups: readonly R1Group[];
   /** Heartbeat's RQSTDELAY: take our local groups when nobody became stable. Default 10 s. */
   readonly requestDelayMs?: number;
-  /** auto_failback legacy: ask again for a group whose ip-request got no answer. Default 2 s. */
+  /** auto_failback legacy: ask again for a group whose ip-request got no answer (doubling up to 60 s). Default 2 s. */
   readonly ipRequestRetryMs?: number;
   /** Heartbeat's STANDBY_INIT_TO_MS: no reply to a standby request. Default 10 s. */
   readonly standbyReplyMs?: number;
@@ -186,8 +186,8 @@ export class R1Engine {
   private peerRequestMark: { hg: number; seq: number } | undefined;
   /** We took groups in the last standby exchange and said `done`: answer a repeated `done` with ours. */
   private acquiredLast = false;
-  /** auto_failback legacy: our ip-requests not answered yet, and when to ask again. */
-  private readonly legacyAsked = new Map<string, number>();
+  /** auto_failback legacy: our ip-requests not answered yet: when to ask again, and how often we did. */
+  private readonly legacyAsked = new Map<string, { at: number; tries: number }>();
   /** auto_failback legacy: groups we are giving to the peer (its ip-request), answered once stopped. */
   private readonly giving = new Set<string>();
   /** When to repeat what the peer waits for from us (flux recovery, see `resendDue`). */
@@ -201,6 +201,8 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** The refusal is checkSilentPeer's (lifted when the peer speaks), not crm mode's. */
+  private silentRefusal = false;
   /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
   private rejoining = false;
   /** The legacy-mode silent peer already warned about. */
@@ -295,6 +297,7 @@ export class R1Engine {
       if (this.refusal !== undefined) {
         this.log.info({ event: "r1-refusal-cleared", peer: n }, `${n} left: resources are managed again`);
         this.refusal = undefined;
+        this.silentRefusal = false;
       }
       if (wasHb || before?.kind === undefined) this.peerDied(n, shutdown);
       else this.takeAllAlone(`${n} left`);
@@ -319,6 +322,7 @@ export class R1Engine {
         this.sendHeld(true);
     } else if (!this.peerIsHeartbeat() && wasHb) {
       this.refusal = undefined;
+      this.silentRefusal = false;
       this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
       this.apply();
     }
@@ -338,6 +342,8 @@ export class R1Engine {
     if (f !== this.local && this.peer?.name === f) {
       this.peer = { ...this.peer, spoke: true };
       this.resendAt = undefined; // the peer speaks: wait afresh (resendDue)
+      if (this.silentRefusal && this.refusal !== undefined && this.peerIsHeartbeat())
+        this.liftSilentRefusal(f);
     }
     this.dispatch(f, fields);
     this.drain();
@@ -348,7 +354,7 @@ export class R1Engine {
     this.now = now;
     if (this.takeoverAt !== undefined && now >= this.takeoverAt && this.state !== "stable") {
       this.takeoverAt = undefined;
-      if (this.niceFailback && this.localActive && this.state !== "shutdown") {
+      if (this.niceFailback && this.localActive && this.state !== "shutdown" && this.refusal === undefined) {
         this.log.info({ event: "r1-rqstdelay" }, "nobody became stable in time: taking our local groups");
         this.reqOurResources(false);
         this.state = "stable";
@@ -478,6 +484,14 @@ export class R1Engine {
     this.otherStable = false;
     this.peerActiveAt = undefined;
     this.peerResourceMark = undefined;
+    if (!this.localActive && this.state === "init" && this.target.size > 0) {
+      // We took every group when the peer died before our own comm-up (bookkeeping: nothing runs
+      // before it); it is back, so we hold nothing and negotiate at comm-up. Keeping them, our
+      // `starting` said "none" while we started them (simulator haresources seed 671: both ran r1a).
+      this.iHold = NONE;
+      this.needsFailback = false;
+      this.target.clear();
+    }
     this.apply();
     if (this.localActive && this.state === "init") this.startNegotiation();
   }
@@ -513,9 +527,17 @@ export class R1Engine {
       this.rejoining = false;
       if (this.releaseFailed(held, "giving up after a partition")) {
         // We cannot say `starting` (holding nothing) while a group still runs here: keep the sets
-        // we held, as before the partition, and say so; the peer gives its copies up (onResource).
-        this.iHold = held;
-        for (const g of this.groupsOf(held)) this.target.add(g);
+        // a stuck group belongs to (the others did stop; seed 974: keeping every set on both
+        // sides, each stuck on another group, made them give up and restart for ever), and say so.
+        const here = this.ports.stillHere?.() ?? new Set<string>();
+        const stuckMask = ((this.groupsOf((held & LOCAL) as HoldMask).some((g) => here.has(g))
+          ? LOCAL
+          : NONE) |
+          (this.groupsOf((held & FOREIGN) as HoldMask).some((g) => here.has(g))
+            ? FOREIGN
+            : NONE)) as HoldMask;
+        this.iHold = stuckMask;
+        for (const g of this.groupsOf(stuckMask)) this.target.add(g);
         if (this.state === "init") this.state = "stable";
         // asked as a resend: the peer answers with its state (it may have settled already, and
         // would say nothing: seed 154 refused it as a silent peer)
@@ -596,9 +618,31 @@ export class R1Engine {
     }
     this.refusal = `Heartbeat peer ${p.name} does not speak the haresources resource protocol (is it running crm on / Pacemaker?): a mixed pair shares only haresources groups; this node holds no resource while ${p.name} is up`;
     this.log.error({ event: "r1-refused", peer: p.name }, this.refusal);
+    this.silentRefusal = true;
     this.iHold = NONE;
     this.target.clear();
     this.apply();
+  }
+
+  /**
+   * A peer refused as silent speaks R1 after all: its messages were lost for good (simulator
+   * haresources seed 802: every R1 message of a lossy spell was lost; refused for as long as the
+   * peer lived). We hold nothing since the refusal: negotiate as a starting node.
+   */
+  private liftSilentRefusal(name: string): void {
+    this.log.info(
+      { event: "r1-refusal-cleared", peer: name },
+      `${name} speaks the haresources resource protocol after all: resources are negotiated again`,
+    );
+    this.refusal = undefined;
+    this.silentRefusal = false;
+    this.state = "init";
+    this.iHold = NONE;
+    this.target.clear();
+    this.otherHolds = NONE;
+    this.otherStable = false;
+    this.apply();
+    if (this.localActive) this.startNegotiation();
   }
 
   // ------------------------------------------------------------ messages
@@ -639,6 +683,20 @@ export class R1Engine {
     const orphaned = (swapHold(this.otherHolds) & ~this.iHold) as HoldMask;
     this.otherHolds = NONE;
     this.otherStable = false;
+    if (this.standby === "me" || this.standby === "other") {
+      // A request (or our answer) that nothing was taken for yet went to the peer's previous run:
+      // it restarted within the deadtime (never seen dead). Cancel as on its death; our isstable
+      // then says 1 again (simulator haresources seed 836: an auto-failback sent as the peer
+      // crashed kept us in flux 10 s, and the peer's group never went back).
+      this.log.info(
+        { event: "r1-standby-cancelled" },
+        "Cancelling pending standby operation (the other node restarted)",
+      );
+      this.standby = "not";
+      this.standbyUntil = undefined;
+    }
+    // It restarted holding nothing: with auto_failback on, its groups we hold go back once it is stable.
+    if ((this.iHold & FOREIGN) !== 0) this.needsFailback = true;
     if (
       this.localActive &&
       this.state === "stable" &&
@@ -719,6 +777,26 @@ export class R1Engine {
       // unreachable, and neither saw the other return from a partition (a restart on one side;
       // simulator haresources seed 361: both auto-failbacks then ignored each other for good).
       this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
+      return;
+    }
+    if (
+      stable === "1" &&
+      this.localActive &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.busy === 0 &&
+      !this.rejoining &&
+      (this.iHold & LOCAL) === 0 &&
+      (this.otherHolds & FOREIGN) === 0 &&
+      this.groupsOf(LOCAL).length > 0
+    ) {
+      // Both stable and nobody holds our local groups: we settled on what the peer said before it
+      // gave them up (both gave up a split brain at once; simulator haresources seed 679: the
+      // peer's "all", sent just before its own give-up, reached us after ours; r3a ran nowhere).
+      // Take them, as at start-up; the peer takes its own the same way.
+      this.log.info({ event: "r1-unheld-local" }, "nobody holds our local groups: taking them");
+      this.reqOurResources(false);
+      this.sendHeld(true);
       return;
     }
     if (this.state === "stable" || this.state === "shutdown") return;
@@ -1081,7 +1159,9 @@ export class R1Engine {
 
   /** Sends an ip-request for our group `key`; asked again until answered (askLegacyAgain). */
   private askLegacy(key: string): void {
-    this.legacyAsked.set(key, this.now + this.ipRequestRetryMs);
+    const tries = (this.legacyAsked.get(key)?.tries ?? -1) + 1;
+    const wait = Math.min(60_000, this.ipRequestRetryMs * 2 ** Math.min(tries, 10));
+    this.legacyAsked.set(key, { at: this.now + wait, tries });
     this.ports.send([
       ["t", "ip-request"],
       ["ipaddr", key],
@@ -1091,7 +1171,8 @@ export class R1Engine {
   /**
    * An ip-request is sent once in Heartbeat; one the peer dropped (it did not know yet that we run
    * Heartbeat, or the packet was lost for good) left the group where it was, for good: on both
-   * nodes after a partition (seed 252), or nowhere (seed 189). Ask again until answered.
+   * nodes after a partition (seed 252), or nowhere (seed 189). Ask again until answered, every
+   * 2 s, 4 s, ... up to every minute (a peer that never answers, e.g. running crm on).
    */
   private askLegacyAgain(): void {
     if (this.legacyAsked.size === 0) return;
@@ -1099,7 +1180,7 @@ export class R1Engine {
       this.legacyAsked.clear();
       return;
     }
-    for (const [key, at] of this.legacyAsked)
+    for (const [key, { at }] of this.legacyAsked)
       if (this.now >= at) {
         this.log.info(
           { event: "r1-ip-request-again", group: key },

@@ -552,3 +552,38 @@ test("legacy: an ip-request repeated while the holder still stops the group is a
   assert.equal(after[0]?.fields.get("weown"), "yes");
   assert.deepEqual(p.held("b"), [B]);
 });
+
+test("a peer refused as silent (its messages all lost) that speaks R1 later is negotiated with again", () => {
+  const p = new Pair("off", { silentPeerMs: 5000 });
+  p.alive.add("a");
+  p.alive.add("b");
+  p.drop = (f) => f === "b" && p.now < 6000; // every R1 message of b lost for good
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.engine("a").onLocalActive(p.now);
+  p.engine("b").onLocalActive(p.now);
+  p.engine("a").onPeerActive(p.now);
+  p.run(6000);
+  assert.equal(p.engine("a").report().mode, "refused");
+  assert.deepEqual(p.held("a"), []);
+  p.run(25_000); // b asks again (resend) once it has waited on a
+  assert.equal(p.engine("a").report().mode, "heartbeat-peer");
+  // A, stopped by a's refusal, is b's to take as an orphan (b thought a held it): each group runs once
+  assert.deepEqual([...p.held("a"), ...p.held("b")].sort(), [A, B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
+});
+
+test("a peer that restarts within the deadtime cancels our pending request; auto_failback then gives its group back", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  // a's auto-failback goes out as b restarts: b's new run never sees it
+  p.restart("b", "on");
+  p.run(5000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
+});

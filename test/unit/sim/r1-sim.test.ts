@@ -75,6 +75,17 @@ for (const [seed, bug] of [
   [261, "R1 (legacy): the same split brain after heal (no resource messages in legacy: neither noticed)"],
   [189, "R1 (legacy): ip-requests sent while the peer did not know us yet were dropped: r1a ran nowhere"],
   [154, "R1: kept its groups after a failed stop on rejoining but asked nothing: refused as a silent peer"],
+  [
+    671,
+    "R1: took every group when the peer shut down before our comm-up; at comm-up said 'starting' and ran them",
+  ],
+  [679, "R1: both gave a split brain up at once; one settled on the other's stale 'all': r3a ran nowhere"],
+  [
+    802,
+    "R1: every R1 message of a lossy spell lost: the peer refused as silent (crm on) for as long as it lived",
+  ],
+  [836, "R1: an auto-failback sent as the peer crashed and restarted within the deadtime: never retried"],
+  [974, "R1: both stuck on a failed stop after a partition kept every set, gave up and restarted for ever"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
