@@ -683,7 +683,9 @@ export class R1Engine {
     const orphaned = (swapHold(this.otherHolds) & ~this.iHold) as HoldMask;
     this.otherHolds = NONE;
     this.otherStable = false;
-    if (this.standby === "me" || this.standby === "other") {
+    if (this.standby !== "not" && !(this.standby === "done" && this.standbyRole === "other")) {
+      // (also when we gave our groups up and wait for its `done`: its new run took nothing, and
+      // the groups are nobody's; seed 1256 waited for that `done` for good)
       // A request (or our answer) that nothing was taken for yet went to the peer's previous run:
       // it restarted within the deadtime (never seen dead). Cancel as on its death; our isstable
       // then says 1 again (simulator haresources seed 836: an auto-failback sent as the peer

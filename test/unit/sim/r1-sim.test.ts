@@ -86,6 +86,10 @@ for (const [seed, bug] of [
   ],
   [836, "R1: an auto-failback sent as the peer crashed and restarted within the deadtime: never retried"],
   [974, "R1: both stuck on a failed stop after a partition kept every set, gave up and restarted for ever"],
+  [
+    1256,
+    "R1: gave its groups up in a standby; the taker restarted within the deadtime: 'done' awaited for good",
+  ],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
