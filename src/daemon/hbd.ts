@@ -189,6 +189,21 @@ export class Hbd {
                 ]),
             done,
           ),
+        stillHere: () => {
+          // groups with a member running or failed here (a failed stop): not released (r1.ts)
+          const crm = this.controller.report();
+          const here = new Set<string>();
+          for (const [key, id] of this.groupIdByKey)
+            if (
+              crm.resources.some(
+                (x) =>
+                  (x.group === id || x.id === id) &&
+                  (x.running.includes(this.localNode) || x.failed.includes(this.localNode)),
+              )
+            )
+              here.add(key);
+          return here;
+        },
         log: this.ports.log,
       },
     );

@@ -30,6 +30,14 @@
  *   standby exchange, and it sets its holding bits before it acts.
  * - At comm-up with the peer already dead this node is stable at once
  *   (Heartbeat stays in `starting` until a peer answers).
+ * - Flux recovery (resendDue): a message lost for good does not leave a side
+ *   waiting an hour (Heartbeat's standby timeout) or for ever; a cancelled
+ *   standby request is followed by isstable=1, which ends the taking side.
+ * - A stop that fails is never reported as a release (releaseFailed):
+ *   Heartbeat reboots the node; this node keeps the groups and says so.
+ * - auto_failback legacy: the node asks for its own groups again when a
+ *   Heartbeat peer appears after its comm-up, and repeats an unanswered
+ *   ip-request (Heartbeat asks once, at its own comm-up).
  */
 import type { AutoFailback } from "../config/model.js";
 import type { ResourceProtocolReport } from "../ipc/protocol.js";
@@ -86,6 +94,12 @@ export interface R1Ports {
    * (Tandem's CRM decides). `done` is called once the resources match.
    */
   readonly hold: (keys: ReadonlySet<string> | undefined, done: () => void) => void;
+  /**
+   * The group keys with a member still running here or failed here (a stop that failed leaves it
+   * blocked and running), once the controller settled: a group given up that is still here was not
+   * released. Default: none (every stop succeeds).
+   */
+  readonly stillHere?: () => ReadonlySet<string>;
   readonly log?: NodeLogger;
 }
 
@@ -95,10 +109,17 @@ export interface R1Options {
   readonly groups: readonly R1Group[];
   /** Heartbeat's RQSTDELAY: take our local groups when nobody became stable. Default 10 s. */
   readonly requestDelayMs?: number;
+  /** auto_failback legacy: ask again for a group whose ip-request got no answer (doubling up to 60 s). Default 2 s. */
+  readonly ipRequestRetryMs?: number;
   /** Heartbeat's STANDBY_INIT_TO_MS: no reply to a standby request. Default 10 s. */
   readonly standbyReplyMs?: number;
   /** A Heartbeat peer that says nothing of R1 this long after both are active runs `crm on`. Default 5 s. */
   readonly silentPeerMs?: number;
+  /**
+   * Waiting this long on the peer (it looks in flux, or a standby exchange is stuck) with no R1
+   * message from it: repeat what it needs from us, or ask for its state. Default 10 s.
+   */
+  readonly resendMs?: number;
   /** This node runs `crm on` (a cib.xml): it cannot share resources with a Heartbeat peer at all. */
   readonly crmMode?: boolean;
 }
@@ -124,6 +145,21 @@ export function holdFromRunning(
 
 export type R1Report = ResourceProtocolReport;
 
+type Mark = { readonly hg: number; readonly seq: number };
+
+/** A peer message's (generation, seq), when it has them. */
+function markOf(m: ReadonlyMap<string, string>): Mark | undefined {
+  const hg = Number.parseInt(m.get("hg") ?? "", 16);
+  const seq = Number.parseInt(m.get("seq") ?? "", 16);
+  return Number.isNaN(hg) || Number.isNaN(seq) ? undefined : { hg, seq };
+}
+
+/** Whether `a` was sent after `b` (true when either is unknown). */
+function newer(a: Mark | undefined, b: Mark | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  return a.hg > b.hg || (a.hg === b.hg && a.seq > b.seq);
+}
+
 const nop = (): void => {};
 const silent: NodeLogger = { debug: nop, info: nop, warn: nop, error: nop };
 
@@ -133,6 +169,8 @@ export class R1Engine {
   private readonly requestDelayMs: number;
   private readonly standbyReplyMs: number;
   private readonly silentPeerMs: number;
+  private readonly resendMs: number;
+  private readonly ipRequestRetryMs: number;
   private readonly niceFailback: boolean;
   private readonly autoFailback: boolean;
   /** What this node holds (procinfo->i_hold_resources). */
@@ -142,6 +180,18 @@ export class R1Engine {
   private state: ResourceState = "init";
   private standby: Standby = "not";
   private standbyType: HoldMask = ALL;
+  /** Our side of the standby exchange: `me` gives the groups up, `other` takes them. */
+  private standbyRole: "me" | "other" = "me";
+  /** (hg, seq) of the peer's `ask_resources info=me` that made us the taking side. */
+  private peerRequestMark: { hg: number; seq: number } | undefined;
+  /** We took groups in the last standby exchange and said `done`: answer a repeated `done` with ours. */
+  private acquiredLast = false;
+  /** auto_failback legacy: our ip-requests not answered yet: when to ask again, and how often we did. */
+  private readonly legacyAsked = new Map<string, { at: number; tries: number }>();
+  /** auto_failback legacy: groups we are giving to the peer (its ip-request), answered once stopped. */
+  private readonly giving = new Set<string>();
+  /** When to repeat what the peer waits for from us (flux recovery, see `resendDue`). */
+  private resendAt: number | undefined;
   private standbyUntil: number | undefined;
   private takeoverAt: number | undefined;
   private needsFailback = false;
@@ -151,10 +201,14 @@ export class R1Engine {
   private peer: { name: string; kind: PeerKind | undefined; alive: boolean; spoke: boolean } | undefined;
   private peerActiveAt: number | undefined;
   private refusal: string | undefined;
+  /** The refusal is checkSilentPeer's (lifted when the peer speaks), not crm mode's. */
+  private silentRefusal = false;
   /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
   private rejoining = false;
   /** The legacy-mode silent peer already warned about. */
   private silentWarned: string | undefined;
+  /** (hg, seq) of the peer's `done` we last acted on: a repeat of it, or an older one, is no news. */
+  private peerDoneMark: { hg: number; seq: number } | undefined;
   /** (generation, seq) of the newest `resource` message from the peer: an older one is stale. */
   private peerResourceMark: { hg: number; seq: number } | undefined;
   /** Group keys the controller is told this node may hold. */
@@ -173,6 +227,8 @@ export class R1Engine {
     this.requestDelayMs = options.requestDelayMs ?? 10_000;
     this.standbyReplyMs = options.standbyReplyMs ?? 10_000;
     this.silentPeerMs = options.silentPeerMs ?? 5000;
+    this.resendMs = options.resendMs ?? 10_000;
+    this.ipRequestRetryMs = options.ipRequestRetryMs ?? 2000;
     this.niceFailback = options.autoFailback !== "legacy";
     this.autoFailback = options.autoFailback === "on";
   }
@@ -241,6 +297,7 @@ export class R1Engine {
       if (this.refusal !== undefined) {
         this.log.info({ event: "r1-refusal-cleared", peer: n }, `${n} left: resources are managed again`);
         this.refusal = undefined;
+        this.silentRefusal = false;
       }
       if (wasHb || before?.kind === undefined) this.peerDied(n, shutdown);
       else this.takeAllAlone(`${n} left`);
@@ -251,6 +308,13 @@ export class R1Engine {
     if (this.peerIsHeartbeat() && !wasHb) {
       this.heartbeatPeerArrived();
       if (afterPartition) this.rejoinAfterPartition();
+      else if (
+        this.localActive &&
+        this.state === "stable" &&
+        this.refusal === undefined &&
+        !this.niceFailback
+      )
+        this.reclaimLegacy();
       else if (this.localActive && this.state === "stable" && this.refusal === undefined)
         // We settled before we knew the peer runs Heartbeat (alone, or its kind came after its
         // `starting`, which was not ours to answer then): say what we hold, as the answer it waits
@@ -258,6 +322,7 @@ export class R1Engine {
         this.sendHeld(true);
     } else if (!this.peerIsHeartbeat() && wasHb) {
       this.refusal = undefined;
+      this.silentRefusal = false;
       this.log.info({ event: "r1-peer-tandem", peer: n }, `${n} now runs Tandem: the CRM decides again`);
       this.apply();
     }
@@ -274,7 +339,12 @@ export class R1Engine {
   onMessage(from: string, fields: ReadonlyMap<string, string>, now: number): void {
     this.now = now;
     const f = from.toLowerCase();
-    if (f !== this.local && this.peer?.name === f) this.peer = { ...this.peer, spoke: true };
+    if (f !== this.local && this.peer?.name === f) {
+      this.peer = { ...this.peer, spoke: true };
+      this.resendAt = undefined; // the peer speaks: wait afresh (resendDue)
+      if (this.silentRefusal && this.refusal !== undefined && this.peerIsHeartbeat())
+        this.liftSilentRefusal(f);
+    }
     this.dispatch(f, fields);
     this.drain();
   }
@@ -284,7 +354,7 @@ export class R1Engine {
     this.now = now;
     if (this.takeoverAt !== undefined && now >= this.takeoverAt && this.state !== "stable") {
       this.takeoverAt = undefined;
-      if (this.niceFailback && this.localActive && this.state !== "shutdown") {
+      if (this.niceFailback && this.localActive && this.state !== "shutdown" && this.refusal === undefined) {
         this.log.info({ event: "r1-rqstdelay" }, "nobody became stable in time: taking our local groups");
         this.reqOurResources(false);
         this.state = "stable";
@@ -299,12 +369,17 @@ export class R1Engine {
       this.standby = "not";
       this.standbyUntil = undefined;
       this.otherStable = true;
+      // Heartbeat cancels in silence; the peer may have answered `other` (its answer lost) and would
+      // wait an hour for our `done`. Saying we are stable again ends its side too (onResource).
+      this.sendHeld(this.state === "stable");
     }
     if (this.failbackRetryAt !== undefined && now >= this.failbackRetryAt) {
       this.failbackRetryAt = undefined;
       this.performAutoFailback();
     }
     this.checkSilentPeer();
+    this.resendDue();
+    this.askLegacyAgain();
     this.drain();
   }
 
@@ -409,6 +484,14 @@ export class R1Engine {
     this.otherStable = false;
     this.peerActiveAt = undefined;
     this.peerResourceMark = undefined;
+    if (!this.localActive && this.state === "init" && this.target.size > 0) {
+      // We took every group when the peer died before our own comm-up (bookkeeping: nothing runs
+      // before it); it is back, so we hold nothing and negotiate at comm-up. Keeping them, our
+      // `starting` said "none" while we started them (simulator haresources seed 671: both ran r1a).
+      this.iHold = NONE;
+      this.needsFailback = false;
+      this.target.clear();
+    }
     this.apply();
     if (this.localActive && this.state === "init") this.startNegotiation();
   }
@@ -435,12 +518,34 @@ export class R1Engine {
     this.takeoverAt = undefined;
     this.failbackRetryAt = undefined;
     this.needsFailback = false;
+    this.acquiredLast = false;
     this.state = "init";
     this.rejoining = true;
     this.target.clear();
+    const held = this.iHold;
     this.work(() => {
-      this.iHold = NONE;
       this.rejoining = false;
+      if (this.releaseFailed(held, "giving up after a partition")) {
+        // We cannot say `starting` (holding nothing) while a group still runs here: keep the sets
+        // a stuck group belongs to (the others did stop; seed 974: keeping every set on both
+        // sides, each stuck on another group, made them give up and restart for ever), and say so.
+        const here = this.ports.stillHere?.() ?? new Set<string>();
+        const stuckMask = ((this.groupsOf((held & LOCAL) as HoldMask).some((g) => here.has(g))
+          ? LOCAL
+          : NONE) |
+          (this.groupsOf((held & FOREIGN) as HoldMask).some((g) => here.has(g))
+            ? FOREIGN
+            : NONE)) as HoldMask;
+        this.iHold = stuckMask;
+        for (const g of this.groupsOf(stuckMask)) this.target.add(g);
+        if (this.state === "init") this.state = "stable";
+        // asked as a resend: the peer answers with its state (it may have settled already, and
+        // would say nothing: seed 154 refused it as a silent peer)
+        this.sendHeld(true, "resend");
+        this.work(nop);
+        return;
+      }
+      this.iHold = NONE;
       if (this.state === "init" && this.peerIsHeartbeat()) this.startNegotiation();
     });
   }
@@ -482,6 +587,7 @@ export class R1Engine {
       shutdown ? `Received shutdown notice from '${name}'.` : `Resources being acquired from ${name}.`,
     );
     this.needsFailback = true;
+    this.acquiredLast = false;
     this.otherHolds = NONE;
     this.otherStable = true;
     this.iHold = ALL;
@@ -512,9 +618,31 @@ export class R1Engine {
     }
     this.refusal = `Heartbeat peer ${p.name} does not speak the haresources resource protocol (is it running crm on / Pacemaker?): a mixed pair shares only haresources groups; this node holds no resource while ${p.name} is up`;
     this.log.error({ event: "r1-refused", peer: p.name }, this.refusal);
+    this.silentRefusal = true;
     this.iHold = NONE;
     this.target.clear();
     this.apply();
+  }
+
+  /**
+   * A peer refused as silent speaks R1 after all: its messages were lost for good (simulator
+   * haresources seed 802: every R1 message of a lossy spell was lost; refused for as long as the
+   * peer lived). We hold nothing since the refusal: negotiate as a starting node.
+   */
+  private liftSilentRefusal(name: string): void {
+    this.log.info(
+      { event: "r1-refusal-cleared", peer: name },
+      `${name} speaks the haresources resource protocol after all: resources are negotiated again`,
+    );
+    this.refusal = undefined;
+    this.silentRefusal = false;
+    this.state = "init";
+    this.iHold = NONE;
+    this.target.clear();
+    this.otherHolds = NONE;
+    this.otherStable = false;
+    this.apply();
+    if (this.localActive) this.startNegotiation();
   }
 
   // ------------------------------------------------------------ messages
@@ -526,10 +654,13 @@ export class R1Engine {
     if (this.refusal !== undefined) return;
     switch (t) {
       case "starting":
-        if (!fromMe) this.onStarting();
+        if (!fromMe && !this.staleStarting(m)) this.onStarting();
         return;
       case "resource":
         this.onResource(fromMe, m);
+        if (!fromMe && m.get("info") === "resend" && this.niceFailback && this.state !== "shutdown")
+          // The peer has waited on us (resendDue): say where we are, whatever it last heard.
+          this.sendHeld(this.state === "stable" && this.busy === 0 && !this.rejoining);
         return;
       case "ask_resources":
         this.onAskResources(fromMe, from, m);
@@ -552,6 +683,22 @@ export class R1Engine {
     const orphaned = (swapHold(this.otherHolds) & ~this.iHold) as HoldMask;
     this.otherHolds = NONE;
     this.otherStable = false;
+    if (this.standby !== "not" && !(this.standby === "done" && this.standbyRole === "other")) {
+      // (also when we gave our groups up and wait for its `done`: its new run took nothing, and
+      // the groups are nobody's; seed 1256 waited for that `done` for good)
+      // A request (or our answer) that nothing was taken for yet went to the peer's previous run:
+      // it restarted within the deadtime (never seen dead). Cancel as on its death; our isstable
+      // then says 1 again (simulator haresources seed 836: an auto-failback sent as the peer
+      // crashed kept us in flux 10 s, and the peer's group never went back).
+      this.log.info(
+        { event: "r1-standby-cancelled" },
+        "Cancelling pending standby operation (the other node restarted)",
+      );
+      this.standby = "not";
+      this.standbyUntil = undefined;
+    }
+    // It restarted holding nothing: with auto_failback on, its groups we hold go back once it is stable.
+    if ((this.iHold & FOREIGN) !== 0) this.needsFailback = true;
     if (
       this.localActive &&
       this.state === "stable" &&
@@ -601,6 +748,17 @@ export class R1Engine {
     if (this.staleResource(m)) return;
     this.otherHolds = upd(this.otherHolds);
     const stable = m.get("isstable");
+    if (stable === "1" && this.standby === "other" && newer(markOf(m), this.peerRequestMark)) {
+      // The peer asked us to take its groups, then said it is stable: it cancelled the request (its
+      // 10 s timer: our `other` was lost). It gave nothing up; we took nothing yet (simulator
+      // haresources seed 16: we waited Heartbeat's hour in `other`, rscstatus `transition`).
+      this.log.warn(
+        { event: "r1-standby-abandoned" },
+        "the other node cancelled its standby request: standby cancelled here too.",
+      );
+      this.standby = "not";
+      this.standbyUntil = undefined;
+    }
     if (stable === "1") {
       if (!this.otherStable) {
         this.log.info({ event: "r1-remote-stable" }, "remote resource transition completed.");
@@ -621,6 +779,26 @@ export class R1Engine {
       // unreachable, and neither saw the other return from a partition (a restart on one side;
       // simulator haresources seed 361: both auto-failbacks then ignored each other for good).
       this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
+      return;
+    }
+    if (
+      stable === "1" &&
+      this.localActive &&
+      this.state === "stable" &&
+      this.standby === "not" &&
+      this.busy === 0 &&
+      !this.rejoining &&
+      (this.iHold & LOCAL) === 0 &&
+      (this.otherHolds & FOREIGN) === 0 &&
+      this.groupsOf(LOCAL).length > 0
+    ) {
+      // Both stable and nobody holds our local groups: we settled on what the peer said before it
+      // gave them up (both gave up a split brain at once; simulator haresources seed 679: the
+      // peer's "all", sent just before its own give-up, reached us after ours; r3a ran nowhere).
+      // Take them, as at start-up; the peer takes its own the same way.
+      this.log.info({ event: "r1-unheld-local" }, "nobody holds our local groups: taking them");
+      this.reqOurResources(false);
+      this.sendHeld(true);
       return;
     }
     if (this.state === "stable" || this.state === "shutdown") return;
@@ -661,6 +839,22 @@ export class R1Engine {
     return false;
   }
 
+  /**
+   * A peer's `starting` sent before a `resource` message of its already processed: retransmitted
+   * after it (a lost packet), it says nothing of now. Taken as new, the peer "restarted holding"
+   * the groups it had just taken and we took them too (simulator haresources seed 234: both ran r1a).
+   */
+  private staleStarting(m: ReadonlyMap<string, string>): boolean {
+    const mark = markOf(m);
+    if (mark === undefined || this.peerResourceMark === undefined || newer(mark, this.peerResourceMark))
+      return false;
+    this.log.info(
+      { event: "r1-stale-starting", hg: mark.hg, seq: mark.seq, newest: this.peerResourceMark },
+      `starting message ${mark.seq} of generation ${mark.hg} is older than a resource message already processed: ignored`,
+    );
+    return true;
+  }
+
   private onHbTakeover(m: ReadonlyMap<string, string>): void {
     // rc.d/hb_takeover: run hb_standby here with local and foreign swapped (failback has no branch: all).
     const which = encodeHold(m.get("rsc_hold"));
@@ -690,6 +884,10 @@ export class R1Engine {
       return;
     }
     let ignored = false;
+    if (this.standby === "not" && !fromMe && info === "done") {
+      this.lateDone(from, rtype, m);
+      return;
+    }
     switch (this.standby) {
       case "not":
         if (!this.otherStable || this.state !== "stable" || this.busy > 0) {
@@ -705,12 +903,16 @@ export class R1Engine {
           break;
         }
         this.otherStable = false;
+        this.acquiredLast = false;
         this.log.info({ event: "r1-standby-start" }, `${from} wants to go standby [${HOLD_NAMES[rtype]}]`);
         if (fromMe) {
           this.standby = "me";
+          this.standbyRole = "me";
           this.standbyUntil = this.now + this.standbyReplyMs;
         } else {
           this.standby = "other";
+          this.standbyRole = "other";
+          this.peerRequestMark = markOf(m);
           this.standbyUntil = this.now + 3_600_000;
           this.sendStandby("other");
         }
@@ -741,15 +943,18 @@ export class R1Engine {
             `standby: acquire [${HOLD_NAMES[rtype]}] resources from ${from}`,
           );
           this.standby = "done";
+          this.peerDoneMark = markOf(m);
           this.goStandby("other", rtype);
         } else if (!(fromMe && info === "other")) ignored = true;
         break;
       case "done":
-        this.standbyType = rtype;
-        if (info !== "done") {
+        // The giving side waits for the peer's `done`, the taking side for its own: a repeated `done`
+        // from the peer (resendDue) while we still take the groups is not the end of the exchange.
+        if (info !== "done" || fromMe !== (this.standbyRole === "other")) {
           ignored = true;
           break;
         }
+        this.standbyType = rtype;
         this.standby = "not";
         this.standbyUntil = undefined;
         if (fromMe) {
@@ -758,6 +963,7 @@ export class R1Engine {
             `Standby resource acquisition done [${HOLD_NAMES[rtype]}].`,
           );
           this.iHold = (this.iHold | (rtype === ALL ? ALL : swapHold(rtype))) as HoldMask;
+          this.acquiredLast = true;
         } else {
           this.log.info(
             { event: "r1-standby-peer-done" },
@@ -774,9 +980,99 @@ export class R1Engine {
       );
   }
 
+  /**
+   * The peer's `done` while no standby runs here: a repeat (resendDue) of the `done` of an exchange
+   * we finished (our own `done` was lost: answer it again), or the `done` of an exchange we cancelled
+   * (onResource's abandoned request; a Heartbeat peer may say isstable=1 while its request runs):
+   * the peer gave the groups up, so we take them as the exchange would have.
+   */
+  private lateDone(from: string, rtype: HoldMask, m: ReadonlyMap<string, string>): void {
+    const mark = markOf(m);
+    if (!newer(mark, this.peerDoneMark) || !newer(mark, this.peerRequestMark)) return;
+    if (this.acquiredLast) {
+      this.log.info(
+        { event: "r1-standby-redone", peer: from },
+        `${from} repeats its standby 'done': answering ours again`,
+      );
+      this.ports.send([
+        ["t", "ask_resources"],
+        ["rsc_hold", HOLD_NAMES[rtype]],
+        ["info", "done"],
+      ]);
+      return;
+    }
+    if (this.state !== "stable" || this.peerRequestMark === undefined) return;
+    this.peerDoneMark = mark;
+    this.log.warn(
+      { event: "r1-standby-late-done", peer: from },
+      `${from} gave up [${HOLD_NAMES[rtype]}] resources for a standby cancelled here: acquiring them`,
+    );
+    this.standbyType = rtype;
+    this.standbyRole = "other";
+    this.standby = "done";
+    this.standbyUntil = this.now + 3_600_000;
+    this.otherStable = false;
+    this.goStandby("other", rtype);
+  }
+
+  /**
+   * Flux recovery (not in Heartbeat). R1 messages are sent once; one lost for good (the messaging
+   * layer's retransmission gave up), or a standby request its sender cancelled in silence, leaves a
+   * side waiting: Heartbeat for its one-hour standby timeout, or for ever for the peer's isstable=1
+   * (simulator haresources seeds 16, 116, 206, 219, 247: after heal the pair never settled). While
+   * this node waits on the peer and has heard no R1 message from it for resendMs, it repeats what
+   * the peer may have missed: its `done` (it gave groups up and waits for the peer's), otherwise its
+   * own state with `info=resend`, which the peer answers with its state (a Heartbeat node takes it
+   * as an ordinary full `resource` message). Every resend is idempotent at the receiver.
+   */
+  private resendDue(): void {
+    const waiting = this.waitingOnPeer();
+    if (waiting === undefined) {
+      this.resendAt = undefined;
+      return;
+    }
+    if (this.resendAt === undefined) {
+      this.resendAt = this.now + this.resendMs;
+      return;
+    }
+    if (this.now < this.resendAt) return;
+    this.resendAt = this.now + this.resendMs;
+    this.log.info(
+      { event: "r1-resend", waiting, standby: this.standby },
+      waiting === "done"
+        ? "no answer to our standby 'done': saying it again"
+        : "the other node's resource state is unknown or in flux for long: asking it again",
+    );
+    if (waiting === "done")
+      this.ports.send([
+        ["t", "ask_resources"],
+        ["rsc_hold", HOLD_NAMES[this.standbyType]],
+        ["info", "done"],
+      ]);
+    else this.sendHeld(this.state === "stable", "resend");
+  }
+
+  private waitingOnPeer(): "done" | "state" | undefined {
+    if (
+      !this.niceFailback ||
+      !this.peerIsHeartbeat() ||
+      !this.localActive ||
+      this.refusal !== undefined ||
+      this.state !== "stable" ||
+      this.rejoining ||
+      this.busy > 0
+    )
+      return undefined;
+    if (this.standby === "done" && this.standbyRole === "me") return "done";
+    if (this.standby === "other" || (this.standby === "not" && !this.otherStable)) return "state";
+    return undefined;
+  }
+
   /** go_standby(): give up (who=me) or acquire (who=other) the set, then say `done`. */
   private goStandby(who: "me" | "other", set: HoldMask): void {
     const act: HoldMask = set === ALL ? ALL : who === "me" ? set : swapHold(set);
+    const heldBefore = this.iHold;
+    const gave = this.groupsOf(act).filter((g) => this.target.has(g));
     if (who === "me") {
       this.otherStable = false;
       this.iHold = (this.iHold & ~set) as HoldMask;
@@ -788,12 +1084,43 @@ export class R1Engine {
       `${who === "me" ? "give up" : "acquire"} ${HOLD_NAMES[act]} HA resources (standby).`,
     );
     this.work(() => {
+      if (who === "me" && this.releaseFailed(act, "standby")) {
+        // Heartbeat reboots here ("Resource STOP failure. Reboot required!"): it cannot release the
+        // group safely. We keep the whole set (rsc_hold cannot say "all but one group"): restore it,
+        // restart what did stop, and say isstable=1, which cancels the exchange on the taking side
+        // (simulator haresources seed 255: a stop failed mid-group, R1 said `done`, both ran r3a).
+        this.iHold = (this.iHold | (heldBefore & set)) as HoldMask;
+        for (const g of gave) this.target.add(g);
+        this.standby = "not";
+        this.standbyUntil = undefined;
+        this.otherStable = true;
+        this.sendHeld(true, "stop-failed");
+        this.work(nop);
+        return;
+      }
       this.log.info(
         { event: "r1-go-standby-done" },
         `${HOLD_NAMES[act]} HA resource ${who === "other" ? "acquisition" : "release"} completed (standby).`,
       );
       this.sendStandby("done");
     });
+  }
+
+  /**
+   * Whether groups of `mask` we gave up still run (or failed) here once the controller settled: a
+   * stop failed and the resource is blocked where it is. Logs Heartbeat's CRIT line and what we do
+   * instead of its reboot.
+   */
+  private releaseFailed(mask: HoldMask, what: string): boolean {
+    const here = this.ports.stillHere?.();
+    if (here === undefined) return false;
+    const stuck = this.groupsOf(mask).filter((g) => here.has(g) && !this.target.has(g));
+    if (stuck.length === 0) return false;
+    this.log.error(
+      { event: "r1-stop-failed", groups: stuck, what },
+      `Resource STOP failure: ${stuck.join(", ")} still here: ${what} cancelled, the groups stay on this node (Heartbeat would reboot it; clean the failure up with hbctl resource cleanup, then ask again)`,
+    );
+    return true;
   }
 
   // ------------------------------------------------------------ legacy (auto_failback legacy)
@@ -804,20 +1131,74 @@ export class R1Engine {
     for (const g of this.groupsOf(LOCAL)) {
       if (this.target.has(g)) continue;
       if (alone) this.target.add(g);
-      else
-        this.ports.send([
-          ["t", "ip-request"],
-          ["ipaddr", g],
-        ]);
+      else this.askLegacy(g);
     }
     this.state = "stable";
     this.apply();
+  }
+
+  /**
+   * auto_failback legacy, a Heartbeat peer appears after our comm-up (we came up alone, or it was
+   * dead): each node may hold every group (both came up alone in a partition, or each took the
+   * other's groups at its death, seeds 189, 252, 261), and legacy sends no resource messages that
+   * would show it. The preferred node always gets its groups: ask for each of ours again, held or
+   * not (Heartbeat asks only at its own comm-up); the peer gives up its copy and answers. The peer
+   * does the same for its groups.
+   */
+  private reclaimLegacy(): void {
+    const local = this.groupsOf(LOCAL);
+    if (local.length === 0) return;
+    this.log.info(
+      { event: "r1-legacy-reclaim", peer: this.peer?.name, groups: local },
+      `${this.peer?.name ?? "the peer"} appeared: asking for our own groups again (auto_failback legacy: the preferred node holds them)`,
+    );
+    for (const g of local) {
+      this.target.add(g);
+      this.askLegacy(g);
+    }
+    this.apply();
+  }
+
+  /** Sends an ip-request for our group `key`; asked again until answered (askLegacyAgain). */
+  private askLegacy(key: string): void {
+    const tries = (this.legacyAsked.get(key)?.tries ?? -1) + 1;
+    const wait = Math.min(60_000, this.ipRequestRetryMs * 2 ** Math.min(tries, 10));
+    this.legacyAsked.set(key, { at: this.now + wait, tries });
+    this.ports.send([
+      ["t", "ip-request"],
+      ["ipaddr", key],
+    ]);
+  }
+
+  /**
+   * An ip-request is sent once in Heartbeat; one the peer dropped (it did not know yet that we run
+   * Heartbeat, or the packet was lost for good) left the group where it was, for good: on both
+   * nodes after a partition (seed 252), or nowhere (seed 189). Ask again until answered, every
+   * 2 s, 4 s, ... up to every minute (a peer that never answers, e.g. running crm on).
+   */
+  private askLegacyAgain(): void {
+    if (this.legacyAsked.size === 0) return;
+    if (this.niceFailback || !this.peerIsHeartbeat() || !this.localActive || this.refusal !== undefined) {
+      this.legacyAsked.clear();
+      return;
+    }
+    for (const [key, { at }] of this.legacyAsked)
+      if (this.now >= at) {
+        this.log.info(
+          { event: "r1-ip-request-again", group: key },
+          `no answer to ip-request ${key}: asking again`,
+        );
+        this.askLegacy(key);
+      }
   }
 
   /** rc.d/ip-request: give the group up if we hold it, then answer. */
   private onIpRequest(from: string, m: ReadonlyMap<string, string>): void {
     const key = m.get("ipaddr");
     if (key === undefined || !this.options.groups.some((g) => g.key === key)) return;
+    // Asked again while we still stop it: the answer goes once the stop is done (not "we do not
+    // own it" now, which would let the peer start it beside our stop).
+    if (this.giving.has(key)) return;
     const weown = this.target.has(key);
     const answer = (): void =>
       this.ports.send(
@@ -836,7 +1217,21 @@ export class R1Engine {
     }
     this.log.info({ event: "r1-give-group", group: key, to: from }, `giving group ${key} to ${from}`);
     this.target.delete(key);
-    this.work(answer);
+    this.giving.add(key);
+    this.work(() => {
+      this.giving.delete(key);
+      if (this.ports.stillHere?.().has(key) === true && !this.target.has(key)) {
+        // A stop failed: the group is still here. No answer (Heartbeat would reboot); it stays ours.
+        this.log.error(
+          { event: "r1-stop-failed", groups: [key], what: "ip-request" },
+          `Resource STOP failure: ${key} still here: not given to ${from} (Heartbeat would reboot this node; clean the failure up with hbctl resource cleanup)`,
+        );
+        this.target.add(key);
+        this.work(nop);
+        return;
+      }
+      answer();
+    });
   }
 
   /** rc.d/ip-request-resp: our request was answered; take the group. */
@@ -844,6 +1239,7 @@ export class R1Engine {
     const key = m.get("ipaddr");
     if (m.get("dest")?.toLowerCase() !== this.local || key === undefined || m.get("ok") !== "OK") return;
     if (!this.options.groups.some((g) => g.key === key)) return;
+    this.legacyAsked.delete(key);
     this.log.info({ event: "r1-take-group", group: key }, `received ip-request-resp ${key} OK: taking it`);
     this.target.add(key);
     this.work(nop);
@@ -924,7 +1320,9 @@ export class R1Engine {
       ["t", "resource"],
       ["rsc_hold", HOLD_NAMES[this.iHold]],
       ["rtype", "full"],
-      ["isstable", stable ? "1" : "0"],
+      // Never stable during a standby exchange: the taking side reads isstable=1 after the request
+      // as its cancellation (onResource).
+      ["isstable", stable && this.standby === "not" ? "1" : "0"],
     ];
     if (info !== undefined) fields.push(["info", info]);
     this.ports.send(fields);

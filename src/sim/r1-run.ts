@@ -361,7 +361,18 @@ async function r1Heal(
   const healed = (): string | undefined => {
     for (const h of world.hosts.values()) if (!h.alive && !h.pendingBoot) world.boot(h.name);
     const r = settledOn(world, s);
-    if (r !== undefined) return r;
+    if (r !== undefined) {
+      // A stop that failed keeps its group held where it is until an operator cleans it up
+      // (docs/MIGRATION.md); R1 may stay busy meanwhile, so do not wait for it to settle first.
+      for (const h of world.hosts.values()) {
+        const hbd = h.hbd;
+        if (hbd === undefined || world.now - (cleanedAt.get(h.name) ?? -1e9) < 5000) continue;
+        if (!hbd.controller.report().resources.some((x) => x.failed.includes(h.name))) continue;
+        cleanedAt.set(h.name, world.now);
+        operator(world, groups, "cleanup", h.name);
+      }
+      return r;
+    }
     // an operator cleans up failed operations (hbctl resource cleanup on each node)
     for (const h of world.hosts.values()) {
       const hbd = h.hbd;

@@ -27,6 +27,13 @@ class Pair {
   readonly queue: Step[] = [];
   readonly sent: { from: string; fields: Map<string, string> }[] = [];
   readonly alive = new Set<string>();
+  /** Drops a message for good when it returns true (a packet the messaging layer gave up on). */
+  drop: ((from: string, fields: ReadonlyMap<string, string>) => boolean) | undefined;
+  readonly dropped: string[] = [];
+  /** Groups whose stop fails on a node: they keep running there (blocked), as after a failed stop. */
+  readonly failStop = new Map<string, Set<string>>();
+  /** Each node's messages carry its generation and seq, as node.ts delivers them. */
+  private readonly seqs = new Map<string, { hg: number; seq: number }>();
   now = 0;
   violations: string[] = [];
 
@@ -47,6 +54,7 @@ class Pair {
           {
             send: (fields: Fields, _dest?: string) => this.send(n, fields),
             hold: (keys, done) => this.hold(n, keys, done),
+            stillHere: () => new Set(this.running.get(n)),
           },
         ),
       );
@@ -60,8 +68,15 @@ class Pair {
   }
 
   private send(from: string, fields: Fields): void {
-    const m = new Map(fields);
+    const mark = this.seqs.get(from) ?? { hg: 1, seq: 0 };
+    mark.seq++;
+    this.seqs.set(from, mark);
+    const m = new Map([...fields, ["hg", mark.hg.toString(16)], ["seq", mark.seq.toString(16)]]);
     this.sent.push({ from, fields: m });
+    if (this.drop?.(from, m) === true) {
+      this.dropped.push(`${from}:${m.get("t")}:${m.get("info") ?? m.get("isstable")}`);
+      return;
+    }
     for (const to of ["a", "b"]) if (to !== from) this.queue.push({ kind: "msg", from, to, fields: m });
   }
 
@@ -83,8 +98,10 @@ class Pair {
     if (p === undefined) return;
     this.pendingHold.delete(n);
     if (!this.alive.has(n)) return;
-    this.running.set(n, new Set(p.keys));
-    this.mayRun.set(n, new Set(p.keys));
+    const next = new Set(p.keys);
+    for (const k of this.running.get(n) ?? []) if (this.failStop.get(n)?.has(k) === true) next.add(k);
+    this.running.set(n, next);
+    this.mayRun.set(n, new Set(next));
     for (const d of p.done) d();
   }
 
@@ -123,6 +140,7 @@ class Pair {
 
   /** Node `n` restarts with a fresh engine and becomes active next to its peer. */
   restart(n: string, autoFailback: AutoFailback): void {
+    this.seqs.set(n, { hg: (this.seqs.get(n)?.hg ?? 1) + 1, seq: 0 });
     this.engines.set(
       n,
       new R1Engine(
@@ -349,4 +367,223 @@ test("holdFromRunning: Heartbeat's sets from what runs here", async () => {
   assert.equal(holdFromRunning(GROUPS, "a", run([A])), LOCAL);
   assert.equal(holdFromRunning(GROUPS, "a", run([B])), FOREIGN);
   assert.equal(holdFromRunning(GROUPS, "b", run([A, B])), ALL);
+});
+
+/** Drops the first message from `from` matching `t` and `info` (or `isstable` for resource messages). */
+function dropOnce(p: Pair, from: string, t: string, what: string): void {
+  let done = false;
+  p.drop = (f, m) => {
+    if (done || f !== from || m.get("t") !== t) return false;
+    if ((t === "resource" ? m.get("isstable") : m.get("info")) !== what) return false;
+    done = true;
+    return true;
+  };
+}
+
+function settled(p: Pair): void {
+  for (const n of ["a", "b"]) {
+    const r = p.engine(n).report();
+    assert.notEqual(r.rscstatus, "transition", `${n}: ${JSON.stringify(r)}`);
+    assert.equal(r.standby, "not", `${n}: ${JSON.stringify(r)}`);
+    assert.equal(r.peerStable, true, `${n}: ${JSON.stringify(r)}`);
+  }
+}
+
+test("flux recovery: the taker's `other` lost for good: the requester cancels after 10 s and the taker stops waiting too", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "b", "ask_resources", "other");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(13_000);
+  assert.deepEqual(p.dropped, ["b:ask_resources:other"]);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the giver's `done` lost for good: it says it again and the peer takes the groups", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "a", "ask_resources", "done");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(25_000);
+  assert.deepEqual(p.dropped, ["a:ask_resources:done"]);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  assert.equal(p.engine("b").report().rscstatus, "all");
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the taker's `done` lost for good: the giver's repeated `done` gets it again", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  dropOnce(p, "b", "ask_resources", "done");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(25_000);
+  assert.deepEqual(p.dropped, ["b:ask_resources:done"]);
+  assert.deepEqual(p.held("b"), [A, B]);
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "none");
+  // b took the groups once: the repeated `done` was answered, not acted on again
+  assert.equal(p.sent.filter((x) => x.from === "b" && x.fields.get("info") === "done").length, 2);
+  assert.deepEqual(p.violations, []);
+});
+
+test("flux recovery: the peer's isstable=1 lost for good: asked again (info=resend), it answers", () => {
+  const p = new Pair("off");
+  p.drop = (from, m) => from === "b" && m.get("t") === "resource" && p.now < 1000;
+  p.startBoth();
+  p.run(500);
+  assert.ok(p.dropped.includes("b:resource:1"), p.dropped.join(" "));
+  assert.equal(p.engine("a").report().rscstatus, "transition");
+  p.run(15_000);
+  settled(p);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.ok(p.sent.some((x) => x.from === "a" && x.fields.get("info") === "resend"));
+  assert.deepEqual(p.violations, []);
+});
+
+test("a peer's `starting` retransmitted after its later `resource` message is stale: no takeover of its groups", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.run(500);
+  assert.deepEqual(p.held("b"), [B]);
+  const first = p.sent.find((x) => x.from === "b" && x.fields.get("t") === "starting");
+  assert.ok(first !== undefined);
+  // the packet was lost and retransmitted: it arrives after b's resource messages
+  p.queue.push({ kind: "msg", from: "b", to: "a", fields: first.fields });
+  p.run(500);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("a stop that fails during a standby: the group is not said released; the standby is cancelled on both sides", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  p.run(500);
+  p.failStop.set("a", new Set([A]));
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(2000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.engine("a").report().held, [A]);
+  const infos = p.sent
+    .filter((x) => x.fields.get("t") === "ask_resources")
+    .map((x) => `${x.from}:${x.fields.get("info")}`);
+  assert.deepEqual(infos, ["a:me", "b:other"], "no 'done': nothing was released");
+  settled(p);
+  assert.equal(p.engine("a").report().rscstatus, "local");
+  assert.equal(p.engine("b").report().rscstatus, "local");
+  assert.deepEqual(p.violations, []);
+  // once the failure is cleaned up, a standby works again
+  p.failStop.delete("a");
+  assert.equal(p.engine("a").requestStandby(ALL), undefined);
+  p.run(2000);
+  assert.deepEqual(p.held("a"), []);
+  assert.deepEqual(p.held("b"), [A, B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("legacy: both came up alone (a partition) holding every group; when they meet each gets its own back", () => {
+  const p = new Pair("legacy");
+  for (const n of ["a", "b"]) {
+    p.alive.add(n);
+    p.engine(n).onLocalActive(p.now);
+  }
+  p.run(100);
+  assert.deepEqual(p.held("a"), [A, B]);
+  assert.deepEqual(p.held("b"), [A, B]);
+  p.violations = [];
+  // b learns of a first: its ip-request reaches a before a knows b runs Heartbeat, and is dropped
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.run(0);
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.run(5000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.ok(
+    p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request").length >= 2,
+    "b asked again",
+  );
+});
+
+test("legacy: an ip-request lost for good is asked again", () => {
+  const p = new Pair("legacy");
+  p.alive.add("b");
+  p.engine("b").onLocalActive(p.now);
+  p.run(100);
+  assert.deepEqual(p.held("b"), [A, B]);
+  p.alive.add("a");
+  let dropped = 0;
+  p.drop = (f, m) => f === "a" && m.get("t") === "ip-request" && dropped++ === 0;
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.engine("a").onLocalActive(p.now);
+  p.run(5000);
+  assert.deepEqual(p.dropped, ["a:ip-request:undefined"]);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});
+
+test("legacy: an ip-request repeated while the holder still stops the group is answered once, after the stop", () => {
+  const p = new Pair("legacy");
+  p.alive.add("b");
+  p.engine("b").onLocalActive(p.now);
+  p.run(100);
+  p.alive.add("a");
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  const ask = new Map([
+    ["t", "ip-request"],
+    ["ipaddr", A],
+  ]);
+  p.engine("b").onMessage("a", ask, p.now);
+  p.engine("b").onMessage("a", ask, p.now); // before b's stop settled
+  const answers = p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request-resp");
+  assert.equal(answers.length, 0, "no early 'we do not own it'");
+  p.run(100);
+  const after = p.sent.filter((x) => x.from === "b" && x.fields.get("t") === "ip-request-resp");
+  assert.equal(after.length, 1);
+  assert.equal(after[0]?.fields.get("weown"), "yes");
+  assert.deepEqual(p.held("b"), [B]);
+});
+
+test("a peer refused as silent (its messages all lost) that speaks R1 later is negotiated with again", () => {
+  const p = new Pair("off", { silentPeerMs: 5000 });
+  p.alive.add("a");
+  p.alive.add("b");
+  p.drop = (f) => f === "b" && p.now < 6000; // every R1 message of b lost for good
+  p.engine("a").onPeer("b", true, "heartbeat", p.now);
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  p.engine("a").onLocalActive(p.now);
+  p.engine("b").onLocalActive(p.now);
+  p.engine("a").onPeerActive(p.now);
+  p.run(6000);
+  assert.equal(p.engine("a").report().mode, "refused");
+  assert.deepEqual(p.held("a"), []);
+  p.run(25_000); // b asks again (resend) once it has waited on a
+  assert.equal(p.engine("a").report().mode, "heartbeat-peer");
+  // A, stopped by a's refusal, is b's to take as an orphan (b thought a held it): each group runs once
+  assert.deepEqual([...p.held("a"), ...p.held("b")].sort(), [A, B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
+});
+
+test("a peer that restarts within the deadtime cancels our pending request; auto_failback then gives its group back", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  // a's auto-failback goes out as b restarts: b's new run never sees it
+  p.restart("b", "on");
+  p.run(5000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  settled(p);
+  assert.deepEqual(p.violations, []);
 });

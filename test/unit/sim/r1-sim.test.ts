@@ -58,6 +58,38 @@ for (const [seed, bug] of [
     "R1: a node giving up after a partition said 'none' while a hung stop still ran a group; the peer started it",
   ],
   [2, "ipfail: a late num_ping_nodes (retransmitted) made a node give its groups up on a shared loss"],
+  [16, "R1: the taker's standby answer was lost for good; the requester cancelled, the taker waited an hour"],
+  [116, "R1: the peer's isstable=1 was lost for good; this node saw it in flux for ever (no standby again)"],
+  [206, "R1: the giver's standby 'done' was lost for good: its groups ran nowhere, both waited an hour"],
+  [219, "R1: a standby answer lost for good after the peer's restart: the taker waited an hour in flux"],
+  [247, "R1: the taker's standby 'done' was lost for good: the giver waited an hour in flux"],
+  [234, "R1: the peer's starting, retransmitted after its resource message, read as a restart: both ran r1a"],
+  [
+    255,
+    "R1: a member's stop failed mid-group in a standby; R1 said 'done' and the peer started the group too",
+  ],
+  [
+    252,
+    "R1 (legacy): both came up alone in a partition holding every group; nothing was asked when they met",
+  ],
+  [261, "R1 (legacy): the same split brain after heal (no resource messages in legacy: neither noticed)"],
+  [189, "R1 (legacy): ip-requests sent while the peer did not know us yet were dropped: r1a ran nowhere"],
+  [154, "R1: kept its groups after a failed stop on rejoining but asked nothing: refused as a silent peer"],
+  [
+    671,
+    "R1: took every group when the peer shut down before our comm-up; at comm-up said 'starting' and ran them",
+  ],
+  [679, "R1: both gave a split brain up at once; one settled on the other's stale 'all': r3a ran nowhere"],
+  [
+    802,
+    "R1: every R1 message of a lossy spell lost: the peer refused as silent (crm on) for as long as it lived",
+  ],
+  [836, "R1: an auto-failback sent as the peer crashed and restarted within the deadtime: never retried"],
+  [974, "R1: both stuck on a failed stop after a partition kept every set, gave up and restarted for ever"],
+  [
+    1256,
+    "R1: gave its groups up in a standby; the taker restarted within the deadtime: 'done' awaited for good",
+  ],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
