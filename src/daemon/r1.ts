@@ -423,11 +423,15 @@ export class R1Engine {
     return undefined;
   }
 
-  /** Clean shutdown: we give up everything (the controller stops the resources) and say so. */
+  /**
+   * Clean shutdown: the controller stops the resources, then the node sends `shutdone`, on which the
+   * peer takes them over. Until then what we hold stays said (isstable=0): a peer starting meanwhile
+   * told "none" took its groups while our stops still ran them (simulator haresources seed 1284: n1
+   * booted while n2's release ran, took r1a on n2's "none", and both ran r1a).
+   */
   onShutdown(): void {
     if (this.state === "shutdown") return;
     this.state = "shutdown";
-    this.iHold = NONE;
     if (this.peerIsHeartbeat() && this.niceFailback) this.sendHeld(false, "shutdown");
   }
 

@@ -587,3 +587,15 @@ test("a peer that restarts within the deadtime cancels our pending request; auto
   settled(p);
   assert.deepEqual(p.violations, []);
 });
+
+test("a node shutting down keeps saying what it holds until its stops are done (haresources seed 1284)", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  assert.deepEqual(p.held("a"), [A]);
+  p.engine("a").onShutdown();
+  const said = p.sent.filter((s) => s.from === "a" && s.fields.get("info") === "shutdown");
+  assert.equal(said.length, 1);
+  // "none" here let a peer starting meanwhile take A beside the stop still running on a
+  assert.equal(said[0]?.fields.get("rsc_hold"), "local");
+  assert.equal(said[0]?.fields.get("isstable"), "0");
+});

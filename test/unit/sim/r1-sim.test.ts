@@ -90,6 +90,7 @@ for (const [seed, bug] of [
     1256,
     "R1: gave its groups up in a standby; the taker restarted within the deadtime: 'done' awaited for good",
   ],
+  [1284, "R1: a node shutting down said 'none' while its stops ran; the booting peer took r1a beside them"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
