@@ -91,6 +91,10 @@ for (const [seed, bug] of [
     "R1: gave its groups up in a standby; the taker restarted within the deadtime: 'done' awaited for good",
   ],
   [1284, "R1: a node shutting down said 'none' while its stops ran; the booting peer took r1a beside them"],
+  [
+    1242,
+    "R1: a give-up after a partition, held open by a hung start across the peer's death, ended an hour later",
+  ],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
