@@ -448,7 +448,10 @@ test("given up, ipfail asks again every resend interval (a Tandem peer sends no 
   tickTo(80_000);
   assert.deepEqual(standby, [true, false]);
   const after = asked.length;
-  assert.ok(asked.every((t) => t < 56_000), `asked again after the recovery: ${asked}`);
+  assert.ok(
+    asked.every((t) => t < 56_000),
+    `asked again after the recovery: ${asked}`,
+  );
   local = 1;
   tickTo(90_000);
   a.onPeerGone();
