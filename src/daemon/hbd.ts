@@ -254,6 +254,11 @@ export class Hbd {
         if (r1.restricted && inputs.config.autoFailback === "on" && (holds === "foreign" || holds === "all"))
           r1.requestStandby(encodeHold("foreign") as NonNullable<ReturnType<typeof encodeHold>>);
       },
+      // given up, R1 deciding: the standby request may have been deferred or cancelled; ask again
+      askAgain: () => {
+        if (r1.restricted && r1.report().held.length > 0)
+          r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
+      },
       standby: (on) => {
         if (r1.restricted) {
           // asked again on every you_are_dead while given up: only while resources still run here

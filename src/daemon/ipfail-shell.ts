@@ -30,6 +30,8 @@ export interface IpfailShellPorts {
   readonly balanced?: (from: string) => void;
   /** Standby on/off for this node, marked as ipfail's; throws when it cannot be set now (no DC yet). */
   readonly standby: (on: boolean) => void;
+  /** Given up: ask for standby again where idempotent (IpfailPorts.askAgain). */
+  readonly askAgain?: () => void;
   /**
    * Whether the CIB shows this node in a standby marked as ipfail's: at start (one set before hbd
    * restarted), and while running with the rule not holding (a stale mark from an adopted copy).
@@ -86,6 +88,7 @@ export function startIpfail(config: ClusterConfig, ports: IpfailShellPorts): Ipf
       send: (n, fresh) => void ports.sendNumPing(n, fresh),
       fresh: (nowMs, windowMs) => reached.fresh(nowMs, windowMs),
       ...(ports.balanced === undefined ? {} : { balanced: ports.balanced }),
+      ...(ports.askAgain === undefined ? {} : { askAgain: ports.askAgain }),
       standby: (on, why) => {
         ports.log.warn({ event: on ? "ipfail-giveup" : "ipfail-recover" }, `ipfail: ${why}`);
         pendingStandby = on;

@@ -47,6 +47,12 @@ export interface IpfailPorts {
   readonly balanced?: (from: string) => void;
   /** Rule mode: hand every resource to the peer (on) or stop holding them away (off). */
   readonly standby?: (on: boolean, why: string) => void;
+  /**
+   * Rule mode, given up: asked every resend interval while the rule holds, as real ipfail gives up
+   * again on each `you_are_dead` from its peer (which a Tandem peer does not send). The port asks the
+   * peer for standby again only where that is idempotent (R1, with resources still here).
+   */
+  readonly askAgain?: () => void;
   /** Attribute mode: publish the (stable) count. */
   readonly publish?: (count: number) => void;
   readonly log: (msg: string, fields: Record<string, unknown>) => void;
@@ -80,6 +86,7 @@ export class IpfailAgent {
   private peerName: string | undefined;
   private lastTickMs = Number.NEGATIVE_INFINITY;
   private balancedAtMs = Number.NEGATIVE_INFINITY;
+  private askedAgainAtMs = Number.NEGATIVE_INFINITY;
   /** The local count as last seen (a change voids the peer's fresh count). */
   private localSeen: number | undefined;
   /** The peer's fresh count, from a report received after the local count last fell. */
@@ -192,6 +199,19 @@ export class IpfailAgent {
       this.ports.balanced?.(this.peerName);
     }
     const d = this.rule.update(local, this.peerCount, nowMs, this.peerFresh);
+    if (d.kind === "give-up") this.askedAgainAtMs = nowMs;
+    else if (
+      this.rule.holding &&
+      !this.peerGone &&
+      this.peerCount !== undefined &&
+      nowMs - this.askedAgainAtMs >= resend
+    ) {
+      // Given up, and the standby request may have been deferred (in flux) or cancelled (the peer
+      // restarted): ask again (haresources simulator seeds 1372, 1437: the groups stayed on the node
+      // without ping nodes for good, a Tandem peer sending no you_are_dead to retry it).
+      this.askedAgainAtMs = nowMs;
+      this.ports.askAgain?.();
+    }
     if (d.kind === "give-up")
       this.ports.standby?.(
         true,

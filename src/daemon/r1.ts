@@ -205,6 +205,11 @@ export class R1Engine {
   private silentRefusal = false;
   /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
   private rejoining = false;
+  /**
+   * Bumped by each give-up after a partition and by whatever supersedes one (the peer's death, being
+   * alone): a give-up's completion from an earlier epoch is stale and does nothing.
+   */
+  private rejoinEpoch = 0;
   /** The legacy-mode silent peer already warned about. */
   private silentWarned: string | undefined;
   /** (hg, seq) of the peer's `done` we last acted on: a repeat of it, or an older one, is no news. */
@@ -423,11 +428,15 @@ export class R1Engine {
     return undefined;
   }
 
-  /** Clean shutdown: we give up everything (the controller stops the resources) and say so. */
+  /**
+   * Clean shutdown: the controller stops the resources, then the node sends `shutdone`, on which the
+   * peer takes them over. Until then what we hold stays said (isstable=0): a peer starting meanwhile
+   * told "none" took its groups while our stops still ran them (simulator haresources seed 1284: n1
+   * booted while n2's release ran, took r1a on n2's "none", and both ran r1a).
+   */
   onShutdown(): void {
     if (this.state === "shutdown") return;
     this.state = "shutdown";
-    this.iHold = NONE;
     if (this.peerIsHeartbeat() && this.niceFailback) this.sendHeld(false, "shutdown");
   }
 
@@ -521,9 +530,15 @@ export class R1Engine {
     this.acquiredLast = false;
     this.state = "init";
     this.rejoining = true;
+    const epoch = ++this.rejoinEpoch;
     this.target.clear();
     const held = this.iHold;
     this.work(() => {
+      // The peer died (or left) while the stops ran, and we took every group over since: this
+      // give-up is over. Finishing it said "none" while all ran here (simulator haresources seed
+      // 1242: a start hung 60 s held the give-up open across the peer's death and our takeover; its
+      // end, an hour of simulated work later, zeroed what we hold, and the peer took r3a beside us).
+      if (epoch !== this.rejoinEpoch) return;
       this.rejoining = false;
       if (this.releaseFailed(held, "giving up after a partition")) {
         // We cannot say `starting` (holding nothing) while a group still runs here: keep the sets
@@ -563,6 +578,7 @@ export class R1Engine {
   /** Alone (or next to a Tandem peer that left): we hold every group. */
   private takeAllAlone(why: string): void {
     if (this.state === "shutdown") return;
+    this.endRejoin();
     this.iHold = ALL;
     this.otherHolds = NONE;
     this.otherStable = true;
@@ -574,9 +590,17 @@ export class R1Engine {
     this.log.debug({ event: "r1-alone", why }, `R1: holding all groups (${why})`);
   }
 
+  /** A give-up after a partition still running is superseded (we take every group now). */
+  private endRejoin(): void {
+    if (!this.rejoining) return;
+    this.rejoining = false;
+    this.rejoinEpoch++;
+  }
+
   /** hb_rsc_recover_dead_resources + takeover_from_node + mach_down. */
   private peerDied(name: string, shutdown: boolean): void {
     if (this.state === "shutdown") return;
+    this.endRejoin();
     if (this.standby !== "not") {
       this.log.info({ event: "r1-standby-cancelled" }, "Cancelling pending standby operation");
       this.standby = "not";

@@ -417,3 +417,46 @@ test("crm on: a fall proven not shared by the peer's fresh count is published at
   a.tick(1400);
   assert.deepEqual(published, [1, 0], "published at once on proof");
 });
+
+test("given up, ipfail asks again every resend interval (a Tandem peer sends no you_are_dead), never before nor after (haresources seeds 1372, 1437)", () => {
+  let local = 2;
+  const standby: boolean[] = [];
+  const asked: number[] = [];
+  let now = 0;
+  const a = new IpfailAgent(
+    { rule: true, publish: false, keepaliveMs: 1000, giveUpAfterMs: 2000, recoverAfterMs: 10_000 },
+    {
+      reachable: () => local,
+      send: () => {},
+      standby: (on) => standby.push(on),
+      askAgain: () => asked.push(now),
+      log: () => {},
+    },
+  );
+  const tickTo = (end: number) => {
+    for (; now <= end; now += 500) a.tick(now);
+    now -= 500;
+  };
+  a.onPeerCount("b", "2");
+  tickTo(20_000);
+  assert.deepEqual(asked, [], "not given up: nothing asked");
+  local = 1;
+  tickTo(45_000);
+  assert.deepEqual(standby, [true]);
+  assert.deepEqual(asked, [32_000, 42_000], "every 10 s (10 x keepalive) after the give-up at 22 s");
+  local = 2;
+  tickTo(80_000);
+  assert.deepEqual(standby, [true, false]);
+  const after = asked.length;
+  assert.ok(
+    asked.every((t) => t < 56_000),
+    `asked again after the recovery: ${asked}`,
+  );
+  local = 1;
+  tickTo(90_000);
+  a.onPeerGone();
+  const gone = asked.length;
+  tickTo(120_000);
+  assert.equal(asked.length, gone, "not while the peer is gone");
+  assert.ok(after >= 2);
+});

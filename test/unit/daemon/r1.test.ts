@@ -587,3 +587,36 @@ test("a peer that restarts within the deadtime cancels our pending request; auto
   settled(p);
   assert.deepEqual(p.violations, []);
 });
+
+test("a node shutting down keeps saying what it holds until its stops are done (haresources seed 1284)", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  assert.deepEqual(p.held("a"), [A]);
+  p.engine("a").onShutdown();
+  const said = p.sent.filter((s) => s.from === "a" && s.fields.get("info") === "shutdown");
+  assert.equal(said.length, 1);
+  // "none" here let a peer starting meanwhile take A beside the stop still running on a
+  assert.equal(said[0]?.fields.get("rsc_hold"), "local");
+  assert.equal(said[0]?.fields.get("isstable"), "0");
+});
+
+test("a give-up after a partition that the peer's death overtook does not zero what we hold when it ends (haresources seed 1242)", () => {
+  const p = new Pair("off");
+  p.startBoth();
+  const a = p.engine("a");
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  // b returns as after a partition: a gives everything up; before its stops are done, b dies again
+  a.onPeer("b", true, "heartbeat", p.now, false, true);
+  p.kill("b");
+  assert.deepEqual(p.held("a"), [A, B]);
+  assert.equal(a.report().rscstatus, "all");
+  // b restarts: a's answer to its `starting` says a holds every group, so b takes none beside a
+  p.alive.add("b");
+  p.engine("b").onPeer("a", true, "heartbeat", p.now);
+  a.onPeer("b", true, "heartbeat", p.now);
+  p.engine("b").onLocalActive(p.now);
+  p.run(1000);
+  assert.deepEqual(p.held("b"), []);
+  assert.deepEqual(p.violations, []);
+});

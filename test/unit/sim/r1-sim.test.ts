@@ -90,6 +90,20 @@ for (const [seed, bug] of [
     1256,
     "R1: gave its groups up in a standby; the taker restarted within the deadtime: 'done' awaited for good",
   ],
+  [1284, "R1: a node shutting down said 'none' while its stops ran; the booting peer took r1a beside them"],
+  [
+    1242,
+    "R1: a give-up after a partition, held open by a hung start across the peer's death, ended an hour later",
+  ],
+  [
+    1349,
+    "R1: reported still in flux after heal in the 1001-1437 run; green already at c4472f4 (kept as a guard)",
+  ],
+  [
+    1372,
+    "ipfail: a give-up deferred as 'in flux' was never asked again (no you_are_dead from a Tandem peer)",
+  ],
+  [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
