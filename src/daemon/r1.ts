@@ -1219,11 +1219,27 @@ export class R1Engine {
   /** rc.d/ip-request: give the group up if we hold it, then answer. */
   private onIpRequest(from: string, m: ReadonlyMap<string, string>): void {
     const key = m.get("ipaddr");
-    if (key === undefined || !this.options.groups.some((g) => g.key === key)) return;
+    if (key === undefined || !this.options.groups.some((g) => g.key === key)) {
+      this.log.info(
+        { event: "r1-ip-request", peer: from, group: key ?? null, answer: "unknown group" },
+        `ip-request from ${from} for ${key ?? "?"}: not a group of ours; not answered`,
+      );
+      return;
+    }
     // Asked again while we still stop it: the answer goes once the stop is done (not "we do not
     // own it" now, which would let the peer start it beside our stop).
-    if (this.giving.has(key)) return;
+    if (this.giving.has(key)) {
+      this.log.info(
+        { event: "r1-ip-request", peer: from, group: key, answer: "after the stop" },
+        `ip-request from ${from} for ${key}: answered once our stop is done`,
+      );
+      return;
+    }
     const weown = this.target.has(key);
+    this.log.info(
+      { event: "r1-ip-request", peer: from, group: key, answer: weown ? "give" : "weown no" },
+      `ip-request from ${from} for ${key}: ${weown ? "giving it" : "not ours: weown no"}`,
+    );
     const answer = (): void =>
       this.ports.send(
         [
