@@ -3,25 +3,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LocalOps } from "../../../src/daemon/local-ops.js";
 import type { ActionRequest, ActionResult } from "../../../src/exec/types.js";
+import { doneResult } from "../../helpers.js";
 
 const req = (rscId: string, op: string): ActionRequest => ({
   rscId,
   op,
   agent: { class: "ocf", provider: "heartbeat", type: "Dummy" },
-});
-const result = (r: ActionRequest): ActionResult => ({
-  rscId: r.rscId,
-  op: r.op,
-  intervalMs: 0,
-  rc: 0,
-  rcName: "ok",
-  status: "done",
-  exitCode: 0,
-  signal: null,
-  durationMs: 1,
-  stdoutTail: "",
-  stderrTail: "",
-  reason: "ok",
 });
 
 /** An executor whose actions end only when the test says so; it logs starts and ends. */
@@ -33,7 +20,7 @@ function heldExec() {
       log.push(`begin ${r.rscId} ${r.op}`);
       held.set(`${r.rscId} ${r.op}`, () => {
         log.push(`end ${r.rscId} ${r.op}`);
-        resolve(result(r));
+        resolve(doneResult(r, 0));
       });
     });
   return { log, held, exec };
@@ -69,7 +56,7 @@ test("a failed action does not stop the next one on the same resource", async ()
   const exec = async (r: ActionRequest) => {
     calls++;
     if (r.op === "start") throw new Error("agent vanished");
-    return result(r);
+    return doneResult(r, 0);
   };
   const ops = new LocalOps({ localNode: "n2", exec, timers, onRecurring: () => {} });
   await assert.rejects(ops.run(req("g1", "start"), () => true));
