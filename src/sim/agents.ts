@@ -36,6 +36,12 @@ export class SimAgents {
   private readonly running = new Set<string>();
   /** Resources whose last stop failed or hung: they may still run (the policy must not count them stopped). */
   readonly stopFailed = new Set<string>();
+  /**
+   * Stops that hang (they end in failure at their timeout), by the time each began. Until then the
+   * resource still runs and nothing can stop it: invariants.ts excuses one that began before the
+   * hosts could hear each other (the DC declared this host dead meanwhile, with no fencing).
+   */
+  readonly stopHangingSince = new Map<string, number>();
   /** Starts in progress, and starts that failed (running, but not ready for what depends on it). */
   private readonly starting = new Set<string>();
   private readonly startFailed = new Set<string>();
@@ -77,6 +83,7 @@ export class SimAgents {
   crash(): void {
     this.running.clear();
     this.stopFailed.clear();
+    this.stopHangingSince.clear();
     this.starting.clear();
     this.startFailed.clear();
     this.died.clear();
@@ -103,7 +110,10 @@ export class SimAgents {
       this.running.add(req.rscId);
       this.starting.add(req.rscId);
       this.stopFailed.delete(req.rscId);
-    } else if (req.op === "stop") this.observer.stopping(this.host, req.rscId);
+    } else if (req.op === "stop") {
+      this.observer.stopping(this.host, req.rscId);
+      if (hang) this.stopHangingSince.set(req.rscId, this.scheduler.now());
+    }
     return new Promise<ActionResult>((resolve) => {
       this.scheduler.after(durationMs, () => {
         if (incarnation !== this.incarnation) return; // the host crashed: nobody is waiting any more
@@ -129,6 +139,7 @@ export class SimAgents {
         else this.startFailed.delete(req.rscId);
         return hang || fail ? 1 : 0;
       case "stop":
+        this.stopHangingSince.delete(req.rscId);
         if (this.lyingStop) return 0;
         if (hang || fail) {
           this.stopFailed.add(req.rscId);

@@ -103,6 +103,10 @@ for (const [seed, bug] of [
     1372,
     "ipfail: a give-up deferred as 'in flux' was never asked again (no you_are_dead from a Tandem peer)",
   ],
+  [
+    1369,
+    "checker: a stop hung since before a one-way partition healed (the DC, no fencing, started r1a on n1) is not a split",
+  ],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
