@@ -1048,6 +1048,9 @@ export class R1Engine {
    * the peer may have missed: its `done` (it gave groups up and waits for the peer's), otherwise its
    * own state with `info=resend`, which the peer answers with its state (a Heartbeat node takes it
    * as an ordinary full `resource` message). Every resend is idempotent at the receiver.
+   * A starting node whose `starting` got no answer says it again every RQSTDELAY/4: at RQSTDELAY it
+   * takes its local groups blind (simulator haresources seed 5863: the peer's answer "all" was lost
+   * for good, the starting node took r1a beside it).
    */
   private resendDue(): void {
     const waiting = this.waitingOnPeer();
@@ -1055,19 +1058,25 @@ export class R1Engine {
       this.resendAt = undefined;
       return;
     }
+    // A starting node asks before its RQSTDELAY ends, when it would take its local groups blind.
+    const every = waiting === "starting" ? Math.min(this.resendMs, this.requestDelayMs / 4) : this.resendMs;
     if (this.resendAt === undefined) {
-      this.resendAt = this.now + this.resendMs;
+      this.resendAt = this.now + every;
       return;
     }
     if (this.now < this.resendAt) return;
-    this.resendAt = this.now + this.resendMs;
+    this.resendAt = this.now + every;
     this.log.info(
       { event: "r1-resend", waiting, standby: this.standby },
       waiting === "done"
         ? "no answer to our standby 'done': saying it again"
-        : "the other node's resource state is unknown or in flux for long: asking it again",
+        : waiting === "starting"
+          ? "no resource answer to our 'starting' yet: saying it again"
+          : "the other node's resource state is unknown or in flux for long: asking it again",
     );
-    if (waiting === "done")
+    // `starting` is what a Heartbeat peer answers with its resource state (process_resources).
+    if (waiting === "starting") this.ports.send([["t", "starting"]]);
+    else if (waiting === "done")
       this.ports.send([
         ["t", "ask_resources"],
         ["rsc_hold", HOLD_NAMES[this.standbyType]],
@@ -1076,17 +1085,19 @@ export class R1Engine {
     else this.sendHeld(this.state === "stable", "resend");
   }
 
-  private waitingOnPeer(): "done" | "state" | undefined {
+  private waitingOnPeer(): "done" | "state" | "starting" | undefined {
     if (
       !this.niceFailback ||
       !this.peerIsHeartbeat() ||
       !this.localActive ||
       this.refusal !== undefined ||
-      this.state !== "stable" ||
       this.rejoining ||
       this.busy > 0
     )
       return undefined;
+    if (this.state === "starting" || this.state === "bothstarting" || this.state === "rscrcvd")
+      return this.takeoverAt !== undefined && !this.otherStable ? "starting" : undefined;
+    if (this.state !== "stable") return undefined;
     if (this.standby === "done" && this.standbyRole === "me") return "done";
     if (this.standby === "other" || (this.standby === "not" && !this.otherStable)) return "state";
     return undefined;
