@@ -220,9 +220,10 @@ export class Controller {
   private transitionsRun = 0;
   private running = false;
   /** The transition in flight, if any. */
-  private current: Promise<void> | undefined;
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
+  /** The transition id of the shutdown's stops (releaseLocal); others start nothing once releasing. */
+  private releaseTid = 0;
   /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
   private readonly local: LocalOps;
   /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
@@ -622,10 +623,13 @@ export class Controller {
    */
   async releaseLocal(): Promise<ActionResult[]> {
     this.releasing = true;
+    this.releaseTid = ++this.tid;
     this.cancelMonitors();
-    await this.current; // a transition in flight finishes first (its actions are bounded by their timeouts)
-    // So do actions the DC asked for (seed 15: a start in flight was not stopped); onOp refuses new starts.
-    await this.local.drain();
+    // The transition in flight starts nothing more (runAction), and onOp refuses new starts. What runs
+    // here now (ours, or asked by the DC: seed 15's start in flight) ends first, each before the stop
+    // of its own resource only: local-ops runs one resource's actions one after another. Waiting for
+    // the whole transition held every group for a start that hung to its timeout (haresources seed
+    // 6283: r2a ran on for a minute beside the peer's copy after a partition healed).
     const here = this.withLocalStarts(this.cibValue);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
     const graph = toGraph(t, this.cibValue, this.shipped);
@@ -638,7 +642,7 @@ export class Controller {
       { event: "release", resources: stops.map((a) => a.rsc) },
       `shutting down: stopping ${stops.length} resource(s) here first`,
     );
-    const tid = ++this.tid;
+    const tid = this.releaseTid;
     const failed: ActionResult[] = [];
     await runTransition({ actions: local, edges: graph.edges }, async (a) => {
       const r = await this.runAction(tid, a);
@@ -655,14 +659,16 @@ export class Controller {
   }
 
   /**
-   * This node's copy of the CIB plus the starts it ran that the copy does not show yet (the DC's
-   * status update was not received): what runs here is stopped at shutdown even then.
+   * This node's copy of the CIB plus the starts it ran, or runs now, that the copy does not show yet
+   * (the DC's status update was not received): what runs here is stopped at shutdown even then.
    */
   private withLocalStarts(cib: Cib): Cib {
     const shown = this.runningOn(cib, this.localNode);
     let out = cib;
-    for (const [rsc, op, rc] of this.local.lastActions()) {
+    const starting: LastActions = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
+    for (const [rsc, op, rc] of [...this.local.lastActions(), ...starting]) {
       if (leavesRunning(op, rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
+      shown.add(rsc);
       out = opFail(out, { rsc, op, intervalMs: 0, node: this.localNode, rc }, this.ports.now());
     }
     return out;
@@ -1296,7 +1302,7 @@ export class Controller {
       },
       `transition ${tid}: ${graph.actions.filter((a) => a.op !== "pseudo").length} action(s)`,
     );
-    this.current = runTransition(graph, (a) => this.runAction(tid, a)).then((res) => {
+    void runTransition(graph, (a) => this.runAction(tid, a)).then((res) => {
       this.running = false;
       this.log.info(
         { event: "transition-done", tid, complete: res.complete },
@@ -1326,6 +1332,8 @@ export class Controller {
     // A DC that abdicated (two DCs met) must not go on with its transition: the other DC decides now
     // (found by the whole-cluster simulator, seed 14: the loser kept starting a group the winner knew
     // nothing of, and the winner later stopped its first member under the others).
+    if (this.releasing && tid !== this.releaseTid)
+      return this.notRun(a, `${this.localNode} is shutting down`);
     if (!this.isDc && !this.releasing) return this.notRun(a, `${this.localNode} is no longer the DC`);
     if (this.abortRequested && !this.releasing) return this.notRun(a, "aborted: a new input arrived");
     if (a.op === "fence") return this.fenceAction(tid, a);

@@ -37,11 +37,12 @@ export class SimAgents {
   /** Resources whose last stop failed or hung: they may still run (the policy must not count them stopped). */
   readonly stopFailed = new Set<string>();
   /**
-   * Stops that hang (they end in failure at their timeout), by the time each began. Until then the
-   * resource still runs and nothing can stop it: invariants.ts excuses one that began before the
-   * hosts could hear each other (the DC declared this host dead meanwhile, with no fencing).
+   * The last start or stop per resource that hung (it ends in failure at its timeout): when it began,
+   * and when it ended. Until then the resource runs and nothing can stop it: invariants.ts excuses one
+   * that began before the hosts could hear each other (the peer declared this host dead meanwhile,
+   * with no fencing), and the recovery right after it.
    */
-  readonly stopHangingSince = new Map<string, number>();
+  readonly hangs = new Map<string, { since: number; endedAt?: number }>();
   /** Starts in progress, and starts that failed (running, but not ready for what depends on it). */
   private readonly starting = new Set<string>();
   private readonly startFailed = new Set<string>();
@@ -83,7 +84,7 @@ export class SimAgents {
   crash(): void {
     this.running.clear();
     this.stopFailed.clear();
-    this.stopHangingSince.clear();
+    this.hangs.clear();
     this.starting.clear();
     this.startFailed.clear();
     this.died.clear();
@@ -110,13 +111,16 @@ export class SimAgents {
       this.running.add(req.rscId);
       this.starting.add(req.rscId);
       this.stopFailed.delete(req.rscId);
-    } else if (req.op === "stop") {
-      this.observer.stopping(this.host, req.rscId);
-      if (hang) this.stopHangingSince.set(req.rscId, this.scheduler.now());
-    }
+    } else if (req.op === "stop") this.observer.stopping(this.host, req.rscId);
+    if (hang) this.hangs.set(req.rscId, { since: this.scheduler.now() });
     return new Promise<ActionResult>((resolve) => {
       this.scheduler.after(durationMs, () => {
         if (incarnation !== this.incarnation) return; // the host crashed: nobody is waiting any more
+        if (hang)
+          this.hangs.set(req.rscId, {
+            since: this.scheduler.now() - durationMs,
+            endedAt: this.scheduler.now(),
+          });
         // A start or stop replaces the process; a monitor's rc 7 only starts the news on its way to the
         // DC, which may order a later member before it arrives (seed 4577): the invariants judge that
         // ordering by the DC's belief (invariants.ts onStart).
@@ -139,7 +143,6 @@ export class SimAgents {
         else this.startFailed.delete(req.rscId);
         return hang || fail ? 1 : 0;
       case "stop":
-        this.stopHangingSince.delete(req.rscId);
         if (this.lyingStop) return 0;
         if (hang || fail) {
           this.stopFailed.add(req.rscId);

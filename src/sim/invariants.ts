@@ -103,7 +103,7 @@ export class Invariants {
         for (const rsc of a.agents.runningSet()) {
           if (this.shape.cloned.has(rsc) || !b.agents.isRunning(rsc)) continue;
           if (a.agents.stopFailed.has(rsc) || b.agents.stopFailed.has(rsc)) continue;
-          if (this.stopHangsFromBefore(a, b, rsc)) continue;
+          if (this.hangsFromBefore(a, b, rsc)) continue;
           this.fail(
             "one-active",
             `${rsc} runs on ${a.name} and ${b.name}, which have heard and seen each other alive for ${this.world.inViewForMs(a.name, b.name)} ms`,
@@ -114,13 +114,20 @@ export class Invariants {
   }
 
   /**
-   * A stop of rsc hangs on a or b since before they could last hear each other (seed 1369: a one-way
-   * partition made the DC declare n2 dead while n2's stop hung; without fencing it started r1a on n1).
-   * Nothing can end that stop before its timeout, after which it counts as stopFailed.
+   * A start or stop of rsc hangs on a or b since before they could last hear each other (haresources
+   * seed 1369: a one-way partition made the DC declare n2 dead while n2's stop hung; without fencing it
+   * started r1a on n1; seed 6283: the same with a start hung on a node shutting down). Nothing can
+   * end that action before its timeout; then it fails and the cluster recovers as from any failure,
+   * within the grace.
    */
-  private stopHangsFromBefore(a: SimHost, b: SimHost, rsc: string): boolean {
-    const viewSince = this.world.now - this.world.inViewForMs(a.name, b.name);
-    return [a, b].some((h) => (h.agents.stopHangingSince.get(rsc) ?? Number.POSITIVE_INFINITY) < viewSince);
+  private hangsFromBefore(a: SimHost, b: SimHost, rsc: string): boolean {
+    const now = this.world.now;
+    const viewSince = now - this.world.inViewForMs(a.name, b.name);
+    return [a, b].some((h) => {
+      const hang = h.agents.hangs.get(rsc);
+      // ... or ended within the grace: the stop queued behind it runs now (seed 6283)
+      return hang !== undefined && hang.since < viewSince && now - (hang.endedAt ?? now) <= this.graceMs;
+    });
   }
 
   private oneDc(): void {
