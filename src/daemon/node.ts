@@ -804,13 +804,25 @@ export class HeartbeatNode {
             { event: e.kind, peer: e.node, status: e.status, cause: e.cause, ...silentMs },
             `node ${e.node}: is dead`,
           );
-        } else
+        } else {
           log.info(
             { event: e.kind, peer: e.node, status: e.status, previous: e.previous, cause: e.cause },
             e.cause === "returned-after-partition"
               ? `Cluster node ${e.node} returning after partition`
               : `Status update for node ${e.node}: status ${e.status}`,
           );
+          // A Heartbeat peer that (re)starts hears our status first, before an NS_ackmsg or repnodes:
+          // it reaches comm-up on any packet, and with auto_failback legacy counts the nodes it has
+          // seen `active` to decide it is alone and takes its groups without an ip-request (the final
+          // CI's interop failure: our ack came first, Heartbeat took the VIP we still held). A Tandem
+          // peer needs no such help (its freshness handshake echoes our status anyway).
+          if (
+            (e.previous === "dead" || e.previous === "init" || e.cause === "restart") &&
+            this.state === "running" &&
+            this.peers.get(e.node)?.kind === "heartbeat"
+          )
+            this.sendStatus(e.atMs);
+        }
         return;
       case "ping-status":
         log.info({ event: e.kind, peer: e.node, status: e.status }, `ping node ${e.node}: ${e.status}`);

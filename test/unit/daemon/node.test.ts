@@ -493,3 +493,39 @@ test("a peer restarted within deadtime proves its freshness at once and is never
   assert.ok(a.report().counters.unproven <= 8, `unproven ${a.report().counters.unproven}`);
   assert.equal(a.report().counters.replays, 0);
 });
+
+test("a Heartbeat peer that comes back hears our status at once, before any NS_ackmsg (auto_failback legacy interop)", () => {
+  // Heartbeat reaches comm-up on any packet from every node and, with auto_failback legacy, takes its
+  // groups without an ip-request when it has seen no other node `active`: our status must come first.
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  const cfg = haConfig(HACF(["a", "b"]), "b");
+  const heartbeatStatus = (hg: number, seq: number, st: string) =>
+    c.tap.send(
+      encodeFrame(
+        withControlFields(message(str("t", "status"), str("st", st), str("protocol", "1")), {
+          src: "b",
+          seq,
+          hg,
+          ts: 1_800_000_000 + seq,
+          ttl: 3,
+        }),
+        cfg.auth,
+        "classic",
+      ),
+    );
+  for (let seq = 1; seq <= 10; seq++) {
+    heartbeatStatus(5, seq, "active");
+    c.run(100);
+  }
+  assert.equal(a.nodeStatus("b"), "active");
+  c.run(1500); // b powered off: declared dead
+  assert.equal(a.nodeStatus("b"), "dead");
+  c.run(37); // off the keepalive beat: a regular status would not fall in the window below
+  const before = c.tapped.length;
+  heartbeatStatus(6, 1, "init");
+  c.run(5);
+  const answer = c.tapped.slice(before).filter((t) => t.c.src === "a");
+  assert.equal(answer[0]?.c.t, "status", `a's first frames: ${answer.map((t) => t.c.t).join(", ")}`);
+  assert.equal(getString(answer[0]!.msg, "st"), "active");
+});
