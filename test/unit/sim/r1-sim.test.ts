@@ -107,6 +107,14 @@ for (const [seed, bug] of [
     1369,
     "checker: a stop hung since before a one-way partition healed (the DC, no fencing, started r1a on n1) is not a split",
   ],
+  [
+    5863,
+    "R1: the answer to a restarted node's 'starting' was lost for good; at RQSTDELAY it took r1a beside the holder",
+  ],
+  [
+    6283,
+    "controller: a shutdown waited for a start hung to its timeout before stopping the other groups (r2a on both)",
+  ],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
