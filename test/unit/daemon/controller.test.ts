@@ -544,3 +544,59 @@ test("a join answer counts once, and only while the DC waits for it (seed 6012)"
   assert.ok(bus.sent.slice(mark).some((m) => m.from === "n2" && m.kind === "join-state"));
   assert.equal(bus.where("n1"), "n1");
 });
+
+test("a shutdown stops each group after its own action in flight, not after a start hung elsewhere (haresources seed 6283)", async () => {
+  const cib = convertHaresources(
+    [1, 2].map((i) => ({
+      key: `IPaddr2::10.0.0.${i}`,
+      node: "n1",
+      at,
+      resources: [{ type: "IPaddr2", args: [`10.0.0.${i}/24/eth0`], at }],
+    })),
+    { autoFailback: "on", nodes: ["n1"] },
+  );
+  const calls: string[] = [];
+  let endHungStart: (() => void) | undefined;
+  let clock = 1000;
+  const c = new Controller(
+    { localNode: "n1", nodes: ["n1"], cib, dcWaitMs: 100 },
+    {
+      now: () => 1_800_000_000_000 + clock,
+      monotonic: () => clock,
+      exec: (req) => {
+        calls.push(`${req.op} ${req.rscId}`);
+        const rc = req.op === "monitor" && req.intervalMs === 0 ? 7 : 0;
+        if (req.op === "start" && req.rscId === "IPaddr2_10_0_0_1")
+          return new Promise((resolve) => {
+            endHungStart = () => resolve(doneResult(req, 1));
+          });
+        return Promise.resolve(doneResult(req, rc));
+      },
+      timers: { setTimeout: () => ({}), clearTimeout: () => {} },
+      send: () => {},
+      persist: () => {},
+    },
+  );
+  c.onMembership({ kind: "local-status", atMs: clock, previous: "up", status: "active" } as MembershipEvent);
+  const step = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setImmediate(r));
+      clock += 100;
+      c.tick();
+    }
+  };
+  await step(30);
+  assert.ok(endHungStart !== undefined, `the hung start was not reached: ${calls.join(", ")}`);
+  assert.ok(calls.includes("start IPaddr2_10_0_0_2"), calls.join(", "));
+  const released = c.releaseLocal();
+  await step(10);
+  assert.ok(
+    calls.includes("stop IPaddr2_10_0_0_2"),
+    `the other group was not stopped while a start hung: ${calls.join(", ")}`,
+  );
+  assert.ok(!calls.includes("stop IPaddr2_10_0_0_1"), "stopped before its own start ended");
+  endHungStart?.();
+  await released;
+  assert.ok(calls.includes("stop IPaddr2_10_0_0_1"), calls.join(", "));
+  assert.ok(calls.indexOf("stop IPaddr2_10_0_0_1") > calls.indexOf("start IPaddr2_10_0_0_1"));
+});
