@@ -115,6 +115,11 @@ for (const [seed, bug] of [
     6283,
     "controller: a shutdown waited for a start hung to its timeout before stopping the other groups (r2a on both)",
   ],
+  [6408, "checker: a group's stop waits behind a member's start hung since before the heal (not a split)"],
+  [
+    6567,
+    "checker: the DC's transitions wait for a start hung since before the partition (Pacemaker's do too)",
+  ],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
