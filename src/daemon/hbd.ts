@@ -352,9 +352,12 @@ export class Hbd {
   ): CommandResult | CibShowResult | Promise<CommandResult> {
     if (this.r1.restricted && (method === "standby" || method === "takeover" || method === "online"))
       return this.legacyCommand(method, params);
-    return dispatchCommand(this.controller, this.localNode, method, params, {
+    const result = dispatchCommand(this.controller, this.localNode, method, params, {
       haresources: this.haresourcesMode,
     });
+    // Once the failures are cleared: a give-up they cancelled is done again (r1.ts onCleanup).
+    if (method === "resource" && params.op === "cleanup") this.r1.onCleanup(this.ports.clock.now());
+    return result;
   }
 
   /**

@@ -205,6 +205,8 @@ export class R1Engine {
   private silentRefusal = false;
   /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
   private rejoining = false;
+  /** A give-up after a partition was cancelled by a failed stop: redone once the failure is cleaned up. */
+  private rejoinStuck = false;
   /**
    * Bumped by each give-up after a partition and by whatever supersedes one (the peer's death, being
    * alone): a give-up's completion from an earlier epoch is stale and does nothing.
@@ -440,6 +442,22 @@ export class R1Engine {
     if (this.peerIsHeartbeat() && this.niceFailback) this.sendHeld(false, "shutdown");
   }
 
+  /**
+   * `hbctl resource cleanup` is about to clear failures. A give-up after a partition that a failed
+   * stop cancelled (the groups stayed here) is done again first: the groups kept only because they
+   * could not stop are released, not completed. Otherwise the cleanup's re-probe found them running
+   * here, held, and started their other members, while the peer, cleaned up too, did the same
+   * (simulator haresources seed 3204: r1c on both nodes).
+   */
+  onCleanup(now: number): void {
+    this.now = now;
+    if (!this.rejoinStuck) return;
+    this.rejoinStuck = false;
+    if (this.peer?.alive === true && this.peerIsHeartbeat())
+      this.rejoinAfterPartition("a stop failure that kept our groups was cleaned up");
+    this.drain();
+  }
+
   /** True when a live Heartbeat peer decides with us (the controller is restricted). */
   get restricted(): boolean {
     return this.peerIsHeartbeat();
@@ -530,6 +548,7 @@ export class R1Engine {
     this.acquiredLast = false;
     this.state = "init";
     this.rejoining = true;
+    this.rejoinStuck = false;
     const epoch = ++this.rejoinEpoch;
     this.target.clear();
     const held = this.iHold;
@@ -552,6 +571,7 @@ export class R1Engine {
             ? FOREIGN
             : NONE)) as HoldMask;
         this.iHold = stuckMask;
+        this.rejoinStuck = true;
         for (const g of this.groupsOf(stuckMask)) this.target.add(g);
         if (this.state === "init") this.state = "stable";
         // asked as a resend: the peer answers with its state (it may have settled already, and
@@ -601,6 +621,7 @@ export class R1Engine {
   private peerDied(name: string, shutdown: boolean): void {
     if (this.state === "shutdown") return;
     this.endRejoin();
+    this.rejoinStuck = false;
     if (this.standby !== "not") {
       this.log.info({ event: "r1-standby-cancelled" }, "Cancelling pending standby operation");
       this.standby = "not";

@@ -620,3 +620,33 @@ test("a give-up after a partition that the peer's death overtook does not zero w
   assert.deepEqual(p.held("b"), []);
   assert.deepEqual(p.violations, []);
 });
+
+test("a give-up after a partition cancelled by a failed stop is done again once the failure is cleaned up (haresources seed 3204)", () => {
+  const p = new Pair("legacy");
+  for (const n of ["a", "b"]) {
+    p.alive.add(n);
+    p.engine(n).onLocalActive(p.now);
+  }
+  p.run(100);
+  assert.deepEqual(p.held("a"), [A, B]);
+  // a partition heals: both give up, but b's stop of A fails: b keeps A (blocked there)
+  p.failStop.set("b", new Set([A]));
+  p.violations = [];
+  p.engine("a").onPeer("b", true, "heartbeat", p.now, false, true);
+  p.engine("b").onPeer("a", true, "heartbeat", p.now, false, true);
+  p.run(5000);
+  assert.ok(p.held("b").includes(A), "b keeps A, stuck");
+  assert.ok(!p.held("a").includes(A));
+  // the operator cleans the failure up on b: b gives up again, and A goes to its preferred node a
+  p.failStop.delete("b");
+  p.engine("b").onCleanup(p.now);
+  p.run(5000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  // without a give-up cancelled by a failed stop, a cleanup changes nothing
+  const sentBefore = p.sent.length;
+  p.engine("a").onCleanup(p.now);
+  p.run(1000);
+  assert.deepEqual(p.held("a"), [A]);
+  assert.equal(p.sent.filter((x, i) => i >= sentBefore && x.fields.get("t") === "ip-request").length, 0);
+});
