@@ -245,6 +245,13 @@ export class Hbd {
   /** ipfail's rule / the pingd attribute; undefined without ping nodes. */
   private makeIpfail(inputs: HbdInputs): IpfailShell | undefined {
     const { controller, r1, localNode } = this;
+    // Standby off first; the mark goes once the CIB shows it off (ipfail-shell's stale check lifts
+    // again while the mark stays): sent together to the DC, a lost `standby=off` with the mark cleared
+    // held the node in standby for good, and it ran nothing when its peer died (haresources seed 3266).
+    const liftStandby = (): void => {
+      if (nodeAttributes(controller.cib, localNode).standby === "on") controller.setStandby(localNode, false);
+      else controller.setAttribute(localNode, IPFAIL_MARK, "off");
+    };
     return startIpfail(inputs.config, {
       pingdAttribute: inputs.pingdAttribute,
       sendNumPing: (n, fresh) => this.node.sendNumPing(n, fresh),
@@ -265,14 +272,13 @@ export class Hbd {
           if (on && r1.report().held.length > 0)
             r1.requestStandby(encodeHold("all") as NonNullable<ReturnType<typeof encodeHold>>);
           // a give-up made before the peer counted as a Heartbeat peer went to the controller: lift it
-          if (!on && nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on") {
-            controller.setStandby(localNode, false);
-            controller.setAttribute(localNode, IPFAIL_MARK, "off");
-          }
+          if (!on && nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on") liftStandby();
           return;
         }
-        controller.setStandby(localNode, on);
-        controller.setAttribute(localNode, IPFAIL_MARK, on ? "on" : "off");
+        if (on) {
+          controller.setAttribute(localNode, IPFAIL_MARK, "on");
+          controller.setStandby(localNode, true);
+        } else liftStandby();
       },
       heldAtStart: () => nodeAttributes(controller.cib, localNode)[IPFAIL_MARK] === "on",
       setAttribute: (name, value) => void controller.setAttribute(localNode, name, value),

@@ -121,6 +121,10 @@ for (const [seed, bug] of [
     "checker: the DC's transitions wait for a start hung since before the partition (Pacemaker's do too)",
   ],
   [3204, "R1: a cleanup after a give-up cancelled by a failed stop completed the group on both nodes"],
+  [
+    3266,
+    "ipfail: a lost 'standby=off' with the mark cleared held n2 in standby; it ran nothing when n1 died",
+  ],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
