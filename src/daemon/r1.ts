@@ -177,6 +177,8 @@ export class R1Engine {
   private iHold: HoldMask = NONE;
   private otherHolds: HoldMask = NONE;
   private otherStable = false;
+  /** The peer's `resource isstable=0` that last made it unstable here (undefined: another cause). */
+  private otherUnstableMark: Mark | undefined;
   private state: ResourceState = "init";
   private standby: Standby = "not";
   private standbyType: HoldMask = ALL;
@@ -811,7 +813,10 @@ export class R1Engine {
         this.sendHeld(this.state === "stable");
         this.performAutoFailback();
       }
-    } else if (stable !== undefined) this.otherStable = false;
+    } else if (stable !== undefined) {
+      this.otherStable = false;
+      this.otherUnstableMark = markOf(m);
+    }
     const both = (swapHold(this.otherHolds) & this.iHold) as HoldMask;
     if (
       stable === "1" &&
@@ -907,6 +912,18 @@ export class R1Engine {
   }
 
   /** ask_for_resources(): the three-phase standby protocol, from both sides. */
+  /**
+   * The peer's `me` request arrived after the `isstable=0` it sent after it (its own standby makes it
+   * say so: sendHeld): a reordering on the wire. The peer is in flux only for this request, which is
+   * answered (simulator haresources seed 1521: the auto-failback's request was ignored as "in flux",
+   * cancelled 10 s later, and never retried: the groups stayed away from their home for good).
+   */
+  private unstableForThisRequest(fromMe: boolean, info: string, m: ReadonlyMap<string, string>): boolean {
+    if (fromMe || info !== "me" || this.otherUnstableMark === undefined) return false;
+    const request = markOf(m);
+    return request !== undefined && newer(this.otherUnstableMark, request);
+  }
+
   private onAskResources(fromMe: boolean, from: string, m: ReadonlyMap<string, string>): void {
     if (!this.niceFailback) {
       this.log.info({ event: "r1-standby-refused" }, "Standby mode only implemented when nice_failback on");
@@ -935,7 +952,11 @@ export class R1Engine {
     }
     switch (this.standby) {
       case "not":
-        if (!this.otherStable || this.state !== "stable" || this.busy > 0) {
+        if (
+          (!this.otherStable && !this.unstableForThisRequest(fromMe, info, m)) ||
+          this.state !== "stable" ||
+          this.busy > 0
+        ) {
           this.log.warn(
             { event: "r1-standby-ignored" },
             `standby message [${info}] from ${from} ignored.  ${this.otherStable ? "local resources" : "Other side is"} in flux.`,

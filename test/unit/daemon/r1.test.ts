@@ -650,3 +650,74 @@ test("a give-up after a partition cancelled by a failed stop is done again once 
   assert.deepEqual(p.held("a"), [A]);
   assert.equal(p.sent.filter((x, i) => i >= sentBefore && x.fields.get("t") === "ip-request").length, 0);
 });
+
+test("a standby request overtaken on the wire by the isstable=0 its sender said after it is answered, not ignored as in flux (haresources seed 1521)", () => {
+  const p = new Pair("on");
+  p.startBoth();
+  p.run(500);
+  const b = p.engine("b");
+  const msg = (seq: number, fields: [string, string][]) =>
+    new Map<string, string>([...fields, ["hg", "9"], ["seq", seq.toString(16)]]);
+  b.onMessage(
+    "a",
+    msg(100, [
+      ["t", "resource"],
+      ["rsc_hold", "local"],
+      ["rtype", "full"],
+      ["isstable", "1"],
+    ]),
+    p.now,
+  );
+  const before = p.sent.length;
+  // a sent `me` (101) then isstable=0 (102); 102 arrives first
+  b.onMessage(
+    "a",
+    msg(102, [
+      ["t", "resource"],
+      ["rsc_hold", "local"],
+      ["rtype", "full"],
+      ["isstable", "0"],
+    ]),
+    p.now,
+  );
+  b.onMessage(
+    "a",
+    msg(101, [
+      ["t", "ask_resources"],
+      ["rsc_hold", "local"],
+      ["info", "me"],
+    ]),
+    p.now,
+  );
+  const answers = p.sent.slice(before).filter((x) => x.from === "b" && x.fields.get("t") === "ask_resources");
+  assert.deepEqual(
+    answers.map((x) => x.fields.get("info")),
+    ["other"],
+  );
+  // an isstable=0 sent before the request still means the peer is in flux: ignored
+  const q = new Pair("on");
+  q.startBoth();
+  q.run(500);
+  const b2 = q.engine("b");
+  b2.onMessage(
+    "a",
+    msg(200, [
+      ["t", "resource"],
+      ["rsc_hold", "local"],
+      ["rtype", "full"],
+      ["isstable", "0"],
+    ]),
+    q.now,
+  );
+  const before2 = q.sent.length;
+  b2.onMessage(
+    "a",
+    msg(201, [
+      ["t", "ask_resources"],
+      ["rsc_hold", "local"],
+      ["info", "me"],
+    ]),
+    q.now,
+  );
+  assert.equal(q.sent.slice(before2).filter((x) => x.fields.get("t") === "ask_resources").length, 0);
+});
