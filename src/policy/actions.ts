@@ -514,11 +514,23 @@ export function buildTransition(
   block();
   const orphanSummary: SummaryItem[] = [];
   for (const [id, where] of frozen ? [] : world.orphans) {
-    for (const n of where) {
+    // a clone's surplus instances (active on more nodes than clone-max): stopped before any of
+    // the clone's starts (the clone's stopped pseudo action precedes its start), and listed in
+    // instance order (a block runs in reverse, so they are emitted last first)
+    const clone = [...world.clones.values()].find((c) => c.bases.includes(id));
+    const starts = clone
+      ? drafts.flatMap((d, i) =>
+          d.op === "start" && d.rsc !== undefined && clone.bases.includes(d.rsc) ? [i] : [],
+        )
+      : [];
+    const stops: SummaryItem[] = [];
+    for (const n of clone ? [...where].reverse() : where) {
       if (fencedSet.has(n)) continue;
-      mk({ op: "stop", rsc: id, node: n, intervalMs: 0 });
-      orphanSummary.push({ verb: "stop", rsc: id, node: (N[n] as WNode).uname, blocked: false });
+      const stop = mk({ op: "stop", rsc: id, node: n, intervalMs: 0 });
+      for (const s of starts) edges.push([stop, s]);
+      stops.push({ verb: "stop", rsc: id, node: (N[n] as WNode).uname, blocked: false });
     }
+    orphanSummary.push(...(clone ? stops.reverse() : stops));
   }
   // fencing: before every start and before the stops it implies
   block();

@@ -113,7 +113,10 @@ function clonePlacement(cib: Cib): CompatNote[] {
     if (isClone(loc.rsc) && score < 0 && score > -INFINITY)
       add(loc.rsc, `a negative location score on the clone itself (${loc.id})`);
   }
+  // surplus instances of a cloned primitive are stopped as Pacemaker does (fixtures r14a*);
+  // a cloned group's are not checked against it
   for (const c of clones(cib)) {
+    if (c.child.kind === "primitive") continue;
     const max = Number(meta(c.metaAttributes)["clone-max"] ?? Number.NaN);
     if (Number.isFinite(max) && activeNodes(cib, c) > max)
       add(c.id, `more active instances than clone-max=${max}`);
