@@ -508,6 +508,12 @@ export function assignAll(world: World, colocs: Colocs): void {
       inst.has = it.has;
       if (preferCurrent) {
         if (cur === undefined || !usable(world, it, cur)) return;
+        // the current node is kept only if it is as good as the best (assign_best_node's
+        // "preferred node was not best"); otherwise the instance is placed with the rest
+        let best = -INFINITY;
+        for (let n = 0; n < it.weights.length; n++)
+          if (usable(world, it, n)) best = Math.max(best, it.weights[n] ?? 0);
+        if ((it.weights[cur] ?? 0) < best) return;
         finalize(world, inst, it, cur, false);
       } else if (!inst.managed) finalize(world, inst, it, cur ?? null, true);
       else finalize(world, inst, it, chooseNode(world, it, cur), false);
