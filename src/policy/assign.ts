@@ -485,6 +485,9 @@ export function assignAll(world: World, colocs: Colocs): void {
   const allocClone = (c: WClone): void => {
     if (c.done || c.allocating) return;
     c.allocating = true;
+    // the clone's own scores, before its colocations as dependent (which apply to each instance,
+    // not to the parent score that can_run_instance checks)
+    const own = [...c.weights];
     let t = colocateAsDependent(c.id, c);
     t = mergeDependents(c.id, t);
     c.weights = t.weights;
@@ -503,6 +506,10 @@ export function assignAll(world: World, colocs: Colocs): void {
       )
         addLocation(it, cur, inst.meta.stickiness);
       for (const n of used) if (it.has[n]) it.weights[n] = -INFINITY;
+      // can_run_instance: no instance where the clone's own score is negative, whatever the
+      // instance's stickiness adds there
+      for (let n = 0; n < it.weights.length; n++)
+        if (it.has[n] && (own[n] ?? 0) < 0) it.weights[n] = -INFINITY;
       if (inst.stopTarget || world.stopAll) it.weights.fill(-INFINITY);
       inst.weights = it.weights;
       inst.has = it.has;

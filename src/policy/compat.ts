@@ -108,11 +108,8 @@ function clonePlacement(cib: Cib): CompatNote[] {
     if (Math.abs(col.score) >= INFINITY) continue;
     for (const id of [col.rsc, col.withRsc]) if (isClone(id)) add(id, `a finite colocation (${col.id})`);
   }
-  for (const loc of cons.locations) {
-    const score = loc.score ?? Math.min(0, ...loc.rules.map((r) => r.score ?? 0));
-    if (isClone(loc.rsc) && score < 0 && score > -INFINITY)
-      add(loc.rsc, `a negative location score on the clone itself (${loc.id})`);
-  }
+  // a negative location score on the clone itself forbids an instance there whatever its
+  // stickiness, as in Pacemaker (can_run_instance; fixture r14c): no warning
   // surplus instances of a cloned primitive are stopped as Pacemaker does (fixtures r14a*);
   // a cloned group's are not checked against it
   for (const c of clones(cib)) {
