@@ -485,17 +485,35 @@ export function assignAll(world: World, colocs: Colocs): void {
   const allocClone = (c: WClone): void => {
     if (c.done || c.allocating) return;
     c.allocating = true;
-    // the clone's own scores, before its colocations as dependent (which apply to each instance,
-    // not to the parent score that can_run_instance checks)
-    const own = [...c.weights];
+    // the clone's own scores (its locations and bans, which every instance gets too): where one is
+    // negative, can_run_instance refuses an instance whatever its stickiness adds
+    const own = copy(c);
+    // the clone's scores with its colocations and its dependents' preferences (primaries placed first)
     let t = colocateAsDependent(c.id, c);
     t = mergeDependents(c.id, t);
     c.weights = t.weights;
     c.has = t.has;
+    // append_parent_colocation: an instance is placed on the clone's own scores plus the clone's
+    // mandatory or negative colocations and its dependents' negative ones; every colocation only
+    // when clone-max is below the nodes available (else a finite preference, such as the warm
+    // director's group preferring n1, would move instances instead of choosing among them)
+    let avail = 0;
+    for (let n = 0; n < own.has.length; n++) if (own.has[n] && available(world.nodes[n] as WNode)) avail++;
+    const all = c.cloneMax < avail;
+    let base = copy(own);
+    for (const d of colocs.deps.get(c.id) ?? []) {
+      if (!all && d.score >= 0 && d.score < INFINITY) continue;
+      if (d.group !== undefined && !d.group.done) continue;
+      const archive = d.score < 0 && d.score > -INFINITY ? copy(base) : undefined;
+      base = applyColoc(world, base, d);
+      if (archive && !anyAvailable(world, base)) base = archive;
+    }
+    for (const l of colocs.lhs.get(c.id) ?? [])
+      if (all || l.score < 0) base = merge(world, colocs, l.dep, base, l.score / INFINITY, l.attr);
     const first = c.instances[0] ?? [];
     const used = new Set<number>();
     const place = (inst: WPrim, preferCurrent: boolean): void => {
-      const it = copy(t);
+      const it = copy(base);
       const cur = inst.running[0];
       if (
         inst.managed &&
@@ -506,10 +524,8 @@ export function assignAll(world: World, colocs: Colocs): void {
       )
         addLocation(it, cur, inst.meta.stickiness);
       for (const n of used) if (it.has[n]) it.weights[n] = -INFINITY;
-      // can_run_instance: no instance where the clone's own score is negative, whatever the
-      // instance's stickiness adds there
       for (let n = 0; n < it.weights.length; n++)
-        if (it.has[n] && (own[n] ?? 0) < 0) it.weights[n] = -INFINITY;
+        if (it.has[n] && (!own.has[n] || (own.weights[n] ?? 0) < 0)) it.weights[n] = -INFINITY;
       if (inst.stopTarget || world.stopAll) it.weights.fill(-INFINITY);
       inst.weights = it.weights;
       inst.has = it.has;
