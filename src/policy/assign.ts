@@ -420,6 +420,45 @@ function finalize(world: World, p: WPrim, t: Table, chosen: number | null, force
   if (node !== null) (world.nodes[node] as WNode).count++;
 }
 
+/**
+ * The order in which a clone's instances are placed (2.1.5 pcmk__cmp_instance; a stable sort, so
+ * instance number last): the less multiply active first; an instance active where its own score
+ * is negative after every other; active before inactive; then an active one whose node can run
+ * resources, whose clone is allowed there, that has not failed, whose node the clone's
+ * colocations favour more.
+ */
+function sortInstances(world: World, list: readonly WPrim[], own: Table, parent: Table): WPrim[] {
+  const cur = (p: WPrim): number | undefined => p.running[0];
+  const disallowed = (p: WPrim): boolean => {
+    const n = cur(p);
+    if (n === undefined) return false;
+    const stick = p.managed && p.running.length === 1 ? p.meta.stickiness : 0;
+    return !own.has[n] || addScores(own.weights[n] ?? 0, stick) < 0;
+  };
+  const colocated = (n: number): number => (parent.weights[n] ?? 0) - (own.weights[n] ?? 0);
+  return [...list].sort((a, b) => {
+    const na = a.running.length;
+    const nb = b.running.length;
+    if (na > 0 && nb > 0 && na !== nb) return na - nb;
+    const da = disallowed(a);
+    const db = disallowed(b);
+    if (da !== db) return da ? 1 : -1;
+    const ca = da ? undefined : cur(a);
+    const cb = db ? undefined : cur(b);
+    if (ca === undefined || cb === undefined) return ca === cb ? 0 : ca === undefined ? 1 : -1;
+    const aa = available(world.nodes[ca] as WNode);
+    const ab = available(world.nodes[cb] as WNode);
+    if (aa !== ab) return aa ? -1 : 1;
+    const pa = own.has[ca] ?? false;
+    const pb = own.has[cb] ?? false;
+    if (pa !== pb) return pa ? -1 : 1;
+    const fa = a.failedOn.size > 0;
+    const fb = b.failedOn.size > 0;
+    if (fa !== fb) return fa ? 1 : -1;
+    return colocated(cb) - colocated(ca);
+  });
+}
+
 /** Assigns every resource, top-level ones in CIB order. */
 export function assignAll(world: World, colocs: Colocs): void {
   const allocEnt = (e: Ent): void => {
@@ -542,9 +581,11 @@ export function assignAll(world: World, colocs: Colocs): void {
       else finalize(world, inst, it, chooseNode(world, it, cur), false);
       if (inst.assigned !== null) used.add(inst.assigned);
     };
-    // instances keep a usable current node first (distribute_children), then the rest are placed
-    for (const inst of first) if (inst.managed && inst.running.length > 0) place(inst, true);
-    for (const inst of first) if (inst.provisional) place(inst, false);
+    // instances keep a usable current node first (distribute_children), then the rest are placed,
+    // both in pcmk__cmp_instance's order
+    const order = sortInstances(world, first, own, t);
+    for (const inst of order) if (inst.managed && inst.running.length > 0) place(inst, true);
+    for (const inst of order) if (inst.provisional) place(inst, false);
     // cloned groups: later members follow their instance's previous member
     for (let k = 1; k < c.instances.length; k++) {
       const prev = c.instances[k - 1] ?? [];
