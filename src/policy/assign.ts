@@ -346,6 +346,17 @@ function primaryNodes(e: Ent): number[] | undefined {
 
 /** Applies one "dependent with primary" colocation to the dependent's table (pcmk__apply_coloc_to_weights). */
 export function applyColoc(world: World, t: Table, c: Coloc): Table {
+  // a finite score with a clone applies instance by instance, each rolled back on its own when it
+  // would leave no node (pcmk__clone_apply_coloc_score): a preference, never a ban on every instance
+  if (c.primary.kind === "clone" && Math.abs(c.score) < INFINITY && c.primary.c.done) {
+    const insts = c.primary.c.instances[c.primary.c.instances.length - 1] ?? [];
+    let cur = t;
+    for (const i of c.primary.c.order ?? insts.map((_, k) => k)) {
+      const p = insts[i];
+      if (p !== undefined) cur = applyColoc(world, cur, { ...c, primary: { kind: "prim", p } });
+    }
+    return cur;
+  }
   const where = primaryNodes(c.primary);
   if (where === undefined) return t;
   if (where.length === 0 && c.score < 0) return t;
@@ -435,7 +446,9 @@ function sortInstances(world: World, list: readonly WPrim[], own: Table, parent:
     const stick = p.managed && p.running.length === 1 ? p.meta.stickiness : 0;
     return !own.has[n] || addScores(own.weights[n] ?? 0, stick) < 0;
   };
-  const colocated = (n: number): number => (parent.weights[n] ?? 0) - (own.weights[n] ?? 0);
+  // the dependents' preferences count only where they are not negative (cmp_instance_by_colocation
+  // merges them with pcmk__coloc_select_nonnegative)
+  const colocated = (n: number): number => Math.max(0, (parent.weights[n] ?? 0) - (own.weights[n] ?? 0));
   return [...list].sort((a, b) => {
     const na = a.running.length;
     const nb = b.running.length;
@@ -539,20 +552,23 @@ export function assignAll(world: World, colocs: Colocs): void {
     let avail = 0;
     for (let n = 0; n < own.has.length; n++) if (own.has[n] && available(world.nodes[n] as WNode)) avail++;
     const all = c.cloneMax < avail;
-    let base = copy(own);
-    for (const d of colocs.deps.get(c.id) ?? []) {
-      if (!all && d.score >= 0 && d.score < INFINITY) continue;
-      if (d.group !== undefined && !d.group.done) continue;
-      const archive = d.score < 0 && d.score > -INFINITY ? copy(base) : undefined;
-      base = applyColoc(world, base, d);
-      if (archive && !anyAvailable(world, base)) base = archive;
-    }
-    for (const l of colocs.lhs.get(c.id) ?? [])
-      if (all || l.score < 0) base = merge(world, colocs, l.dep, base, l.score / INFINITY, l.attr);
+    const colocate = (table: Table): Table => {
+      let cur = table;
+      for (const d of colocs.deps.get(c.id) ?? []) {
+        if (!all && d.score >= 0 && d.score < INFINITY) continue;
+        if (d.group !== undefined && !d.group.done) continue;
+        const archive = d.score < 0 && d.score > -INFINITY ? copy(cur) : undefined;
+        cur = applyColoc(world, cur, d);
+        if (archive && !anyAvailable(world, cur)) cur = archive;
+      }
+      for (const l of colocs.lhs.get(c.id) ?? [])
+        if (all || l.score < 0) cur = merge(world, colocs, l.dep, cur, l.score / INFINITY, l.attr);
+      return cur;
+    };
     const first = c.instances[0] ?? [];
     const used = new Set<number>();
     const place = (inst: WPrim, preferCurrent: boolean): void => {
-      const it = copy(base);
+      let it = copy(own);
       const cur = inst.running[0];
       if (
         inst.managed &&
@@ -565,6 +581,9 @@ export function assignAll(world: World, colocs: Colocs): void {
       for (const n of used) if (it.has[n]) it.weights[n] = -INFINITY;
       for (let n = 0; n < it.weights.length; n++)
         if (it.has[n] && (!own.has[n] || (own.weights[n] ?? 0) < 0)) it.weights[n] = -INFINITY;
+      // the colocations come after those bans (as in the instance's own assignment): a finite
+      // negative one that would leave no node is rolled back, so the last instance still runs
+      it = colocate(it);
       if (inst.stopTarget || world.stopAll) it.weights.fill(-INFINITY);
       inst.weights = it.weights;
       inst.has = it.has;
@@ -584,6 +603,7 @@ export function assignAll(world: World, colocs: Colocs): void {
     // instances keep a usable current node first (distribute_children), then the rest are placed,
     // both in pcmk__cmp_instance's order
     const order = sortInstances(world, first, own, t);
+    c.order = order.map((inst) => first.indexOf(inst));
     for (const inst of order) if (inst.managed && inst.running.length > 0) place(inst, true);
     for (const inst of order) if (inst.provisional) place(inst, false);
     // cloned groups: later members follow their instance's previous member

@@ -108,6 +108,8 @@ export interface WClone {
   weights: number[];
   has: boolean[];
   readonly cloneMax: number;
+  /** Instance indexes in the order they were placed (pcmk__cmp_instance), once placed. */
+  order?: number[];
   done: boolean;
   allocating: boolean;
   merging: boolean;
