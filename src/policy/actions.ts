@@ -437,7 +437,7 @@ export function buildTransition(
   };
 
   /** Pseudo start/running/stop/stopped of a container (created before its members, as Pacemaker lists them). */
-  const container = (id: string): (() => void) => {
+  const container = (id: string): ((extraStops?: readonly number[]) => void) => {
     block();
     const start = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "start" });
     const running = mk({ op: "pseudo", rsc: id, intervalMs: 0, detail: "running" });
@@ -449,9 +449,10 @@ export function buildTransition(
     startsOf.set(`${id}:end`, [running]);
     stopsOf.set(`${id}:begin`, [stop]);
     stopsOf.set(`${id}:end`, [stopped]);
-    return () => {
+    return (extraStops: readonly number[] = []) => {
       let anyStart = false;
-      let anyStop = false;
+      let anyStop = extraStops.length > 0;
+      for (const s of extraStops) edges.push([stop, s], [s, stopped]);
       for (const m of resolveMembers(id)) {
         for (const s of startsOf.get(m.id) ?? []) edges.push([start, s], [s, running]);
         for (const s of stopsOf.get(m.id) ?? []) edges.push([stop, s], [s, stopped]);
@@ -494,6 +495,9 @@ export function buildTransition(
       }
   };
 
+  const cloneBases = new Set([...world.clones.values()].flatMap((c) => c.bases));
+  /** Each clone's surplus stops, summarised after its instances (they are its last children). */
+  const cloneOrphanSummary = new Map<string, SummaryItem[]>();
   for (const top of world.tops) {
     if (top.kind === "prim") emitPrim(top.prim);
     else if (top.kind === "group") {
@@ -503,17 +507,31 @@ export function buildTransition(
       wire();
     } else {
       const c = top.clone;
-      const wire = container(c.id);
       const width = c.instances[0]?.length ?? 0;
       for (let j = 0; j < width; j++) for (const insts of c.instances) emitPrim(insts[j] as WPrim);
       for (let j = 0; j < width; j++) chain(c.instances.map((l) => l[j] as WPrim));
-      wire();
+      // surplus instances (active on more nodes than clone-max) are orphan children of the clone:
+      // stopped between its stop and stopped pseudo actions, so before any of its starts
+      const surplus: number[] = [];
+      const surplusSummary: SummaryItem[] = [];
+      cloneOrphanSummary.set(c.id, surplusSummary);
+      for (const base of frozen ? [] : c.bases)
+        for (const n of world.orphans.get(base) ?? []) {
+          if (fencedSet.has(n)) continue;
+          block();
+          surplus.push(mk({ op: "stop", rsc: base, node: n, intervalMs: 0 }));
+          surplusSummary.push({ verb: "stop", rsc: base, node: (N[n] as WNode).uname, blocked: false });
+        }
+      // a clone's own pseudo actions come after its instances' in the graph (clone_expand adds the
+      // children first; a group adds its own first), so an instance's stop waits a pass for them
+      container(c.id)(surplus);
     }
   }
   // orphans: stop them
   block();
   const orphanSummary: SummaryItem[] = [];
   for (const [id, where] of frozen ? [] : world.orphans) {
+    if (cloneBases.has(id)) continue; // a clone's surplus: stopped with the clone above
     for (const n of where) {
       if (fencedSet.has(n)) continue;
       mk({ op: "stop", rsc: id, node: n, intervalMs: 0 });
@@ -614,7 +632,15 @@ export function buildTransition(
     blocked: false,
     how: world.stonithAction === "off" ? "off" : "reboot",
   }));
+  let openClone: string | undefined;
+  const flushClone = (): void => {
+    if (openClone !== undefined) summary.push(...(cloneOrphanSummary.get(openClone) ?? []));
+  };
   for (const p of world.prims) {
+    if (p.cloneId !== openClone) {
+      flushClone();
+      openClone = p.cloneId;
+    }
     if (!managed(p)) continue;
     const plan = planOf(p);
     const cur = p.running[0];
@@ -652,6 +678,7 @@ export function buildTransition(
           blocked: plan.stopBlocked || ((N[n] as WNode).unclean && !fencedSet.has(n)),
         });
   }
+  flushClone();
   summary.push(...orphanSummary);
 
   const stuckOps = new Set(

@@ -346,6 +346,17 @@ function primaryNodes(e: Ent): number[] | undefined {
 
 /** Applies one "dependent with primary" colocation to the dependent's table (pcmk__apply_coloc_to_weights). */
 export function applyColoc(world: World, t: Table, c: Coloc): Table {
+  // a finite score with a clone applies instance by instance, each rolled back on its own when it
+  // would leave no node (pcmk__clone_apply_coloc_score): a preference, never a ban on every instance
+  if (c.primary.kind === "clone" && Math.abs(c.score) < INFINITY && c.primary.c.done) {
+    const insts = c.primary.c.instances[c.primary.c.instances.length - 1] ?? [];
+    let cur = t;
+    for (const i of c.primary.c.order ?? insts.map((_, k) => k)) {
+      const p = insts[i];
+      if (p !== undefined) cur = applyColoc(world, cur, { ...c, primary: { kind: "prim", p } });
+    }
+    return cur;
+  }
   const where = primaryNodes(c.primary);
   if (where === undefined) return t;
   if (where.length === 0 && c.score < 0) return t;
@@ -420,6 +431,47 @@ function finalize(world: World, p: WPrim, t: Table, chosen: number | null, force
   if (node !== null) (world.nodes[node] as WNode).count++;
 }
 
+/**
+ * The order in which a clone's instances are placed (2.1.5 pcmk__cmp_instance; a stable sort, so
+ * instance number last): the less multiply active first; an instance active where its own score
+ * is negative after every other; active before inactive; then an active one whose node can run
+ * resources, whose clone is allowed there, that has not failed, whose node the clone's
+ * colocations favour more.
+ */
+function sortInstances(world: World, list: readonly WPrim[], own: Table, parent: Table): WPrim[] {
+  const cur = (p: WPrim): number | undefined => p.running[0];
+  const disallowed = (p: WPrim): boolean => {
+    const n = cur(p);
+    if (n === undefined) return false;
+    const stick = p.managed && p.running.length === 1 ? p.meta.stickiness : 0;
+    return !own.has[n] || addScores(own.weights[n] ?? 0, stick) < 0;
+  };
+  // the dependents' preferences count only where they are not negative (cmp_instance_by_colocation
+  // merges them with pcmk__coloc_select_nonnegative)
+  const colocated = (n: number): number => Math.max(0, (parent.weights[n] ?? 0) - (own.weights[n] ?? 0));
+  return [...list].sort((a, b) => {
+    const na = a.running.length;
+    const nb = b.running.length;
+    if (na > 0 && nb > 0 && na !== nb) return na - nb;
+    const da = disallowed(a);
+    const db = disallowed(b);
+    if (da !== db) return da ? 1 : -1;
+    const ca = da ? undefined : cur(a);
+    const cb = db ? undefined : cur(b);
+    if (ca === undefined || cb === undefined) return ca === cb ? 0 : ca === undefined ? 1 : -1;
+    const aa = available(world.nodes[ca] as WNode);
+    const ab = available(world.nodes[cb] as WNode);
+    if (aa !== ab) return aa ? -1 : 1;
+    const pa = own.has[ca] ?? false;
+    const pb = own.has[cb] ?? false;
+    if (pa !== pb) return pa ? -1 : 1;
+    const fa = a.failedOn.size > 0;
+    const fb = b.failedOn.size > 0;
+    if (fa !== fb) return fa ? 1 : -1;
+    return colocated(cb) - colocated(ca);
+  });
+}
+
 /** Assigns every resource, top-level ones in CIB order. */
 export function assignAll(world: World, colocs: Colocs): void {
   const allocEnt = (e: Ent): void => {
@@ -485,14 +537,38 @@ export function assignAll(world: World, colocs: Colocs): void {
   const allocClone = (c: WClone): void => {
     if (c.done || c.allocating) return;
     c.allocating = true;
+    // the clone's own scores (its locations and bans, which every instance gets too): where one is
+    // negative, can_run_instance refuses an instance whatever its stickiness adds
+    const own = copy(c);
+    // the clone's scores with its colocations and its dependents' preferences (primaries placed first)
     let t = colocateAsDependent(c.id, c);
     t = mergeDependents(c.id, t);
     c.weights = t.weights;
     c.has = t.has;
+    // append_parent_colocation: an instance is placed on the clone's own scores plus the clone's
+    // mandatory or negative colocations and its dependents' negative ones; every colocation only
+    // when clone-max is below the nodes available (else a finite preference, such as the warm
+    // director's group preferring n1, would move instances instead of choosing among them)
+    let avail = 0;
+    for (let n = 0; n < own.has.length; n++) if (own.has[n] && available(world.nodes[n] as WNode)) avail++;
+    const all = c.cloneMax < avail;
+    const colocate = (table: Table): Table => {
+      let cur = table;
+      for (const d of colocs.deps.get(c.id) ?? []) {
+        if (!all && d.score >= 0 && d.score < INFINITY) continue;
+        if (d.group !== undefined && !d.group.done) continue;
+        const archive = d.score < 0 && d.score > -INFINITY ? copy(cur) : undefined;
+        cur = applyColoc(world, cur, d);
+        if (archive && !anyAvailable(world, cur)) cur = archive;
+      }
+      for (const l of colocs.lhs.get(c.id) ?? [])
+        if (all || l.score < 0) cur = merge(world, colocs, l.dep, cur, l.score / INFINITY, l.attr);
+      return cur;
+    };
     const first = c.instances[0] ?? [];
     const used = new Set<number>();
     const place = (inst: WPrim, preferCurrent: boolean): void => {
-      const it = copy(t);
+      let it = copy(own);
       const cur = inst.running[0];
       if (
         inst.managed &&
@@ -503,19 +579,33 @@ export function assignAll(world: World, colocs: Colocs): void {
       )
         addLocation(it, cur, inst.meta.stickiness);
       for (const n of used) if (it.has[n]) it.weights[n] = -INFINITY;
+      for (let n = 0; n < it.weights.length; n++)
+        if (it.has[n] && (!own.has[n] || (own.weights[n] ?? 0) < 0)) it.weights[n] = -INFINITY;
+      // the colocations come after those bans (as in the instance's own assignment): a finite
+      // negative one that would leave no node is rolled back, so the last instance still runs
+      it = colocate(it);
       if (inst.stopTarget || world.stopAll) it.weights.fill(-INFINITY);
       inst.weights = it.weights;
       inst.has = it.has;
       if (preferCurrent) {
         if (cur === undefined || !usable(world, it, cur)) return;
+        // the current node is kept only if it is as good as the best (assign_best_node's
+        // "preferred node was not best"); otherwise the instance is placed with the rest
+        let best = -INFINITY;
+        for (let n = 0; n < it.weights.length; n++)
+          if (usable(world, it, n)) best = Math.max(best, it.weights[n] ?? 0);
+        if ((it.weights[cur] ?? 0) < best) return;
         finalize(world, inst, it, cur, false);
       } else if (!inst.managed) finalize(world, inst, it, cur ?? null, true);
       else finalize(world, inst, it, chooseNode(world, it, cur), false);
       if (inst.assigned !== null) used.add(inst.assigned);
     };
-    // instances keep a usable current node first (distribute_children), then the rest are placed
-    for (const inst of first) if (inst.managed && inst.running.length > 0) place(inst, true);
-    for (const inst of first) if (inst.provisional) place(inst, false);
+    // instances keep a usable current node first (distribute_children), then the rest are placed,
+    // both in pcmk__cmp_instance's order
+    const order = sortInstances(world, first, own, t);
+    c.order = order.map((inst) => first.indexOf(inst));
+    for (const inst of order) if (inst.managed && inst.running.length > 0) place(inst, true);
+    for (const inst of order) if (inst.provisional) place(inst, false);
     // cloned groups: later members follow their instance's previous member
     for (let k = 1; k < c.instances.length; k++) {
       const prev = c.instances[k - 1] ?? [];

@@ -97,23 +97,29 @@ function activeNodes(cib: Cib, c: Clone): number {
 function clonePlacement(cib: Cib): CompatNote[] {
   const cons = cib.configuration.constraints;
   const index = resourceIndex(cib);
-  const isClone = (id: string): boolean => (index.get(id) as Resource | undefined)?.kind === "clone";
   const why = new Map<string, string[]>();
   const add = (id: string, reason: string): void => {
     const list = why.get(id) ?? [];
     if (!list.includes(reason)) list.push(reason);
     why.set(id, list);
   };
+  // a finite colocation with or of a cloned primitive applies per instance as in Pacemaker (fixtures
+  // r14b*); a cloned group's instances are not checked against it
+  const isClonedGroup = (id: string): boolean => {
+    const r = index.get(id) as Resource | undefined;
+    return r?.kind === "clone" && r.child.kind === "group";
+  };
   for (const col of cons.colocations) {
     if (Math.abs(col.score) >= INFINITY) continue;
-    for (const id of [col.rsc, col.withRsc]) if (isClone(id)) add(id, `a finite colocation (${col.id})`);
+    for (const id of [col.rsc, col.withRsc])
+      if (isClonedGroup(id)) add(id, `a finite colocation (${col.id})`);
   }
-  for (const loc of cons.locations) {
-    const score = loc.score ?? Math.min(0, ...loc.rules.map((r) => r.score ?? 0));
-    if (isClone(loc.rsc) && score < 0 && score > -INFINITY)
-      add(loc.rsc, `a negative location score on the clone itself (${loc.id})`);
-  }
+  // a negative location score on the clone itself forbids an instance there whatever its
+  // stickiness, as in Pacemaker (can_run_instance; fixture r14c): no warning
+  // surplus instances of a cloned primitive are stopped as Pacemaker does (fixtures r14a*);
+  // a cloned group's are not checked against it
   for (const c of clones(cib)) {
+    if (c.child.kind === "primitive") continue;
     const max = Number(meta(c.metaAttributes)["clone-max"] ?? Number.NaN);
     if (Number.isFinite(max) && activeNodes(cib, c) > max)
       add(c.id, `more active instances than clone-max=${max}`);

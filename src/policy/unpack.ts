@@ -108,6 +108,8 @@ export interface WClone {
   weights: number[];
   has: boolean[];
   readonly cloneMax: number;
+  /** Instance indexes in the order they were placed (pcmk__cmp_instance), once placed. */
+  order?: number[];
   done: boolean;
   allocating: boolean;
   merging: boolean;
@@ -446,6 +448,19 @@ export function unpack(cib: Cib, nowMs: number): World {
         candidates && candidates.length > 1
           ? (candidates.find((c) => c.running.length === 0 && !c.failedOn.has(node.idx)) ?? sample)
           : sample;
+      // an anonymous clone active on more nodes than it has instances: the surplus is an orphan
+      // instance (find_anonymous_clone), stopped on its own; the kept instances are left alone
+      if (
+        sample.cloneId !== undefined &&
+        target.running.length > 0 &&
+        st.role === "Started" &&
+        !st.failed &&
+        !target.running.includes(node.idx) &&
+        opts.stopOrphanResources
+      ) {
+        orphans.set(base, [...(orphans.get(base) ?? []), node.idx]);
+        continue;
+      }
       const all = candidates ?? [];
       if (st.banAll) for (const c of all) for (let i = 0; i < N; i++) ban(c, i);
       if (st.banNode) for (const c of all) ban(c, node.idx);

@@ -93,7 +93,7 @@ test("row 11 through rsc_defaults, row 12 with only ordered=false; true values w
   );
 });
 
-test("row 14: a finite colocation with a clone, a negative score on the clone, more active than clone-max", () => {
+test("row 14: a cloned group's finite colocation or surplus; not a cloned primitive's, nor a negative score on the clone", () => {
   const clone = readFixture("policy-differs", "d13-unique-clone.xml").replace(
     'name="globally-unique" value="true"',
     'name="globally-unique" value="false"',
@@ -108,13 +108,18 @@ test("row 14: a finite colocation with a clone, a negative score on the clone, m
       "<constraints>",
       '<constraints><rsc_colocation id="vip-with-c" rsc="vip" with-rsc="c" score="50"/><rsc_location id="c-not-n1" rsc="c" node="n1" score="-100"/>',
     );
-  const notes = compatNotes(cib(withVip));
+  // a cloned primitive's finite colocation applies per instance as in Pacemaker (policy-i17/r14b*)
+  assert.deepEqual(compatNotes(cib(withVip)), []);
+  // a cloned group's is not checked against Pacemaker: warned
+  const groupVip = withVip
+    .replace('<primitive id="d"', '<group id="g"><primitive id="d"')
+    .replace("</primitive></clone>", "</primitive></group></clone>");
+  const notes = compatNotes(cib(groupVip));
   assert.equal(notes.length, 1);
   assert.equal(notes[0]?.row, 14);
-  assert.match(
-    notes[0]?.message ?? "",
-    /clone c has a finite colocation \(vip-with-c\), a negative location score on the clone itself \(c-not-n1\)/,
-  );
+  assert.match(notes[0]?.message ?? "", /clone c has a finite colocation \(vip-with-c\): /);
+  // a negative score on the clone alone agrees with Pacemaker (policy-i17/r14c): no warning
+  assert.deepEqual(compatNotes(cib(groupVip.replace(/<rsc_colocation id="vip-with-c"[^>]*\/>/, ""))), []);
   const mandatory = withVip
     .replace('score="50"', 'score="INFINITY"')
     .replace('score="-100"', 'score="-INFINITY"');
@@ -126,7 +131,13 @@ test("row 14: a finite colocation with a clone, a negative score on the clone, m
     .replace('name="clone-max" value="4"', 'name="clone-max" value="1"')
     .replace('<lrm id="1"><lrm_resources>', `<lrm id="1"><lrm_resources>${run(1, 5)}`)
     .replace('<lrm id="2"><lrm_resources>', `<lrm id="2"><lrm_resources>${run(2, 6)}`);
-  assert.match(compatNotes(cib(surplus))[0]?.message ?? "", /more active instances than clone-max=1/);
+  // a cloned primitive's surplus is stopped as Pacemaker does (policy-i17/r14a*): no warning
+  assert.deepEqual(compatNotes(cib(surplus)), []);
+  // a cloned group's surplus is not checked against Pacemaker: still warned
+  const groupSurplus = surplus
+    .replace('<primitive id="d"', '<group id="g"><primitive id="d"')
+    .replace("</primitive></clone>", "</primitive></group></clone>");
+  assert.match(compatNotes(cib(groupSurplus))[0]?.message ?? "", /more active instances than clone-max=1/);
 });
 
 test("the golden scenarios (all decided as Pacemaker does) get no warning", () => {
