@@ -259,7 +259,18 @@ export class R1Engine {
     if (this.state === "stable") {
       // The peer's answers came before our own status went active and we settled already: a
       // `starting` now would tell the peer we hold nothing, and it would wait for good for us to
-      // say we are stable again (simulator haresources seed 15). Say what we hold instead.
+      // say we are stable again (simulator haresources seed 15). Say what we hold instead; and take
+      // our local groups if the peer, restarted meanwhile (within the deadtime: never seen dead), no
+      // longer holds them (simulator haresources seed 6939: r1a ran nowhere for good).
+      if (
+        this.niceFailback &&
+        this.peerIsHeartbeat() &&
+        this.peer?.alive === true &&
+        this.takeUnheldLocal()
+      ) {
+        this.drain();
+        return;
+      }
       this.sendHeld(true);
       this.drain();
       return;
@@ -831,26 +842,11 @@ export class R1Engine {
       this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
       return;
     }
-    if (
-      stable === "1" &&
-      this.localActive &&
-      this.state === "stable" &&
-      this.standby === "not" &&
-      this.busy === 0 &&
-      !this.rejoining &&
-      (this.iHold & LOCAL) === 0 &&
-      (this.otherHolds & FOREIGN) === 0 &&
-      this.groupsOf(LOCAL).length > 0
-    ) {
-      // Both stable and nobody holds our local groups: we settled on what the peer said before it
-      // gave them up (both gave up a split brain at once; simulator haresources seed 679: the
-      // peer's "all", sent just before its own give-up, reached us after ours; r3a ran nowhere).
-      // Take them, as at start-up; the peer takes its own the same way.
-      this.log.info({ event: "r1-unheld-local" }, "nobody holds our local groups: taking them");
-      this.reqOurResources(false);
-      this.sendHeld(true);
-      return;
-    }
+    // Both stable and nobody holds our local groups: we settled on what the peer said before it
+    // gave them up (both gave up a split brain at once; simulator haresources seed 679: the
+    // peer's "all", sent just before its own give-up, reached us after ours; r3a ran nowhere).
+    // Take them, as at start-up; the peer takes its own the same way.
+    if (stable === "1" && this.takeUnheldLocal()) return;
     if (this.state === "stable" || this.state === "shutdown") return;
     // Giving up before negotiating again: the peer's answers to our `starting` decide, not what it
     // said before (simulator haresources seed 365: both gave up at once, each settled on the other's
@@ -865,6 +861,26 @@ export class R1Engine {
       this.sendHeld(true);
       this.performAutoFailback();
     }
+  }
+
+  /** Takes our local groups when both sides are stable and nobody holds them; true when it did. */
+  private takeUnheldLocal(): boolean {
+    if (
+      !this.localActive ||
+      !this.otherStable ||
+      this.state !== "stable" ||
+      this.standby !== "not" ||
+      this.busy > 0 ||
+      this.rejoining ||
+      (this.iHold & LOCAL) !== 0 ||
+      (this.otherHolds & FOREIGN) !== 0 ||
+      this.groupsOf(LOCAL).length === 0
+    )
+      return false;
+    this.log.info({ event: "r1-unheld-local" }, "nobody holds our local groups: taking them");
+    this.reqOurResources(false);
+    this.sendHeld(true);
+    return true;
   }
 
   /**
