@@ -204,11 +204,14 @@ export class IpfailAgent {
       this.rule.holding &&
       !this.peerGone &&
       this.peerCount !== undefined &&
+      local < this.peerCount &&
       nowMs - this.askedAgainAtMs >= resend
     ) {
       // Given up, and the standby request may have been deferred (in flux) or cancelled (the peer
       // restarted): ask again (haresources simulator seeds 1372, 1437: the groups stayed on the node
-      // without ping nodes for good, a Tandem peer sending no you_are_dead to retry it).
+      // without ping nodes for good, a Tandem peer sending no you_are_dead to retry it). Only while
+      // the peer still reaches more: back to as many, waiting out the recovery delay, a restarted
+      // peer got every group with auto_failback off, for good (seed 1884).
       this.askedAgainAtMs = nowMs;
       this.ports.askAgain?.();
     }

@@ -133,6 +133,10 @@ for (const [seed, bug] of [
     6939,
     "R1: the peer restarted within its deadtime while we were not yet active; our own group ran nowhere",
   ],
+  [
+    1884,
+    "ipfail: asked for standby again with counts equal, waiting out the recovery: a restarted peer took all",
+  ],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
