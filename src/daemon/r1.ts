@@ -205,6 +205,8 @@ export class R1Engine {
   private refusal: string | undefined;
   /** The refusal is checkSilentPeer's (lifted when the peer speaks), not crm mode's. */
   private silentRefusal = false;
+  /** When a node refused its silent peer next says `starting` (the peer may have refused us too). */
+  private refusedSpeakAt: number | undefined;
   /** Giving our groups up after a partition, until we negotiate again (rejoinAfterPartition). */
   private rejoining = false;
   /** A give-up after a partition was cancelled by a failed stop: redone once the failure is cleaned up. */
@@ -398,6 +400,7 @@ export class R1Engine {
       this.performAutoFailback();
     }
     this.checkSilentPeer();
+    this.speakWhileRefused();
     this.resendDue();
     this.askLegacyAgain();
     this.drain();
@@ -680,6 +683,23 @@ export class R1Engine {
     this.iHold = NONE;
     this.target.clear();
     this.apply();
+  }
+
+  /**
+   * Refused as silent, we say `starting` (we hold nothing) every resendMs: the peer may have refused
+   * us for the same lost messages, and both waited in silence for good (simulator haresources seed
+   * 5057). Hearing it, a refusing peer lifts its refusal and negotiates; a peer that was not refusing
+   * answers with its state; a Heartbeat node running crm on ignores it.
+   */
+  private speakWhileRefused(): void {
+    if (!this.silentRefusal || this.refusal === undefined || !this.localActive || this.peer?.alive !== true) {
+      this.refusedSpeakAt = undefined;
+      return;
+    }
+    if (this.refusedSpeakAt === undefined) this.refusedSpeakAt = this.now + this.resendMs;
+    if (this.now < this.refusedSpeakAt) return;
+    this.refusedSpeakAt = this.now + this.resendMs;
+    this.ports.send([["t", "starting"]]);
   }
 
   /**

@@ -721,3 +721,27 @@ test("a standby request overtaken on the wire by the isstable=0 its sender said 
   );
   assert.equal(q.sent.slice(before2).filter((x) => x.fields.get("t") === "ask_resources").length, 0);
 });
+
+test("both refused each other as silent (every message lost a while): each says `starting` again and they negotiate (haresources seed 5057)", () => {
+  const p = new Pair("on", { silentPeerMs: 5000 });
+  p.alive.add("a");
+  p.alive.add("b");
+  p.drop = () => p.now < 7000; // every R1 message lost for good, both ways
+  for (const [n, o] of [
+    ["a", "b"],
+    ["b", "a"],
+  ] as const) {
+    p.engine(n).onPeer(o, true, "heartbeat", p.now);
+    p.engine(n).onLocalActive(p.now);
+    p.engine(n).onPeerActive(p.now);
+  }
+  p.run(7000);
+  assert.equal(p.engine("a").report().mode, "refused");
+  assert.equal(p.engine("b").report().mode, "refused");
+  p.run(30_000);
+  assert.equal(p.engine("a").report().mode, "heartbeat-peer");
+  assert.equal(p.engine("b").report().mode, "heartbeat-peer");
+  assert.deepEqual(p.held("a"), [A]);
+  assert.deepEqual(p.held("b"), [B]);
+  assert.deepEqual(p.violations, []);
+});

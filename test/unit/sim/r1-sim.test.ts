@@ -137,6 +137,7 @@ for (const [seed, bug] of [
     1884,
     "ipfail: asked for standby again with counts equal, waiting out the recovery: a restarted peer took all",
   ],
+  [5057, "R1: both refused each other as silent peers after a lossy spell and waited in silence for good"],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
