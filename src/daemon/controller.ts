@@ -219,7 +219,6 @@ export class Controller {
   private runs = 0;
   private transitionsRun = 0;
   private running = false;
-  /** The transition in flight, if any. */
   /** Set by releaseLocal(): no new transition may start. */
   private releasing = false;
   /** The transition id of the shutdown's stops (releaseLocal); others start nothing once releasing. */
