@@ -15,14 +15,7 @@
  */
 import { concat, decodeUtf8, fromBase64, hasAt, indexOfByte, printable, toBase64, utf8 } from "./bytes.js";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "./limits.js";
-import {
-  allStrings,
-  FIELD_TYPE,
-  type Field,
-  fieldKindOf,
-  type Message,
-  type StringField,
-} from "./message.js";
+import { allFlat, FIELD_TYPE, type Field, type FlatField, fieldKindOf, type Message } from "./message.js";
 import { packList, unpackList } from "./netstring.js";
 import { assertEncodableName, type DecodeContext, fail, type Step, WireEncodeError } from "./wire-types.js";
 
@@ -49,7 +42,7 @@ export function classicFieldLines(
   limits: WireLimits = DEFAULT_WIRE_LIMITS,
   depth = 0,
 ): Uint8Array {
-  if (allStrings(msg.fields)) return utf8(classicStringLines(msg.fields, limits));
+  if (allFlat(msg.fields)) return utf8(classicFlatLines(msg.fields, limits));
   const parts: Uint8Array[] = [];
   for (const f of msg.fields) {
     assertEncodableName(f.name, Buffer.byteLength(f.name, "utf8"), limits.maxNameBytes);
@@ -60,16 +53,18 @@ export function classicFieldLines(
 }
 
 /**
- * classicFieldLines of string fields only, as one string converted once (the
- * same bytes: a name and a value are never adjacent, so no surrogate pair can
- * form across them). Per-field buffers were a fifth of hbd's send path at
+ * classicFieldLines of string and binary fields only (every heartbeat: srcuuid
+ * is binary), as one string converted once (the same bytes: a name and a value
+ * are never adjacent, so no surrogate pair can form across them; a binary value
+ * is base64, ASCII). Per-field buffers were a fifth of hbd's send path at
  * keepalive 10 ms (issue 15).
  */
-function classicStringLines(fields: readonly StringField[], limits: WireLimits): string {
+function classicFlatLines(fields: readonly FlatField[], limits: WireLimits): string {
   let s = "";
   for (const f of fields) {
     assertEncodableName(f.name, Buffer.byteLength(f.name, "utf8"), limits.maxNameBytes);
-    s += `${f.name}=${f.value.replaceAll("\n", "\x13")}\n`;
+    if (f.kind === "string") s += `${f.name}=${f.value.replaceAll("\n", "\x13")}\n`;
+    else s += `(${FIELD_TYPE.binary})${f.name}=${toBase64(f.value)}\n`;
   }
   return s;
 }

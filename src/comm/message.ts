@@ -20,6 +20,12 @@ export type StringField = Extract<Field, { kind: "string" }>;
 export const allStrings = (fields: readonly Field[]): fields is readonly StringField[] =>
   fields.every((f) => f.kind === "string");
 
+/** A string or binary field: what a heartbeat's fields are (srcuuid, destuuid are binary). */
+export type FlatField = Extract<Field, { kind: "string" | "binary" }>;
+/** Whether a message has only string and binary fields (every heartbeat), for the codecs' fast paths. */
+export const allFlat = (fields: readonly Field[]): fields is readonly FlatField[] =>
+  fields.every((f) => f.kind === "string" || f.kind === "binary");
+
 export interface Message {
   readonly fields: readonly Field[];
 }

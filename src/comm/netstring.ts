@@ -13,9 +13,11 @@
 import { concat, copyOf, decodeUtf8, hasAt, indexOfByte, printable, utf8 } from "./bytes.js";
 import { DEFAULT_WIRE_LIMITS, type WireLimits } from "./limits.js";
 import {
+  allFlat,
   allStrings,
   FIELD_TYPE,
   type Field,
+  type FlatField,
   fieldKindOf,
   type Message,
   type StringField,
@@ -58,6 +60,10 @@ export function encodeNetstringBody(
 ): Uint8Array {
   if (depth > limits.maxDepth) throw new WireEncodeError(`nesting deeper than ${limits.maxDepth}`);
   if (allStrings(msg.fields)) return stringBody(msg.fields, limits);
+  if (allFlat(msg.fields)) {
+    const text = asciiFlatBody(msg.fields, limits);
+    if (text !== undefined) return text;
+  }
   const parts: Uint8Array[] = [NETSTRING_START];
   for (const f of msg.fields) {
     const nameBytes = Buffer.byteLength(f.name, "utf8");
@@ -89,6 +95,35 @@ function stringBody(fields: readonly StringField[], limits: WireLimits): Uint8Ar
     s += `${4 + nameBytes + valueBytes}:(0)${f.name}=${f.value},`;
   }
   const out = utf8(`${s}%%%\n`);
+  if (out.length > limits.maxFrameBytes)
+    throw new WireEncodeError(`message of ${out.length} bytes is too large`);
+  return out;
+}
+
+/** Whether a string is plain ASCII (its UTF-8 and latin1 bytes are the same). */
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * encodeNetstringBody of string and binary fields (every heartbeat: srcuuid is
+ * binary) whose names and string values are ASCII: the frame built as one
+ * latin1 string, a binary value's bytes as its characters, converted once (the
+ * same bytes and checks as the general path). Undefined when a name or value is
+ * not ASCII (the general path then writes it).
+ */
+function asciiFlatBody(fields: readonly FlatField[], limits: WireLimits): Uint8Array | undefined {
+  let s = "###\n";
+  for (const f of fields) {
+    if (!ASCII.test(f.name)) return undefined;
+    assertEncodableName(f.name, f.name.length, limits.maxNameBytes);
+    let value: string;
+    if (f.kind === "string") {
+      if (!ASCII.test(f.value)) return undefined;
+      value = f.value;
+    } else value = Buffer.from(f.value.buffer, f.value.byteOffset, f.value.length).toString("latin1");
+    if (value.length > limits.maxValueBytes) throw new WireEncodeError(`value of ${f.name} is too large`);
+    s += `${4 + f.name.length + value.length}:(${FIELD_TYPE[f.kind]})${f.name}=${value},`;
+  }
+  const out = Buffer.from(`${s}%%%\n`, "latin1");
   if (out.length > limits.maxFrameBytes)
     throw new WireEncodeError(`message of ${out.length} bytes is too large`);
   return out;

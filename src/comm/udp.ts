@@ -26,6 +26,7 @@
  * per socket; beyond that `send` answers "backlog".
  */
 import dgram from "node:dgram";
+import dns from "node:dns";
 import { isIP } from "node:net";
 import os from "node:os";
 import type { Medium } from "../config/model.js";
@@ -141,8 +142,25 @@ export function broadcastAddress(address: string, netmask: string): string {
 
 // -------------------------------------------------------------------- sockets
 
+/**
+ * dgram's address lookup for send(): every destination here is a numeric address (ha.cf names
+ * addresses; parseUdpAddress checks them), which dns.lookup answers on the next tick, so each
+ * datagram took a lookup, a nextTick and an async-context scope before the send (per frame at
+ * keepalive 10 ms, issue 15). A numeric address is answered at once; a name (never expected)
+ * still goes to dns.lookup.
+ */
+export function numericLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const f = isIP(address.split("%")[0] as string);
+  if (f !== 0) callback(null, address, f);
+  else dns.lookup(address, family as number, callback);
+}
+
 function createSocket(family: Family, reuseAddr: boolean): dgram.Socket {
-  return dgram.createSocket({ type: family === 4 ? "udp4" : "udp6", reuseAddr });
+  return dgram.createSocket({ type: family === 4 ? "udp4" : "udp6", reuseAddr, lookup: numericLookup });
 }
 
 function bind(socket: dgram.Socket, port: number, address: string): Promise<void> {

@@ -11,8 +11,8 @@
  * An input (a received frame, an hbctl command, a ping verdict) can bring the
  * node's next deadline closer (a gap in a peer's sequence numbers schedules a
  * retransmit request): the shell calls poke() after it, which re-arms the
- * timer only when the deadline is earlier than the one armed (the cost of a
- * frame: one nextWakeMs()).
+ * timer only when the deadline is at least a millisecond earlier than the one
+ * armed (the cost of a frame: one nextWakeMs()).
  *
  * The loop measures its own lateness (what the old loop called event loop
  * lag): the time between the deadline the timer was armed for and the turn.
@@ -70,12 +70,21 @@ export class TickLoop {
     this.armedFor = undefined;
   }
 
-  /** After an input: re-arms for the node's next deadline when it is earlier than the armed one. */
+  /**
+   * After an input: re-arms for the node's next deadline when the armed turn would come a
+   * millisecond or more after it. A turn armed by schedule() comes less than 1 ms after its
+   * deadline (the timer's resolution), so a deadline that moved by less, or did not move at all
+   * (the next status, rounded up when it was armed), keeps the armed timer: at keepalive 10 ms a
+   * peer's status arrives before every status this node sends, and re-arming then cost a
+   * clearTimeout and a setTimeout per frame and, when the new timer rounded to a later
+   * millisecond than the cleared one, an extra wake-up (node's timer stays armed for a cleared
+   * timeout and fires empty; about 30 a second, issue 15).
+   */
   poke(): void {
     // (during a turn there is no timer: the turn re-arms when it ends)
     if (!this.running || this.handle === undefined || this.armedFor === undefined) return;
     const next = this.options.nextDeadline();
-    if (next >= this.armedFor) return;
+    if (next > this.armedFor - 1) return;
     const now = this.ports.clock.now();
     if (this.handle !== undefined) this.ports.timers.clearTimeout(this.handle);
     this.schedule(now, next);

@@ -5,6 +5,7 @@ import { classicFieldLines, encodeClassic } from "../../../src/comm/classic.js";
 import { DEFAULT_WIRE_LIMITS } from "../../../src/comm/limits.js";
 import {
   bin,
+  type Field,
   list,
   message,
   messagesEqual,
@@ -277,4 +278,65 @@ test("the encoder refuses what cannot be written", () => {
   for (let i = 0; i < 9; i++) deep = message(struct(`d${i}`, deep));
   assert.throws(() => encodeNetstringBody(deep), WireEncodeError);
   assert.equal(te.encode("ok").length, 2);
+});
+
+test("string and binary fields (every heartbeat) encode to the bytes of the field-by-field layout, ASCII or not", () => {
+  // the fast paths of encodeNetstringBody / classicFieldLines (issue 15) against the layout spelled out
+  const enc = (s: string) => Buffer.from(s, "utf8");
+  const netstringRef = (fields: readonly Field[]): Buffer => {
+    const parts: Buffer[] = [enc("###\n")];
+    for (const f of fields) {
+      const v = f.kind === "string" ? enc(f.value) : Buffer.from(f.value as Uint8Array);
+      parts.push(
+        enc(`${4 + enc(f.name).length + v.length}:(${f.kind === "string" ? 0 : 1})${f.name}=`),
+        v,
+        enc(","),
+      );
+    }
+    parts.push(enc("%%%\n"));
+    return Buffer.concat(parts);
+  };
+  const classicRef = (fields: readonly Field[]): Buffer =>
+    Buffer.concat(
+      fields.map((f) =>
+        enc(
+          f.kind === "string"
+            ? `${f.name}=${f.value.replaceAll("\n", "\x13")}\n`
+            : `(1)${f.name}=${Buffer.from(f.value as Uint8Array).toString("base64")}\n`,
+        ),
+      ),
+    );
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const values = ["active", "", "0.10 0.20 0.30 1/99 1234", "caf\u00e9", "\u{1f600}x", "a\nb", "=,:%#"];
+  for (let i = 0; i < 300; i++) {
+    const fields: Field[] = [];
+    for (let k = 0, n = 1 + rnd(8); k < n; k++) {
+      const name = rnd(10) === 0 ? `n\u00e4me${k}` : `f${k}`;
+      if (rnd(3) === 0)
+        fields.push(
+          bin(
+            name,
+            Uint8Array.from({ length: rnd(20) + 1 }, () => rnd(256)),
+          ),
+        );
+      else fields.push(str(name, values[rnd(values.length)] ?? ""));
+    }
+    const m = { fields };
+    assert.equal(
+      Buffer.compare(Buffer.from(encodeNetstringBody(m)), netstringRef(fields)),
+      0,
+      JSON.stringify(m),
+    );
+    assert.equal(Buffer.compare(Buffer.from(classicFieldLines(m)), classicRef(fields)), 0, JSON.stringify(m));
+    const frame = decodeFrame(encodeNetstringBody(m));
+    assert.ok(frame.ok);
+    assert.deepEqual(frame.msg, m);
+  }
+  // the limits still apply on the fast path
+  const big = { fields: [bin("b", new Uint8Array(DEFAULT_WIRE_LIMITS.maxValueBytes + 1)), str("s", "x")] };
+  assert.throws(() => encodeNetstringBody(big), WireEncodeError);
 });

@@ -2,12 +2,14 @@
 // Method: the contract suite over real sockets on loopback (127.0.0.x, ephemeral ports), plus error cases.
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
+import dns from "node:dns";
 import { test } from "node:test";
 import { openTransport } from "../../../src/comm/media.js";
 import { type Clock, TransportError } from "../../../src/comm/transport.js";
 import {
   broadcastAddress,
   interfaceAddress,
+  numericLookup,
   openUdpTransport,
   parseUdpAddress,
   UDP_MAX_FRAME_IPV4,
@@ -213,4 +215,39 @@ test("IPv6: link-local peers and link-scope groups get the interface as scope id
     () => interfaceAddress("m", "eth1", 6, () => ({ eth1: [info("10.0.0.1", "IPv4")] })),
     /no IPv6 address/,
   );
+});
+
+test("a datagram to a numeric address takes no DNS lookup (issue 15: one per frame, on the next tick, at keepalive 10 ms)", async () => {
+  const names: string[] = [];
+  const real = dns.lookup;
+  const counting = (...args: unknown[]) => {
+    names.push(String(args[0]));
+    return (real as (...a: unknown[]) => unknown)(...args);
+  };
+  const port = await freePort();
+  (dns as { lookup: unknown }).lookup = counting;
+  const a = await openTransport(ucast("127.0.0.2", port), { clock, bindAddress: "127.0.0.1" });
+  const b = await openTransport(ucast("127.0.0.1", port), { clock, bindAddress: "127.0.0.2" });
+  try {
+    const box = inbox(b);
+    assert.equal(a.send(opaqueFrame(64, 1)), "accepted");
+    assert.equal(a.send(opaqueFrame(64, 2), b.localAddress), "accepted");
+    await box.waitFor(2);
+    assert.deepEqual(names, [], "no lookup for bind() or send()");
+  } finally {
+    (dns as { lookup: unknown }).lookup = real;
+    await a.close();
+    await b.close();
+  }
+  // a name (never in ha.cf, which names addresses) still resolves through dns.lookup
+  const r = await new Promise<[string, number]>((resolve, reject) =>
+    numericLookup("localhost", 4, (err, address, family) => (err ? reject(err) : resolve([address, family]))),
+  );
+  assert.deepEqual(r, ["127.0.0.1", 4]);
+  let sync = false;
+  numericLookup("fe80::1%lo", 6, (_e, address, family) => {
+    sync = true;
+    assert.deepEqual([address, family], ["fe80::1%lo", 6]);
+  });
+  assert.ok(sync, "a numeric address is answered at once");
 });

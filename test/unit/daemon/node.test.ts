@@ -2,8 +2,8 @@
 // Method: nodes on a MemoryNetwork with a manual clock; a tap endpoint decodes every frame; faults and forged frames injected.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { getString, message, str, withControlFields } from "../../../src/comm/message.js";
-import { encodeFrame } from "../../../src/comm/wire.js";
+import { getString, message, str, withControlFields, withoutField } from "../../../src/comm/message.js";
+import { decodeFrame, encodeFrame, verifyFrame } from "../../../src/comm/wire.js";
 import { tickPeriodMs } from "../../../src/daemon/node.js";
 import { haConfig, TestCluster, timingHaCf, typeOf, uuidOf } from "./harness.js";
 
@@ -245,6 +245,54 @@ test("a lost packet is asked for with NS_rexmit and served from history", () => 
   assert.equal(rb.counters.packetsLost, 0);
   assert.equal(rb.counters.gapPackets, 1);
   assert.equal(b.nodeStatus("a"), "active");
+});
+
+test("a retransmission is the frame first sent; after an authkeys reload it is the same message signed with the new keys", () => {
+  // history.ts keeps sent frames, not messages (issue 15, RSS at keepalive 10 ms): a retransmit
+  // must still be what re-encoding the message with the node's current keys gives.
+  const c = new TestCluster(["a", "b"], HACF(["a", "b"]));
+  const a = c.start("a");
+  c.run(1000);
+  const rexmit = (seq: number, keys = c.config("a").auth) => {
+    const req = withControlFields(
+      message(
+        str("t", "NS_rexmit"),
+        str("dest", "a"),
+        str("firstseq", String(seq)),
+        str("lastseq", String(seq)),
+      ),
+      { src: "b", hg: 7, ts: 1_800_000_000, ttl: 3 },
+    );
+    c.tap.send(encodeFrame(req, keys));
+    c.run(10);
+    return c.tapped.filter((t) => t.c.src === "a" && t.c.seq === seq);
+  };
+  const statuses = c.sent("a", "status");
+  const first = statuses[1];
+  assert.ok(first?.c.seq !== undefined);
+  const copies = rexmit(first.c.seq);
+  assert.equal(copies.length, 2, "the original and one retransmission");
+  assert.equal(Buffer.compare(copies[1]?.frame.data as Uint8Array, first.frame.data), 0, "the same bytes");
+  assert.equal(a.report().counters.retransmitsServed, 1);
+  // keys reloaded (SIGHUP): a message sent before it goes out signed with the new keys
+  const second = statuses[2];
+  assert.ok(second?.c.seq !== undefined);
+  const newKeys = haConfig(HACF(["a", "b"]), "a", "auth 2\n2 md5 reloaded-secret\n").auth;
+  a.setAuthKeys(newKeys);
+  const again = rexmit(second.c.seq, newKeys);
+  assert.equal(again.length, 2);
+  const d = decodeFrame(again[1]?.frame.data as Uint8Array);
+  assert.ok(d.ok);
+  assert.equal(verifyFrame(d, newKeys).verdict.verdict, "ok", "signed with the new keys");
+  assert.equal(verifyFrame(d, newKeys).inner?.verdict, "ok", "the inner auth field too");
+  assert.deepEqual(
+    d.msg.fields.filter((f) => f.name !== "auth"),
+    second.msg.fields.filter((f) => f.name !== "auth"),
+    "the same message",
+  );
+  const expected = encodeFrame(withoutField(second.msg, "auth"), newKeys);
+  assert.equal(Buffer.compare(again[1]?.frame.data as Uint8Array, expected), 0, "what re-encoding gives");
+  assert.equal(a.report().counters.retransmitsServed, 2);
 });
 
 test("a retransmit request below the history window gets NS_nak_rexmit", () => {

@@ -126,6 +126,44 @@ test("turns come at the deadline, at the latest one period apart; a poke re-arms
   assert.equal(loop.nextTurnAt, undefined);
 });
 
+test("a poke keeps the armed timer when the deadline did not move a full millisecond earlier", () => {
+  // hbd at keepalive 10 ms: the peer's status arrives a few ms before this node's own is due; the
+  // deadline is the same next status, armed rounded up (30.2 -> 31). Re-arming for it cost a
+  // clearTimeout + setTimeout per frame and, rounded to another millisecond, an empty wake-up.
+  const clock = { t: 0, now: () => clock.t };
+  const set: number[] = [];
+  let cleared = 0;
+  const timers: TimerPort = {
+    setTimeout(_fn, ms) {
+      set.push(ms);
+      return {};
+    },
+    clearTimeout() {
+      cleared++;
+    },
+  };
+  let deadline = 30.2;
+  const loop = new TickLoop(
+    { periodMs: 100, nextDeadline: () => deadline, turn: () => {} },
+    { clock, timers },
+  );
+  loop.start();
+  assert.deepEqual(set, [31]);
+  clock.t = 5.4;
+  loop.poke(); // the same deadline: the armed turn is less than 1 ms after it
+  deadline = 30.1;
+  loop.poke(); // earlier, by less than the timer's resolution
+  assert.deepEqual(set, [31], "no re-arm");
+  assert.equal(cleared, 0);
+  assert.equal(loop.nextTurnAt, 31);
+  deadline = 30; // the armed turn would come a full millisecond after it: re-armed
+  loop.poke();
+  assert.equal(cleared, 1);
+  assert.deepEqual(set, [31, 25]);
+  assert.ok(Math.abs((loop.nextTurnAt ?? 0) - 30.4) < 1e-9, `armed for ${loop.nextTurnAt}`);
+  loop.stop();
+});
+
 /** Drives each node of `c` with a TickLoop as main.ts does (node.tick per turn, pokes after frames). */
 function driveWithLoops(c: TestCluster, names: readonly string[], keepaliveMs: number, deadtimeMs: number) {
   const timers = manualTimers(c.scheduler);
