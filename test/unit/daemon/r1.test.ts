@@ -489,13 +489,19 @@ test("a stop that fails during a standby: the group is not said released; the st
   assert.deepEqual(p.violations, []);
 });
 
-test("legacy: both came up alone (a partition) holding every group; when they meet each gets its own back", () => {
+/** A legacy pair that each came up alone (a partition): each holds every group. */
+function bothAloneLegacy(): Pair {
   const p = new Pair("legacy");
   for (const n of ["a", "b"]) {
     p.alive.add(n);
     p.engine(n).onLocalActive(p.now);
   }
   p.run(100);
+  return p;
+}
+
+test("legacy: both came up alone (a partition) holding every group; when they meet each gets its own back", () => {
+  const p = bothAloneLegacy();
   assert.deepEqual(p.held("a"), [A, B]);
   assert.deepEqual(p.held("b"), [A, B]);
   p.violations = [];
@@ -622,12 +628,7 @@ test("a give-up after a partition that the peer's death overtook does not zero w
 });
 
 test("a give-up after a partition cancelled by a failed stop is done again once the failure is cleaned up (haresources seed 3204)", () => {
-  const p = new Pair("legacy");
-  for (const n of ["a", "b"]) {
-    p.alive.add(n);
-    p.engine(n).onLocalActive(p.now);
-  }
-  p.run(100);
+  const p = bothAloneLegacy();
   assert.deepEqual(p.held("a"), [A, B]);
   // a partition heals: both give up, but b's stop of A fails: b keeps A (blocked there)
   p.failStop.set("b", new Set([A]));
