@@ -44,6 +44,8 @@ export interface SimWorldOptions {
 }
 
 const drain = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Tasks one step may run before the run is called a livelock (a normal step runs tens to hundreds). */
+const MAX_TASKS_PER_STEP = 50_000;
 
 export class SimWorld {
   readonly scheduler = new SimScheduler(0);
@@ -242,7 +244,12 @@ export class SimWorld {
     const end = this.now + ms;
     while (this.now < end) {
       const stepEnd = Math.min(end, this.now + this.tickMs);
+      let tasks = 0;
       while (this.scheduler.runNext(stepEnd)) {
+        // A storm of tasks that never lets the clock move (two nodes answering each other at once) would hang
+        // the run: it is a failure of the system, reported with the trace, not a hang of the simulator.
+        if (++tasks > MAX_TASKS_PER_STEP)
+          return `livelock: over ${MAX_TASKS_PER_STEP} tasks due by ${stepEnd} ms (the clock cannot move)`;
         if (this.pendingSettled) {
           this.pendingSettled = false;
           await drain();

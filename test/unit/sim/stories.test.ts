@@ -283,3 +283,16 @@ test("a failed expectation names the time, the seed and the last view changes", 
     /at t=500 ms: n1 sees \{"n2":"active"\}[\s\S]*last view changes:\n\d+ n1: n2 active[\s\S]*seed=4242/,
   );
 });
+
+test("a storm of tasks that never lets the simulated clock move is reported as a livelock, not a hang (haresources seed 8269 hung the run)", async () => {
+  const sim = new MembershipSim({ seed: 1, nodes: ["n1", "n2"], timing: fast });
+  await sim.runFor(1000);
+  let storms = 0;
+  const storm = (): void => {
+    storms++;
+    sim.world.scheduler.after(0, storm);
+  };
+  sim.world.scheduler.after(0, storm);
+  await assert.rejects(sim.runFor(1000), /livelock/);
+  assert.ok(storms > 50_000 && storms < 60_000, `${storms} tasks ran`);
+});
