@@ -854,11 +854,15 @@ export class R1Engine {
       this.state === "stable" &&
       this.standby === "not" &&
       this.busy === 0 &&
+      !this.rejoinStuck &&
       this.groupsOf(both).length > 0
     ) {
       // Both sides stable and holding the same groups: each took them over while the other was
       // unreachable, and neither saw the other return from a partition (a restart on one side;
       // simulator haresources seed 361: both auto-failbacks then ignored each other for good).
+      // Not while a failed stop keeps them here (rejoinStuck): giving up again fails again at once,
+      // and both stuck sides answered each other's resends with a new give-up, a storm of messages
+      // at one instant (seed 8269); `hbctl resource cleanup` redoes the give-up (onCleanup).
       this.rejoinAfterPartition(`both nodes hold ${HOLD_NAMES[both]} groups`);
       return;
     }

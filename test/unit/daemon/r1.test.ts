@@ -652,6 +652,32 @@ test("a give-up after a partition cancelled by a failed stop is done again once 
   assert.equal(p.sent.filter((x, i) => i >= sentBefore && x.fields.get("t") === "ip-request").length, 0);
 });
 
+test("both sides of a healed partition stuck on the same failed stop stay put until cleanup, not giving up again at every message (haresources seed 8269)", () => {
+  const p = new Pair("on");
+  for (const n of ["a", "b"]) {
+    p.alive.add(n);
+    p.engine(n).onLocalActive(p.now);
+  }
+  p.run(100);
+  assert.deepEqual(p.held("a"), [A, B]);
+  assert.deepEqual(p.held("b"), [A, B]);
+  // the partition heals; both give up, and on both the stop of A fails: A stays (blocked) on each
+  for (const n of ["a", "b"]) p.failStop.set(n, new Set([A]));
+  const before = p.sent.length;
+  p.engine("a").onPeer("b", true, "heartbeat", p.now, false, true);
+  p.engine("b").onPeer("a", true, "heartbeat", p.now, false, true);
+  // before the fix each side's resend made the other give up again at once, and so on: it never went quiet
+  p.run(5000);
+  assert.ok(p.held("a").includes(A) && p.held("b").includes(A), "A stays where its stop failed");
+  assert.ok(p.sent.length - before < 40, `${p.sent.length - before} messages after the heal`);
+  // the operator cleans the failure up on b: b gives up again and A stays on a alone
+  p.failStop.delete("b");
+  p.engine("b").onCleanup(p.now);
+  p.run(5000);
+  assert.ok(!p.held("b").includes(A), "b released A once its failure was cleaned up");
+  assert.ok(p.held("a").includes(A));
+});
+
 test("a standby request overtaken on the wire by the isstable=0 its sender said after it is answered, not ignored as in flux (haresources seed 1521)", () => {
   const p = new Pair("on");
   p.startBoth();

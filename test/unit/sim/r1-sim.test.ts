@@ -139,6 +139,10 @@ for (const [seed, bug] of [
   ],
   [5057, "R1: both refused each other as silent peers after a lossy spell and waited in silence for good"],
   [1437, "ipfail: a give-up cancelled by the peer's restart was never asked again: the groups stayed put"],
+  [
+    8269,
+    "R1: both stuck on one failed stop after a heal gave up again at every message: a storm, the run hung",
+  ],
 ] as const) {
   test(`haresources seed ${seed} stays green (${bug})`, async () => {
     const r = await runR1Seed({ seed });
