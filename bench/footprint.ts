@@ -23,9 +23,15 @@
  *   measure the commands as installed; --inherit-env keeps the variable (the
  *   figures of a plain `node dist/src/daemon/main.js`).
  *
- * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--hbd-node-options STR] [--inherit-env] [--json]
+ * - with --baseline, the same figures for a bare Node pair in the same namespaces: each process sends one
+ *   384-byte datagram (about a heartbeat's size) to the other every keepalive and reads the other's: the
+ *   floor that Node itself costs on this machine, at this load.
+ *
+ * Usage: node dist/bench/footprint.js [--seconds N] [--settle N] [--calls N] [--timing 1s|10ms] [--baseline]
+ *        [--hbd-node-options STR] [--hbd-node-args STR] [--inherit-env] [--json]
  * (--hbd-node-options: NODE_OPTIONS for hbd only, e.g. "--jitless" or "--v8-pool-size=1", to measure
- * a flag before adopting it.)
+ * a flag before adopting it; --hbd-node-args: node flags before hbd's script, for those NODE_OPTIONS
+ * refuses, e.g. "--perf-basic-prof" to attach perf, or "--prof".)
  * (--settle: seconds from start-up to the idle window, default 5; V8 compiles
  * hbd's hot functions for its first ~30 s, so `--settle 30` gives the steady state.)
  * (TANDEM_DIST=/other/checkout/dist measures another build's hbd and hbctl.)
@@ -47,11 +53,18 @@ const num = (name: string, dflt: number): number => {
 const seconds = Math.min(600, num("--seconds", 20));
 /** Seconds between start-up and the idle window: V8 still optimises hbd's hot functions for ~30 s after start. */
 const settle = Math.min(600, num("--settle", 5));
-const calls = Math.min(500, num("--calls", 20));
+/** Rounded up to even: standby/online (and hb_standby/hb_takeover) alternate, and the last call must undo a standby. */
+const calls = (n: number): number => n + (n % 2);
+const CALLS = calls(Math.min(500, num("--calls", 20)));
 const asJson = argv.includes("--json");
 const hbdNodeOptions = argv.includes("--hbd-node-options")
   ? argv[argv.indexOf("--hbd-node-options") + 1]
   : undefined;
+const hbdNodeArgs = argv.includes("--hbd-node-args")
+  ? (argv[argv.indexOf("--hbd-node-args") + 1] ?? "").split(" ").filter((a) => a !== "")
+  : [];
+const onlyTiming = argv.includes("--timing") ? argv[argv.indexOf("--timing") + 1] : undefined;
+const baseline = argv.includes("--baseline");
 /** Whether the commands run with this process's NODE_EXTRA_CA_CERTS (default: as the package's wrappers start them). */
 const inheritEnv = argv.includes("--inherit-env");
 if (!inheritEnv && !WRAPPER_CA_LINES.includes("unset NODE_EXTRA_CA_CERTS"))
@@ -81,6 +94,10 @@ const TIMINGS = [
   { name: "10ms", keepalive: "10ms", deadtime: "100ms", warntime: "50ms", initdead: "1" },
 ] as const;
 
+if (onlyTiming !== undefined && !TIMINGS.some((t) => t.name === onlyTiming)) {
+  console.error(`footprint: --timing ${onlyTiming}: unknown (${TIMINGS.map((t) => t.name).join(", ")})`);
+  process.exit(2);
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** utime + stime (clock ticks) of a process. */
@@ -127,6 +144,8 @@ interface TimingResult {
   readonly cpuPct: number[];
   /** Per command form: wall median and p95 (ms), mean CPU (ms) of one call (user + system). */
   readonly hbctl: Record<string, { median: number; p95: number; cpuMs: number }>;
+  /** --baseline: a bare Node pair's idle RSS and CPU at the same timing. */
+  baseline?: { rssMb: number[]; cpuPct: number[] };
 }
 
 /** Runs `calls` commands (`form(i)` gives the i-th: file, args, env) one after another; `pauseMs` between them. */
@@ -136,7 +155,7 @@ async function latency(
 ): Promise<{ median: number; p95: number; cpuMs: number }> {
   const lat: number[] = [];
   let cpu = 0;
-  for (let i = 0; i < calls; i++) {
+  for (let i = 0; i < CALLS; i++) {
     const f = form(i);
     const cpu0 = childrenCpuMs();
     const s = process.hrtime.bigint();
@@ -150,7 +169,7 @@ async function latency(
     if (r.status !== 0) throw new Error(`${f.file} ${f.args.join(" ")} failed: ${r.stderr}`);
     if (pauseMs > 0) await sleep(pauseMs);
   }
-  return { median: pct(lat, 50), p95: pct(lat, 95), cpuMs: cpu / calls };
+  return { median: pct(lat, 50), p95: pct(lat, 95), cpuMs: cpu / CALLS };
 }
 
 async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
@@ -165,9 +184,9 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const saved = process.env.NODE_OPTIONS;
     if (hbdNodeOptions !== undefined) process.env.NODE_OPTIONS = hbdNodeOptions;
     const spawned = [Date.now()];
-    const c1 = lab.startHbd("a", "n1", d1);
+    const c1 = lab.startHbd("a", "n1", d1, [], hbdNodeArgs);
     spawned.push(Date.now());
-    const c2 = lab.startHbd("b", "n2", d2);
+    const c2 = lab.startHbd("b", "n2", d2, [], hbdNodeArgs);
     if (saved === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = saved;
     const startCpuMs = [Number.NaN, Number.NaN];
@@ -190,15 +209,7 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
     const startMs = ["n1", "n2"].map((n, i) => (startedAt(lab.log(n)) ?? Number.NaN) - (spawned[i] ?? 0));
     await sleep(settle * 1000); // initdead, the VIP's start, the first status exchanges (and the JIT's warm-up)
     const pids = [c1.pid, c2.pid].filter((p): p is number => p !== undefined);
-    const before = pids.map(cpuTicks);
-    const t0 = Date.now();
-    const rss: number[][] = pids.map(() => []);
-    for (let i = 0; i < seconds; i++) {
-      await sleep(1000);
-      for (const [k, p] of pids.entries()) rss[k]?.push(rssKb(p));
-    }
-    const wallS = (Date.now() - t0) / 1000;
-    const cpuPct = pids.map((p, k) => ((cpuTicks(p) - (before[k] ?? 0)) / CLK_TCK / wallS) * 100);
+    const { rssMb, cpuPct } = await idle(pids);
     const sock = d1.sock;
     const hbctl: TimingResult["hbctl"] = {};
     hbctl["status --json"] = await latency(
@@ -222,9 +233,52 @@ async function measure(t: (typeof TIMINGS)[number]): Promise<TimingResult> {
       startMs,
       startCpuMs,
       hbctl,
-      rssMb: rss.map((xs) => Math.max(...xs) / 1024),
+      rssMb,
       cpuPct,
     };
+  } finally {
+    lab.cleanup();
+  }
+}
+
+/** A bare Node pair: one 384-byte datagram to the peer every `keepalive`, the peer's read and dropped. */
+const BARE = (peer: string, everyMs: number): string => `
+const s = require("node:dgram").createSocket("udp4");
+const b = Buffer.alloc(384, 97);
+let n = 0;
+s.on("message", (m) => { n += m.length; });
+s.bind(694, () => setInterval(() => s.send(b, 694, "${peer}"), ${everyMs}));`;
+
+/** CPU (% of a core) and peak RSS (MB) of `pids` over the idle window (after `settle`). */
+async function idle(pids: number[]): Promise<{ rssMb: number[]; cpuPct: number[] }> {
+  const before = pids.map(cpuTicks);
+  const t0 = Date.now();
+  const rss: number[][] = pids.map(() => []);
+  for (let i = 0; i < seconds; i++) {
+    await sleep(1000);
+    for (const [k, p] of pids.entries()) rss[k]?.push(rssKb(p));
+  }
+  const wallS = (Date.now() - t0) / 1000;
+  return {
+    rssMb: rss.map((xs) => Math.max(...xs) / 1024),
+    cpuPct: pids.map((p, k) => ((cpuTicks(p) - (before[k] ?? 0)) / CLK_TCK / wallS) * 100),
+  };
+}
+
+/** --baseline: the bare Node pair's idle figures at timing `t`, in the same namespaces as hbd's. */
+async function measureBaseline(t: (typeof TIMINGS)[number]): Promise<{ rssMb: number[]; cpuPct: number[] }> {
+  const lab = new FailoverLab("tdfb");
+  try {
+    lab.bridged(["a", "b"], "c");
+    const everyMs = t.keepalive.endsWith("ms")
+      ? Number.parseInt(t.keepalive, 10)
+      : Number(t.keepalive) * 1000;
+    const kids = [
+      lab.spawnIn("a", BARE("10.250.0.2", everyMs)),
+      lab.spawnIn("b", BARE("10.250.0.1", everyMs)),
+    ];
+    await sleep(settle * 1000);
+    return await idle(kids.map((k) => k.pid).filter((p): p is number => p !== undefined));
   } finally {
     lab.cleanup();
   }
@@ -241,7 +295,9 @@ async function main(): Promise<void> {
   const loadBefore = load();
   if (!asJson) console.log(`load average ${loadBefore} (1/5/15 min); ${env}`);
   for (const t of TIMINGS) {
+    if (onlyTiming !== undefined && t.name !== onlyTiming) continue;
     const r = await measure(t);
+    if (baseline) r.baseline = await measureBaseline(t);
     out.push(r);
     if (!asJson)
       console.log(
@@ -254,7 +310,10 @@ async function main(): Promise<void> {
                 `${k} median ${v.median.toFixed(0)} ms, p95 ${v.p95.toFixed(0)} ms (CPU ${v.cpuMs.toFixed(0)} ms)`,
             )
             .join("; ") +
-          ` (${calls} calls each)`,
+          ` (${CALLS} calls each)` +
+          (r.baseline === undefined
+            ? ""
+            : `; bare Node pair: RSS ${r.baseline.rssMb.map((x) => `${x.toFixed(1)} MB`).join(" / ")}, CPU ${r.baseline.cpuPct.map((x) => `${x.toFixed(2)} %`).join(" / ")}`),
       );
   }
   if (!asJson) console.log(`load average ${load()} after`);

@@ -122,8 +122,17 @@ export class DaemonLab {
     return dirs;
   }
 
-  /** Starts hbd for `node` in namespace `role` (stdout and stderr kept: see log()). */
-  startHbd(role: string, node: string, dirs: NodeDirs, extra: string[] = []): ChildProcess {
+  /**
+   * Starts hbd for `node` in namespace `role` (stdout and stderr kept: see log()). `nodeArgs` go to node
+   * before the script (flags NODE_OPTIONS refuses, e.g. --perf-basic-prof or --prof, for a benchmark).
+   */
+  startHbd(
+    role: string,
+    node: string,
+    dirs: NodeDirs,
+    extra: string[] = [],
+    nodeArgs: string[] = [],
+  ): ChildProcess {
     const args = [
       "--config-dir",
       dirs.etc,
@@ -135,7 +144,7 @@ export class DaemonLab {
       node,
       ...extra,
     ];
-    const child = spawn("ip", ["netns", "exec", this.ns(role), process.execPath, HBD, ...args], {
+    const child = spawn("ip", ["netns", "exec", this.ns(role), process.execPath, ...nodeArgs, HBD, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.logs.set(node, "");
