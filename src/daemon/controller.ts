@@ -53,12 +53,10 @@
 
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
-import { policyClock } from "../cib/pe-input.js";
 import { clusterOptions, nodeStateOnline } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
-import { devicesFor, fenceTimeoutMs } from "../exec/fence-devices.js";
-import { type GraphAction, runTransition } from "../exec/graph.js";
+import { runTransition } from "../exec/graph.js";
 import { opKey } from "../exec/monitor.js";
 import type { ActionRequest, ActionResult, TimerPort } from "../exec/types.js";
 import {
@@ -93,14 +91,15 @@ import {
   setNodeAttribute,
 } from "./crm-cib.js";
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
-import { FenceBackoff, type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
+import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { OpServer } from "./op-server.js";
 import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
-import { actionRequest, nextRecheck, PSEUDO_AGENT, synthetic, toGraph } from "./transition-graph.js";
+import { PSEUDO_AGENT, toGraph } from "./transition-graph.js";
+import { TransitionRunner } from "./transition-runner.js";
 
 export { type CrmMessage, type FenceRequest, type FenceResult, parseCrmMessage };
 
@@ -159,17 +158,6 @@ export interface ControllerOptions {
   readonly fenceMaxAttempts?: number;
 }
 
-interface Pending {
-  readonly node: string;
-  readonly deadline: number;
-  readonly resolve: (r: ActionResult) => void;
-  readonly action: GraphAction;
-  /** The message, sent again at `resendAt` while no result came (see op-replies.ts). */
-  readonly op: Extract<CrmMessage, { k: "op" }>;
-  resendAt: number;
-  resends: number;
-}
-
 /**
  * How often the DC tells every node its CIB version: a replication message lost for good (sent during
  * a partition, its retransmission refused) is then repaired within this (seed 2362: nodes at different
@@ -179,10 +167,6 @@ const VERSION_EVERY_MS = 5000;
 
 /** Syncs asked for again while behind a version the DC announced, before giving up on it. */
 const BEHIND_ASKS_MAX = 3;
-
-/** First wait for an operation's result before the DC sends it again; doubled per repeat, up to the max. */
-const OP_RESEND_MS = 1000;
-const OP_RESEND_MAX_MS = 8000;
 
 /** The configuration part of a CIB as text (no status, num_updates or dc-uuid), to detect conflicts. */
 function configText(cib: Cib): string {
@@ -206,23 +190,11 @@ export class Controller {
   private eventBatch = 0;
   /** DC: when it next tells every node its CIB version. */
   private versionDueAt = 0;
-  /** An outside change arrived while the transition runs: its remaining actions are not started. */
-  private abortRequested = false;
   /** New DC: the peers whose join answer it waits for before the next transition. */
   private readonly joinWait = new JoinWait();
   private settleDue = false;
   private readonly dcWaitMs: number;
-  private readonly opMarginMs: number;
-  private readonly maxRuns: number;
   private readonly shipped: ReadonlySet<string>;
-  private tid = 0;
-  private runs = 0;
-  private transitionsRun = 0;
-  private running = false;
-  /** Set by releaseLocal(): no new transition may start. */
-  private releasing = false;
-  /** The transition id of the shutdown's stops (releaseLocal); others start nothing once releasing. */
-  private releaseTid = 0;
   /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
   private readonly local: LocalOps;
   /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
@@ -230,11 +202,10 @@ export class Controller {
   private ownWaitEpoch = 0;
   /** Runs and answers the DC's actions on this node (op-server.ts). */
   private readonly opServer: OpServer;
+  /** The DC's transitions: schedule, run the graph, record the results (transition-runner.ts). */
+  private readonly runner: TransitionRunner;
   /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
   private readonly claimAsked = new Map<string, number>();
-  private dirty = false;
-  /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
-  private recheckAt: number | undefined;
   private syncDue = false;
   /**
    * The newest version a DC announced in a status update this node could not apply (it asked for the
@@ -246,23 +217,14 @@ export class Controller {
   private statusSource: { readonly dc: string; readonly version: CibVersion } | undefined;
   /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
   private shared: Cib | undefined;
-  private readonly pending = new Map<string, Pending>();
   /** hbctl changes handed to the DC, waiting for its verdict (admin-forward.ts). */
   private readonly adminForward: AdminForward;
-  /** Results of actions that never ran (see notRun): not recorded in the status section. */
-  private readonly undelivered = new WeakSet<ActionResult>();
-  /** Last transition (for logs and tests). */
-  lastTransition: Transition | undefined;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
   private readonly unclean = new Set<string>();
   /** Nodes declared dead at start-up without ever being heard (initdead): unclean when startup-fencing. */
   private readonly unseen = new Set<string>();
   /** Nodes this node fenced (or saw fenced) since they were last active: their loss is clean. */
   private readonly fencedNodes = new Set<string>();
-  /** Failed fencings in a row, and the hold on transitions after one (fencing.ts). */
-  private readonly fenceBackoff: FenceBackoff;
-  /** A peer refused a start because it hears a node the DC counts as down: no transition before this. */
-  private viewHoldUntil = 0;
   /**
    * Mixed pair with a Heartbeat peer (r1.ts): the top-level resources this
    * node may run; every other one is banned here. Undefined: no restriction.
@@ -279,21 +241,14 @@ export class Controller {
     this.cibValue = options.cib;
     this.log = ports.log ?? silentLogger;
     this.dcWaitMs = options.dcWaitMs ?? 1000;
-    this.opMarginMs = options.opMarginMs ?? 5000;
-    this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
-    this.fenceBackoff = new FenceBackoff({
-      minMs: options.fenceRetryMinMs,
-      maxMs: options.fenceRetryMaxMs,
-      maxAttempts: options.fenceMaxAttempts,
-    });
     this.opServer = new OpServer({
       localNode: this.localNode,
       log: this.log,
       send: (m, dest) => this.ports.send(m, dest),
       generationOf: ports.generationOf,
       dc: () => this.dcName,
-      releasing: () => this.releasing,
+      releasing: () => this.runner.releasing,
       isActive: (n) => this.active.has(n),
       aliveButDownForDc: (dc) => this.aliveButDownForDc(dc),
       fenceHere: (t, a) => this.fenceHere(t, a),
@@ -307,6 +262,50 @@ export class Controller {
       alert: ports.alert,
       onRecurring: (r) => this.onRecurringResult(r),
     });
+    this.runner = this.newRunner(options, ports);
+  }
+
+  private newRunner(options: ControllerOptions, ports: ControllerPorts): TransitionRunner {
+    return new TransitionRunner(
+      {
+        localNode: this.localNode,
+        log: this.log,
+        now: ports.now,
+        monotonic: ports.monotonic,
+        send: (m, dest) => this.ports.send(m, dest),
+        generationOf: ports.generationOf,
+        savePolicyInput: ports.savePolicyInput,
+        shipped: this.shipped,
+        cib: () => this.cibValue,
+        setStatus: (cib) => this.setCib(cib, "status"),
+        policyInput: (cib) => this.policyInput(cib),
+        isDc: () => this.isDc,
+        isActive: (n) => this.active.has(n),
+        activeNodes: () => this.active,
+        downNodes: () => this.downNodes(),
+        execHere: (req) => this.execHere(req),
+        fenceHere: (t, a) => this.fenceHere(t, a),
+        fenced: (t) => {
+          this.unclean.delete(t);
+          this.fencedNodes.add(t);
+        },
+        claimTo: (n) => this.sendSync(n),
+        kick: () => this.kick(),
+      },
+      {
+        opMarginMs: options.opMarginMs ?? 5000,
+        maxRuns: options.maxRuns ?? 20,
+        viewHoldMs: this.dcWaitMs,
+        fenceRetryMinMs: options.fenceRetryMinMs,
+        fenceRetryMaxMs: options.fenceRetryMaxMs,
+        fenceMaxAttempts: options.fenceMaxAttempts,
+      },
+    );
+  }
+
+  /** Last transition (for logs and tests). */
+  get lastTransition(): Transition | undefined {
+    return this.runner.lastTransition;
   }
 
   /** Keys (`rsc_monitor_interval`) of the recurring monitors running on this node, for logs and tests. */
@@ -328,7 +327,7 @@ export class Controller {
 
   /** No transition running and nothing left to schedule. */
   get idle(): boolean {
-    return !this.running && !(this.isDc && this.dirty);
+    return !this.runner.running && !(this.isDc && this.runner.dirty);
   }
 
   // ------------------------------------------------------------ inputs
@@ -381,7 +380,7 @@ export class Controller {
         if (this.localActive) this.sendSync(e.node);
       } else if (!now && was) {
         this.active.delete(e.node);
-        this.failPendingOn(e.node, `node ${e.node} left the membership`);
+        this.runner.failPendingOn(e.node, `node ${e.node} left the membership`);
         if (this.dcName === e.node) {
           this.log.warn({ event: "dc-lost", dc: e.node }, `DC ${e.node} left; electing a new one`);
           this.dcName = undefined;
@@ -441,28 +440,9 @@ export class Controller {
       case "op":
         void this.opServer.onOp(from, msg);
         break;
-      case "result": {
-        const p = this.pending.get(`${msg.tid}:${msg.aid}`);
-        if (p === undefined || p.node !== from) return;
-        this.pending.delete(`${msg.tid}:${msg.aid}`);
-        if (msg.differs === true) {
-          // Views differ (a one-way partition): no start anywhere on this view; wait a DC wait, then
-          // try again (the transition limit stops a lasting partition from looping).
-          p.resolve(this.notRun(p.action, msg.reason));
-          this.viewHoldUntil = this.ports.monotonic() + this.dcWaitMs;
-          this.changed();
-          break;
-        }
-        if (msg.refused === true) {
-          // It has another DC (a healing partition): not a resource failure. Tell it our claim; the
-          // transition aborts and runs again once one DC is left.
-          p.resolve(this.notRun(p.action, `${from} refused: it does not take ${this.localNode} for its DC`));
-          if (this.isDc) this.sendSync(from);
-          break;
-        }
-        p.resolve({ ...synthetic(p.action, msg.rc, msg.status, msg.reason), durationMs: msg.durationMs });
+      case "result":
+        this.runner.onResult(from, msg);
         break;
-      }
       case "monitor-failed":
         if (this.isDc) this.monitorFailed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
         break;
@@ -541,14 +521,7 @@ export class Controller {
   /** Due work: the DC wait, lost remote actions, a recheck (failure-timeout), a pending schedule or sync. */
   tick(): void {
     const mono = this.ports.monotonic();
-    if (this.isDc && !this.running && this.recheckAt !== undefined && this.ports.now() >= this.recheckAt) {
-      this.recheckAt = undefined;
-      this.log.info(
-        { event: "recheck" },
-        "recheck: running the policy (a failure expired or the recheck interval passed)",
-      );
-      this.changed();
-    }
+    this.runner.recheck();
     if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
     if (this.isDc && mono >= this.versionDueAt) {
       this.versionDueAt = mono + VERSION_EVERY_MS;
@@ -564,20 +537,7 @@ export class Controller {
       this.dcWaitUntil = undefined;
       this.elect(true);
     }
-    for (const [key, p] of this.pending)
-      if (mono >= p.deadline) {
-        this.pending.delete(key);
-        p.resolve(synthetic(p.action, 1, "timeout", `no result from ${p.node}`));
-      } else if (!this.isDc) {
-        // Abdicated: the transition is over; the new DC probes what it needs (nothing is recorded).
-        this.pending.delete(key);
-        p.resolve(this.notRun(p.action, `${this.localNode} is no longer the DC`));
-      } else if (mono >= p.resendAt) {
-        // Lost on the way (or its result was): the node runs it once and answers a repeat again.
-        p.resends++;
-        p.resendAt = mono + Math.min(OP_RESEND_MS * 2 ** p.resends, OP_RESEND_MAX_MS);
-        this.ports.send(p.op, p.node);
-      }
+    this.runner.expire(mono);
     this.kick();
   }
 
@@ -621,8 +581,7 @@ export class Controller {
    * failed (those resources may still be running here).
    */
   async releaseLocal(): Promise<ActionResult[]> {
-    this.releasing = true;
-    this.releaseTid = ++this.tid;
+    const tid = this.runner.beginRelease();
     this.cancelMonitors();
     // The transition in flight starts nothing more (runAction), and onOp refuses new starts. What runs
     // here now (ours, or asked by the DC: seed 15's start in flight) ends first, each before the stop
@@ -641,10 +600,9 @@ export class Controller {
       { event: "release", resources: stops.map((a) => a.rsc) },
       `shutting down: stopping ${stops.length} resource(s) here first`,
     );
-    const tid = this.releaseTid;
     const failed: ActionResult[] = [];
     await runTransition({ actions: local, edges: graph.edges }, async (a) => {
-      const r = await this.runAction(tid, a);
+      const r = await this.runner.runAction(tid, a);
       if (a.op === "stop" && r.rc !== 0) failed.push(r);
       return r;
     });
@@ -691,8 +649,8 @@ export class Controller {
     return {
       ...(this.dcName === undefined ? {} : { dc: this.dcName }),
       cibVersion: formatCibVersion(this.cibValue),
-      transitions: this.transitionsRun,
-      busy: this.running,
+      transitions: this.runner.count,
+      busy: this.runner.running,
       nodes: nodeReports(this.cibValue, this.options.nodes),
       resources: resourceReports(this.cibValue, this.shipped),
     };
@@ -1019,7 +977,7 @@ export class Controller {
         this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} claim DC`);
         if (from < this.localNode) {
           this.dcName = from;
-          this.dirty = false;
+          this.runner.drop();
           this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
         } else this.keepDc(from);
       } else if (this.dcName !== from) {
@@ -1116,7 +1074,7 @@ export class Controller {
       this.changed();
     }
     this.sendSync(other);
-    this.failPendingOn(other, `${other} acted as DC`, true);
+    this.runner.failPendingOn(other, `${other} acted as DC`, true);
     // The nodes that followed it ran what it asked: every live node reports before we decide again
     // (seed 672: n3 ran p1 for the other DC; the staying DC moved p1 to n2 on top of it).
     this.askJoin();
@@ -1153,7 +1111,7 @@ export class Controller {
       this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
       if (from < this.localNode) {
         this.dcName = from;
-        this.dirty = false;
+        this.runner.drop();
         this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
         this.ports.send({ k: "sync-request" }, from);
       } else this.keepDc(from);
@@ -1213,15 +1171,9 @@ export class Controller {
     }
   }
 
-  /** An outside change: schedule again, with a fresh run budget. */
+  /** An outside change: schedule again, with a fresh run budget (transition-runner.ts). */
   private changed(): void {
-    // A new input while a transition runs aborts it, as Pacemaker's: actions not yet started are not
-    // run, and the policy decides again with the input (seed 2215: g2 failed while g3 was recovered,
-    // and g3 was started again on top of the dead g2).
-    if (this.running) this.abortRequested = true;
-    this.dirty = true;
-    this.runs = 0;
-    this.fenceBackoff.release(); // fencing that gave up tries again
+    this.runner.changed();
   }
 
   // ------------------------------------------------------------ transitions
@@ -1241,29 +1193,13 @@ export class Controller {
       return;
     }
     this.ports.alert?.({ kind: "dc", node: this.dcName });
-    if (this.releasing) return;
+    if (this.runner.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
     this.flushSync();
-    if (
-      this.isDc &&
-      this.dirty &&
-      !this.running &&
-      !this.joinWait.waiting &&
-      !this.ownOpsPending &&
-      this.ports.monotonic() >= this.viewHoldUntil &&
-      this.ports.monotonic() >= this.fenceBackoff.holdUntil
-    ) {
-      if (this.runs >= this.maxRuns) {
-        this.dirty = false;
-        this.log.error(
-          { event: "transitions-exhausted", runs: this.runs },
-          `${this.runs} transitions in a row did not settle the cluster; waiting for a change`,
-        );
-      } else this.startTransition();
-    }
+    this.runner.startIfDue(this.isDc && !this.joinWait.waiting && !this.ownOpsPending);
     this.flushSync();
-    if (this.holdWaiters.length > 0 && !this.running && !(this.isDc && this.dirty)) {
+    if (this.holdWaiters.length > 0 && this.idle) {
       const waiters = this.holdWaiters;
       this.holdWaiters = [];
       for (const w of waiters) w();
@@ -1275,155 +1211,6 @@ export class Controller {
       this.syncDue = false;
       this.broadcast();
     }
-  }
-
-  private startTransition(): void {
-    this.dirty = false;
-    const input = this.policyInput(this.cibValue);
-    const now = policyClock(this.ports.now());
-    const t = schedule(input, now);
-    this.lastTransition = t;
-    this.recheckAt = nextRecheck(input, now, t);
-    const graph = toGraph(t, this.cibValue, this.shipped);
-    if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
-    const saved = this.savePolicyInput(input, now);
-    const tid = ++this.tid;
-    this.runs++;
-    this.transitionsRun++;
-    this.running = true;
-    this.abortRequested = false;
-    this.log.info(
-      {
-        event: "transition",
-        tid,
-        summary: t.summary.map((s) => `${s.verb} ${s.rsc ?? ""} ${s.node}${s.to ? ` -> ${s.to}` : ""}`),
-        ...(saved === undefined ? {} : { input: saved }),
-      },
-      `transition ${tid}: ${graph.actions.filter((a) => a.op !== "pseudo").length} action(s)`,
-    );
-    void runTransition(graph, (a) => this.runAction(tid, a)).then((res) => {
-      this.running = false;
-      this.log.info(
-        { event: "transition-done", tid, complete: res.complete },
-        `transition ${tid} ${res.complete ? "complete" : "aborted"}`,
-      );
-      this.dirty = true; // check again: more to do, or stable
-      this.kick();
-    });
-    this.kick(); // sync the status changes recorded so far
-  }
-
-  /** Saves a policy input through the port; a failure is logged, never fatal. */
-  private savePolicyInput(cib: Cib, nowMs: number): string | undefined {
-    try {
-      return this.ports.savePolicyInput?.(cib, nowMs);
-    } catch (e) {
-      this.log.error(
-        { event: "pe-input-save-failed", err: (e as Error).message },
-        `cannot save the policy input: ${(e as Error).message}`,
-      );
-      return undefined;
-    }
-  }
-
-  private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
-    if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
-    // A DC that abdicated (two DCs met) must not go on with its transition: the other DC decides now
-    // (found by the whole-cluster simulator, seed 14: the loser kept starting a group the winner knew
-    // nothing of, and the winner later stopped its first member under the others).
-    if (this.releasing && tid !== this.releaseTid)
-      return this.notRun(a, `${this.localNode} is shutting down`);
-    if (!this.isDc && !this.releasing) return this.notRun(a, `${this.localNode} is no longer the DC`);
-    if (this.abortRequested && !this.releasing) return this.notRun(a, "aborted: a new input arrived");
-    if (a.op === "fence") return this.fenceAction(tid, a);
-    let result: ActionResult;
-    if (a.node === this.localNode) {
-      result = await this.execHere(actionRequest(a));
-    } else if (!this.active.has(a.node)) {
-      result = synthetic(a, 1, "error", `node ${a.node} is not active`);
-    } else {
-      result = await this.remoteOp(a, a.node, (a.timeoutMs ?? 20_000) + this.opMarginMs, {
-        k: "op",
-        tid,
-        aid: a.id,
-        rsc: a.rsc,
-        op: a.op,
-        intervalMs: a.intervalMs ?? 0,
-        agent: a.agent,
-        ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
-        ...(a.op === "start" ? { down: this.downNodes() } : {}),
-      });
-    }
-    if (!this.undelivered.has(result)) this.record(a, result);
-    return result;
-  }
-
-  /** Records a result in the status section (fail counts included) unless we stopped being DC or the node left. */
-  private record(a: GraphAction, r: ActionResult): void {
-    if (!this.isDc) return;
-    // A node that left has its history cleared or re-probed when it returns: its lost actions are not failures.
-    if (a.node !== this.localNode && !this.active.has(a.node)) return;
-    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
-    this.log.info(
-      {
-        event: "op-result",
-        rsc: a.rsc,
-        op: a.op,
-        intervalMs: a.intervalMs ?? 0,
-        node: a.node,
-        rc,
-        ms: Math.round(r.durationMs),
-      },
-      `${a.rsc} ${a.op}${a.intervalMs ? ` (${a.intervalMs} ms)` : ""} on ${a.node}: rc ${rc}${rc === (a.expectedRc ?? 0) ? "" : ` (${r.reason})`}`,
-    );
-    const cib = opFail(
-      this.cibValue,
-      { rsc: a.rsc, op: a.op, intervalMs: a.intervalMs ?? 0, node: a.node, rc },
-      this.ports.now(),
-    );
-    this.setCib(cib, "status");
-  }
-
-  // ---- fencing
-
-  /**
-   * A `fence` action of a transition (DC). Another node is fenced from here
-   * with the devices that can fence it; the DC itself is never fenced from
-   * here: the lowest-named other active node is asked to do it (an `op` with
-   * op "fence"), and without one the action fails. Success is recorded as
-   * Pacemaker does (node down, history and transient attributes cleared);
-   * failure aborts the transition and holds the next one back (doubling from
-   * fenceRetryMinMs to fenceRetryMaxMs; after fenceMaxAttempts failures in a
-   * row until an outside change).
-   */
-  private async fenceAction(tid: number, a: GraphAction): Promise<ActionResult> {
-    const target = a.node;
-    const action = a.agent.params?.action ?? "reboot";
-    let r: ActionResult;
-    if (target !== this.localNode) {
-      const f = await this.fenceHere(target, action);
-      r = { ...synthetic(a, f.ok ? 0 : 1, f.ok ? "done" : "error", f.reason), durationMs: f.durationMs };
-    } else {
-      const peer = [...this.active].sort()[0];
-      r =
-        peer === undefined
-          ? synthetic(a, 1, "error", `${target} (the DC) must be fenced and no other active node can do it`)
-          : await this.delegateFence(tid, a, peer);
-    }
-    if (!this.isDc) return r;
-    if (r.rc === 0 && r.status === "done") {
-      this.fenceBackoff.succeeded(target);
-      this.unclean.delete(target);
-      this.fencedNodes.add(target);
-      this.setCib(nodeFenced(this.cibValue, target), "status");
-    } else {
-      const { attempts: n, waitMs: wait } = this.fenceBackoff.failed(target, this.ports.monotonic());
-      this.log.error(
-        { event: "fence-failed", target, attempts: n, retryMs: wait, reason: r.reason },
-        `fencing ${target} failed (${r.reason}); ${wait === null ? `${n} attempts: waiting for a change` : `retrying in ${wait} ms`}; its resources stay where they are`,
-      );
-    }
-    return r;
   }
 
   /** Fences `target` with each device that can, in CIB order, until one succeeds. Never the local node. */
@@ -1443,51 +1230,6 @@ export class Controller {
     return f;
   }
 
-  /** DC: asks `peer` to fence the DC itself; resolves with its answer (or a timeout). */
-  private delegateFence(tid: number, a: GraphAction, peer: string): Promise<ActionResult> {
-    const timeout =
-      devicesFor(this.cibValue, a.node).reduce((t, d) => t + fenceTimeoutMs(this.cibValue, d, "reboot"), 0) +
-      this.opMarginMs;
-    this.log.warn(
-      { event: "fence-delegated", target: a.node, peer },
-      `asking ${peer} to fence ${a.node} (this DC)`,
-    );
-    return this.remoteOp(a, peer, timeout, {
-      k: "op",
-      tid,
-      aid: a.id,
-      rsc: a.node,
-      op: "fence",
-      intervalMs: 0,
-      agent: a.agent,
-      timeoutMs: timeout,
-    });
-  }
-
-  /** Sends `op` to `node`; resolves with its `result`, or a timeout after `timeoutMs` (tick()). */
-  private remoteOp(
-    a: GraphAction,
-    node: string,
-    timeoutMs: number,
-    op: Extract<CrmMessage, { k: "op" }>,
-  ): Promise<ActionResult> {
-    const tg = this.ports.generationOf?.(node);
-    const msg = tg === undefined ? op : { ...op, tg };
-    return new Promise<ActionResult>((resolve) => {
-      const now = this.ports.monotonic();
-      this.pending.set(`${op.tid}:${op.aid}`, {
-        node,
-        deadline: now + timeoutMs,
-        resolve,
-        action: a,
-        op: msg,
-        resendAt: now + OP_RESEND_MS,
-        resends: 0,
-      });
-      this.ports.send(msg, node);
-    });
-  }
-
   // ------------------------------------------------------------ recurring monitors
 
   /**
@@ -1496,7 +1238,7 @@ export class Controller {
    * recurring monitor that succeeds keeps running, one that fails does not.
    */
   private execHere(req: ActionRequest): Promise<ActionResult> {
-    return this.local.run(req, () => this.localActive && !this.releasing);
+    return this.local.run(req, () => this.localActive && !this.runner.releasing);
   }
 
   private cancelMonitors(): void {
@@ -1562,21 +1304,6 @@ export class Controller {
       "status",
     );
     this.changed();
-  }
-
-  private failPendingOn(node: string, reason: string, notRun = false): void {
-    for (const [key, p] of this.pending)
-      if (p.node === node) {
-        this.pending.delete(key);
-        p.resolve(notRun ? this.notRun(p.action, reason) : synthetic(p.action, 1, "error", reason));
-      }
-  }
-
-  /** A failed result for an action that never ran (refused, or lost with another DC): not recorded. */
-  private notRun(a: GraphAction, reason: string): ActionResult {
-    const r = synthetic(a, 1, "error", reason);
-    this.undelivered.add(r);
-    return r;
   }
 }
 
