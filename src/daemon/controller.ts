@@ -53,7 +53,7 @@
 
 import type { Cib } from "../cib/model.js";
 import { parseCib } from "../cib/parse.js";
-import { clusterOptions, nodeStateOnline } from "../cib/query.js";
+import { clusterOptions } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
 import { runTransition } from "../exec/graph.js";
@@ -91,6 +91,7 @@ import {
   setNodeAttribute,
 } from "./crm-cib.js";
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
+import { aliveButDownForDc, downNodes, Election } from "./election.js";
 import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { JoinWait } from "./join-wait.js";
@@ -182,11 +183,6 @@ export class Controller {
   /** Peers heard and not dead (init, up or active). */
   private readonly present = new Set<string>();
   private localActive = false;
-  private dcName: string | undefined;
-  private everHadDc = false;
-  private dcWaitUntil: number | undefined;
-  /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
-  private claimDueAt: number | undefined;
   private eventBatch = 0;
   /** DC: when it next tells every node its CIB version. */
   private versionDueAt = 0;
@@ -204,8 +200,8 @@ export class Controller {
   private readonly opServer: OpServer;
   /** The DC's transitions: schedule, run the graph, record the results (transition-runner.ts). */
   private readonly runner: TransitionRunner;
-  /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
-  private readonly claimAsked = new Map<string, number>();
+  /** Who the DC is (election.ts). */
+  private readonly election: Election;
   private syncDue = false;
   /**
    * The newest version a DC announced in a status update this node could not apply (it asked for the
@@ -247,10 +243,10 @@ export class Controller {
       log: this.log,
       send: (m, dest) => this.ports.send(m, dest),
       generationOf: ports.generationOf,
-      dc: () => this.dcName,
+      dc: () => this.election.dc,
       releasing: () => this.runner.releasing,
       isActive: (n) => this.active.has(n),
-      aliveButDownForDc: (dc) => this.aliveButDownForDc(dc),
+      aliveButDownForDc: (dc) => aliveButDownForDc(this.cibValue, this.active, dc),
       fenceHere: (t, a) => this.fenceHere(t, a),
       execHere: (req) => this.execHere(req),
     });
@@ -263,6 +259,21 @@ export class Controller {
       onRecurring: (r) => this.onRecurringResult(r),
     });
     this.runner = this.newRunner(options, ports);
+    this.election = new Election({
+      localNode: this.localNode,
+      log: this.log,
+      monotonic: ports.monotonic,
+      send: (m, dest) => this.ports.send(m, dest),
+      dcWaitMs: this.dcWaitMs,
+      localActive: () => this.localActive,
+      isActive: (n) => this.active.has(n),
+      activeNodes: () => this.active,
+      hearsPeers: () => this.present.size > 0,
+      becameDc: () => this.takeOver(),
+      keptDc: (other) => this.keepDc(other),
+      abdicated: () => this.runner.drop(),
+      kick: () => this.kick(),
+    });
   }
 
   private newRunner(options: ControllerOptions, ports: ControllerPorts): TransitionRunner {
@@ -282,7 +293,7 @@ export class Controller {
         isDc: () => this.isDc,
         isActive: (n) => this.active.has(n),
         activeNodes: () => this.active,
-        downNodes: () => this.downNodes(),
+        downNodes: () => downNodes(this.options.nodes, this.localNode, this.active),
         execHere: (req) => this.execHere(req),
         fenceHere: (t, a) => this.fenceHere(t, a),
         fenced: (t) => {
@@ -318,11 +329,11 @@ export class Controller {
   }
 
   get dc(): string | undefined {
-    return this.dcName;
+    return this.election.dc;
   }
 
   get isDc(): boolean {
-    return this.dcName === this.localNode;
+    return this.election.isDc;
   }
 
   /** No transition running and nothing left to schedule. */
@@ -345,7 +356,7 @@ export class Controller {
     this.eventBatch = Math.max(0, this.eventBatch - 1);
     if (this.eventBatch > 0 || !this.settleDue) return;
     this.settleDue = false;
-    this.elect();
+    this.election.elect();
     this.kick();
   }
 
@@ -381,10 +392,7 @@ export class Controller {
       } else if (!now && was) {
         this.active.delete(e.node);
         this.runner.failPendingOn(e.node, `node ${e.node} left the membership`);
-        if (this.dcName === e.node) {
-          this.log.warn({ event: "dc-lost", dc: e.node }, `DC ${e.node} left; electing a new one`);
-          this.dcName = undefined;
-        }
+        this.election.lost(e.node);
       }
       // A node that restarts (active -> init/up) keeps its recorded resources until it is active
       // again and probed, so a restarted hbd adopts them; only a dead node's resources count as stopped.
@@ -401,7 +409,7 @@ export class Controller {
       this.settleDue = true; // decided once the step's last event is in (endEvents)
       return;
     }
-    this.elect();
+    this.election.elect();
     this.kick();
   }
 
@@ -433,9 +441,9 @@ export class Controller {
         break;
       case "sync-request":
         if (this.isDc) this.sendSync(from);
-        else if (from === this.dcName) this.notDc(from);
+        else if (from === this.election.dc) this.election.notDc(from);
         // Not the DC: our sync names the one we follow, so the asker can follow it too (seed 5423).
-        else if (this.dcName !== undefined && this.localActive) this.sendSync(from);
+        else if (this.election.dc !== undefined && this.localActive) this.sendSync(from);
         break;
       case "op":
         void this.opServer.onOp(from, msg);
@@ -522,7 +530,7 @@ export class Controller {
   tick(): void {
     const mono = this.ports.monotonic();
     this.runner.recheck();
-    if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
+    this.election.askIfClaimDue(mono);
     if (this.isDc && mono >= this.versionDueAt) {
       this.versionDueAt = mono + VERSION_EVERY_MS;
       this.ports.send({ k: "version", v: formatCibVersion(this.cibValue) });
@@ -533,10 +541,7 @@ export class Controller {
         { event: "join-timeout", peers: missing },
         `no join answer from ${missing.join(", ")}; deciding without`,
       );
-    if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
-      this.dcWaitUntil = undefined;
-      this.elect(true);
-    }
+    this.election.electIfWaited(mono);
     this.runner.expire(mono);
     this.kick();
   }
@@ -566,9 +571,9 @@ export class Controller {
       this.kickSoon();
       return { message: `${name}=${value} set for ${n}` };
     }
-    if (this.dcName === undefined) throw new Error("no DC elected yet; try again in a moment");
-    this.ports.send({ k: "admin", req: { op: "attr", node: n, name, value } }, this.dcName);
-    return { message: `${name}=${value} for ${n} handed to the DC ${this.dcName}` };
+    if (this.election.dc === undefined) throw new Error("no DC elected yet; try again in a moment");
+    this.ports.send({ k: "admin", req: { op: "attr", node: n, name, value } }, this.election.dc);
+    return { message: `${name}=${value} for ${n} handed to the DC ${this.election.dc}` };
   }
 
   /**
@@ -647,7 +652,7 @@ export class Controller {
 
   report(): CrmReport {
     return {
-      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
+      ...(this.election.dc === undefined ? {} : { dc: this.election.dc }),
       cibVersion: formatCibVersion(this.cibValue),
       transitions: this.runner.count,
       busy: this.runner.running,
@@ -675,7 +680,7 @@ export class Controller {
       this.kickSoon();
       return { message: plan.message };
     }
-    const dc = this.dcName;
+    const dc = this.election.dc;
     if (dc === undefined) throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
     // The DC answers with its verdict (its copy of the CIB may differ from ours); an older DC never does.
     return this.adminForward.forward(req, plan.message, dc);
@@ -716,7 +721,7 @@ export class Controller {
       adminEpoch: c.adminEpoch,
       epoch: c.epoch,
       numUpdates: c.numUpdates,
-      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
+      ...(this.election.dc === undefined ? {} : { dc: this.election.dc }),
       counts: cibCounts(c),
     };
   }
@@ -765,92 +770,20 @@ export class Controller {
 
   // ------------------------------------------------------------ election and replication
 
-  private elect(waited = false): void {
-    if (!this.localActive) return;
-    if (this.dcName !== undefined && (this.dcName === this.localNode || this.active.has(this.dcName))) return;
-    if (!this.everHadDc && this.present.size > 0 && !waited) {
-      this.dcWaitUntil ??= this.ports.monotonic() + this.dcWaitMs;
-      return;
-    }
-    const lowest = [this.localNode, ...this.active].sort()[0] ?? this.localNode;
-    this.dcWaitUntil = undefined;
-    if (lowest === this.localNode) this.becomeDc();
-    else {
-      this.dcName = lowest; // its claim follows; until then it is who we expect
-      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
-    }
-    this.everHadDc = true;
-  }
-
-  /**
-   * The node we elected has not claimed DC: ask it (a sync-request). A node asked so by the node it
-   * takes for its DC learns that one is not acting as DC (notDc). Seed 23: n1 followed n3 on a late
-   * claim while n3, having abdicated, waited for n1's: two followers, no DC, for good.
-   */
-  private askForClaim(mono: number): void {
-    const dc = this.dcName;
-    if (dc === undefined || dc === this.localNode || !this.active.has(dc)) {
-      this.claimDueAt = undefined;
-      return;
-    }
-    this.claimDueAt = mono + this.dcWaitMs;
-    this.ports.send({ k: "sync-request" }, dc);
-  }
-
   /** The DC's periodic version: a node behind asks for the CIB; one with a newer configuration sends it. */
   private onVersion(from: string, v: string): void {
     // From a DC we do not follow (seed 1846: n3 followed n2, which followed n1): as a status would be.
-    if (!this.localActive || this.fromOtherDc(from)) return;
+    if (!this.localActive || this.election.fromOtherDc(from)) return;
     const theirs = parseCibVersion(v);
     if (theirs === undefined) return;
     if (compareConfigVersions(this.cibValue, theirs) > 0) this.sendSync(from);
     else if (compareCibVersions(theirs, this.cibValue) > 0) this.ports.send({ k: "sync-request" }, from);
   }
 
-  /** Configured nodes this DC does not count as members now. */
-  private downNodes(): string[] {
-    return this.options.nodes.filter((n) => n !== this.localNode && !this.active.has(n));
-  }
-
-  /** A node this one sees active that the DC's status (our copy) shows offline, if any. */
-  private aliveButDownForDc(dc: string): string | undefined {
-    for (const n of this.active) {
-      if (n === dc) continue;
-      const ns = this.cibValue.status.find((x) => x.uname === n);
-      if (ns !== undefined && !nodeStateOnline(ns)) return n;
-    }
-    return undefined;
-  }
-
-  /**
-   * The node we follow says another is DC (it abdicated, or never was): follow that one and expect its
-   * claim. Seeds 5423, 5660: n3 followed n1 after n1 had abdicated to n2, for good.
-   */
-  private pointedTo(from: string, dc: string | null): void {
-    if (dc !== null && dc !== this.localNode && this.active.has(dc)) {
-      this.log.info({ event: "dc", dc }, `${from} follows ${dc}: ${dc} is the DC`);
-      this.dcName = dc;
-      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
-      return;
-    }
-    this.notDc(from);
-  }
-
-  /** The node taken for DC asked us for the DC's claim: it is not the DC. Elect again. */
-  private notDc(from: string): void {
-    this.log.info({ event: "dc-lost", dc: from }, `${from} does not act as DC; electing again`);
-    this.dcName = undefined;
-    this.elect(true);
-    this.kick();
-  }
-
-  private becomeDc(): void {
-    this.dcName = this.localNode;
-    this.claimDueAt = undefined;
+  /** This node became DC (election.ts): it takes the status over from what it knows of every node. */
+  private takeOver(): void {
     this.statusSource = undefined; // from now on this node numbers the updates
     this.shared = undefined; // the first broadcast is the whole CIB
-    this.everHadDc = true;
-    this.log.info({ event: "dc", dc: this.localNode }, `${this.localNode} is the DC`);
     let cib: Cib = { ...this.cibValue, dcUuid: this.localNode };
     for (const n of this.options.nodes) {
       const up = n === this.localNode || this.active.has(n);
@@ -972,22 +905,7 @@ export class Controller {
       this.log.warn({ event: "crm-bad-cib", peer: from }, `unparsable CIB from ${from}`);
       return;
     }
-    if (dc === from) {
-      if (this.isDc && from !== this.localNode) {
-        this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} claim DC`);
-        if (from < this.localNode) {
-          this.dcName = from;
-          this.runner.drop();
-          this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        } else this.keepDc(from);
-      } else if (this.dcName !== from) {
-        this.dcName = from;
-        this.dcWaitUntil = undefined;
-        this.everHadDc = true;
-        this.log.info({ event: "dc", dc: from }, `${from} is the DC`);
-      }
-      if (this.dcName === from) this.claimDueAt = undefined;
-    } else if (!this.isDc && from === this.dcName) this.pointedTo(from, dc);
+    this.election.onSync(from, dc);
     const cmp = compareConfigVersions(theirs, this.cibValue);
     let cib = this.cibValue;
     if (cmp > 0) {
@@ -1003,12 +921,12 @@ export class Controller {
       // Our configuration is newer than the DC's (changed where it could not reach us): send it ours,
       // as Pacemaker's DC takes the newest CIB of the nodes that join. Seed 216: the changes of the
       // DC that abdicated stayed on it alone, and the nodes differed for good.
-      else if (from === this.dcName) this.sendSync(from);
+      else if (from === this.election.dc) this.sendSync(from);
     } else if (configText(theirs) !== configText(cib)) {
       // Two partitions changed the configuration as far: the DC's copy wins, as Pacemaker's DC syncs
       // its CIB to every node that joins. Keeping both (as before) left the nodes different forever
       // (found by the whole-cluster simulator, seed 16).
-      const dcWins = from === this.dcName && !this.isDc;
+      const dcWins = from === this.election.dc && !this.isDc;
       this.log.warn(
         { event: "cib-conflict", peer: from, version: formatCibVersion(theirs) },
         `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; ${dcWins ? "taking the DC's" : "keeping ours"}`,
@@ -1023,7 +941,7 @@ export class Controller {
     // Compared with the DC's last copy applied here: ours may carry a configuration adopted since.
     const src = this.statusSource;
     const stale = src?.dc === from && compareCibVersions(theirs, src.version) < 0;
-    if (from === this.dcName && !this.isDc && !stale) {
+    if (from === this.election.dc && !this.isDc && !stale) {
       cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
       this.statusSource = { dc: from, version: cibVersionOf(theirs) };
     }
@@ -1034,7 +952,7 @@ export class Controller {
   /** After a sync from the DC: still older than an update it announced (answers crossed)? Ask again. */
   private askAgainIfBehind(from: string): void {
     const b = this.behind;
-    if (b === undefined || b.dc !== from || from !== this.dcName || this.isDc) return;
+    if (b === undefined || b.dc !== from || from !== this.election.dc || this.isDc) return;
     if (compareCibVersions(this.cibValue, b.version) >= 0) {
       this.behind = undefined;
       return;
@@ -1048,7 +966,7 @@ export class Controller {
   }
 
   private sendSync(dest?: string): void {
-    this.ports.send({ k: "sync", dc: this.dcName ?? null, cib: serializeCib(this.cibValue) }, dest);
+    this.ports.send({ k: "sync", dc: this.election.dc ?? null, cib: serializeCib(this.cibValue) }, dest);
     if (dest === undefined) this.shared = this.cibValue;
   }
 
@@ -1082,7 +1000,7 @@ export class Controller {
 
   /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
   private onStatusUpdate(from: string, u: StatusUpdate): void {
-    if (this.fromOtherDc(from)) return;
+    if (this.election.fromOtherDc(from)) return;
     const applied = applyStatusUpdate(this.cibValue, u);
     if (applied === undefined) {
       const base = parseCibVersion(u.base);
@@ -1101,35 +1019,6 @@ export class Controller {
     this.cibValue = { ...applied, dcUuid: from };
     this.statusSource = { dc: from, version: cibVersionOf(applied) };
   }
-  /**
-   * A message only a DC sends (status, version) from `from`: true when it is not from our DC and was
-   * dealt with (two DCs: the lower name stays; else its claim is asked for).
-   */
-  private fromOtherDc(from: string): boolean {
-    if (this.isDc && from !== this.localNode) {
-      // Another DC (a partition that healed unevenly, its claim lost): the lower name stays.
-      this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
-      if (from < this.localNode) {
-        this.dcName = from;
-        this.runner.drop();
-        this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        this.ports.send({ k: "sync-request" }, from);
-      } else this.keepDc(from);
-      return true;
-    }
-    if (from !== this.dcName) {
-      // Only a DC sends status: ask it for its claim (a sync). Without this a node that took the loser
-      // of two meeting DCs for its DC kept it forever (found by the whole-cluster simulator, seed 14).
-      const now = this.ports.monotonic();
-      if (now - (this.claimAsked.get(from) ?? Number.NEGATIVE_INFINITY) >= 1000) {
-        this.claimAsked.set(from, now);
-        this.ports.send({ k: "sync-request" }, from);
-      }
-      return true;
-    }
-    return false;
-  }
-
   private applyAttribute(node: string, name: string, value: string | undefined): void {
     this.log.info({ event: "attribute", node, name, value }, `${node}: ${name}=${value ?? "(removed)"}`);
     this.setCib(setNodeAttribute(this.cibValue, node, name, value), "config");
@@ -1192,7 +1081,7 @@ export class Controller {
       this.settleDue = true; // whoever kicks during a membership step (R1's hold too) waits for its end
       return;
     }
-    this.ports.alert?.({ kind: "dc", node: this.dcName });
+    this.ports.alert?.({ kind: "dc", node: this.election.dc });
     if (this.runner.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
@@ -1267,10 +1156,10 @@ export class Controller {
         `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
       );
     if (this.isDc) this.monitorFailed(this.localNode, r.rscId, r.intervalMs, rc, r.reason);
-    else if (this.dcName !== undefined)
+    else if (this.election.dc !== undefined)
       this.ports.send(
         { k: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-        this.dcName,
+        this.election.dc,
       );
     else return; // no DC to tell: try again on the next run
     reported.add(key);
