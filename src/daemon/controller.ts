@@ -52,7 +52,6 @@
  */
 
 import type { Cib } from "../cib/model.js";
-import { parseCib } from "../cib/parse.js";
 import { clusterOptions } from "../cib/query.js";
 import { INFINITY } from "../cib/score.js";
 import { serializeCib } from "../cib/serialize.js";
@@ -73,15 +72,8 @@ import type { Transition } from "../policy/types.js";
 import { AdminForward } from "./admin-forward.js";
 import type { AlertInput } from "./alerts.js";
 import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
-import {
-  bumpEpoch,
-  bumpUpdates,
-  type CibVersion,
-  compareCibVersions,
-  compareConfigVersions,
-  formatCibVersion,
-  parseCibVersion,
-} from "./cib-version.js";
+import { CibReplication } from "./cib-replication.js";
+import { formatCibVersion } from "./cib-version.js";
 import {
   findPrimitive,
   nodeFenced,
@@ -98,7 +90,6 @@ import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { OpServer } from "./op-server.js";
-import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
 import { PSEUDO_AGENT, toGraph } from "./transition-graph.js";
 import { TransitionRunner } from "./transition-runner.js";
 
@@ -159,33 +150,14 @@ export interface ControllerOptions {
   readonly fenceMaxAttempts?: number;
 }
 
-/**
- * How often the DC tells every node its CIB version: a replication message lost for good (sent during
- * a partition, its retransmission refused) is then repaired within this (seed 2362: nodes at different
- * configurations for good after heal).
- */
-const VERSION_EVERY_MS = 5000;
-
-/** Syncs asked for again while behind a version the DC announced, before giving up on it. */
-const BEHIND_ASKS_MAX = 3;
-
-/** The configuration part of a CIB as text (no status, num_updates or dc-uuid), to detect conflicts. */
-function configText(cib: Cib): string {
-  const { dcUuid: _dc, ...rest } = cib;
-  return serializeCib({ ...rest, numUpdates: 0, status: [] });
-}
-
 export class Controller {
   readonly localNode: string;
-  private cibValue: Cib;
   private readonly log: NodeLogger;
   private readonly active = new Set<string>();
   /** Peers heard and not dead (init, up or active). */
   private readonly present = new Set<string>();
   private localActive = false;
   private eventBatch = 0;
-  /** DC: when it next tells every node its CIB version. */
-  private versionDueAt = 0;
   /** New DC: the peers whose join answer it waits for before the next transition. */
   private readonly joinWait = new JoinWait();
   private settleDue = false;
@@ -202,17 +174,8 @@ export class Controller {
   private readonly runner: TransitionRunner;
   /** Who the DC is (election.ts). */
   private readonly election: Election;
-  private syncDue = false;
-  /**
-   * The newest version a DC announced in a status update this node could not apply (it asked for the
-   * whole CIB): a copy from that DC older than it asks again. Seed 62: the answer to the first request
-   * arrived after the last update and set the node back for good (nothing else was sent: idle).
-   */
-  private behind: { readonly dc: string; readonly version: CibVersion; asks: number } | undefined;
-  /** The DC whose status this node holds (applied from its sync or update), while it lives. */
-  private statusSource: { readonly dc: string; readonly version: CibVersion } | undefined;
-  /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
-  private shared: Cib | undefined;
+  /** This node's CIB and its replication (cib-replication.ts). */
+  private readonly repl: CibReplication;
   /** hbctl changes handed to the DC, waiting for its verdict (admin-forward.ts). */
   private readonly adminForward: AdminForward;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
@@ -234,10 +197,10 @@ export class Controller {
     private readonly ports: ControllerPorts,
   ) {
     this.localNode = options.localNode.toLowerCase();
-    this.cibValue = options.cib;
     this.log = ports.log ?? silentLogger;
     this.dcWaitMs = options.dcWaitMs ?? 1000;
     this.shipped = options.shippedAgents ?? new Set();
+    this.repl = this.newReplication(options.cib, ports);
     this.opServer = new OpServer({
       localNode: this.localNode,
       log: this.log,
@@ -246,7 +209,7 @@ export class Controller {
       dc: () => this.election.dc,
       releasing: () => this.runner.releasing,
       isActive: (n) => this.active.has(n),
-      aliveButDownForDc: (dc) => aliveButDownForDc(this.cibValue, this.active, dc),
+      aliveButDownForDc: (dc) => aliveButDownForDc(this.repl.cib, this.active, dc),
       fenceHere: (t, a) => this.fenceHere(t, a),
       execHere: (req) => this.execHere(req),
     });
@@ -259,7 +222,29 @@ export class Controller {
       onRecurring: (r) => this.onRecurringResult(r),
     });
     this.runner = this.newRunner(options, ports);
-    this.election = new Election({
+    this.election = this.newElection(ports);
+  }
+
+  private newReplication(cib: Cib, ports: ControllerPorts): CibReplication {
+    return new CibReplication(
+      {
+        localNode: this.localNode,
+        log: this.log,
+        send: (m, dest) => this.ports.send(m, dest),
+        persist: ports.persist,
+        dc: () => this.election.dc,
+        isDc: () => this.isDc,
+        localActive: () => this.localActive,
+        heardSync: (from, dc) => this.election.onSync(from, dc),
+        fromOtherDc: (from) => this.election.fromOtherDc(from),
+        changed: () => this.changed(),
+      },
+      cib,
+    );
+  }
+
+  private newElection(ports: ControllerPorts): Election {
+    return new Election({
       localNode: this.localNode,
       log: this.log,
       monotonic: ports.monotonic,
@@ -287,8 +272,8 @@ export class Controller {
         generationOf: ports.generationOf,
         savePolicyInput: ports.savePolicyInput,
         shipped: this.shipped,
-        cib: () => this.cibValue,
-        setStatus: (cib) => this.setCib(cib, "status"),
+        cib: () => this.repl.cib,
+        setStatus: (cib) => this.repl.set(cib, "status"),
         policyInput: (cib) => this.policyInput(cib),
         isDc: () => this.isDc,
         isActive: (n) => this.active.has(n),
@@ -300,7 +285,7 @@ export class Controller {
           this.unclean.delete(t);
           this.fencedNodes.add(t);
         },
-        claimTo: (n) => this.sendSync(n),
+        claimTo: (n) => this.repl.sendSync(n),
         kick: () => this.kick(),
       },
       {
@@ -325,7 +310,7 @@ export class Controller {
   }
 
   get cib(): Cib {
-    return this.cibValue;
+    return this.repl.cib;
   }
 
   get dc(): string | undefined {
@@ -364,7 +349,7 @@ export class Controller {
     if (e.kind === "local-status") {
       this.localActive = e.status === "active";
       if (!this.localActive) this.cancelMonitors();
-      if (this.localActive) for (const p of this.active) this.sendSync(p);
+      if (this.localActive) for (const p of this.active) this.repl.sendSync(p);
     } else if (e.kind === "node-status" && e.node !== this.localNode) {
       const lost = e.status === "dead";
       const wasPresent = this.present.has(e.node);
@@ -376,7 +361,7 @@ export class Controller {
       else this.unseen.delete(e.node);
       if (lost || e.cause === "restart") {
         this.opServer.forget(e.node);
-        if (this.statusSource?.dc === e.node) this.statusSource = undefined; // its numbering may start over
+        this.repl.forget(e.node); // its numbering may start over
       }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) {
@@ -388,7 +373,7 @@ export class Controller {
       if (now !== was) this.ports.alert?.({ kind: "node", node: e.node, state: now ? "member" : "lost" });
       if (now && !was) {
         this.active.add(e.node);
-        if (this.localActive) this.sendSync(e.node);
+        if (this.localActive) this.repl.sendSync(e.node);
       } else if (!now && was) {
         this.active.delete(e.node);
         this.runner.failPendingOn(e.node, `node ${e.node} left the membership`);
@@ -397,7 +382,7 @@ export class Controller {
       // A node that restarts (active -> init/up) keeps its recorded resources until it is active
       // again and probed, so a restarted hbd adopts them; only a dead node's resources count as stopped.
       if (this.isDc && ((now && !was) || (lost && (was || wasPresent)))) {
-        this.setCib(nodeMembership(this.cibValue, e.node, now, clean), "status");
+        this.repl.set(nodeMembership(this.repl.cib, e.node, now, clean), "status");
         this.changed();
         // A node that joins tells what it ran before we decide, as Pacemaker's join uploads the node's
         // resource history: it may still be ending what another DC asked of it (seed 9937: n2 was
@@ -425,25 +410,25 @@ export class Controller {
     }
     switch (msg.k) {
       case "sync":
-        this.onSync(from, msg.dc, msg.cib);
+        this.repl.onSync(from, msg.dc, msg.cib);
         break;
       case "status":
-        this.onStatusUpdate(from, msg);
+        this.repl.onStatusUpdate(from, msg);
         break;
       case "join-query":
         void this.answerJoin(from, msg.j);
         break;
       case "version":
-        this.onVersion(from, msg.v);
+        this.repl.onVersion(from, msg.v);
         break;
       case "join-state":
         if (this.isDc) this.onJoinAnswer(from, msg.j, msg.last);
         break;
       case "sync-request":
-        if (this.isDc) this.sendSync(from);
+        if (this.isDc) this.repl.sendSync(from);
         else if (from === this.election.dc) this.election.notDc(from);
         // Not the DC: our sync names the one we follow, so the asker can follow it too (seed 5423).
-        else if (this.election.dc !== undefined && this.localActive) this.sendSync(from);
+        else if (this.election.dc !== undefined && this.localActive) this.repl.sendSync(from);
         break;
       case "op":
         void this.opServer.onOp(from, msg);
@@ -531,10 +516,7 @@ export class Controller {
     const mono = this.ports.monotonic();
     this.runner.recheck();
     this.election.askIfClaimDue(mono);
-    if (this.isDc && mono >= this.versionDueAt) {
-      this.versionDueAt = mono + VERSION_EVERY_MS;
-      this.ports.send({ k: "version", v: formatCibVersion(this.cibValue) });
-    }
+    this.repl.announceVersion(mono);
     const missing = this.joinWait.expire(mono, !this.isDc);
     if (missing !== undefined && this.isDc)
       this.log.warn(
@@ -564,7 +546,7 @@ export class Controller {
     if (this.isDc) {
       // Acknowledged only once durable (found by the whole-cluster simulator, seed 1: a crash during
       // the write left standby unsaved while hbctl had been told it was set).
-      const failed = this.commitConfig(setNodeAttribute(this.cibValue, n, name, value));
+      const failed = this.repl.commitConfig(setNodeAttribute(this.repl.cib, n, name, value));
       if (failed !== undefined)
         throw new Error(`the CIB could not be saved (${failed}); ${name}=${value} was not set`);
       this.log.info({ event: "attribute", node: n, name, value }, `${n}: ${name}=${value}`);
@@ -593,9 +575,9 @@ export class Controller {
     // of its own resource only: local-ops runs one resource's actions one after another. Waiting for
     // the whole transition held every group for a start that hung to its timeout (haresources seed
     // 6283: r2a ran on for a minute beside the peer's copy after a partition healed).
-    const here = this.withLocalStarts(this.cibValue);
+    const here = this.withLocalStarts(this.repl.cib);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
-    const graph = toGraph(t, this.cibValue, this.shipped);
+    const graph = toGraph(t, this.repl.cib, this.shipped);
     const local = graph.actions.map((a) =>
       a.op === "stop" && a.node === this.localNode ? a : { ...a, op: "pseudo", agent: PSEUDO_AGENT },
     );
@@ -653,11 +635,11 @@ export class Controller {
   report(): CrmReport {
     return {
       ...(this.election.dc === undefined ? {} : { dc: this.election.dc }),
-      cibVersion: formatCibVersion(this.cibValue),
+      cibVersion: formatCibVersion(this.repl.cib),
       transitions: this.runner.count,
       busy: this.runner.running,
-      nodes: nodeReports(this.cibValue, this.options.nodes),
-      resources: resourceReports(this.cibValue, this.shipped),
+      nodes: nodeReports(this.repl.cib, this.options.nodes),
+      resources: resourceReports(this.repl.cib, this.shipped),
     };
   }
 
@@ -672,7 +654,7 @@ export class Controller {
    * "unavailable" while no DC is known.
    */
   admin(req: AdminRequest): CommandResult | Promise<CommandResult> {
-    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
+    const plan = planAdmin(this.repl.cib, req, { nodes: this.options.nodes });
     if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
     if (this.isDc) {
       const failed = this.applyPlan(plan, this.localNode, req.op);
@@ -705,7 +687,7 @@ export class Controller {
     this.unclean.delete(target);
     this.fencedNodes.add(target);
     if (this.isDc) {
-      this.setCib(nodeFenced(this.cibValue, target), "status");
+      this.repl.set(nodeFenced(this.repl.cib, target), "status");
       this.changed();
       this.kick();
     }
@@ -714,7 +696,7 @@ export class Controller {
 
   /** `hbctl cib show`: this node's copy of the CIB. */
   cibShow(): CibShowResult {
-    const c = this.cibValue;
+    const c = this.repl.cib;
     return {
       xml: serializeCib(c),
       version: formatCibVersion(c),
@@ -728,7 +710,7 @@ export class Controller {
 
   /** DC: an admin request from a peer. */
   private onAdmin(from: string, req: AdminRequest, rid?: number): void {
-    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
+    const plan = planAdmin(this.repl.cib, req, { nodes: this.options.nodes });
     const verdict = (ok: boolean, message: string) => {
       if (rid !== undefined) this.ports.send({ k: "admin-result", rid, ok, message }, from);
     };
@@ -752,7 +734,7 @@ export class Controller {
    */
   private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): string | undefined {
     if (plan.cib !== undefined && plan.kind === "config") {
-      const failed = this.commitConfig(plan.cib);
+      const failed = this.repl.commitConfig(plan.cib);
       if (failed !== undefined) {
         const reason = `the CIB could not be saved on the DC ${this.localNode} (${failed}); the change was not applied`;
         this.log.error({ event: "admin-refused", op, origin: from, reason }, reason);
@@ -763,28 +745,17 @@ export class Controller {
     }
     this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
     if (plan.cib === undefined) return undefined;
-    this.setCib(plan.cib, plan.kind);
+    this.repl.set(plan.cib, plan.kind);
     this.changed();
     return undefined;
   }
 
   // ------------------------------------------------------------ election and replication
 
-  /** The DC's periodic version: a node behind asks for the CIB; one with a newer configuration sends it. */
-  private onVersion(from: string, v: string): void {
-    // From a DC we do not follow (seed 1846: n3 followed n2, which followed n1): as a status would be.
-    if (!this.localActive || this.election.fromOtherDc(from)) return;
-    const theirs = parseCibVersion(v);
-    if (theirs === undefined) return;
-    if (compareConfigVersions(this.cibValue, theirs) > 0) this.sendSync(from);
-    else if (compareCibVersions(theirs, this.cibValue) > 0) this.ports.send({ k: "sync-request" }, from);
-  }
-
   /** This node became DC (election.ts): it takes the status over from what it knows of every node. */
   private takeOver(): void {
-    this.statusSource = undefined; // from now on this node numbers the updates
-    this.shared = undefined; // the first broadcast is the whole CIB
-    let cib: Cib = { ...this.cibValue, dcUuid: this.localNode };
+    this.repl.becameDc();
+    let cib: Cib = { ...this.repl.cib, dcUuid: this.localNode };
     for (const n of this.options.nodes) {
       const up = n === this.localNode || this.active.has(n);
       if (!up && this.present.has(n)) continue; // restarting: keep what was recorded until it is active
@@ -798,7 +769,7 @@ export class Controller {
       // a node that changed, or was never seen, is (re)probed.
       if (!known) cib = nodeMembership(cib, n, up, !unclean);
     }
-    this.setCib(this.withOwnAccount(cib), "status");
+    this.repl.set(this.withOwnAccount(cib), "status");
     this.changed();
     this.askJoin();
     this.awaitOwnOps();
@@ -818,7 +789,7 @@ export class Controller {
       if (epoch !== this.ownWaitEpoch) return;
       this.ownOpsPending = false;
       if (!this.isDc) return;
-      this.setCib(this.withOwnAccount(this.cibValue), "status");
+      this.repl.set(this.withOwnAccount(this.repl.cib), "status");
       this.changed();
       this.kick();
     });
@@ -858,21 +829,21 @@ export class Controller {
   }
 
   private onJoinState(from: string, last: LastActions): void {
-    const shown = this.runningOn(this.cibValue, from);
-    const known = (rsc: string) => findPrimitive(this.cibValue, rsc) !== undefined;
-    const r = reconcileNode(this.cibValue, from, last, shown, known, this.ports.now());
+    const shown = this.runningOn(this.repl.cib, from);
+    const known = (rsc: string) => findPrimitive(this.repl.cib, rsc) !== undefined;
+    const r = reconcileNode(this.repl.cib, from, last, shown, known, this.ports.now());
     if (r.changed.length > 0) {
       this.log.info(
         { event: "join-state", peer: from, resources: r.changed },
         `${from} ran what the status did not show: ${r.changed.join(", ")}; recorded before deciding`,
       );
-      this.setCib(r.cib, "status");
+      this.repl.set(r.cib, "status");
       this.changed();
     }
   }
 
   private startupFencing(): boolean {
-    return clusterOptions(this.cibValue).startupFencing;
+    return clusterOptions(this.repl.cib).startupFencing;
   }
 
   /**
@@ -898,88 +869,6 @@ export class Controller {
     return r.cib;
   }
 
-  private onSync(from: string, dc: string | null, xml: string): void {
-    const parsed = parseCib(xml);
-    const theirs = parsed.value;
-    if (theirs === undefined) {
-      this.log.warn({ event: "crm-bad-cib", peer: from }, `unparsable CIB from ${from}`);
-      return;
-    }
-    this.election.onSync(from, dc);
-    const cmp = compareConfigVersions(theirs, this.cibValue);
-    let cib = this.cibValue;
-    if (cmp > 0) {
-      this.log.info(
-        { event: "cib-adopted", peer: from, version: formatCibVersion(theirs) },
-        `configuration ${formatCibVersion(theirs)} from ${from} replaces ${formatCibVersion(cib)}`,
-      );
-      cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
-      this.persistLogged(cib);
-      if (this.isDc) this.changed();
-    } else if (cmp < 0) {
-      if (this.isDc) this.syncDue = true;
-      // Our configuration is newer than the DC's (changed where it could not reach us): send it ours,
-      // as Pacemaker's DC takes the newest CIB of the nodes that join. Seed 216: the changes of the
-      // DC that abdicated stayed on it alone, and the nodes differed for good.
-      else if (from === this.election.dc) this.sendSync(from);
-    } else if (configText(theirs) !== configText(cib)) {
-      // Two partitions changed the configuration as far: the DC's copy wins, as Pacemaker's DC syncs
-      // its CIB to every node that joins. Keeping both (as before) left the nodes different forever
-      // (found by the whole-cluster simulator, seed 16).
-      const dcWins = from === this.election.dc && !this.isDc;
-      this.log.warn(
-        { event: "cib-conflict", peer: from, version: formatCibVersion(theirs) },
-        `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; ${dcWins ? "taking the DC's" : "keeping ours"}`,
-      );
-      if (dcWins) {
-        cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
-        this.persistLogged(cib);
-      } else if (this.isDc) this.syncDue = true;
-    }
-    // The DC's status, unless an older copy of it crossed a newer update (seed 75: an answer to an
-    // earlier sync request set the node back; nothing newer followed).
-    // Compared with the DC's last copy applied here: ours may carry a configuration adopted since.
-    const src = this.statusSource;
-    const stale = src?.dc === from && compareCibVersions(theirs, src.version) < 0;
-    if (from === this.election.dc && !this.isDc && !stale) {
-      cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
-      this.statusSource = { dc: from, version: cibVersionOf(theirs) };
-    }
-    this.cibValue = cib;
-    this.askAgainIfBehind(from);
-  }
-
-  /** After a sync from the DC: still older than an update it announced (answers crossed)? Ask again. */
-  private askAgainIfBehind(from: string): void {
-    const b = this.behind;
-    if (b === undefined || b.dc !== from || from !== this.election.dc || this.isDc) return;
-    if (compareCibVersions(this.cibValue, b.version) >= 0) {
-      this.behind = undefined;
-      return;
-    }
-    // A few times: an update that announced a version the DC never reaches (garbled) must not loop.
-    if (++b.asks > BEHIND_ASKS_MAX) {
-      this.behind = undefined;
-      return;
-    }
-    this.ports.send({ k: "sync-request" }, from);
-  }
-
-  private sendSync(dest?: string): void {
-    this.ports.send({ k: "sync", dc: this.election.dc ?? null, cib: serializeCib(this.cibValue) }, dest);
-    if (dest === undefined) this.shared = this.cibValue;
-  }
-
-  /** DC: tells every peer what changed since the last broadcast: a status update when it can, else the whole CIB. */
-  private broadcast(): void {
-    const u = this.shared === undefined ? undefined : statusUpdate(this.shared, this.cibValue);
-    if (u === undefined) this.sendSync();
-    else {
-      this.ports.send({ k: "status", ...u });
-      this.shared = this.cibValue;
-    }
-  }
-
   /**
    * Two DCs met and we stay: send the other our whole CIB (our claim; it
    * ignores status updates while it is DC itself), and give up the actions
@@ -988,76 +877,20 @@ export class Controller {
   private keepDc(other: string): void {
     // What the other DC did meanwhile is recorded only in its own status: probe its node again.
     if (this.active.has(other)) {
-      this.setCib(nodeMembership(this.cibValue, other, true), "status");
+      this.repl.set(nodeMembership(this.repl.cib, other, true), "status");
       this.changed();
     }
-    this.sendSync(other);
+    this.repl.sendSync(other);
     this.runner.failPendingOn(other, `${other} acted as DC`, true);
     // The nodes that followed it ran what it asked: every live node reports before we decide again
     // (seed 672: n3 ran p1 for the other DC; the staying DC moved p1 to n2 on top of it).
     this.askJoin();
   }
 
-  /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
-  private onStatusUpdate(from: string, u: StatusUpdate): void {
-    if (this.election.fromOtherDc(from)) return;
-    const applied = applyStatusUpdate(this.cibValue, u);
-    if (applied === undefined) {
-      const base = parseCibVersion(u.base);
-      const target = base === undefined ? undefined : { ...base, numUpdates: u.numUpdates };
-      // A late update from the DC whose status we hold: we are already past it.
-      const src = this.statusSource;
-      if (target !== undefined && src?.dc === from && compareCibVersions(target, src.version) <= 0) return;
-      if (target !== undefined) this.behind = { dc: from, version: target, asks: 0 };
-      this.log.info(
-        { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
-        `status update for ${u.base} does not apply to ${formatCibVersion(this.cibValue)}; asking ${from} for the CIB`,
-      );
-      this.ports.send({ k: "sync-request" }, from);
-      return;
-    }
-    this.cibValue = { ...applied, dcUuid: from };
-    this.statusSource = { dc: from, version: cibVersionOf(applied) };
-  }
   private applyAttribute(node: string, name: string, value: string | undefined): void {
     this.log.info({ event: "attribute", node, name, value }, `${node}: ${name}=${value ?? "(removed)"}`);
-    this.setCib(setNodeAttribute(this.cibValue, node, name, value), "config");
+    this.repl.set(setNodeAttribute(this.repl.cib, node, name, value), "config");
     this.changed();
-  }
-
-  private setCib(cib: Cib, kind: "config" | "status"): void {
-    this.cibValue = kind === "config" ? bumpEpoch(cib) : bumpUpdates(cib);
-    if (kind === "config") this.persistLogged(this.cibValue);
-    this.syncDue = true;
-  }
-
-  /**
-   * A configuration change somebody is told about: epoch + 1, saved, and only then applied and
-   * replicated. Returns why it could not be saved (nothing changed then).
-   */
-  private commitConfig(cib: Cib): string | undefined {
-    const next = bumpEpoch(cib);
-    try {
-      this.ports.persist?.(next);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    this.cibValue = next;
-    this.syncDue = true;
-    this.changed();
-    return undefined;
-  }
-
-  /** Saves the CIB where nobody waits for the answer (replication, node attributes): a failure is logged. */
-  private persistLogged(cib: Cib): void {
-    try {
-      this.ports.persist?.(cib);
-    } catch (e) {
-      this.log.error(
-        { event: "cib-save-failed", err: (e as Error).message, version: formatCibVersion(cib) },
-        `cannot save the CIB ${formatCibVersion(cib)}: ${(e as Error).message}`,
-      );
-    }
   }
 
   /** An outside change: schedule again, with a fresh run budget (transition-runner.ts). */
@@ -1085,9 +918,9 @@ export class Controller {
     if (this.runner.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
-    this.flushSync();
+    this.repl.flush();
     this.runner.startIfDue(this.isDc && !this.joinWait.waiting && !this.ownOpsPending);
-    this.flushSync();
+    this.repl.flush();
     if (this.holdWaiters.length > 0 && this.idle) {
       const waiters = this.holdWaiters;
       this.holdWaiters = [];
@@ -1095,18 +928,11 @@ export class Controller {
     }
   }
 
-  private flushSync(): void {
-    if (this.syncDue && this.isDc) {
-      this.syncDue = false;
-      this.broadcast();
-    }
-  }
-
   /** Fences `target` with each device that can, in CIB order, until one succeeds. Never the local node. */
   private async fenceHere(target: string, action: string): Promise<FenceResult> {
     const f = await fenceWithDevices(
       {
-        cib: this.cibValue,
+        cib: this.repl.cib,
         localNode: this.localNode,
         fence: this.ports.fence,
         alert: this.ports.alert,
@@ -1172,7 +998,7 @@ export class Controller {
    * result, so a failure after a restart is a new one).
    */
   private failureRecorded(node: string, rsc: string, intervalMs: number, rc: number): boolean {
-    const ns = this.cibValue.status.find((s) => s.uname === node);
+    const ns = this.repl.cib.status.find((s) => s.uname === node);
     const op = ns?.lrmResources
       .find((r) => r.id === rsc)
       ?.ops.find((o) => o.id === `${rsc}_monitor_${intervalMs}`);
@@ -1182,20 +1008,16 @@ export class Controller {
   /** DC: a recurring monitor failed on `node`: record it (fail count included) and schedule. */
   private monitorFailed(node: string, rsc: string, intervalMs: number, rc: number, reason: string): void {
     if (node !== this.localNode && !this.active.has(node)) return;
-    if (findPrimitive(this.cibValue, rsc) === undefined) return;
+    if (findPrimitive(this.repl.cib, rsc) === undefined) return;
     if (this.failureRecorded(node, rsc, intervalMs, rc)) return; // a report sent again
     this.log.warn(
       { event: "op-result", rsc, op: "monitor", intervalMs, node, rc, recurring: true },
       `${rsc} monitor (${intervalMs} ms) on ${node}: rc ${rc}${reason ? ` (${reason})` : ""}`,
     );
-    this.setCib(
-      opFail(this.cibValue, { rsc, op: "monitor", intervalMs, node, rc }, this.ports.now()),
+    this.repl.set(
+      opFail(this.repl.cib, { rsc, op: "monitor", intervalMs, node, rc }, this.ports.now()),
       "status",
     );
     this.changed();
   }
-}
-
-function cibVersionOf(c: CibVersion): CibVersion {
-  return { adminEpoch: c.adminEpoch, epoch: c.epoch, numUpdates: c.numUpdates };
 }
