@@ -5,58 +5,35 @@
  * `tick()` from its loop, and it acts through ports (local executor, sending
  * a message, persisting the CIB, clocks).
  *
- * DC election: among the nodes whose membership status is `active` (the local
- * node included once active), the current DC is kept while it stays active.
- * When there is none, a node that has never known a DC and hears peers (not
- * dead) waits `dcWaitMs` for a peer's claim (a `sync` whose `dc` names its
- * sender), so that nodes starting together agree, then takes the lowest
- * active node name; when the known DC leaves, the lowest remaining name is taken at
- * once (no wait on the failover path). Two DCs that meet (a healed partition)
- * keep the lower name; the other abdicates.
+ * It is the composition of its concerns, each a module with explicit ports:
+ * - election.ts: who the DC is (start-up wait for a claim, lowest active
+ *   name, two DCs that meet keep the lower name);
+ * - cib-replication.ts: this node's CIB, its saving and replication (sync,
+ *   status updates, resync, version announcements);
+ * - transition-runner.ts: the DC's transitions (schedule, run the graph
+ *   locally or as `op` messages, record results, fencing actions, run budget);
+ * - op-server.ts: the receiving side of the DC's actions; local-ops.ts: what
+ *   runs on this node (recurring monitors included); monitor-failures.ts:
+ *   failed recurring monitors reported to and recorded by the DC;
+ * - join-wait.ts and join.ts: a new DC's wait for what every node last ran;
+ *   admin-forward.ts: a non-DC's wait for the DC's verdict on an hbctl change.
+ * What stays here: membership (active, present, unclean and fenced nodes),
+ * the DC's status section on membership changes and on taking over, the join
+ * queries and answers, the administrative entry points, the clean shutdown
+ * (releaseLocal) and `kick()`, which runs due work in order: replication
+ * first, then a due transition, then replication again.
  *
  * The DC keeps the status section: node_state from membership (a node that
  * dies or joins has its resource history cleared, so it is probed again; a
  * node that restarts, active -> init, keeps it until it is active again, so
- * its running resources are adopted by the probe instead of moved) and
- * lrm_rsc_op entries from executor results. It runs `schedule()` whenever
- * something changed and no transition is running, executes the graph (local
- * actions on the local executor, remote ones as `op` messages answered by
- * `result`), records every result, and schedules again until nothing is left
- * to do (bounded: `maxRuns` transitions in a row without an outside change).
- *
- * Replication: every node sends `sync` (its DC belief and its full CIB) to a
- * peer that becomes active; after every change the DC sends all peers the
- * node_state entries that changed since its last broadcast (`status`, see
- * replication.ts), or the whole CIB (`sync`) when the configuration changed
- * or it just became DC; a peer that cannot apply an update (it missed one)
- * answers `sync-request` and gets the whole CIB.
- * Configuration: the newer (admin_epoch, epoch) wins on both sides (equal
- * versions with different content are logged as a conflict and the DC's copy wins);
- * status: a non-DC takes the DC's. Configuration changes are persisted.
- *
- * Recurring monitors: when an action `monitor` with an interval ends with rc 0
- * on a node, that node keeps running it every interval (exec/monitor.ts
- * MonitorScheduler on the `timers` port, first rerun one interval later; one
- * per resource/op/interval, a new one replaces the old). They are cancelled
- * before a stop of the resource on that node, when a monitor of the same key
- * fails inside a transition, when the local node stops being active and on
- * releaseLocal(). A recurring result other than rc 0 (or a timeout/error) is
- * a failure: the node sends `monitor-failed` to the DC (the DC handles its own
- * directly) on every failed run until the status it holds (the DC's) shows
- * that failure, so a report lost with a dying DC reaches the next one; the DC
- * ignores a failure its status already shows. The DC records it
- * with policy/inject opFail (history entry plus fail count) and schedules: the
- * policy engine restarts in place, or moves after migration-threshold.
+ * its running resources are adopted by the probe instead of moved).
  *
  * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
  */
 
 import type { Cib } from "../cib/model.js";
 import { clusterOptions } from "../cib/query.js";
-import { INFINITY } from "../cib/score.js";
-import { serializeCib } from "../cib/serialize.js";
 import { runTransition } from "../exec/graph.js";
-import { opKey } from "../exec/monitor.js";
 import type { ActionRequest, ActionResult, TimerPort } from "../exec/types.js";
 import {
   type AdminRequest,
@@ -69,9 +46,8 @@ import type { MembershipEvent } from "../membership/types.js";
 import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
-import { AdminForward } from "./admin-forward.js";
+import { Admin } from "./admin.js";
 import type { AlertInput } from "./alerts.js";
-import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
 import { CibReplication } from "./cib-replication.js";
 import { formatCibVersion } from "./cib-version.js";
 import {
@@ -88,8 +64,10 @@ import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing
 import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
 import { JoinWait } from "./join-wait.js";
 import { LocalOps } from "./local-ops.js";
+import { MonitorFailures } from "./monitor-failures.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { OpServer } from "./op-server.js";
+import { haveQuorum, policyInput } from "./policy-input.js";
 import { PSEUDO_AGENT, toGraph } from "./transition-graph.js";
 import { TransitionRunner } from "./transition-runner.js";
 
@@ -176,8 +154,10 @@ export class Controller {
   private readonly election: Election;
   /** This node's CIB and its replication (cib-replication.ts). */
   private readonly repl: CibReplication;
-  /** hbctl changes handed to the DC, waiting for its verdict (admin-forward.ts). */
-  private readonly adminForward: AdminForward;
+  /** Failed recurring monitors: reported to the DC, recorded by it (monitor-failures.ts). */
+  private readonly monitorFailures: MonitorFailures;
+  /** hbctl changes: applied on the DC, handed to it elsewhere (admin.ts). */
+  private readonly adminOps: Admin;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
   private readonly unclean = new Set<string>();
   /** Nodes declared dead at start-up without ever being heard (initdead): unclean when startup-fencing. */
@@ -213,16 +193,45 @@ export class Controller {
       fenceHere: (t, a) => this.fenceHere(t, a),
       execHere: (req) => this.execHere(req),
     });
-    this.adminForward = new AdminForward({ timers: ports.timers, send: (m, dc) => this.ports.send(m, dc) });
+    this.adminOps = new Admin({
+      localNode: this.localNode,
+      nodes: options.nodes,
+      log: this.log,
+      send: (m, dest) => this.ports.send(m, dest),
+      timers: ports.timers,
+      cib: () => this.repl.cib,
+      isDc: () => this.isDc,
+      dc: () => this.election.dc,
+      commitConfig: (cib) => this.repl.commitConfig(cib),
+      set: (cib, kind) => this.repl.set(cib, kind),
+      changed: () => this.changed(),
+      kickSoon: () => this.kickSoon(),
+    });
     this.local = new LocalOps({
       localNode: this.localNode,
       exec: (req) => this.ports.exec(req),
       timers: ports.timers,
       alert: ports.alert,
-      onRecurring: (r) => this.onRecurringResult(r),
+      onRecurring: (r) => this.monitorFailures.onResult(r),
     });
     this.runner = this.newRunner(options, ports);
     this.election = this.newElection(ports);
+    this.monitorFailures = new MonitorFailures({
+      localNode: this.localNode,
+      log: this.log,
+      now: ports.now,
+      send: (m, dest) => this.ports.send(m, dest),
+      alert: ports.alert,
+      reported: this.local.reportedFailures,
+      notRunning: (rsc) => this.local.notRunning(rsc),
+      cib: () => this.repl.cib,
+      setStatus: (cib) => this.repl.set(cib, "status"),
+      isDc: () => this.isDc,
+      dc: () => this.election.dc,
+      isActive: (n) => this.active.has(n),
+      changed: () => this.changed(),
+      kick: () => this.kick(),
+    });
   }
 
   private newReplication(cib: Cib, ports: ControllerPorts): CibReplication {
@@ -274,7 +283,8 @@ export class Controller {
         shipped: this.shipped,
         cib: () => this.repl.cib,
         setStatus: (cib) => this.repl.set(cib, "status"),
-        policyInput: (cib) => this.policyInput(cib),
+        policyInput: (cib) =>
+          policyInput(cib, haveQuorum(this.options.nodes, this.active), this.localNode, this.legacyHold),
         isDc: () => this.isDc,
         isActive: (n) => this.active.has(n),
         activeNodes: () => this.active,
@@ -437,16 +447,16 @@ export class Controller {
         this.runner.onResult(from, msg);
         break;
       case "monitor-failed":
-        if (this.isDc) this.monitorFailed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
+        if (this.isDc) this.monitorFailures.failed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
         break;
       case "attr":
-        if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
+        if (this.isDc) this.adminOps.onAttribute(msg.node, msg.name, msg.value ?? undefined);
         break;
       case "admin":
-        if (this.isDc) this.onAdmin(from, msg.req, msg.rid);
+        if (this.isDc) this.adminOps.onRequest(from, msg.req, msg.rid);
         break;
       case "admin-result":
-        this.adminForward.verdict(from, msg.rid, msg.ok, msg.message);
+        this.adminOps.onVerdict(from, msg.rid, msg.ok, msg.message);
         break;
     }
     this.kick();
@@ -479,38 +489,6 @@ export class Controller {
     this.kick();
   }
 
-  /**
-   * Quorum as Heartbeat's CCM computes it: more than half of the configured
-   * nodes, or one of two (its `twonodes` tiebreaker, as corosync's two_node):
-   * a pair keeps working alone; in three nodes a lone partition has none, and
-   * no-quorum-policy decides (seed 7663: with `ignore` n2 alone fenced n1, which
-   * rebooted into the other partition and ran g1 there while n2 started it).
-   */
-  private haveQuorum(): boolean {
-    const total = this.options.nodes.length;
-    const members = 1 + [...this.active].filter((n) => this.options.nodes.includes(n)).length;
-    return 2 * members > total || (total === 2 && members === 1);
-  }
-
-  /** The policy input: the CIB with this partition's quorum, plus a -INFINITY ban here for each resource the resource protocol withholds. */
-  private policyInput(stored: Cib): Cib {
-    const cib: Cib = { ...stored, haveQuorum: this.haveQuorum() };
-    const hold = this.legacyHold;
-    if (hold === undefined) return cib;
-    const bans = cib.configuration.resources
-      .filter((r) => !hold.has(r.id))
-      .map((r) => ({ id: `r1-hold-${r.id}`, rsc: r.id, node: this.localNode, score: -INFINITY, rules: [] }));
-    if (bans.length === 0) return cib;
-    const c = cib.configuration;
-    return {
-      ...cib,
-      configuration: {
-        ...c,
-        constraints: { ...c.constraints, locations: [...c.constraints.locations, ...bans] },
-      },
-    };
-  }
-
   /** Due work: the DC wait, lost remote actions, a recheck (failure-timeout), a pending schedule or sync. */
   tick(): void {
     const mono = this.ports.monotonic();
@@ -541,21 +519,7 @@ export class Controller {
    * elsewhere it is handed to the DC. Throws when there is no DC.
    */
   setAttribute(node: string, name: string, value: string): CommandResult {
-    const n = node.toLowerCase();
-    if (!this.options.nodes.includes(n)) throw new Error(`${node} is not a cluster node`);
-    if (this.isDc) {
-      // Acknowledged only once durable (found by the whole-cluster simulator, seed 1: a crash during
-      // the write left standby unsaved while hbctl had been told it was set).
-      const failed = this.repl.commitConfig(setNodeAttribute(this.repl.cib, n, name, value));
-      if (failed !== undefined)
-        throw new Error(`the CIB could not be saved (${failed}); ${name}=${value} was not set`);
-      this.log.info({ event: "attribute", node: n, name, value }, `${n}: ${name}=${value}`);
-      this.kickSoon();
-      return { message: `${name}=${value} set for ${n}` };
-    }
-    if (this.election.dc === undefined) throw new Error("no DC elected yet; try again in a moment");
-    this.ports.send({ k: "admin", req: { op: "attr", node: n, name, value } }, this.election.dc);
-    return { message: `${name}=${value} for ${n} handed to the DC ${this.election.dc}` };
+    return this.adminOps.setAttribute(node, name, value);
   }
 
   /**
@@ -654,18 +618,7 @@ export class Controller {
    * "unavailable" while no DC is known.
    */
   admin(req: AdminRequest): CommandResult | Promise<CommandResult> {
-    const plan = planAdmin(this.repl.cib, req, { nodes: this.options.nodes });
-    if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
-    if (this.isDc) {
-      const failed = this.applyPlan(plan, this.localNode, req.op);
-      if (failed !== undefined) throw new IpcRefusal(failed, "refused");
-      this.kickSoon();
-      return { message: plan.message };
-    }
-    const dc = this.election.dc;
-    if (dc === undefined) throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
-    // The DC answers with its verdict (its copy of the CIB may differ from ours); an older DC never does.
-    return this.adminForward.forward(req, plan.message, dc);
+    return this.adminOps.admin(req);
   }
 
   /**
@@ -696,58 +649,7 @@ export class Controller {
 
   /** `hbctl cib show`: this node's copy of the CIB. */
   cibShow(): CibShowResult {
-    const c = this.repl.cib;
-    return {
-      xml: serializeCib(c),
-      version: formatCibVersion(c),
-      adminEpoch: c.adminEpoch,
-      epoch: c.epoch,
-      numUpdates: c.numUpdates,
-      ...(this.election.dc === undefined ? {} : { dc: this.election.dc }),
-      counts: cibCounts(c),
-    };
-  }
-
-  /** DC: an admin request from a peer. */
-  private onAdmin(from: string, req: AdminRequest, rid?: number): void {
-    const plan = planAdmin(this.repl.cib, req, { nodes: this.options.nodes });
-    const verdict = (ok: boolean, message: string) => {
-      if (rid !== undefined) this.ports.send({ k: "admin-result", rid, ok, message }, from);
-    };
-    if (!plan.ok) {
-      this.log.warn(
-        { event: "admin-refused", peer: from, op: req.op, reason: plan.reason },
-        `refused ${req.op} from ${from}: ${plan.reason}`,
-      );
-      verdict(false, plan.reason);
-      return;
-    }
-    const failed = this.applyPlan(plan, from, req.op);
-    verdict(failed === undefined, failed ?? plan.message);
-  }
-
-  /**
-   * Applies an accepted admin change. A configuration change is saved first
-   * and applied only once saved: when the save fails (a full disk) nothing
-   * changes and the reason is returned, so the change is refused, never
-   * acknowledged and then lost at the next restart.
-   */
-  private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): string | undefined {
-    if (plan.cib !== undefined && plan.kind === "config") {
-      const failed = this.repl.commitConfig(plan.cib);
-      if (failed !== undefined) {
-        const reason = `the CIB could not be saved on the DC ${this.localNode} (${failed}); the change was not applied`;
-        this.log.error({ event: "admin-refused", op, origin: from, reason }, reason);
-        return reason;
-      }
-      this.log.info({ event: "admin", op, origin: from, changed: true }, plan.message);
-      return undefined;
-    }
-    this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
-    if (plan.cib === undefined) return undefined;
-    this.repl.set(plan.cib, plan.kind);
-    this.changed();
-    return undefined;
+    return this.adminOps.cibShow();
   }
 
   // ------------------------------------------------------------ election and replication
@@ -887,12 +789,6 @@ export class Controller {
     this.askJoin();
   }
 
-  private applyAttribute(node: string, name: string, value: string | undefined): void {
-    this.log.info({ event: "attribute", node, name, value }, `${node}: ${name}=${value ?? "(removed)"}`);
-    this.repl.set(setNodeAttribute(this.repl.cib, node, name, value), "config");
-    this.changed();
-  }
-
   /** An outside change: schedule again, with a fresh run budget (transition-runner.ts). */
   private changed(): void {
     this.runner.changed();
@@ -958,66 +854,5 @@ export class Controller {
 
   private cancelMonitors(): void {
     this.local.cancelMonitors();
-  }
-
-  /** A result of a recurring monitor of this node: a failure goes to the DC once. */
-  private onRecurringResult(r: ActionResult): void {
-    this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
-    const key = opKey(r.rscId, r.op, r.intervalMs);
-    const reported = this.local.reportedFailures;
-    if (r.status === "done" && r.rc === 0) {
-      reported.delete(key);
-      return;
-    }
-    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
-    // Found not running: newer than the start a join answer would otherwise report (seed 70: the DC,
-    // asked again after a heal, recorded p1 running on n2 from its start after its monitor had failed).
-    if (rc === 7) this.local.notRunning(r.rscId);
-    // Sent on every failed run until the DC's status (replicated here) shows it, so a report lost
-    // with a DC that died is made again to the next one; the DC ignores a failure it already has.
-    if (this.failureRecorded(this.localNode, r.rscId, r.intervalMs, rc)) return;
-    if (!reported.has(key))
-      this.log.warn(
-        { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-        `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
-      );
-    if (this.isDc) this.monitorFailed(this.localNode, r.rscId, r.intervalMs, rc, r.reason);
-    else if (this.election.dc !== undefined)
-      this.ports.send(
-        { k: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-        this.election.dc,
-      );
-    else return; // no DC to tell: try again on the next run
-    reported.add(key);
-    this.kick();
-  }
-
-  /**
-   * Whether the status section shows recurring monitor `rsc`/`intervalMs` of
-   * `node` failed with `rc` (its history entry is replaced by the next run's
-   * result, so a failure after a restart is a new one).
-   */
-  private failureRecorded(node: string, rsc: string, intervalMs: number, rc: number): boolean {
-    const ns = this.repl.cib.status.find((s) => s.uname === node);
-    const op = ns?.lrmResources
-      .find((r) => r.id === rsc)
-      ?.ops.find((o) => o.id === `${rsc}_monitor_${intervalMs}`);
-    return op !== undefined && op.rcCode === rc;
-  }
-
-  /** DC: a recurring monitor failed on `node`: record it (fail count included) and schedule. */
-  private monitorFailed(node: string, rsc: string, intervalMs: number, rc: number, reason: string): void {
-    if (node !== this.localNode && !this.active.has(node)) return;
-    if (findPrimitive(this.repl.cib, rsc) === undefined) return;
-    if (this.failureRecorded(node, rsc, intervalMs, rc)) return; // a report sent again
-    this.log.warn(
-      { event: "op-result", rsc, op: "monitor", intervalMs, node, rc, recurring: true },
-      `${rsc} monitor (${intervalMs} ms) on ${node}: rc ${rc}${reason ? ` (${reason})` : ""}`,
-    );
-    this.repl.set(
-      opFail(this.repl.cib, { rsc, op: "monitor", intervalMs, node, rc }, this.ports.now()),
-      "status",
-    );
-    this.changed();
   }
 }
