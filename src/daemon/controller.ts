@@ -43,26 +43,17 @@ import {
   IpcRefusal,
 } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
-import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
 import { Admin } from "./admin.js";
 import type { AlertInput } from "./alerts.js";
 import { CibReplication } from "./cib-replication.js";
 import { formatCibVersion } from "./cib-version.js";
-import {
-  findPrimitive,
-  nodeFenced,
-  nodeMembership,
-  nodeReports,
-  resourceReports,
-  setNodeAttribute,
-} from "./crm-cib.js";
+import { nodeFenced, nodeMembership, nodeReports, resourceReports, setNodeAttribute } from "./crm-cib.js";
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
 import { aliveButDownForDc, downNodes, Election } from "./election.js";
 import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
-import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
-import { JoinWait } from "./join-wait.js";
+import { JoinCoordinator } from "./join-coordinator.js";
 import { LocalOps } from "./local-ops.js";
 import { MonitorFailures } from "./monitor-failures.js";
 import { type NodeLogger, silentLogger } from "./node.js";
@@ -136,20 +127,17 @@ export class Controller {
   private readonly present = new Set<string>();
   private localActive = false;
   private eventBatch = 0;
-  /** New DC: the peers whose join answer it waits for before the next transition. */
-  private readonly joinWait = new JoinWait();
   private settleDue = false;
   private readonly dcWaitMs: number;
   private readonly shipped: ReadonlySet<string>;
   /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
   private readonly local: LocalOps;
-  /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
-  private ownOpsPending = false;
-  private ownWaitEpoch = 0;
   /** Runs and answers the DC's actions on this node (op-server.ts). */
   private readonly opServer: OpServer;
   /** The DC's transitions: schedule, run the graph, record the results (transition-runner.ts). */
   private readonly runner: TransitionRunner;
+  /** What every node last ran, asked by a DC before it decides (join-coordinator.ts). */
+  private readonly join: JoinCoordinator;
   /** Who the DC is (election.ts). */
   private readonly election: Election;
   /** This node's CIB and its replication (cib-replication.ts). */
@@ -215,6 +203,22 @@ export class Controller {
       onRecurring: (r) => this.monitorFailures.onResult(r),
     });
     this.runner = this.newRunner(options, ports);
+    this.join = new JoinCoordinator({
+      localNode: this.localNode,
+      log: this.log,
+      now: ports.now,
+      monotonic: ports.monotonic,
+      send: (m, dest) => this.ports.send(m, dest),
+      dcWaitMs: this.dcWaitMs,
+      shipped: this.shipped,
+      local: this.local,
+      cib: () => this.repl.cib,
+      setStatus: (cib) => this.repl.set(cib, "status"),
+      isDc: () => this.isDc,
+      livePeers: () => [...new Set([...this.active, ...this.present])],
+      changed: () => this.changed(),
+      kick: () => this.kick(),
+    });
     this.election = this.newElection(ports);
     this.monitorFailures = new MonitorFailures({
       localNode: this.localNode,
@@ -376,7 +380,7 @@ export class Controller {
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) {
         this.present.delete(e.node);
-        if (this.joinWait.forget(e.node)) this.kick(); // nothing to wait for from a lost node
+        if (this.join.forget(e.node)) this.kick(); // nothing to wait for from a lost node
       } else this.present.add(e.node);
       const was = this.active.has(e.node);
       const now = e.status === "active";
@@ -397,7 +401,7 @@ export class Controller {
         // A node that joins tells what it ran before we decide, as Pacemaker's join uploads the node's
         // resource history: it may still be ending what another DC asked of it (seed 9937: n2 was
         // stopping g1 for its own transition when n1's probe found g1 running, and n1 started g2 there).
-        if (now) this.askJoin([e.node]);
+        if (now) this.join.ask([e.node]);
       }
     } else return;
     if (this.eventBatch > 0) {
@@ -426,13 +430,13 @@ export class Controller {
         this.repl.onStatusUpdate(from, msg);
         break;
       case "join-query":
-        void this.answerJoin(from, msg.j);
+        void this.join.answer(from, msg.j);
         break;
       case "version":
         this.repl.onVersion(from, msg.v);
         break;
       case "join-state":
-        if (this.isDc) this.onJoinAnswer(from, msg.j, msg.last);
+        if (this.isDc) this.join.onAnswer(from, msg.j, msg.last);
         break;
       case "sync-request":
         if (this.isDc) this.repl.sendSync(from);
@@ -495,12 +499,7 @@ export class Controller {
     this.runner.recheck();
     this.election.askIfClaimDue(mono);
     this.repl.announceVersion(mono);
-    const missing = this.joinWait.expire(mono, !this.isDc);
-    if (missing !== undefined && this.isDc)
-      this.log.warn(
-        { event: "join-timeout", peers: missing },
-        `no join answer from ${missing.join(", ")}; deciding without`,
-      );
+    this.join.expire(mono);
     this.election.electIfWaited(mono);
     this.runner.expire(mono);
     this.kick();
@@ -539,7 +538,7 @@ export class Controller {
     // of its own resource only: local-ops runs one resource's actions one after another. Waiting for
     // the whole transition held every group for a start that hung to its timeout (haresources seed
     // 6283: r2a ran on for a minute beside the peer's copy after a partition healed).
-    const here = this.withLocalStarts(this.repl.cib);
+    const here = this.join.withLocalStarts(this.repl.cib);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
     const graph = toGraph(t, this.repl.cib, this.shipped);
     const local = graph.actions.map((a) =>
@@ -564,36 +563,6 @@ export class Controller {
       );
     }
     return failed;
-  }
-
-  /**
-   * This node's copy of the CIB plus the starts it ran, or runs now, that the copy does not show yet
-   * (the DC's status update was not received): what runs here is stopped at shutdown even then.
-   */
-  private withLocalStarts(cib: Cib): Cib {
-    const shown = this.runningOn(cib, this.localNode);
-    let out = cib;
-    const starting: LastActions = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
-    for (const [rsc, op, rc] of [...this.local.lastActions(), ...starting]) {
-      if (leavesRunning(op, rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
-      shown.add(rsc);
-      out = opFail(out, { rsc, op, intervalMs: 0, node: this.localNode, rc }, this.ports.now());
-    }
-    return out;
-  }
-
-  /** Resources the copy `cib` shows running on `node`. */
-  private runningOn(cib: Cib, node: string): Set<string> {
-    return new Set(
-      resourceReports(cib, this.shipped)
-        .filter((r) => r.running.includes(node))
-        .map((r) => r.id),
-    );
-  }
-
-  /** The last one-shot action this hbd ran per resource, as a join answer carries it. */
-  private ownLast(): LastActions {
-    return this.local.lastActions();
   }
 
   report(): CrmReport {
@@ -671,104 +640,14 @@ export class Controller {
       // a node that changed, or was never seen, is (re)probed.
       if (!known) cib = nodeMembership(cib, n, up, !unclean);
     }
-    this.repl.set(this.withOwnAccount(cib), "status");
+    this.repl.set(this.join.withOwnAccount(cib), "status");
     this.changed();
-    this.askJoin();
-    this.awaitOwnOps();
-  }
-
-  /**
-   * A new DC decides only once the actions running here have ended, as a peer's join answer waits for
-   * its own (seed 965: n2 became DC while the old DC's start of g1 ran here; the start, counted as
-   * running, let the new DC start g2 before g1 was up). Then its own account is taken again: the
-   * results are in. Local actions are bounded by their timeouts.
-   */
-  private awaitOwnOps(): void {
-    const epoch = ++this.ownWaitEpoch; // an earlier wait, still pending, no longer counts
-    this.ownOpsPending = this.local.busy;
-    if (!this.ownOpsPending) return;
-    void this.local.drain().then(() => {
-      if (epoch !== this.ownWaitEpoch) return;
-      this.ownOpsPending = false;
-      if (!this.isDc) return;
-      this.repl.set(this.withOwnAccount(this.repl.cib), "status");
-      this.changed();
-      this.kick();
-    });
-  }
-
-  /** Every live peer (new DC), or the nodes that join (`only`), tells what it last ran before the next transition (join.ts). */
-  private askJoin(only?: readonly string[]): void {
-    // Present, not yet active nodes too: a restarting hbd may have run what the old DC asked (seed 358).
-    const peers = only ?? [...new Set([...this.active, ...this.present])];
-    const until = this.ports.monotonic() + this.dcWaitMs;
-    for (const [p, j] of this.joinWait.ask(peers, until, only !== undefined))
-      this.ports.send({ k: "join-query", j }, p);
-  }
-
-  /** A join answer the DC still waits for is recorded; a late or repeated one is not (join-wait.ts). */
-  private onJoinAnswer(from: string, j: number | undefined, last: LastActions): void {
-    if (!this.joinWait.answer(from, j)) {
-      this.log.debug(
-        { event: "join-state-stale", peer: from, j },
-        `ignoring an old join answer from ${from}`,
-      );
-      return;
-    }
-    this.onJoinState(from, last);
-    if (!this.joinWait.waiting) this.kick();
-  }
-
-  /** A join query: answered once the actions running here have ended (their results are our truth). */
-  private async answerJoin(from: string, j: number | undefined): Promise<void> {
-    await this.local.drain();
-    this.ports.send(
-      j === undefined
-        ? { k: "join-state", last: this.ownLast() }
-        : { k: "join-state", last: this.ownLast(), j },
-      from,
-    );
-  }
-
-  private onJoinState(from: string, last: LastActions): void {
-    const shown = this.runningOn(this.repl.cib, from);
-    const known = (rsc: string) => findPrimitive(this.repl.cib, rsc) !== undefined;
-    const r = reconcileNode(this.repl.cib, from, last, shown, known, this.ports.now());
-    if (r.changed.length > 0) {
-      this.log.info(
-        { event: "join-state", peer: from, resources: r.changed },
-        `${from} ran what the status did not show: ${r.changed.join(", ")}; recorded before deciding`,
-      );
-      this.repl.set(r.cib, "status");
-      this.changed();
-    }
+    this.join.ask();
+    this.join.awaitOwnOps();
   }
 
   private startupFencing(): boolean {
     return clusterOptions(this.repl.cib).startupFencing;
-  }
-
-  /**
-   * What this node knows of itself, before it decides as the new DC (its own join answer, join.ts):
-   * a resource it last stopped that the status shows running is recorded stopped (seed 85: the policy
-   * started a group's later members on top of a stopped first one); one it started that the status
-   * does not show is recorded started (seed 1003: the new DC started g3 elsewhere while it ran here);
-   * one the status shows running that this hbd never ran is probed again (seed 65).
-   */
-  private withOwnAccount(cib: Cib): Cib {
-    const shown = this.runningOn(cib, this.localNode);
-    // A start still running here counts as running (seed 5208: the old DC's start of p2 here had not
-    // ended when this node became DC, and the new DC started p2 on n2 too).
-    const starting = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
-    const last = [...this.ownLast(), ...starting];
-    const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
-    const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
-    if (r.changed.length > 0)
-      this.log.info(
-        { event: "local-state", resources: r.changed },
-        `the status differs from what ran here: ${r.changed.join(", ")}; recorded (or probed) before deciding`,
-      );
-    return r.cib;
   }
 
   /**
@@ -786,7 +665,7 @@ export class Controller {
     this.runner.failPendingOn(other, `${other} acted as DC`, true);
     // The nodes that followed it ran what it asked: every live node reports before we decide again
     // (seed 672: n3 ran p1 for the other DC; the staying DC moved p1 to n2 on top of it).
-    this.askJoin();
+    this.join.ask();
   }
 
   /** An outside change: schedule again, with a fresh run budget (transition-runner.ts). */
@@ -815,7 +694,7 @@ export class Controller {
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
     this.repl.flush();
-    this.runner.startIfDue(this.isDc && !this.joinWait.waiting && !this.ownOpsPending);
+    this.runner.startIfDue(this.isDc && !this.join.waiting);
     this.repl.flush();
     if (this.holdWaiters.length > 0 && this.idle) {
       const waiters = this.holdWaiters;
