@@ -12,16 +12,18 @@
  *   status updates, resync, version announcements);
  * - transition-runner.ts: the DC's transitions (schedule, run the graph
  *   locally or as `op` messages, record results, fencing actions, run budget);
+ * - join-coordinator.ts (with join.ts and join-wait.ts): what every node
+ *   last ran, asked by a DC before it decides;
  * - op-server.ts: the receiving side of the DC's actions; local-ops.ts: what
  *   runs on this node (recurring monitors included); monitor-failures.ts:
  *   failed recurring monitors reported to and recorded by the DC;
- * - join-wait.ts and join.ts: a new DC's wait for what every node last ran;
- *   admin-forward.ts: a non-DC's wait for the DC's verdict on an hbctl change.
+ * - admin.ts (with admin-forward.ts): hbctl changes and node attributes;
+ *   policy-input.ts: quorum and the resource protocol's bans.
  * What stays here: membership (active, present, unclean and fenced nodes),
- * the DC's status section on membership changes and on taking over, the join
- * queries and answers, the administrative entry points, the clean shutdown
- * (releaseLocal) and `kick()`, which runs due work in order: replication
- * first, then a due transition, then replication again.
+ * the DC's status section on membership changes and on taking over, message
+ * dispatch, manual fencing, the clean shutdown (releaseLocal) and `kick()`,
+ * which runs due work in order: replication first, then a due transition,
+ * then replication again.
  *
  * The DC keeps the status section: node_state from membership (a node that
  * dies or joins has its resource history cleared, so it is probed again; a
