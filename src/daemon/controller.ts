@@ -5,61 +5,37 @@
  * `tick()` from its loop, and it acts through ports (local executor, sending
  * a message, persisting the CIB, clocks).
  *
- * DC election: among the nodes whose membership status is `active` (the local
- * node included once active), the current DC is kept while it stays active.
- * When there is none, a node that has never known a DC and hears peers (not
- * dead) waits `dcWaitMs` for a peer's claim (a `sync` whose `dc` names its
- * sender), so that nodes starting together agree, then takes the lowest
- * active node name; when the known DC leaves, the lowest remaining name is taken at
- * once (no wait on the failover path). Two DCs that meet (a healed partition)
- * keep the lower name; the other abdicates.
+ * It is the composition of its concerns, each a module with explicit ports:
+ * - election.ts: who the DC is (start-up wait for a claim, lowest active
+ *   name, two DCs that meet keep the lower name);
+ * - cib-replication.ts: this node's CIB, its saving and replication (sync,
+ *   status updates, resync, version announcements);
+ * - transition-runner.ts: the DC's transitions (schedule, run the graph
+ *   locally or as `op` messages, record results, fencing actions, run budget);
+ * - join-coordinator.ts (with join.ts and join-wait.ts): what every node
+ *   last ran, asked by a DC before it decides;
+ * - op-server.ts: the receiving side of the DC's actions; local-ops.ts: what
+ *   runs on this node (recurring monitors included); monitor-failures.ts:
+ *   failed recurring monitors reported to and recorded by the DC;
+ * - admin.ts (with admin-forward.ts): hbctl changes and node attributes;
+ *   policy-input.ts: quorum and the resource protocol's bans.
+ * What stays here: membership (active, present, unclean and fenced nodes),
+ * the DC's status section on membership changes and on taking over, message
+ * dispatch, manual fencing, the clean shutdown (releaseLocal) and `kick()`,
+ * which runs due work in order: replication first, then a due transition,
+ * then replication again.
  *
  * The DC keeps the status section: node_state from membership (a node that
  * dies or joins has its resource history cleared, so it is probed again; a
  * node that restarts, active -> init, keeps it until it is active again, so
- * its running resources are adopted by the probe instead of moved) and
- * lrm_rsc_op entries from executor results. It runs `schedule()` whenever
- * something changed and no transition is running, executes the graph (local
- * actions on the local executor, remote ones as `op` messages answered by
- * `result`), records every result, and schedules again until nothing is left
- * to do (bounded: `maxRuns` transitions in a row without an outside change).
- *
- * Replication: every node sends `sync` (its DC belief and its full CIB) to a
- * peer that becomes active; after every change the DC sends all peers the
- * node_state entries that changed since its last broadcast (`status`, see
- * replication.ts), or the whole CIB (`sync`) when the configuration changed
- * or it just became DC; a peer that cannot apply an update (it missed one)
- * answers `sync-request` and gets the whole CIB.
- * Configuration: the newer (admin_epoch, epoch) wins on both sides (equal
- * versions with different content are logged as a conflict and the DC's copy wins);
- * status: a non-DC takes the DC's. Configuration changes are persisted.
- *
- * Recurring monitors: when an action `monitor` with an interval ends with rc 0
- * on a node, that node keeps running it every interval (exec/monitor.ts
- * MonitorScheduler on the `timers` port, first rerun one interval later; one
- * per resource/op/interval, a new one replaces the old). They are cancelled
- * before a stop of the resource on that node, when a monitor of the same key
- * fails inside a transition, when the local node stops being active and on
- * releaseLocal(). A recurring result other than rc 0 (or a timeout/error) is
- * a failure: the node sends `monitor-failed` to the DC (the DC handles its own
- * directly) on every failed run until the status it holds (the DC's) shows
- * that failure, so a report lost with a dying DC reaches the next one; the DC
- * ignores a failure its status already shows. The DC records it
- * with policy/inject opFail (history entry plus fail count) and schedules: the
- * policy engine restarts in place, or moves after migration-threshold.
+ * its running resources are adopted by the probe instead of moved).
  *
  * Messages are JSON (`CrmMessage`) carried in field `crm` of `t=tandem-crm`.
  */
 
 import type { Cib } from "../cib/model.js";
-import { parseCib } from "../cib/parse.js";
-import { policyClock } from "../cib/pe-input.js";
-import { clusterOptions, nodeStateOnline } from "../cib/query.js";
-import { INFINITY } from "../cib/score.js";
-import { serializeCib } from "../cib/serialize.js";
-import { devicesFor, fenceTimeoutMs } from "../exec/fence-devices.js";
-import { type GraphAction, runTransition } from "../exec/graph.js";
-import { opKey } from "../exec/monitor.js";
+import { clusterOptions } from "../cib/query.js";
+import { runTransition } from "../exec/graph.js";
 import type { ActionRequest, ActionResult, TimerPort } from "../exec/types.js";
 import {
   type AdminRequest,
@@ -69,38 +45,24 @@ import {
   IpcRefusal,
 } from "../ipc/protocol.js";
 import type { MembershipEvent } from "../membership/types.js";
-import { opFail } from "../policy/inject.js";
 import { schedule } from "../policy/schedule.js";
 import type { Transition } from "../policy/types.js";
-import { AdminForward } from "./admin-forward.js";
+import { Admin } from "./admin.js";
 import type { AlertInput } from "./alerts.js";
-import { type AdminPlan, cibCounts, planAdmin } from "./cib-edit.js";
-import {
-  bumpEpoch,
-  bumpUpdates,
-  type CibVersion,
-  compareCibVersions,
-  compareConfigVersions,
-  formatCibVersion,
-  parseCibVersion,
-} from "./cib-version.js";
-import {
-  findPrimitive,
-  nodeFenced,
-  nodeMembership,
-  nodeReports,
-  resourceReports,
-  setNodeAttribute,
-} from "./crm-cib.js";
+import { CibReplication } from "./cib-replication.js";
+import { formatCibVersion } from "./cib-version.js";
+import { nodeFenced, nodeMembership, nodeReports, resourceReports, setNodeAttribute } from "./crm-cib.js";
 import { type CrmMessage, parseCrmMessage } from "./crm-messages.js";
-import { FenceBackoff, type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
-import { type LastActions, leavesRunning, reconcileNode } from "./join.js";
-import { JoinWait } from "./join-wait.js";
+import { aliveButDownForDc, downNodes, Election } from "./election.js";
+import { type FenceRequest, type FenceResult, fenceWithDevices } from "./fencing.js";
+import { JoinCoordinator } from "./join-coordinator.js";
 import { LocalOps } from "./local-ops.js";
+import { MonitorFailures } from "./monitor-failures.js";
 import { type NodeLogger, silentLogger } from "./node.js";
 import { OpServer } from "./op-server.js";
-import { applyStatusUpdate, type StatusUpdate, statusUpdate } from "./replication.js";
-import { actionRequest, nextRecheck, PSEUDO_AGENT, synthetic, toGraph } from "./transition-graph.js";
+import { haveQuorum, policyInput } from "./policy-input.js";
+import { PSEUDO_AGENT, toGraph } from "./transition-graph.js";
+import { TransitionRunner } from "./transition-runner.js";
 
 export { type CrmMessage, type FenceRequest, type FenceResult, parseCrmMessage };
 
@@ -159,110 +121,39 @@ export interface ControllerOptions {
   readonly fenceMaxAttempts?: number;
 }
 
-interface Pending {
-  readonly node: string;
-  readonly deadline: number;
-  readonly resolve: (r: ActionResult) => void;
-  readonly action: GraphAction;
-  /** The message, sent again at `resendAt` while no result came (see op-replies.ts). */
-  readonly op: Extract<CrmMessage, { k: "op" }>;
-  resendAt: number;
-  resends: number;
-}
-
-/**
- * How often the DC tells every node its CIB version: a replication message lost for good (sent during
- * a partition, its retransmission refused) is then repaired within this (seed 2362: nodes at different
- * configurations for good after heal).
- */
-const VERSION_EVERY_MS = 5000;
-
-/** Syncs asked for again while behind a version the DC announced, before giving up on it. */
-const BEHIND_ASKS_MAX = 3;
-
-/** First wait for an operation's result before the DC sends it again; doubled per repeat, up to the max. */
-const OP_RESEND_MS = 1000;
-const OP_RESEND_MAX_MS = 8000;
-
-/** The configuration part of a CIB as text (no status, num_updates or dc-uuid), to detect conflicts. */
-function configText(cib: Cib): string {
-  const { dcUuid: _dc, ...rest } = cib;
-  return serializeCib({ ...rest, numUpdates: 0, status: [] });
-}
-
 export class Controller {
   readonly localNode: string;
-  private cibValue: Cib;
   private readonly log: NodeLogger;
   private readonly active = new Set<string>();
   /** Peers heard and not dead (init, up or active). */
   private readonly present = new Set<string>();
   private localActive = false;
-  private dcName: string | undefined;
-  private everHadDc = false;
-  private dcWaitUntil: number | undefined;
-  /** When the node elected (not this one) should have claimed DC; without its claim it is asked. */
-  private claimDueAt: number | undefined;
   private eventBatch = 0;
-  /** DC: when it next tells every node its CIB version. */
-  private versionDueAt = 0;
-  /** An outside change arrived while the transition runs: its remaining actions are not started. */
-  private abortRequested = false;
-  /** New DC: the peers whose join answer it waits for before the next transition. */
-  private readonly joinWait = new JoinWait();
   private settleDue = false;
   private readonly dcWaitMs: number;
-  private readonly opMarginMs: number;
-  private readonly maxRuns: number;
   private readonly shipped: ReadonlySet<string>;
-  private tid = 0;
-  private runs = 0;
-  private transitionsRun = 0;
-  private running = false;
-  /** Set by releaseLocal(): no new transition may start. */
-  private releasing = false;
-  /** The transition id of the shutdown's stops (releaseLocal); others start nothing once releasing. */
-  private releaseTid = 0;
   /** What runs on this node: actions in flight, its last action per resource, recurring monitors. */
   private readonly local: LocalOps;
-  /** A new DC waits for the actions running here before its first transition (awaitOwnOps). */
-  private ownOpsPending = false;
-  private ownWaitEpoch = 0;
   /** Runs and answers the DC's actions on this node (op-server.ts). */
   private readonly opServer: OpServer;
-  /** When this node last asked a peer that sent a status (so acts as DC) for its claim. */
-  private readonly claimAsked = new Map<string, number>();
-  private dirty = false;
-  /** Wall-clock ms at which the DC schedules again without an event (failure-timeout, recheck interval). */
-  private recheckAt: number | undefined;
-  private syncDue = false;
-  /**
-   * The newest version a DC announced in a status update this node could not apply (it asked for the
-   * whole CIB): a copy from that DC older than it asks again. Seed 62: the answer to the first request
-   * arrived after the last update and set the node back for good (nothing else was sent: idle).
-   */
-  private behind: { readonly dc: string; readonly version: CibVersion; asks: number } | undefined;
-  /** The DC whose status this node holds (applied from its sync or update), while it lives. */
-  private statusSource: { readonly dc: string; readonly version: CibVersion } | undefined;
-  /** DC: the CIB as of the last broadcast (what every peer holds), the base of the next status update. */
-  private shared: Cib | undefined;
-  private readonly pending = new Map<string, Pending>();
-  /** hbctl changes handed to the DC, waiting for its verdict (admin-forward.ts). */
-  private readonly adminForward: AdminForward;
-  /** Results of actions that never ran (see notRun): not recorded in the status section. */
-  private readonly undelivered = new WeakSet<ActionResult>();
-  /** Last transition (for logs and tests). */
-  lastTransition: Transition | undefined;
+  /** The DC's transitions: schedule, run the graph, record the results (transition-runner.ts). */
+  private readonly runner: TransitionRunner;
+  /** What every node last ran, asked by a DC before it decides (join-coordinator.ts). */
+  private readonly join: JoinCoordinator;
+  /** Who the DC is (election.ts). */
+  private readonly election: Election;
+  /** This node's CIB and its replication (cib-replication.ts). */
+  private readonly repl: CibReplication;
+  /** Failed recurring monitors: reported to the DC, recorded by it (monitor-failures.ts). */
+  private readonly monitorFailures: MonitorFailures;
+  /** hbctl changes: applied on the DC, handed to it elsewhere (admin.ts). */
+  private readonly adminOps: Admin;
   /** Nodes lost from membership without a clean shutdown (and not fenced since). */
   private readonly unclean = new Set<string>();
   /** Nodes declared dead at start-up without ever being heard (initdead): unclean when startup-fencing. */
   private readonly unseen = new Set<string>();
   /** Nodes this node fenced (or saw fenced) since they were last active: their loss is clean. */
   private readonly fencedNodes = new Set<string>();
-  /** Failed fencings in a row, and the hold on transitions after one (fencing.ts). */
-  private readonly fenceBackoff: FenceBackoff;
-  /** A peer refused a start because it hears a node the DC counts as down: no transition before this. */
-  private viewHoldUntil = 0;
   /**
    * Mixed pair with a Heartbeat peer (r1.ts): the top-level resources this
    * node may run; every other one is banned here. Undefined: no restriction.
@@ -276,37 +167,157 @@ export class Controller {
     private readonly ports: ControllerPorts,
   ) {
     this.localNode = options.localNode.toLowerCase();
-    this.cibValue = options.cib;
     this.log = ports.log ?? silentLogger;
     this.dcWaitMs = options.dcWaitMs ?? 1000;
-    this.opMarginMs = options.opMarginMs ?? 5000;
-    this.maxRuns = options.maxRuns ?? 20;
     this.shipped = options.shippedAgents ?? new Set();
-    this.fenceBackoff = new FenceBackoff({
-      minMs: options.fenceRetryMinMs,
-      maxMs: options.fenceRetryMaxMs,
-      maxAttempts: options.fenceMaxAttempts,
-    });
+    this.repl = this.newReplication(options.cib, ports);
     this.opServer = new OpServer({
       localNode: this.localNode,
       log: this.log,
       send: (m, dest) => this.ports.send(m, dest),
       generationOf: ports.generationOf,
-      dc: () => this.dcName,
-      releasing: () => this.releasing,
+      dc: () => this.election.dc,
+      releasing: () => this.runner.releasing,
       isActive: (n) => this.active.has(n),
-      aliveButDownForDc: (dc) => this.aliveButDownForDc(dc),
+      aliveButDownForDc: (dc) => aliveButDownForDc(this.repl.cib, this.active, dc),
       fenceHere: (t, a) => this.fenceHere(t, a),
       execHere: (req) => this.execHere(req),
     });
-    this.adminForward = new AdminForward({ timers: ports.timers, send: (m, dc) => this.ports.send(m, dc) });
+    this.adminOps = new Admin({
+      localNode: this.localNode,
+      nodes: options.nodes,
+      log: this.log,
+      send: (m, dest) => this.ports.send(m, dest),
+      timers: ports.timers,
+      cib: () => this.repl.cib,
+      isDc: () => this.isDc,
+      dc: () => this.election.dc,
+      commitConfig: (cib) => this.repl.commitConfig(cib),
+      set: (cib, kind) => this.repl.set(cib, kind),
+      changed: () => this.changed(),
+      kickSoon: () => this.kickSoon(),
+    });
     this.local = new LocalOps({
       localNode: this.localNode,
       exec: (req) => this.ports.exec(req),
       timers: ports.timers,
       alert: ports.alert,
-      onRecurring: (r) => this.onRecurringResult(r),
+      onRecurring: (r) => this.monitorFailures.onResult(r),
     });
+    this.runner = this.newRunner(options, ports);
+    this.join = new JoinCoordinator({
+      localNode: this.localNode,
+      log: this.log,
+      now: ports.now,
+      monotonic: ports.monotonic,
+      send: (m, dest) => this.ports.send(m, dest),
+      dcWaitMs: this.dcWaitMs,
+      shipped: this.shipped,
+      local: this.local,
+      cib: () => this.repl.cib,
+      setStatus: (cib) => this.repl.set(cib, "status"),
+      isDc: () => this.isDc,
+      livePeers: () => [...new Set([...this.active, ...this.present])],
+      changed: () => this.changed(),
+      kick: () => this.kick(),
+    });
+    this.election = this.newElection(ports);
+    this.monitorFailures = new MonitorFailures({
+      localNode: this.localNode,
+      log: this.log,
+      now: ports.now,
+      send: (m, dest) => this.ports.send(m, dest),
+      alert: ports.alert,
+      reported: this.local.reportedFailures,
+      notRunning: (rsc) => this.local.notRunning(rsc),
+      cib: () => this.repl.cib,
+      setStatus: (cib) => this.repl.set(cib, "status"),
+      isDc: () => this.isDc,
+      dc: () => this.election.dc,
+      isActive: (n) => this.active.has(n),
+      changed: () => this.changed(),
+      kick: () => this.kick(),
+    });
+  }
+
+  private newReplication(cib: Cib, ports: ControllerPorts): CibReplication {
+    return new CibReplication(
+      {
+        localNode: this.localNode,
+        log: this.log,
+        send: (m, dest) => this.ports.send(m, dest),
+        persist: ports.persist,
+        dc: () => this.election.dc,
+        isDc: () => this.isDc,
+        localActive: () => this.localActive,
+        heardSync: (from, dc) => this.election.onSync(from, dc),
+        fromOtherDc: (from) => this.election.fromOtherDc(from),
+        changed: () => this.changed(),
+      },
+      cib,
+    );
+  }
+
+  private newElection(ports: ControllerPorts): Election {
+    return new Election({
+      localNode: this.localNode,
+      log: this.log,
+      monotonic: ports.monotonic,
+      send: (m, dest) => this.ports.send(m, dest),
+      dcWaitMs: this.dcWaitMs,
+      localActive: () => this.localActive,
+      isActive: (n) => this.active.has(n),
+      activeNodes: () => this.active,
+      hearsPeers: () => this.present.size > 0,
+      becameDc: () => this.takeOver(),
+      keptDc: (other) => this.keepDc(other),
+      abdicated: () => this.runner.drop(),
+      kick: () => this.kick(),
+    });
+  }
+
+  private newRunner(options: ControllerOptions, ports: ControllerPorts): TransitionRunner {
+    return new TransitionRunner(
+      {
+        localNode: this.localNode,
+        log: this.log,
+        now: ports.now,
+        monotonic: ports.monotonic,
+        send: (m, dest) => this.ports.send(m, dest),
+        generationOf: ports.generationOf,
+        savePolicyInput: ports.savePolicyInput,
+        shipped: this.shipped,
+        cib: () => this.repl.cib,
+        setStatus: (cib) => this.repl.set(cib, "status"),
+        policyInput: (cib) =>
+          policyInput(cib, haveQuorum(this.options.nodes, this.active), this.localNode, this.legacyHold),
+        isDc: () => this.isDc,
+        isActive: (n) => this.active.has(n),
+        activeNodes: () => this.active,
+        downNodes: () => downNodes(this.options.nodes, this.localNode, this.active),
+        execHere: (req) => this.execHere(req),
+        fenceHere: (t, a) => this.fenceHere(t, a),
+        fenced: (t) => {
+          this.unclean.delete(t);
+          this.fencedNodes.add(t);
+        },
+        claimTo: (n) => this.repl.sendSync(n),
+        kick: () => this.kick(),
+      },
+      {
+        opMarginMs: options.opMarginMs ?? 5000,
+        maxRuns: options.maxRuns ?? 20,
+        viewHoldMs: this.dcWaitMs,
+        fenceRetryMinMs: options.fenceRetryMinMs,
+        fenceRetryMaxMs: options.fenceRetryMaxMs,
+        fenceMaxAttempts: options.fenceMaxAttempts,
+      },
+    );
+  }
+
+  /** Last transition (for logs and tests). */
+  get lastTransition(): Transition | undefined {
+    return this.runner.lastTransition;
   }
 
   /** Keys (`rsc_monitor_interval`) of the recurring monitors running on this node, for logs and tests. */
@@ -315,20 +326,20 @@ export class Controller {
   }
 
   get cib(): Cib {
-    return this.cibValue;
+    return this.repl.cib;
   }
 
   get dc(): string | undefined {
-    return this.dcName;
+    return this.election.dc;
   }
 
   get isDc(): boolean {
-    return this.dcName === this.localNode;
+    return this.election.isDc;
   }
 
   /** No transition running and nothing left to schedule. */
   get idle(): boolean {
-    return !this.running && !(this.isDc && this.dirty);
+    return !this.runner.running && !(this.isDc && this.runner.dirty);
   }
 
   // ------------------------------------------------------------ inputs
@@ -346,7 +357,7 @@ export class Controller {
     this.eventBatch = Math.max(0, this.eventBatch - 1);
     if (this.eventBatch > 0 || !this.settleDue) return;
     this.settleDue = false;
-    this.elect();
+    this.election.elect();
     this.kick();
   }
 
@@ -354,7 +365,7 @@ export class Controller {
     if (e.kind === "local-status") {
       this.localActive = e.status === "active";
       if (!this.localActive) this.cancelMonitors();
-      if (this.localActive) for (const p of this.active) this.sendSync(p);
+      if (this.localActive) for (const p of this.active) this.repl.sendSync(p);
     } else if (e.kind === "node-status" && e.node !== this.localNode) {
       const lost = e.status === "dead";
       const wasPresent = this.present.has(e.node);
@@ -366,43 +377,40 @@ export class Controller {
       else this.unseen.delete(e.node);
       if (lost || e.cause === "restart") {
         this.opServer.forget(e.node);
-        if (this.statusSource?.dc === e.node) this.statusSource = undefined; // its numbering may start over
+        this.repl.forget(e.node); // its numbering may start over
       }
       if (lost || e.status === "active") this.fencedNodes.delete(e.node);
       if (lost) {
         this.present.delete(e.node);
-        if (this.joinWait.forget(e.node)) this.kick(); // nothing to wait for from a lost node
+        if (this.join.forget(e.node)) this.kick(); // nothing to wait for from a lost node
       } else this.present.add(e.node);
       const was = this.active.has(e.node);
       const now = e.status === "active";
       if (now !== was) this.ports.alert?.({ kind: "node", node: e.node, state: now ? "member" : "lost" });
       if (now && !was) {
         this.active.add(e.node);
-        if (this.localActive) this.sendSync(e.node);
+        if (this.localActive) this.repl.sendSync(e.node);
       } else if (!now && was) {
         this.active.delete(e.node);
-        this.failPendingOn(e.node, `node ${e.node} left the membership`);
-        if (this.dcName === e.node) {
-          this.log.warn({ event: "dc-lost", dc: e.node }, `DC ${e.node} left; electing a new one`);
-          this.dcName = undefined;
-        }
+        this.runner.failPendingOn(e.node, `node ${e.node} left the membership`);
+        this.election.lost(e.node);
       }
       // A node that restarts (active -> init/up) keeps its recorded resources until it is active
       // again and probed, so a restarted hbd adopts them; only a dead node's resources count as stopped.
       if (this.isDc && ((now && !was) || (lost && (was || wasPresent)))) {
-        this.setCib(nodeMembership(this.cibValue, e.node, now, clean), "status");
+        this.repl.set(nodeMembership(this.repl.cib, e.node, now, clean), "status");
         this.changed();
         // A node that joins tells what it ran before we decide, as Pacemaker's join uploads the node's
         // resource history: it may still be ending what another DC asked of it (seed 9937: n2 was
         // stopping g1 for its own transition when n1's probe found g1 running, and n1 started g2 there).
-        if (now) this.askJoin([e.node]);
+        if (now) this.join.ask([e.node]);
       }
     } else return;
     if (this.eventBatch > 0) {
       this.settleDue = true; // decided once the step's last event is in (endEvents)
       return;
     }
-    this.elect();
+    this.election.elect();
     this.kick();
   }
 
@@ -418,62 +426,43 @@ export class Controller {
     }
     switch (msg.k) {
       case "sync":
-        this.onSync(from, msg.dc, msg.cib);
+        this.repl.onSync(from, msg.dc, msg.cib);
         break;
       case "status":
-        this.onStatusUpdate(from, msg);
+        this.repl.onStatusUpdate(from, msg);
         break;
       case "join-query":
-        void this.answerJoin(from, msg.j);
+        void this.join.answer(from, msg.j);
         break;
       case "version":
-        this.onVersion(from, msg.v);
+        this.repl.onVersion(from, msg.v);
         break;
       case "join-state":
-        if (this.isDc) this.onJoinAnswer(from, msg.j, msg.last);
+        if (this.isDc) this.join.onAnswer(from, msg.j, msg.last);
         break;
       case "sync-request":
-        if (this.isDc) this.sendSync(from);
-        else if (from === this.dcName) this.notDc(from);
+        if (this.isDc) this.repl.sendSync(from);
+        else if (from === this.election.dc) this.election.notDc(from);
         // Not the DC: our sync names the one we follow, so the asker can follow it too (seed 5423).
-        else if (this.dcName !== undefined && this.localActive) this.sendSync(from);
+        else if (this.election.dc !== undefined && this.localActive) this.repl.sendSync(from);
         break;
       case "op":
         void this.opServer.onOp(from, msg);
         break;
-      case "result": {
-        const p = this.pending.get(`${msg.tid}:${msg.aid}`);
-        if (p === undefined || p.node !== from) return;
-        this.pending.delete(`${msg.tid}:${msg.aid}`);
-        if (msg.differs === true) {
-          // Views differ (a one-way partition): no start anywhere on this view; wait a DC wait, then
-          // try again (the transition limit stops a lasting partition from looping).
-          p.resolve(this.notRun(p.action, msg.reason));
-          this.viewHoldUntil = this.ports.monotonic() + this.dcWaitMs;
-          this.changed();
-          break;
-        }
-        if (msg.refused === true) {
-          // It has another DC (a healing partition): not a resource failure. Tell it our claim; the
-          // transition aborts and runs again once one DC is left.
-          p.resolve(this.notRun(p.action, `${from} refused: it does not take ${this.localNode} for its DC`));
-          if (this.isDc) this.sendSync(from);
-          break;
-        }
-        p.resolve({ ...synthetic(p.action, msg.rc, msg.status, msg.reason), durationMs: msg.durationMs });
+      case "result":
+        this.runner.onResult(from, msg);
         break;
-      }
       case "monitor-failed":
-        if (this.isDc) this.monitorFailed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
+        if (this.isDc) this.monitorFailures.failed(from, msg.rsc, msg.intervalMs, msg.rc, msg.reason);
         break;
       case "attr":
-        if (this.isDc) this.applyAttribute(msg.node, msg.name, msg.value ?? undefined);
+        if (this.isDc) this.adminOps.onAttribute(msg.node, msg.name, msg.value ?? undefined);
         break;
       case "admin":
-        if (this.isDc) this.onAdmin(from, msg.req, msg.rid);
+        if (this.isDc) this.adminOps.onRequest(from, msg.req, msg.rid);
         break;
       case "admin-result":
-        this.adminForward.verdict(from, msg.rid, msg.ok, msg.message);
+        this.adminOps.onVerdict(from, msg.rid, msg.ok, msg.message);
         break;
     }
     this.kick();
@@ -506,78 +495,15 @@ export class Controller {
     this.kick();
   }
 
-  /**
-   * Quorum as Heartbeat's CCM computes it: more than half of the configured
-   * nodes, or one of two (its `twonodes` tiebreaker, as corosync's two_node):
-   * a pair keeps working alone; in three nodes a lone partition has none, and
-   * no-quorum-policy decides (seed 7663: with `ignore` n2 alone fenced n1, which
-   * rebooted into the other partition and ran g1 there while n2 started it).
-   */
-  private haveQuorum(): boolean {
-    const total = this.options.nodes.length;
-    const members = 1 + [...this.active].filter((n) => this.options.nodes.includes(n)).length;
-    return 2 * members > total || (total === 2 && members === 1);
-  }
-
-  /** The policy input: the CIB with this partition's quorum, plus a -INFINITY ban here for each resource the resource protocol withholds. */
-  private policyInput(stored: Cib): Cib {
-    const cib: Cib = { ...stored, haveQuorum: this.haveQuorum() };
-    const hold = this.legacyHold;
-    if (hold === undefined) return cib;
-    const bans = cib.configuration.resources
-      .filter((r) => !hold.has(r.id))
-      .map((r) => ({ id: `r1-hold-${r.id}`, rsc: r.id, node: this.localNode, score: -INFINITY, rules: [] }));
-    if (bans.length === 0) return cib;
-    const c = cib.configuration;
-    return {
-      ...cib,
-      configuration: {
-        ...c,
-        constraints: { ...c.constraints, locations: [...c.constraints.locations, ...bans] },
-      },
-    };
-  }
-
   /** Due work: the DC wait, lost remote actions, a recheck (failure-timeout), a pending schedule or sync. */
   tick(): void {
     const mono = this.ports.monotonic();
-    if (this.isDc && !this.running && this.recheckAt !== undefined && this.ports.now() >= this.recheckAt) {
-      this.recheckAt = undefined;
-      this.log.info(
-        { event: "recheck" },
-        "recheck: running the policy (a failure expired or the recheck interval passed)",
-      );
-      this.changed();
-    }
-    if (this.claimDueAt !== undefined && mono >= this.claimDueAt) this.askForClaim(mono);
-    if (this.isDc && mono >= this.versionDueAt) {
-      this.versionDueAt = mono + VERSION_EVERY_MS;
-      this.ports.send({ k: "version", v: formatCibVersion(this.cibValue) });
-    }
-    const missing = this.joinWait.expire(mono, !this.isDc);
-    if (missing !== undefined && this.isDc)
-      this.log.warn(
-        { event: "join-timeout", peers: missing },
-        `no join answer from ${missing.join(", ")}; deciding without`,
-      );
-    if (this.dcWaitUntil !== undefined && mono >= this.dcWaitUntil) {
-      this.dcWaitUntil = undefined;
-      this.elect(true);
-    }
-    for (const [key, p] of this.pending)
-      if (mono >= p.deadline) {
-        this.pending.delete(key);
-        p.resolve(synthetic(p.action, 1, "timeout", `no result from ${p.node}`));
-      } else if (!this.isDc) {
-        // Abdicated: the transition is over; the new DC probes what it needs (nothing is recorded).
-        this.pending.delete(key);
-        p.resolve(this.notRun(p.action, `${this.localNode} is no longer the DC`));
-      } else if (mono >= p.resendAt) {
-        // Lost on the way (or its result was): the node runs it once and answers a repeat again.
-        p.resends++;
-        p.resendAt = mono + Math.min(OP_RESEND_MS * 2 ** p.resends, OP_RESEND_MAX_MS);
-        this.ports.send(p.op, p.node);
-      }
+    this.runner.recheck();
+    this.election.askIfClaimDue(mono);
+    this.repl.announceVersion(mono);
+    this.join.expire(mono);
+    this.election.electIfWaited(mono);
+    this.runner.expire(mono);
     this.kick();
   }
 
@@ -594,21 +520,7 @@ export class Controller {
    * elsewhere it is handed to the DC. Throws when there is no DC.
    */
   setAttribute(node: string, name: string, value: string): CommandResult {
-    const n = node.toLowerCase();
-    if (!this.options.nodes.includes(n)) throw new Error(`${node} is not a cluster node`);
-    if (this.isDc) {
-      // Acknowledged only once durable (found by the whole-cluster simulator, seed 1: a crash during
-      // the write left standby unsaved while hbctl had been told it was set).
-      const failed = this.commitConfig(setNodeAttribute(this.cibValue, n, name, value));
-      if (failed !== undefined)
-        throw new Error(`the CIB could not be saved (${failed}); ${name}=${value} was not set`);
-      this.log.info({ event: "attribute", node: n, name, value }, `${n}: ${name}=${value}`);
-      this.kickSoon();
-      return { message: `${name}=${value} set for ${n}` };
-    }
-    if (this.dcName === undefined) throw new Error("no DC elected yet; try again in a moment");
-    this.ports.send({ k: "admin", req: { op: "attr", node: n, name, value } }, this.dcName);
-    return { message: `${name}=${value} for ${n} handed to the DC ${this.dcName}` };
+    return this.adminOps.setAttribute(node, name, value);
   }
 
   /**
@@ -621,17 +533,16 @@ export class Controller {
    * failed (those resources may still be running here).
    */
   async releaseLocal(): Promise<ActionResult[]> {
-    this.releasing = true;
-    this.releaseTid = ++this.tid;
+    const tid = this.runner.beginRelease();
     this.cancelMonitors();
     // The transition in flight starts nothing more (runAction), and onOp refuses new starts. What runs
     // here now (ours, or asked by the DC: seed 15's start in flight) ends first, each before the stop
     // of its own resource only: local-ops runs one resource's actions one after another. Waiting for
     // the whole transition held every group for a start that hung to its timeout (haresources seed
     // 6283: r2a ran on for a minute beside the peer's copy after a partition healed).
-    const here = this.withLocalStarts(this.cibValue);
+    const here = this.join.withLocalStarts(this.repl.cib);
     const t = schedule(setNodeAttribute(here, this.localNode, "standby", "on"), this.ports.now());
-    const graph = toGraph(t, this.cibValue, this.shipped);
+    const graph = toGraph(t, this.repl.cib, this.shipped);
     const local = graph.actions.map((a) =>
       a.op === "stop" && a.node === this.localNode ? a : { ...a, op: "pseudo", agent: PSEUDO_AGENT },
     );
@@ -641,10 +552,9 @@ export class Controller {
       { event: "release", resources: stops.map((a) => a.rsc) },
       `shutting down: stopping ${stops.length} resource(s) here first`,
     );
-    const tid = this.releaseTid;
     const failed: ActionResult[] = [];
     await runTransition({ actions: local, edges: graph.edges }, async (a) => {
-      const r = await this.runAction(tid, a);
+      const r = await this.runner.runAction(tid, a);
       if (a.op === "stop" && r.rc !== 0) failed.push(r);
       return r;
     });
@@ -657,44 +567,14 @@ export class Controller {
     return failed;
   }
 
-  /**
-   * This node's copy of the CIB plus the starts it ran, or runs now, that the copy does not show yet
-   * (the DC's status update was not received): what runs here is stopped at shutdown even then.
-   */
-  private withLocalStarts(cib: Cib): Cib {
-    const shown = this.runningOn(cib, this.localNode);
-    let out = cib;
-    const starting: LastActions = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
-    for (const [rsc, op, rc] of [...this.local.lastActions(), ...starting]) {
-      if (leavesRunning(op, rc) !== true || shown.has(rsc) || findPrimitive(cib, rsc) === undefined) continue;
-      shown.add(rsc);
-      out = opFail(out, { rsc, op, intervalMs: 0, node: this.localNode, rc }, this.ports.now());
-    }
-    return out;
-  }
-
-  /** Resources the copy `cib` shows running on `node`. */
-  private runningOn(cib: Cib, node: string): Set<string> {
-    return new Set(
-      resourceReports(cib, this.shipped)
-        .filter((r) => r.running.includes(node))
-        .map((r) => r.id),
-    );
-  }
-
-  /** The last one-shot action this hbd ran per resource, as a join answer carries it. */
-  private ownLast(): LastActions {
-    return this.local.lastActions();
-  }
-
   report(): CrmReport {
     return {
-      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
-      cibVersion: formatCibVersion(this.cibValue),
-      transitions: this.transitionsRun,
-      busy: this.running,
-      nodes: nodeReports(this.cibValue, this.options.nodes),
-      resources: resourceReports(this.cibValue, this.shipped),
+      ...(this.election.dc === undefined ? {} : { dc: this.election.dc }),
+      cibVersion: formatCibVersion(this.repl.cib),
+      transitions: this.runner.count,
+      busy: this.runner.running,
+      nodes: nodeReports(this.repl.cib, this.options.nodes),
+      resources: resourceReports(this.repl.cib, this.shipped),
     };
   }
 
@@ -709,18 +589,7 @@ export class Controller {
    * "unavailable" while no DC is known.
    */
   admin(req: AdminRequest): CommandResult | Promise<CommandResult> {
-    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
-    if (!plan.ok) throw new IpcRefusal(plan.reason, "refused");
-    if (this.isDc) {
-      const failed = this.applyPlan(plan, this.localNode, req.op);
-      if (failed !== undefined) throw new IpcRefusal(failed, "refused");
-      this.kickSoon();
-      return { message: plan.message };
-    }
-    const dc = this.dcName;
-    if (dc === undefined) throw new IpcRefusal("no DC elected yet; try again in a moment", "unavailable");
-    // The DC answers with its verdict (its copy of the CIB may differ from ours); an older DC never does.
-    return this.adminForward.forward(req, plan.message, dc);
+    return this.adminOps.admin(req);
   }
 
   /**
@@ -742,7 +611,7 @@ export class Controller {
     this.unclean.delete(target);
     this.fencedNodes.add(target);
     if (this.isDc) {
-      this.setCib(nodeFenced(this.cibValue, target), "status");
+      this.repl.set(nodeFenced(this.repl.cib, target), "status");
       this.changed();
       this.kick();
     }
@@ -751,149 +620,15 @@ export class Controller {
 
   /** `hbctl cib show`: this node's copy of the CIB. */
   cibShow(): CibShowResult {
-    const c = this.cibValue;
-    return {
-      xml: serializeCib(c),
-      version: formatCibVersion(c),
-      adminEpoch: c.adminEpoch,
-      epoch: c.epoch,
-      numUpdates: c.numUpdates,
-      ...(this.dcName === undefined ? {} : { dc: this.dcName }),
-      counts: cibCounts(c),
-    };
-  }
-
-  /** DC: an admin request from a peer. */
-  private onAdmin(from: string, req: AdminRequest, rid?: number): void {
-    const plan = planAdmin(this.cibValue, req, { nodes: this.options.nodes });
-    const verdict = (ok: boolean, message: string) => {
-      if (rid !== undefined) this.ports.send({ k: "admin-result", rid, ok, message }, from);
-    };
-    if (!plan.ok) {
-      this.log.warn(
-        { event: "admin-refused", peer: from, op: req.op, reason: plan.reason },
-        `refused ${req.op} from ${from}: ${plan.reason}`,
-      );
-      verdict(false, plan.reason);
-      return;
-    }
-    const failed = this.applyPlan(plan, from, req.op);
-    verdict(failed === undefined, failed ?? plan.message);
-  }
-
-  /**
-   * Applies an accepted admin change. A configuration change is saved first
-   * and applied only once saved: when the save fails (a full disk) nothing
-   * changes and the reason is returned, so the change is refused, never
-   * acknowledged and then lost at the next restart.
-   */
-  private applyPlan(plan: Extract<AdminPlan, { ok: true }>, from: string, op: string): string | undefined {
-    if (plan.cib !== undefined && plan.kind === "config") {
-      const failed = this.commitConfig(plan.cib);
-      if (failed !== undefined) {
-        const reason = `the CIB could not be saved on the DC ${this.localNode} (${failed}); the change was not applied`;
-        this.log.error({ event: "admin-refused", op, origin: from, reason }, reason);
-        return reason;
-      }
-      this.log.info({ event: "admin", op, origin: from, changed: true }, plan.message);
-      return undefined;
-    }
-    this.log.info({ event: "admin", op, origin: from, changed: plan.cib !== undefined }, plan.message);
-    if (plan.cib === undefined) return undefined;
-    this.setCib(plan.cib, plan.kind);
-    this.changed();
-    return undefined;
+    return this.adminOps.cibShow();
   }
 
   // ------------------------------------------------------------ election and replication
 
-  private elect(waited = false): void {
-    if (!this.localActive) return;
-    if (this.dcName !== undefined && (this.dcName === this.localNode || this.active.has(this.dcName))) return;
-    if (!this.everHadDc && this.present.size > 0 && !waited) {
-      this.dcWaitUntil ??= this.ports.monotonic() + this.dcWaitMs;
-      return;
-    }
-    const lowest = [this.localNode, ...this.active].sort()[0] ?? this.localNode;
-    this.dcWaitUntil = undefined;
-    if (lowest === this.localNode) this.becomeDc();
-    else {
-      this.dcName = lowest; // its claim follows; until then it is who we expect
-      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
-    }
-    this.everHadDc = true;
-  }
-
-  /**
-   * The node we elected has not claimed DC: ask it (a sync-request). A node asked so by the node it
-   * takes for its DC learns that one is not acting as DC (notDc). Seed 23: n1 followed n3 on a late
-   * claim while n3, having abdicated, waited for n1's: two followers, no DC, for good.
-   */
-  private askForClaim(mono: number): void {
-    const dc = this.dcName;
-    if (dc === undefined || dc === this.localNode || !this.active.has(dc)) {
-      this.claimDueAt = undefined;
-      return;
-    }
-    this.claimDueAt = mono + this.dcWaitMs;
-    this.ports.send({ k: "sync-request" }, dc);
-  }
-
-  /** The DC's periodic version: a node behind asks for the CIB; one with a newer configuration sends it. */
-  private onVersion(from: string, v: string): void {
-    // From a DC we do not follow (seed 1846: n3 followed n2, which followed n1): as a status would be.
-    if (!this.localActive || this.fromOtherDc(from)) return;
-    const theirs = parseCibVersion(v);
-    if (theirs === undefined) return;
-    if (compareConfigVersions(this.cibValue, theirs) > 0) this.sendSync(from);
-    else if (compareCibVersions(theirs, this.cibValue) > 0) this.ports.send({ k: "sync-request" }, from);
-  }
-
-  /** Configured nodes this DC does not count as members now. */
-  private downNodes(): string[] {
-    return this.options.nodes.filter((n) => n !== this.localNode && !this.active.has(n));
-  }
-
-  /** A node this one sees active that the DC's status (our copy) shows offline, if any. */
-  private aliveButDownForDc(dc: string): string | undefined {
-    for (const n of this.active) {
-      if (n === dc) continue;
-      const ns = this.cibValue.status.find((x) => x.uname === n);
-      if (ns !== undefined && !nodeStateOnline(ns)) return n;
-    }
-    return undefined;
-  }
-
-  /**
-   * The node we follow says another is DC (it abdicated, or never was): follow that one and expect its
-   * claim. Seeds 5423, 5660: n3 followed n1 after n1 had abdicated to n2, for good.
-   */
-  private pointedTo(from: string, dc: string | null): void {
-    if (dc !== null && dc !== this.localNode && this.active.has(dc)) {
-      this.log.info({ event: "dc", dc }, `${from} follows ${dc}: ${dc} is the DC`);
-      this.dcName = dc;
-      this.claimDueAt = this.ports.monotonic() + this.dcWaitMs;
-      return;
-    }
-    this.notDc(from);
-  }
-
-  /** The node taken for DC asked us for the DC's claim: it is not the DC. Elect again. */
-  private notDc(from: string): void {
-    this.log.info({ event: "dc-lost", dc: from }, `${from} does not act as DC; electing again`);
-    this.dcName = undefined;
-    this.elect(true);
-    this.kick();
-  }
-
-  private becomeDc(): void {
-    this.dcName = this.localNode;
-    this.claimDueAt = undefined;
-    this.statusSource = undefined; // from now on this node numbers the updates
-    this.shared = undefined; // the first broadcast is the whole CIB
-    this.everHadDc = true;
-    this.log.info({ event: "dc", dc: this.localNode }, `${this.localNode} is the DC`);
-    let cib: Cib = { ...this.cibValue, dcUuid: this.localNode };
+  /** This node became DC (election.ts): it takes the status over from what it knows of every node. */
+  private takeOver(): void {
+    this.repl.becameDc();
+    let cib: Cib = { ...this.repl.cib, dcUuid: this.localNode };
     for (const n of this.options.nodes) {
       const up = n === this.localNode || this.active.has(n);
       if (!up && this.present.has(n)) continue; // restarting: keep what was recorded until it is active
@@ -907,201 +642,14 @@ export class Controller {
       // a node that changed, or was never seen, is (re)probed.
       if (!known) cib = nodeMembership(cib, n, up, !unclean);
     }
-    this.setCib(this.withOwnAccount(cib), "status");
+    this.repl.set(this.join.withOwnAccount(cib), "status");
     this.changed();
-    this.askJoin();
-    this.awaitOwnOps();
-  }
-
-  /**
-   * A new DC decides only once the actions running here have ended, as a peer's join answer waits for
-   * its own (seed 965: n2 became DC while the old DC's start of g1 ran here; the start, counted as
-   * running, let the new DC start g2 before g1 was up). Then its own account is taken again: the
-   * results are in. Local actions are bounded by their timeouts.
-   */
-  private awaitOwnOps(): void {
-    const epoch = ++this.ownWaitEpoch; // an earlier wait, still pending, no longer counts
-    this.ownOpsPending = this.local.busy;
-    if (!this.ownOpsPending) return;
-    void this.local.drain().then(() => {
-      if (epoch !== this.ownWaitEpoch) return;
-      this.ownOpsPending = false;
-      if (!this.isDc) return;
-      this.setCib(this.withOwnAccount(this.cibValue), "status");
-      this.changed();
-      this.kick();
-    });
-  }
-
-  /** Every live peer (new DC), or the nodes that join (`only`), tells what it last ran before the next transition (join.ts). */
-  private askJoin(only?: readonly string[]): void {
-    // Present, not yet active nodes too: a restarting hbd may have run what the old DC asked (seed 358).
-    const peers = only ?? [...new Set([...this.active, ...this.present])];
-    const until = this.ports.monotonic() + this.dcWaitMs;
-    for (const [p, j] of this.joinWait.ask(peers, until, only !== undefined))
-      this.ports.send({ k: "join-query", j }, p);
-  }
-
-  /** A join answer the DC still waits for is recorded; a late or repeated one is not (join-wait.ts). */
-  private onJoinAnswer(from: string, j: number | undefined, last: LastActions): void {
-    if (!this.joinWait.answer(from, j)) {
-      this.log.debug(
-        { event: "join-state-stale", peer: from, j },
-        `ignoring an old join answer from ${from}`,
-      );
-      return;
-    }
-    this.onJoinState(from, last);
-    if (!this.joinWait.waiting) this.kick();
-  }
-
-  /** A join query: answered once the actions running here have ended (their results are our truth). */
-  private async answerJoin(from: string, j: number | undefined): Promise<void> {
-    await this.local.drain();
-    this.ports.send(
-      j === undefined
-        ? { k: "join-state", last: this.ownLast() }
-        : { k: "join-state", last: this.ownLast(), j },
-      from,
-    );
-  }
-
-  private onJoinState(from: string, last: LastActions): void {
-    const shown = this.runningOn(this.cibValue, from);
-    const known = (rsc: string) => findPrimitive(this.cibValue, rsc) !== undefined;
-    const r = reconcileNode(this.cibValue, from, last, shown, known, this.ports.now());
-    if (r.changed.length > 0) {
-      this.log.info(
-        { event: "join-state", peer: from, resources: r.changed },
-        `${from} ran what the status did not show: ${r.changed.join(", ")}; recorded before deciding`,
-      );
-      this.setCib(r.cib, "status");
-      this.changed();
-    }
+    this.join.ask();
+    this.join.awaitOwnOps();
   }
 
   private startupFencing(): boolean {
-    return clusterOptions(this.cibValue).startupFencing;
-  }
-
-  /**
-   * What this node knows of itself, before it decides as the new DC (its own join answer, join.ts):
-   * a resource it last stopped that the status shows running is recorded stopped (seed 85: the policy
-   * started a group's later members on top of a stopped first one); one it started that the status
-   * does not show is recorded started (seed 1003: the new DC started g3 elsewhere while it ran here);
-   * one the status shows running that this hbd never ran is probed again (seed 65).
-   */
-  private withOwnAccount(cib: Cib): Cib {
-    const shown = this.runningOn(cib, this.localNode);
-    // A start still running here counts as running (seed 5208: the old DC's start of p2 here had not
-    // ended when this node became DC, and the new DC started p2 on n2 too).
-    const starting = [...this.local.starting].map((rsc) => [rsc, "start", 0] as const);
-    const last = [...this.ownLast(), ...starting];
-    const known = (rsc: string) => findPrimitive(cib, rsc) !== undefined;
-    const r = reconcileNode(cib, this.localNode, last, shown, known, this.ports.now());
-    if (r.changed.length > 0)
-      this.log.info(
-        { event: "local-state", resources: r.changed },
-        `the status differs from what ran here: ${r.changed.join(", ")}; recorded (or probed) before deciding`,
-      );
-    return r.cib;
-  }
-
-  private onSync(from: string, dc: string | null, xml: string): void {
-    const parsed = parseCib(xml);
-    const theirs = parsed.value;
-    if (theirs === undefined) {
-      this.log.warn({ event: "crm-bad-cib", peer: from }, `unparsable CIB from ${from}`);
-      return;
-    }
-    if (dc === from) {
-      if (this.isDc && from !== this.localNode) {
-        this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} claim DC`);
-        if (from < this.localNode) {
-          this.dcName = from;
-          this.dirty = false;
-          this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        } else this.keepDc(from);
-      } else if (this.dcName !== from) {
-        this.dcName = from;
-        this.dcWaitUntil = undefined;
-        this.everHadDc = true;
-        this.log.info({ event: "dc", dc: from }, `${from} is the DC`);
-      }
-      if (this.dcName === from) this.claimDueAt = undefined;
-    } else if (!this.isDc && from === this.dcName) this.pointedTo(from, dc);
-    const cmp = compareConfigVersions(theirs, this.cibValue);
-    let cib = this.cibValue;
-    if (cmp > 0) {
-      this.log.info(
-        { event: "cib-adopted", peer: from, version: formatCibVersion(theirs) },
-        `configuration ${formatCibVersion(theirs)} from ${from} replaces ${formatCibVersion(cib)}`,
-      );
-      cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
-      this.persistLogged(cib);
-      if (this.isDc) this.changed();
-    } else if (cmp < 0) {
-      if (this.isDc) this.syncDue = true;
-      // Our configuration is newer than the DC's (changed where it could not reach us): send it ours,
-      // as Pacemaker's DC takes the newest CIB of the nodes that join. Seed 216: the changes of the
-      // DC that abdicated stayed on it alone, and the nodes differed for good.
-      else if (from === this.dcName) this.sendSync(from);
-    } else if (configText(theirs) !== configText(cib)) {
-      // Two partitions changed the configuration as far: the DC's copy wins, as Pacemaker's DC syncs
-      // its CIB to every node that joins. Keeping both (as before) left the nodes different forever
-      // (found by the whole-cluster simulator, seed 16).
-      const dcWins = from === this.dcName && !this.isDc;
-      this.log.warn(
-        { event: "cib-conflict", peer: from, version: formatCibVersion(theirs) },
-        `${from} has a different configuration with the same version ${formatCibVersion(theirs)}; ${dcWins ? "taking the DC's" : "keeping ours"}`,
-      );
-      if (dcWins) {
-        cib = { ...theirs, status: cib.status, numUpdates: cib.numUpdates };
-        this.persistLogged(cib);
-      } else if (this.isDc) this.syncDue = true;
-    }
-    // The DC's status, unless an older copy of it crossed a newer update (seed 75: an answer to an
-    // earlier sync request set the node back; nothing newer followed).
-    // Compared with the DC's last copy applied here: ours may carry a configuration adopted since.
-    const src = this.statusSource;
-    const stale = src?.dc === from && compareCibVersions(theirs, src.version) < 0;
-    if (from === this.dcName && !this.isDc && !stale) {
-      cib = { ...cib, status: theirs.status, numUpdates: theirs.numUpdates, dcUuid: from };
-      this.statusSource = { dc: from, version: cibVersionOf(theirs) };
-    }
-    this.cibValue = cib;
-    this.askAgainIfBehind(from);
-  }
-
-  /** After a sync from the DC: still older than an update it announced (answers crossed)? Ask again. */
-  private askAgainIfBehind(from: string): void {
-    const b = this.behind;
-    if (b === undefined || b.dc !== from || from !== this.dcName || this.isDc) return;
-    if (compareCibVersions(this.cibValue, b.version) >= 0) {
-      this.behind = undefined;
-      return;
-    }
-    // A few times: an update that announced a version the DC never reaches (garbled) must not loop.
-    if (++b.asks > BEHIND_ASKS_MAX) {
-      this.behind = undefined;
-      return;
-    }
-    this.ports.send({ k: "sync-request" }, from);
-  }
-
-  private sendSync(dest?: string): void {
-    this.ports.send({ k: "sync", dc: this.dcName ?? null, cib: serializeCib(this.cibValue) }, dest);
-    if (dest === undefined) this.shared = this.cibValue;
-  }
-
-  /** DC: tells every peer what changed since the last broadcast: a status update when it can, else the whole CIB. */
-  private broadcast(): void {
-    const u = this.shared === undefined ? undefined : statusUpdate(this.shared, this.cibValue);
-    if (u === undefined) this.sendSync();
-    else {
-      this.ports.send({ k: "status", ...u });
-      this.shared = this.cibValue;
-    }
+    return clusterOptions(this.repl.cib).startupFencing;
   }
 
   /**
@@ -1112,116 +660,19 @@ export class Controller {
   private keepDc(other: string): void {
     // What the other DC did meanwhile is recorded only in its own status: probe its node again.
     if (this.active.has(other)) {
-      this.setCib(nodeMembership(this.cibValue, other, true), "status");
+      this.repl.set(nodeMembership(this.repl.cib, other, true), "status");
       this.changed();
     }
-    this.sendSync(other);
-    this.failPendingOn(other, `${other} acted as DC`, true);
+    this.repl.sendSync(other);
+    this.runner.failPendingOn(other, `${other} acted as DC`, true);
     // The nodes that followed it ran what it asked: every live node reports before we decide again
     // (seed 672: n3 ran p1 for the other DC; the staying DC moved p1 to n2 on top of it).
-    this.askJoin();
+    this.join.ask();
   }
 
-  /** A status update from the DC: applied when we hold its base version, else the whole CIB is asked for. */
-  private onStatusUpdate(from: string, u: StatusUpdate): void {
-    if (this.fromOtherDc(from)) return;
-    const applied = applyStatusUpdate(this.cibValue, u);
-    if (applied === undefined) {
-      const base = parseCibVersion(u.base);
-      const target = base === undefined ? undefined : { ...base, numUpdates: u.numUpdates };
-      // A late update from the DC whose status we hold: we are already past it.
-      const src = this.statusSource;
-      if (target !== undefined && src?.dc === from && compareCibVersions(target, src.version) <= 0) return;
-      if (target !== undefined) this.behind = { dc: from, version: target, asks: 0 };
-      this.log.info(
-        { event: "crm-resync", peer: from, base: u.base, have: formatCibVersion(this.cibValue) },
-        `status update for ${u.base} does not apply to ${formatCibVersion(this.cibValue)}; asking ${from} for the CIB`,
-      );
-      this.ports.send({ k: "sync-request" }, from);
-      return;
-    }
-    this.cibValue = { ...applied, dcUuid: from };
-    this.statusSource = { dc: from, version: cibVersionOf(applied) };
-  }
-  /**
-   * A message only a DC sends (status, version) from `from`: true when it is not from our DC and was
-   * dealt with (two DCs: the lower name stays; else its claim is asked for).
-   */
-  private fromOtherDc(from: string): boolean {
-    if (this.isDc && from !== this.localNode) {
-      // Another DC (a partition that healed unevenly, its claim lost): the lower name stays.
-      this.log.warn({ event: "dc-conflict", peer: from }, `both ${this.localNode} and ${from} act as DC`);
-      if (from < this.localNode) {
-        this.dcName = from;
-        this.dirty = false;
-        this.log.info({ event: "dc", dc: from }, `${this.localNode} abdicates: ${from} is the DC`);
-        this.ports.send({ k: "sync-request" }, from);
-      } else this.keepDc(from);
-      return true;
-    }
-    if (from !== this.dcName) {
-      // Only a DC sends status: ask it for its claim (a sync). Without this a node that took the loser
-      // of two meeting DCs for its DC kept it forever (found by the whole-cluster simulator, seed 14).
-      const now = this.ports.monotonic();
-      if (now - (this.claimAsked.get(from) ?? Number.NEGATIVE_INFINITY) >= 1000) {
-        this.claimAsked.set(from, now);
-        this.ports.send({ k: "sync-request" }, from);
-      }
-      return true;
-    }
-    return false;
-  }
-
-  private applyAttribute(node: string, name: string, value: string | undefined): void {
-    this.log.info({ event: "attribute", node, name, value }, `${node}: ${name}=${value ?? "(removed)"}`);
-    this.setCib(setNodeAttribute(this.cibValue, node, name, value), "config");
-    this.changed();
-  }
-
-  private setCib(cib: Cib, kind: "config" | "status"): void {
-    this.cibValue = kind === "config" ? bumpEpoch(cib) : bumpUpdates(cib);
-    if (kind === "config") this.persistLogged(this.cibValue);
-    this.syncDue = true;
-  }
-
-  /**
-   * A configuration change somebody is told about: epoch + 1, saved, and only then applied and
-   * replicated. Returns why it could not be saved (nothing changed then).
-   */
-  private commitConfig(cib: Cib): string | undefined {
-    const next = bumpEpoch(cib);
-    try {
-      this.ports.persist?.(next);
-    } catch (e) {
-      return (e as Error).message;
-    }
-    this.cibValue = next;
-    this.syncDue = true;
-    this.changed();
-    return undefined;
-  }
-
-  /** Saves the CIB where nobody waits for the answer (replication, node attributes): a failure is logged. */
-  private persistLogged(cib: Cib): void {
-    try {
-      this.ports.persist?.(cib);
-    } catch (e) {
-      this.log.error(
-        { event: "cib-save-failed", err: (e as Error).message, version: formatCibVersion(cib) },
-        `cannot save the CIB ${formatCibVersion(cib)}: ${(e as Error).message}`,
-      );
-    }
-  }
-
-  /** An outside change: schedule again, with a fresh run budget. */
+  /** An outside change: schedule again, with a fresh run budget (transition-runner.ts). */
   private changed(): void {
-    // A new input while a transition runs aborts it, as Pacemaker's: actions not yet started are not
-    // run, and the policy decides again with the input (seed 2215: g2 failed while g3 was recovered,
-    // and g3 was started again on top of the dead g2).
-    if (this.running) this.abortRequested = true;
-    this.dirty = true;
-    this.runs = 0;
-    this.fenceBackoff.release(); // fencing that gave up tries again
+    this.runner.changed();
   }
 
   // ------------------------------------------------------------ transitions
@@ -1240,197 +691,25 @@ export class Controller {
       this.settleDue = true; // whoever kicks during a membership step (R1's hold too) waits for its end
       return;
     }
-    this.ports.alert?.({ kind: "dc", node: this.dcName });
-    if (this.releasing) return;
+    this.ports.alert?.({ kind: "dc", node: this.election.dc });
+    if (this.runner.releasing) return;
     // Peers hear the DC's claim and status before any action it sends: a node still waiting for a
     // claim would refuse an `op` from a DC it does not know yet.
-    this.flushSync();
-    if (
-      this.isDc &&
-      this.dirty &&
-      !this.running &&
-      !this.joinWait.waiting &&
-      !this.ownOpsPending &&
-      this.ports.monotonic() >= this.viewHoldUntil &&
-      this.ports.monotonic() >= this.fenceBackoff.holdUntil
-    ) {
-      if (this.runs >= this.maxRuns) {
-        this.dirty = false;
-        this.log.error(
-          { event: "transitions-exhausted", runs: this.runs },
-          `${this.runs} transitions in a row did not settle the cluster; waiting for a change`,
-        );
-      } else this.startTransition();
-    }
-    this.flushSync();
-    if (this.holdWaiters.length > 0 && !this.running && !(this.isDc && this.dirty)) {
+    this.repl.flush();
+    this.runner.startIfDue(this.isDc && !this.join.waiting);
+    this.repl.flush();
+    if (this.holdWaiters.length > 0 && this.idle) {
       const waiters = this.holdWaiters;
       this.holdWaiters = [];
       for (const w of waiters) w();
     }
   }
 
-  private flushSync(): void {
-    if (this.syncDue && this.isDc) {
-      this.syncDue = false;
-      this.broadcast();
-    }
-  }
-
-  private startTransition(): void {
-    this.dirty = false;
-    const input = this.policyInput(this.cibValue);
-    const now = policyClock(this.ports.now());
-    const t = schedule(input, now);
-    this.lastTransition = t;
-    this.recheckAt = nextRecheck(input, now, t);
-    const graph = toGraph(t, this.cibValue, this.shipped);
-    if (graph.actions.every((a) => a.op === "pseudo")) return; // nothing to do: stable
-    const saved = this.savePolicyInput(input, now);
-    const tid = ++this.tid;
-    this.runs++;
-    this.transitionsRun++;
-    this.running = true;
-    this.abortRequested = false;
-    this.log.info(
-      {
-        event: "transition",
-        tid,
-        summary: t.summary.map((s) => `${s.verb} ${s.rsc ?? ""} ${s.node}${s.to ? ` -> ${s.to}` : ""}`),
-        ...(saved === undefined ? {} : { input: saved }),
-      },
-      `transition ${tid}: ${graph.actions.filter((a) => a.op !== "pseudo").length} action(s)`,
-    );
-    void runTransition(graph, (a) => this.runAction(tid, a)).then((res) => {
-      this.running = false;
-      this.log.info(
-        { event: "transition-done", tid, complete: res.complete },
-        `transition ${tid} ${res.complete ? "complete" : "aborted"}`,
-      );
-      this.dirty = true; // check again: more to do, or stable
-      this.kick();
-    });
-    this.kick(); // sync the status changes recorded so far
-  }
-
-  /** Saves a policy input through the port; a failure is logged, never fatal. */
-  private savePolicyInput(cib: Cib, nowMs: number): string | undefined {
-    try {
-      return this.ports.savePolicyInput?.(cib, nowMs);
-    } catch (e) {
-      this.log.error(
-        { event: "pe-input-save-failed", err: (e as Error).message },
-        `cannot save the policy input: ${(e as Error).message}`,
-      );
-      return undefined;
-    }
-  }
-
-  private async runAction(tid: number, a: GraphAction): Promise<ActionResult> {
-    if (a.op === "pseudo") return synthetic(a, 0, "done", "pseudo action");
-    // A DC that abdicated (two DCs met) must not go on with its transition: the other DC decides now
-    // (found by the whole-cluster simulator, seed 14: the loser kept starting a group the winner knew
-    // nothing of, and the winner later stopped its first member under the others).
-    if (this.releasing && tid !== this.releaseTid)
-      return this.notRun(a, `${this.localNode} is shutting down`);
-    if (!this.isDc && !this.releasing) return this.notRun(a, `${this.localNode} is no longer the DC`);
-    if (this.abortRequested && !this.releasing) return this.notRun(a, "aborted: a new input arrived");
-    if (a.op === "fence") return this.fenceAction(tid, a);
-    let result: ActionResult;
-    if (a.node === this.localNode) {
-      result = await this.execHere(actionRequest(a));
-    } else if (!this.active.has(a.node)) {
-      result = synthetic(a, 1, "error", `node ${a.node} is not active`);
-    } else {
-      result = await this.remoteOp(a, a.node, (a.timeoutMs ?? 20_000) + this.opMarginMs, {
-        k: "op",
-        tid,
-        aid: a.id,
-        rsc: a.rsc,
-        op: a.op,
-        intervalMs: a.intervalMs ?? 0,
-        agent: a.agent,
-        ...(a.timeoutMs === undefined ? {} : { timeoutMs: a.timeoutMs }),
-        ...(a.op === "start" ? { down: this.downNodes() } : {}),
-      });
-    }
-    if (!this.undelivered.has(result)) this.record(a, result);
-    return result;
-  }
-
-  /** Records a result in the status section (fail counts included) unless we stopped being DC or the node left. */
-  private record(a: GraphAction, r: ActionResult): void {
-    if (!this.isDc) return;
-    // A node that left has its history cleared or re-probed when it returns: its lost actions are not failures.
-    if (a.node !== this.localNode && !this.active.has(a.node)) return;
-    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
-    this.log.info(
-      {
-        event: "op-result",
-        rsc: a.rsc,
-        op: a.op,
-        intervalMs: a.intervalMs ?? 0,
-        node: a.node,
-        rc,
-        ms: Math.round(r.durationMs),
-      },
-      `${a.rsc} ${a.op}${a.intervalMs ? ` (${a.intervalMs} ms)` : ""} on ${a.node}: rc ${rc}${rc === (a.expectedRc ?? 0) ? "" : ` (${r.reason})`}`,
-    );
-    const cib = opFail(
-      this.cibValue,
-      { rsc: a.rsc, op: a.op, intervalMs: a.intervalMs ?? 0, node: a.node, rc },
-      this.ports.now(),
-    );
-    this.setCib(cib, "status");
-  }
-
-  // ---- fencing
-
-  /**
-   * A `fence` action of a transition (DC). Another node is fenced from here
-   * with the devices that can fence it; the DC itself is never fenced from
-   * here: the lowest-named other active node is asked to do it (an `op` with
-   * op "fence"), and without one the action fails. Success is recorded as
-   * Pacemaker does (node down, history and transient attributes cleared);
-   * failure aborts the transition and holds the next one back (doubling from
-   * fenceRetryMinMs to fenceRetryMaxMs; after fenceMaxAttempts failures in a
-   * row until an outside change).
-   */
-  private async fenceAction(tid: number, a: GraphAction): Promise<ActionResult> {
-    const target = a.node;
-    const action = a.agent.params?.action ?? "reboot";
-    let r: ActionResult;
-    if (target !== this.localNode) {
-      const f = await this.fenceHere(target, action);
-      r = { ...synthetic(a, f.ok ? 0 : 1, f.ok ? "done" : "error", f.reason), durationMs: f.durationMs };
-    } else {
-      const peer = [...this.active].sort()[0];
-      r =
-        peer === undefined
-          ? synthetic(a, 1, "error", `${target} (the DC) must be fenced and no other active node can do it`)
-          : await this.delegateFence(tid, a, peer);
-    }
-    if (!this.isDc) return r;
-    if (r.rc === 0 && r.status === "done") {
-      this.fenceBackoff.succeeded(target);
-      this.unclean.delete(target);
-      this.fencedNodes.add(target);
-      this.setCib(nodeFenced(this.cibValue, target), "status");
-    } else {
-      const { attempts: n, waitMs: wait } = this.fenceBackoff.failed(target, this.ports.monotonic());
-      this.log.error(
-        { event: "fence-failed", target, attempts: n, retryMs: wait, reason: r.reason },
-        `fencing ${target} failed (${r.reason}); ${wait === null ? `${n} attempts: waiting for a change` : `retrying in ${wait} ms`}; its resources stay where they are`,
-      );
-    }
-    return r;
-  }
-
   /** Fences `target` with each device that can, in CIB order, until one succeeds. Never the local node. */
   private async fenceHere(target: string, action: string): Promise<FenceResult> {
     const f = await fenceWithDevices(
       {
-        cib: this.cibValue,
+        cib: this.repl.cib,
         localNode: this.localNode,
         fence: this.ports.fence,
         alert: this.ports.alert,
@@ -1443,51 +722,6 @@ export class Controller {
     return f;
   }
 
-  /** DC: asks `peer` to fence the DC itself; resolves with its answer (or a timeout). */
-  private delegateFence(tid: number, a: GraphAction, peer: string): Promise<ActionResult> {
-    const timeout =
-      devicesFor(this.cibValue, a.node).reduce((t, d) => t + fenceTimeoutMs(this.cibValue, d, "reboot"), 0) +
-      this.opMarginMs;
-    this.log.warn(
-      { event: "fence-delegated", target: a.node, peer },
-      `asking ${peer} to fence ${a.node} (this DC)`,
-    );
-    return this.remoteOp(a, peer, timeout, {
-      k: "op",
-      tid,
-      aid: a.id,
-      rsc: a.node,
-      op: "fence",
-      intervalMs: 0,
-      agent: a.agent,
-      timeoutMs: timeout,
-    });
-  }
-
-  /** Sends `op` to `node`; resolves with its `result`, or a timeout after `timeoutMs` (tick()). */
-  private remoteOp(
-    a: GraphAction,
-    node: string,
-    timeoutMs: number,
-    op: Extract<CrmMessage, { k: "op" }>,
-  ): Promise<ActionResult> {
-    const tg = this.ports.generationOf?.(node);
-    const msg = tg === undefined ? op : { ...op, tg };
-    return new Promise<ActionResult>((resolve) => {
-      const now = this.ports.monotonic();
-      this.pending.set(`${op.tid}:${op.aid}`, {
-        node,
-        deadline: now + timeoutMs,
-        resolve,
-        action: a,
-        op: msg,
-        resendAt: now + OP_RESEND_MS,
-        resends: 0,
-      });
-      this.ports.send(msg, node);
-    });
-  }
-
   // ------------------------------------------------------------ recurring monitors
 
   /**
@@ -1496,90 +730,10 @@ export class Controller {
    * recurring monitor that succeeds keeps running, one that fails does not.
    */
   private execHere(req: ActionRequest): Promise<ActionResult> {
-    return this.local.run(req, () => this.localActive && !this.releasing);
+    return this.local.run(req, () => this.localActive && !this.runner.releasing);
   }
 
   private cancelMonitors(): void {
     this.local.cancelMonitors();
   }
-
-  /** A result of a recurring monitor of this node: a failure goes to the DC once. */
-  private onRecurringResult(r: ActionResult): void {
-    this.ports.alert?.({ kind: "op", node: this.localNode, result: r });
-    const key = opKey(r.rscId, r.op, r.intervalMs);
-    const reported = this.local.reportedFailures;
-    if (r.status === "done" && r.rc === 0) {
-      reported.delete(key);
-      return;
-    }
-    const rc = r.status === "done" ? r.rc : r.rc === 0 || r.rc === 7 ? 1 : r.rc;
-    // Found not running: newer than the start a join answer would otherwise report (seed 70: the DC,
-    // asked again after a heal, recorded p1 running on n2 from its start after its monitor had failed).
-    if (rc === 7) this.local.notRunning(r.rscId);
-    // Sent on every failed run until the DC's status (replicated here) shows it, so a report lost
-    // with a DC that died is made again to the next one; the DC ignores a failure it already has.
-    if (this.failureRecorded(this.localNode, r.rscId, r.intervalMs, rc)) return;
-    if (!reported.has(key))
-      this.log.warn(
-        { event: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-        `recurring monitor of ${r.rscId} (${r.intervalMs} ms) failed: rc ${rc}${r.reason ? ` (${r.reason})` : ""}`,
-      );
-    if (this.isDc) this.monitorFailed(this.localNode, r.rscId, r.intervalMs, rc, r.reason);
-    else if (this.dcName !== undefined)
-      this.ports.send(
-        { k: "monitor-failed", rsc: r.rscId, intervalMs: r.intervalMs, rc, reason: r.reason },
-        this.dcName,
-      );
-    else return; // no DC to tell: try again on the next run
-    reported.add(key);
-    this.kick();
-  }
-
-  /**
-   * Whether the status section shows recurring monitor `rsc`/`intervalMs` of
-   * `node` failed with `rc` (its history entry is replaced by the next run's
-   * result, so a failure after a restart is a new one).
-   */
-  private failureRecorded(node: string, rsc: string, intervalMs: number, rc: number): boolean {
-    const ns = this.cibValue.status.find((s) => s.uname === node);
-    const op = ns?.lrmResources
-      .find((r) => r.id === rsc)
-      ?.ops.find((o) => o.id === `${rsc}_monitor_${intervalMs}`);
-    return op !== undefined && op.rcCode === rc;
-  }
-
-  /** DC: a recurring monitor failed on `node`: record it (fail count included) and schedule. */
-  private monitorFailed(node: string, rsc: string, intervalMs: number, rc: number, reason: string): void {
-    if (node !== this.localNode && !this.active.has(node)) return;
-    if (findPrimitive(this.cibValue, rsc) === undefined) return;
-    if (this.failureRecorded(node, rsc, intervalMs, rc)) return; // a report sent again
-    this.log.warn(
-      { event: "op-result", rsc, op: "monitor", intervalMs, node, rc, recurring: true },
-      `${rsc} monitor (${intervalMs} ms) on ${node}: rc ${rc}${reason ? ` (${reason})` : ""}`,
-    );
-    this.setCib(
-      opFail(this.cibValue, { rsc, op: "monitor", intervalMs, node, rc }, this.ports.now()),
-      "status",
-    );
-    this.changed();
-  }
-
-  private failPendingOn(node: string, reason: string, notRun = false): void {
-    for (const [key, p] of this.pending)
-      if (p.node === node) {
-        this.pending.delete(key);
-        p.resolve(notRun ? this.notRun(p.action, reason) : synthetic(p.action, 1, "error", reason));
-      }
-  }
-
-  /** A failed result for an action that never ran (refused, or lost with another DC): not recorded. */
-  private notRun(a: GraphAction, reason: string): ActionResult {
-    const r = synthetic(a, 1, "error", reason);
-    this.undelivered.add(r);
-    return r;
-  }
-}
-
-function cibVersionOf(c: CibVersion): CibVersion {
-  return { adminEpoch: c.adminEpoch, epoch: c.epoch, numUpdates: c.numUpdates };
 }
