@@ -7,7 +7,7 @@
 import type { Cib, CibNode, LrmResource, LrmRscOp, NodeState, NvSet } from "../cib/model.js";
 import { clusterOptions, nvMap, perOpFailCounts } from "../cib/query.js";
 import { addScores, formatScore, INFINITY, parseScore } from "../cib/score.js";
-import { schedule } from "./schedule.js";
+import { scheduleSummary } from "./schedule.js";
 import type { Transition } from "./types.js";
 
 /** UUID placed in the transition keys of injected operations. */
@@ -319,6 +319,5 @@ export function isStable(cib: Cib, t: Transition): boolean {
   // nothing to apply: the scheduler would decide `t` again (it is pure), so no second run
   // (`t` is the transition of `cib`; the second run was a third of `hbctl simulate` on a steady CIB)
   if (after === cib) return t.summary.every((s) => s.blocked);
-  const again = schedule(after, t.now);
-  return again.summary.every((s) => s.blocked);
+  return scheduleSummary(after, t.now).every((s) => s.blocked);
 }
