@@ -195,7 +195,7 @@ class Reader {
   /** Registers the element's `id` in the configuration id namespace. */
   id(required: boolean): string | undefined {
     const id = required ? this.required("id") : this.get("id");
-    if (id) this.ctx.registerId(id, this.el, this.path);
+    if (id) this.ctx.registerId(id, this.el, this);
     return id || undefined;
   }
 
@@ -227,7 +227,7 @@ function childPath(parent: string, el: XmlElement): string {
 
 /** Parse-wide state: diagnostics and the id namespace. */
 class Ctx {
-  private readonly ids = new Map<string, string>();
+  private readonly ids = new Map<string, string | { readonly path: string }>();
   private idsActive = true;
   constructor(
     readonly sink: DiagnosticSink,
@@ -245,12 +245,14 @@ class Ctx {
   trackIds(on: boolean): void {
     this.idsActive = on;
   }
-  registerId(id: string, el: XmlElement, path: string): void {
+  /** `at`: the element's path, or its reader (the path is made only for a duplicate's message). */
+  registerId(id: string, el: XmlElement, at: string | { readonly path: string }): void {
     if (!this.idsActive) return;
     const first = this.ids.get(id);
+    const path = (a: string | { readonly path: string }): string => (typeof a === "string" ? a : a.path);
     if (first !== undefined)
-      this.error(el, path, "cib.duplicate-id", `duplicate id "${id}" (first used by ${first})`);
-    else this.ids.set(id, path);
+      this.error(el, path(at), "cib.duplicate-id", `duplicate id "${id}" (first used by ${path(first)})`);
+    else this.ids.set(id, at);
   }
 }
 
