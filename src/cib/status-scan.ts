@@ -332,7 +332,8 @@ class StatusScanner {
     const [id, cls, provider, type] = f;
     if (!a.ok || !id) return undefined;
     for (let k = 1; k < 4; k++) this.lastRsc[k] = f[k];
-    const ops: LrmRscOp[] = [];
+    const ops = this.ops;
+    ops.length = 0;
     let p = gt + 1;
     if (!a.empty)
       for (;;) {
@@ -349,13 +350,21 @@ class StatusScanner {
         p = this.end;
       }
     this.end = p;
+    // a copy of exactly its length (an array grown by push keeps room for 17: 130 bytes per resource)
+    const list = ops.slice();
+    // the common shape in one literal (no property store added object by object); the same fields in the same order
+    if (cls !== undefined && provider !== undefined && type !== undefined)
+      return { id, class: cls, provider, type, ops: list };
     const res = { id } as Building<LrmResource>;
     if (cls !== undefined) res.class = cls;
     if (provider !== undefined) res.provider = provider;
     if (type !== undefined) res.type = type;
-    res.ops = ops;
+    res.ops = list;
     return res;
   }
+
+  /** The operations of the resource being read. */
+  private readonly ops: LrmRscOp[] = [];
 
   /** One self-closed `<lrm_rsc_op .../>` at `lt` (its end in `this.end`). */
   private readOp(lt: number): LrmRscOp | undefined {
