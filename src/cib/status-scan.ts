@@ -201,20 +201,28 @@ class Attrs {
   }
 }
 
-/** The fields of the operation being read (one object, cleared for each). */
+/**
+ * The fields of the operation being read (one object for all: `seen` says which attributes this one
+ * has, so nothing is cleared between operations).
+ */
 class OpFields {
-  readonly s: (string | undefined)[] = new Array<string | undefined>(OP_ATTRS.length).fill(undefined);
-  readonly n: (number | undefined)[] = new Array<number | undefined>(OP_ATTRS.length).fill(undefined);
+  /** String values by attribute number (valid where `seen` has the bit). */
+  readonly s: string[] = new Array<string>(OP_ATTRS.length).fill("");
+  /** Integer values by attribute number (valid where `seen` has the bit). */
+  readonly n: number[] = new Array<number>(OP_ATTRS.length).fill(0);
   /** The previous operation's values, by attribute number. */
   readonly last: (string | undefined)[] = new Array<string | undefined>(OP_ATTRS.length).fill(undefined);
+  /** Bit k: attribute k was read. */
   seen = 0;
   unknown: Record<string, string> | undefined;
 
   clear(): void {
-    this.s.fill(undefined);
-    this.n.fill(undefined);
     this.seen = 0;
     this.unknown = undefined;
+  }
+
+  has(k: number): boolean {
+    return (this.seen & (1 << k)) !== 0;
   }
 
   /** The operation, built as parse.ts's readLrmRscOpFast builds it (same fields, same order). */
@@ -223,22 +231,22 @@ class OpFields {
     const op: Building<LrmRscOp> = {
       id,
       operation,
-      callId: n[3] ?? -1,
-      rcCode: n[4] ?? 0,
-      opStatus: n[5] ?? 0,
-      intervalMs: n[6] ?? 0,
+      callId: this.has(3) ? (n[3] as number) : -1,
+      rcCode: this.has(4) ? (n[4] as number) : 0,
+      opStatus: this.has(5) ? (n[5] as number) : 0,
+      intervalMs: this.has(6) ? (n[6] as number) : 0,
     };
-    if (s[2] !== undefined) op.operationKey = s[2];
-    if (s[7] !== undefined) op.transitionKey = s[7];
-    if (s[8] !== undefined) op.transitionMagic = s[8];
-    if (n[9] !== undefined) op.lastRcChange = n[9];
-    if (n[10] !== undefined) op.lastRun = n[10];
-    if (n[11] !== undefined) op.execTime = n[11];
-    if (n[12] !== undefined) op.queueTime = n[12];
-    if (s[13] !== undefined) op.opDigest = s[13];
-    if (s[14] !== undefined) op.exitReason = s[14];
-    if (s[15] !== undefined) op.onNode = s[15];
-    if (s[16] !== undefined) op.crmFeatureSet = s[16];
+    if (this.has(2)) op.operationKey = s[2] as string;
+    if (this.has(7)) op.transitionKey = s[7] as string;
+    if (this.has(8)) op.transitionMagic = s[8] as string;
+    if (this.has(9)) op.lastRcChange = n[9] as number;
+    if (this.has(10)) op.lastRun = n[10] as number;
+    if (this.has(11)) op.execTime = n[11] as number;
+    if (this.has(12)) op.queueTime = n[12] as number;
+    if (this.has(13)) op.opDigest = s[13] as string;
+    if (this.has(14)) op.exitReason = s[14] as string;
+    if (this.has(15)) op.onNode = s[15] as string;
+    if (this.has(16)) op.crmFeatureSet = s[16] as string;
     if (this.unknown !== undefined) op.extra = { attrs: this.unknown };
     return op;
   }
@@ -375,8 +383,8 @@ class StatusScanner {
     f.clear();
     a.begin(lt + 11, gt, this.ampBefore(lt, gt));
     while (a.next()) if (!this.opAttr(a, f)) return undefined;
-    const id = f.s[0];
-    const operation = f.s[1];
+    const id = f.has(0) ? f.s[0] : undefined;
+    const operation = f.has(1) ? f.s[1] : undefined;
     if (!a.ok || !a.empty || !id || !operation) return undefined;
     this.end = gt + 1;
     return f.build(id, operation);

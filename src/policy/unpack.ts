@@ -282,14 +282,21 @@ function newPrim(
     failedOn: new Set(),
     pendingOn: new Set(),
     monitorsOn: new Map(),
-    weights: new Array<number>(nodeCount).fill(0),
-    has: new Array<boolean>(nodeCount).fill(false),
+    weights: filled(nodeCount, 0),
+    has: filled(nodeCount, false),
     bans: new Set(),
     assigned: null,
     provisional: true,
     allocating: false,
     merging: false,
   };
+}
+
+/** An array of `n` times `v` (a loop: `new Array(n).fill(v)` calls into the runtime, per primitive). */
+function filled<T>(n: number, v: T): T[] {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
 }
 
 function cloneMaxOf(meta: Record<string, string>, nodeCount: number): number {
