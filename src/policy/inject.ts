@@ -269,7 +269,9 @@ function stepsByNode(cib: Cib, t: Transition): Map<string, Step[]> {
 function applySteps(ns: NodeState, steps: readonly Step[], info: (rsc: string) => LrmResource): NodeState {
   let state = ns;
   let list: LrmResource[] = [...ns.lrmResources];
-  let index = new Map(list.map((r, i) => [r.id, i]));
+  // set one by one (no [id, i] pair per resource); a repeated id: the last one, as new Map(pairs) has it
+  let index = new Map<string, number>();
+  for (let i = 0; i < list.length; i++) index.set((list[i] as LrmResource).id, i);
   for (const step of steps) {
     if (step.kind === "fence") {
       state = {
