@@ -39,7 +39,8 @@ import type {
 } from "./model.js";
 import { EMPTY_CONFIGURATION } from "./model.js";
 import { parseScore } from "./score.js";
-import { parseXml } from "./xml.js";
+import { lrmResourcesReader } from "./status-scan.js";
+import { type SubtreeReader, scanXml } from "./xml-scan.js";
 
 const CLASSES = ["ocf", "lsb", "heartbeat", "service", "systemd", "stonith", "upstart", "nagios"];
 const EXPR_OPS: readonly ExpressionOp[] = ["lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined"];
@@ -194,7 +195,7 @@ class Reader {
   /** Registers the element's `id` in the configuration id namespace. */
   id(required: boolean): string | undefined {
     const id = required ? this.required("id") : this.get("id");
-    if (id) this.ctx.registerId(id, this.el, this.path);
+    if (id) this.ctx.registerId(id, this.el, this);
     return id || undefined;
   }
 
@@ -226,9 +227,13 @@ function childPath(parent: string, el: XmlElement): string {
 
 /** Parse-wide state: diagnostics and the id namespace. */
 class Ctx {
-  private readonly ids = new Map<string, string>();
+  private readonly ids = new Map<string, string | { readonly path: string }>();
   private idsActive = true;
-  constructor(readonly sink: DiagnosticSink) {}
+  constructor(
+    readonly sink: DiagnosticSink,
+    /** `<lrm_resources>` elements the scanner read straight from the text (status-scan.ts). */
+    readonly lrmRead: ReadonlyMap<XmlElement, readonly LrmResource[]> = new Map(),
+  ) {}
 
   error(el: XmlElement | number, path: string, code: string, message: string): void {
     this.sink.error(typeof el === "number" ? el : (el.line ?? 0), code, `${path}: ${message}`);
@@ -240,12 +245,14 @@ class Ctx {
   trackIds(on: boolean): void {
     this.idsActive = on;
   }
-  registerId(id: string, el: XmlElement, path: string): void {
+  /** `at`: the element's path, or its reader (the path is made only for a duplicate's message). */
+  registerId(id: string, el: XmlElement, at: string | { readonly path: string }): void {
     if (!this.idsActive) return;
     const first = this.ids.get(id);
+    const path = (a: string | { readonly path: string }): string => (typeof a === "string" ? a : a.path);
     if (first !== undefined)
-      this.error(el, path, "cib.duplicate-id", `duplicate id "${id}" (first used by ${first})`);
-    else this.ids.set(id, path);
+      this.error(el, path(at), "cib.duplicate-id", `duplicate id "${id}" (first used by ${path(first)})`);
+    else this.ids.set(id, at);
   }
 }
 
@@ -979,6 +986,8 @@ function readNodeState(r: Reader): NodeState {
           cr.keep(l);
           continue;
         }
+        const read = r.ctx.lrmRead.get(l);
+        if (read !== undefined) for (const res of read) lrmResources.push(res);
         for (const res of l.children) {
           if (res.name === "lrm_resource")
             lrmResources.push(readLrmResourceFast(res, lr) ?? readLrmResource(lr.child(res)));
@@ -1116,9 +1125,15 @@ export function parseCib(
   }
 }
 
+/** Where the operation histories are: status-scan.ts reads these elements' bodies from the text. */
+const LRM_RESOURCES_PATH = ["cib", "status", "node_state", "lrm", "lrm_resources"];
+
 function parseCibWith(xml: string, file: string): Parsed<Cib | undefined> {
   const sink = new DiagnosticSink(file);
-  const parsed = parseXml(xml);
+  const sub: SubtreeReader<LrmResource[]> | undefined = generalOnly
+    ? undefined
+    : { path: LRM_RESOURCES_PATH, read: lrmResourcesReader(xml), found: new Map() };
+  let parsed = scanXml(xml, sub);
   if (!parsed.ok) {
     sink.error(parsed.line, "cib.xml-syntax", `not well-formed XML: ${parsed.message}`);
     return { value: undefined, diagnostics: sink.items };
@@ -1129,6 +1144,12 @@ function parseCibWith(xml: string, file: string): Parsed<Cib | undefined> {
     return { value: undefined, diagnostics: sink.items };
   }
   if (isLegacyDocument(root)) {
+    // the upgrade rewrites the tree: read it whole (Heartbeat 2 documents are small)
+    if (sub !== undefined && sub.found.size > 0) {
+      parsed = scanXml(xml);
+      if (parsed.ok) root = parsed.root;
+      sub.found.clear();
+    }
     root = upgradeHeartbeat2(root);
     sink.info(
       0,
@@ -1136,7 +1157,7 @@ function parseCibWith(xml: string, file: string): Parsed<Cib | undefined> {
       "Heartbeat 2 (crm-1.0.dtd) document: read and normalised to the current schema",
     );
   }
-  const ctx = new Ctx(sink);
+  const ctx = new Ctx(sink, sub?.found);
   const r = new Reader(root, "/cib", ctx);
   let configuration: Configuration = EMPTY_CONFIGURATION;
   const sectionExtra: Record<string, Extra> = {};

@@ -262,9 +262,16 @@ export function transitionKeyExpectedRc(key: string | undefined): number | undef
   const b = a < 0 ? -1 : key.indexOf(":", a + 1);
   const c = b < 0 ? -1 : key.indexOf(":", b + 1);
   if (c < 0 || !isIntAt(key, 0, a) || !isIntAt(key, a + 1, b) || !isIntAt(key, b + 1, c)) return undefined;
-  // the uuid part (`.*`) matches no line terminator
-  if (/[\n\r\u2028\u2029]/.test(key.slice(c + 1))) return undefined;
-  return Number(key.slice(b + 1, c));
+  // the uuid part (`.*`) matches no line terminator (a loop: no substring and no regular expression)
+  for (let i = c + 1; i < key.length; i++) {
+    const ch = key.charCodeAt(i);
+    if (ch === 10 || ch === 13 || ch === 0x2028 || ch === 0x2029) return undefined;
+  }
+  const neg = key.charCodeAt(b + 1) === 45; /* - */
+  if (c - b > 16) return Number(key.slice(b + 1, c)); // beyond 15 digits Number() rounds: let it
+  let rc = 0;
+  for (let i = neg ? b + 2 : b + 1; i < c; i++) rc = rc * 10 + key.charCodeAt(i) - 48;
+  return neg ? -rc : rc;
 }
 
 /** Compares dotted feature-set versions ("3.0.12" < "3.0.13"). */

@@ -26,8 +26,8 @@ class XmlSyntaxError extends Error {
 
 const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
-/** Replaces entity and character references (only called when the text has an `&`). */
-function decode(s: string, at: number): string {
+/** Replaces entity and character references (only called when the text has an `&`); throws on a bad one. */
+export function decode(s: string, at: number): string {
   let out = "";
   let i = 0;
   for (;;) {
@@ -145,7 +145,7 @@ function plainAttributes(
  * document again, so both give the same tree (test/unit/cib/xml-scan.test.ts compares them) and
  * errors come from one place.
  */
-export function scanPlain(text: string): XmlElement | undefined {
+export function scanPlain<T>(text: string, sub?: SubtreeReader<T>): XmlElement | undefined {
   type El = { name: string; attrs: Record<string, string>; children: XmlElement[]; line: number };
   const n = text.length;
   let line = 1;
@@ -201,6 +201,13 @@ export function scanPlain(text: string): XmlElement | undefined {
     else if (root === undefined) root = el;
     else return undefined;
     if (!tag.empty) {
+      const got = sub !== undefined && atPath(stack, el, sub.path) ? sub.read(gt + 1) : undefined;
+      if (got !== undefined) {
+        sub?.found.set(el, got.value);
+        i = got.end;
+        lt = text.indexOf("<", i);
+        continue;
+      }
       stack.push(el);
       top = el;
     }
@@ -209,10 +216,31 @@ export function scanPlain(text: string): XmlElement | undefined {
   return top === undefined ? root : undefined;
 }
 
-/** Scans `text` into a tree. */
-export function scanXml(text: string): XmlScanResult {
-  const plain = text.charCodeAt(0) === 0xfeff ? undefined : scanPlain(text);
+/**
+ * A reader of the body of the elements at one path, straight from the text (status-scan.ts):
+ * `read(from)`, from just after the start tag's '>', gives the body's value and the position after
+ * the end tag, or undefined, and the element's tree is built as usual. An element read so has no
+ * children in the tree; its value is in `found`.
+ */
+export interface SubtreeReader<T> {
+  /** Element names from the root down to the element read (e.g. cib, status, ..., lrm_resources). */
+  readonly path: readonly string[];
+  read(from: number): { end: number; value: T } | undefined;
+  readonly found: Map<XmlElement, T>;
+}
+
+/** Whether `el`, opened below the elements of `stack`, is at `path`. */
+function atPath(stack: readonly XmlElement[], el: XmlElement, path: readonly string[]): boolean {
+  if (stack.length !== path.length - 1 || el.name !== path[stack.length]) return false;
+  for (let k = stack.length - 1; k >= 0; k--) if ((stack[k] as XmlElement).name !== path[k]) return false;
+  return true;
+}
+
+/** Scans `text` into a tree (the fast path reads `sub`'s elements with it: see SubtreeReader). */
+export function scanXml<T>(text: string, sub?: SubtreeReader<T>): XmlScanResult {
+  const plain = text.charCodeAt(0) === 0xfeff ? undefined : scanPlain(text, sub);
   if (plain !== undefined) return { ok: true, root: plain };
+  sub?.found.clear(); // read from a tree the general scanner now builds again
   return scanGeneral(text);
 }
 

@@ -212,9 +212,10 @@ const ACTIVE_ROLES = new Set(["started", "Started"]);
 /** Initial weights: symmetric default, location constraints, stickiness, bans. */
 export function initWeights(world: World, locations: readonly LocationConstraint[]): void {
   const N = world.nodes.length;
+  // loops, not fill(): a fill is a call into the runtime, and there are two per primitive
   const init = (t: Table): void => {
-    t.has.fill(world.symmetric);
-    t.weights.fill(0);
+    for (let n = 0; n < t.has.length; n++) t.has[n] = world.symmetric;
+    for (let n = 0; n < t.weights.length; n++) t.weights[n] = 0;
   };
   for (const p of world.prims) init(p);
   for (const c of world.clones.values()) init(c);

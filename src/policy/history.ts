@@ -31,6 +31,21 @@ export interface RscNodeState {
   pendingStart: boolean;
 }
 
+/** The operations whose results tell a resource's state. */
+const REPLAYED = new Set(["start", "stop", "monitor", "promote", "demote", "migrate_to", "migrate_from"]);
+
+/** An operation's place in the history: by call-id, pending ones (call-id -1) last. */
+function callOrder(op: LrmRscOp): number {
+  return op.callId < 0 ? Number.MAX_SAFE_INTEGER : op.callId;
+}
+
+/** Already sorted by `callOrder` (as the executor records them, mostly): the stable sort would keep it so. */
+function inCallOrder(ops: readonly LrmRscOp[]): boolean {
+  for (let i = 1; i < ops.length; i++)
+    if (callOrder(ops[i - 1] as LrmRscOp) > callOrder(ops[i] as LrmRscOp)) return false;
+  return true;
+}
+
 /** The configured on-fail for an operation (op_defaults, then Pacemaker defaults). */
 function onFailFor(
   p: Primitive,
@@ -72,11 +87,7 @@ export function replayHistory(
     banAll: false,
     pendingStart: false,
   };
-  const sorted = [...ops].sort((a, b) => {
-    const ca = a.callId < 0 ? Number.MAX_SAFE_INTEGER : a.callId;
-    const cb = b.callId < 0 ? Number.MAX_SAFE_INTEGER : b.callId;
-    return ca - cb;
-  });
+  const sorted = inCallOrder(ops) ? ops : [...ops].sort((a, b) => callOrder(a) - callOrder(b));
   const clearPast = (): void => {
     if (
       st.onFail === "restart" ||
@@ -90,8 +101,7 @@ export function replayHistory(
   };
   for (const op of sorted) {
     const task = op.operation;
-    if (!["start", "stop", "monitor", "promote", "demote", "migrate_to", "migrate_from"].includes(task))
-      continue;
+    if (!REPLAYED.has(task)) continue;
     if (op.opStatus === 1) continue; // cancelled
     if (op.callId < 0 || op.opStatus === -1) {
       // pending: a start (or stop) in flight leaves the resource active

@@ -7,7 +7,7 @@
 import type { Cib, CibNode, LrmResource, LrmRscOp, NodeState, NvSet } from "../cib/model.js";
 import { clusterOptions, nvMap, perOpFailCounts } from "../cib/query.js";
 import { addScores, formatScore, INFINITY, parseScore } from "../cib/score.js";
-import { schedule } from "./schedule.js";
+import { scheduleSummary } from "./schedule.js";
 import type { Transition } from "./types.js";
 
 /** UUID placed in the transition keys of injected operations. */
@@ -269,7 +269,9 @@ function stepsByNode(cib: Cib, t: Transition): Map<string, Step[]> {
 function applySteps(ns: NodeState, steps: readonly Step[], info: (rsc: string) => LrmResource): NodeState {
   let state = ns;
   let list: LrmResource[] = [...ns.lrmResources];
-  let index = new Map(list.map((r, i) => [r.id, i]));
+  // set one by one (no [id, i] pair per resource); a repeated id: the last one, as new Map(pairs) has it
+  let index = new Map<string, number>();
+  for (let i = 0; i < list.length; i++) index.set((list[i] as LrmResource).id, i);
   for (const step of steps) {
     if (step.kind === "fence") {
       state = {
@@ -319,6 +321,5 @@ export function isStable(cib: Cib, t: Transition): boolean {
   // nothing to apply: the scheduler would decide `t` again (it is pure), so no second run
   // (`t` is the transition of `cib`; the second run was a third of `hbctl simulate` on a steady CIB)
   if (after === cib) return t.summary.every((s) => s.blocked);
-  const again = schedule(after, t.now);
-  return again.summary.every((s) => s.blocked);
+  return scheduleSummary(after, t.now).every((s) => s.blocked);
 }

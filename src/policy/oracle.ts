@@ -71,10 +71,12 @@ export function orderLines(
   // a loop of orders (never run, as in Pacemaker): normalize.py's rules for loops
   if (hasLoop(preds, n)) return loopOrderPairs(n, preds, new Set(labels.keys())).sort(byPos).map(line);
   const memo = new Map<number, Set<number>>();
-  const anc = (id: number, stack: Set<number>): Set<number> => {
+  /** The labelled ancestors of `id` (`stack`: the path walked, made on a miss: most calls hit the memo). */
+  const anc = (id: number, path?: Set<number>): Set<number> => {
     const known = memo.get(id);
     if (known) return known;
     const res = new Set<number>();
+    const stack = path ?? new Set<number>();
     stack.add(id);
     for (const p of preds.get(id) ?? []) {
       if (stack.has(p)) continue;
@@ -87,10 +89,14 @@ export function orderLines(
   };
   const edges: [number, number][] = [];
   for (const b of labels.keys()) {
-    const ab = anc(b, new Set());
+    const ab = anc(b);
     for (const x of ab) {
       let implied = false;
-      for (const y of ab) if (y !== x && anc(y, new Set()).has(x)) implied = true;
+      for (const y of ab)
+        if (y !== x && anc(y).has(x)) {
+          implied = true;
+          break;
+        }
       if (!implied) edges.push([x, b]);
     }
   }

@@ -282,14 +282,21 @@ function newPrim(
     failedOn: new Set(),
     pendingOn: new Set(),
     monitorsOn: new Map(),
-    weights: new Array<number>(nodeCount).fill(0),
-    has: new Array<boolean>(nodeCount).fill(false),
+    weights: filled(nodeCount, 0),
+    has: filled(nodeCount, false),
     bans: new Set(),
     assigned: null,
     provisional: true,
     allocating: false,
     merging: false,
   };
+}
+
+/** An array of `n` times `v` (a loop: `new Array(n).fill(v)` calls into the runtime, per primitive). */
+function filled<T>(n: number, v: T): T[] {
+  const a: T[] = [];
+  for (let i = 0; i < n; i++) a.push(v);
+  return a;
 }
 
 function cloneMaxOf(meta: Record<string, string>, nodeCount: number): number {
@@ -397,17 +404,31 @@ export function unpack(cib: Cib, nowMs: number): World {
   const haveStonithDevice = prims.some((p) => p.cfg.class === "stonith");
   const historyOn = new Map<string, Set<number>>();
   const orphans = new Map<string, number[]>();
-  const basePrims = new Map<string, WPrim[]>();
-  for (const p of prims) basePrims.set(p.base, [...(basePrims.get(p.base) ?? []), p]);
+  /** Per primitive id: its instances and the nodes with its history (one lookup per history entry). */
+  const basePrims = new Map<string, { readonly prims: WPrim[]; seen?: Set<number> }>();
+  for (const p of prims) {
+    const e = basePrims.get(p.base);
+    if (e !== undefined) e.prims.push(p);
+    else basePrims.set(p.base, { prims: [p] });
+  }
   for (const ns of cib.status) {
     const node = nodeById.get(ns.id) ?? (ns.uname !== undefined ? nodeByName.get(ns.uname) : undefined);
     if (node === undefined) continue;
     const readable = node.online || node.unclean;
     for (const lr of ns.lrmResources) {
       const base = lr.id.includes(":") ? lr.id.replace(/:\d+$/, "") : lr.id;
-      const candidates = basePrims.get(base);
-      const seen = historyOn.get(base) ?? new Set<number>();
-      historyOn.set(base, seen);
+      let entry = basePrims.get(base);
+      if (entry === undefined) {
+        entry = { prims: [] };
+        basePrims.set(base, entry);
+      }
+      const candidates = entry.prims.length > 0 ? entry.prims : undefined;
+      let seen = entry.seen;
+      if (seen === undefined) {
+        seen = new Set<number>();
+        entry.seen = seen;
+        historyOn.set(base, seen);
+      }
       seen.add(node.idx);
       if (!readable) continue;
       const sample = candidates?.[0];
@@ -508,7 +529,7 @@ export function unpack(cib: Cib, nowMs: number): World {
     for (const n of failing) {
       const fc = failCount(failIndex[n.idx] as FailIndex, p.base, perOp, p.meta.failureTimeoutMs, nowMs);
       if (fc > 0 && fc >= t) {
-        if (p.cloneId !== undefined) for (const q of basePrims.get(p.base) ?? []) ban(q, n.idx);
+        if (p.cloneId !== undefined) for (const q of basePrims.get(p.base)?.prims ?? []) ban(q, n.idx);
         else ban(p, n.idx);
       }
     }

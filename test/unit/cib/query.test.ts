@@ -219,6 +219,12 @@ test("transitionKeyExpectedRc reads the expected rc exactly as parseTransitionKe
     "1:2:3x:x",
     "-:2:3:x",
     "1:2:3:line\nbreak",
+    "1:2:3:line\u2028break",
+    "1:2:3:cr\r",
+    "1:2:-0:x",
+    "1:2:007:x",
+    "1:2:12345678901234567890:x",
+    "1:2:-123456789012345678:x",
     "",
   ];
   for (const k of keys)

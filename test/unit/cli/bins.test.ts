@@ -180,9 +180,13 @@ test("hbctl simulate's plain forms run from the simulate bundle (no ES module lo
   assert.equal(help.loaded?.esmLoader, true, "--help goes to the full program");
 });
 
-test("simulate runs without V8's optimising compilers below 8 MB of CIB, with them above (bench:policy figures)", async () => {
+test("simulate runs without V8's optimising compilers below 8 MB of CIB, with TurboFan but no inlining above (bench:policy figures)", async () => {
   const { simulateFlags, BASELINE_ONLY_BELOW_BYTES } = await import("../../../src/cli/fast-main.js");
   assert.deepEqual(simulateFlags(562_523), ["--max-opt=1"], "100 primitives on 16 nodes");
-  assert.deepEqual(simulateFlags(BASELINE_ONLY_BELOW_BYTES), [], "large CIBs keep TurboFan");
+  assert.deepEqual(
+    simulateFlags(BASELINE_ONLY_BELOW_BYTES),
+    ["--no-turbo-inlining"],
+    "large CIBs keep TurboFan",
+  );
   assert.deepEqual(simulateFlags(undefined), [], "--replay / --list-inputs / an unreadable file");
 });

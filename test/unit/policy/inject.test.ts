@@ -1,6 +1,7 @@
 // Goal: the simulation inputs of `hbctl simulate` (node up/down/fail, op failure) and the post-transition CIB behave as Pacemaker's crm_simulate would.
 // Method: apply them to golden scenario CIBs, schedule, and check the decisions; check that inputs are never mutated.
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 import { test } from "node:test";
 import { parseCib } from "../../../src/cib/index.js";
 import type { Cib } from "../../../src/cib/model.js";
@@ -17,7 +18,8 @@ import {
   schedule,
   type Transition,
 } from "../../../src/policy/index.js";
-import { readFixture } from "../../helpers.js";
+import { scheduleSummary } from "../../../src/policy/schedule.js";
+import { fixturePath, readFixture } from "../../helpers.js";
 
 const NOW = Date.parse("2024-01-01T00:00:00Z");
 
@@ -215,4 +217,26 @@ test("simulation inputs agree with crm_simulate's own injections (--op-inject, -
       readFixture("policy-extra", `${name}.expected`),
       name,
     );
+});
+
+// isStable asks a second run for its summary only (scheduleSummary builds no action graph): it must be
+// the summary schedule() gives, on every scenario and on its simulated result (where most are empty).
+test("scheduleSummary is schedule().summary on every policy fixture and its simulated result", () => {
+  let checked = 0;
+  let moving = 0;
+  for (const dir of ["policy", "policy-extra", "policy-i17", "policy-near", "policy-differs"])
+    for (const f of readdirSync(fixturePath(dir)).filter((x) => x.endsWith(".xml"))) {
+      const cib = load(dir, f.slice(0, -4));
+      const t = schedule(cib, NOW);
+      assert.deepEqual(scheduleSummary(cib, NOW), t.summary, `${dir}/${f}`);
+      const after = applyTransition(cib, t);
+      const again = schedule(after, NOW).summary;
+      assert.deepEqual(scheduleSummary(after, NOW), again, `${dir}/${f} simulated`);
+      checked++;
+      if (again.length > 0) moving++;
+    }
+  assert.ok(
+    checked > 150 && moving > 20,
+    `${checked} fixtures, ${moving} with a summary after the transition`,
+  );
 });
