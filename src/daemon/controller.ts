@@ -172,9 +172,7 @@ export class Controller {
     this.shipped = options.shippedAgents ?? new Set();
     this.repl = this.newReplication(options.cib, ports);
     this.opServer = new OpServer({
-      localNode: this.localNode,
-      log: this.log,
-      send: (m, dest) => this.ports.send(m, dest),
+      ...this.common(),
       generationOf: ports.generationOf,
       dc: () => this.election.dc,
       releasing: () => this.runner.releasing,
@@ -184,10 +182,8 @@ export class Controller {
       execHere: (req) => this.execHere(req),
     });
     this.adminOps = new Admin({
-      localNode: this.localNode,
+      ...this.common(),
       nodes: options.nodes,
-      log: this.log,
-      send: (m, dest) => this.ports.send(m, dest),
       timers: ports.timers,
       cib: () => this.repl.cib,
       isDc: () => this.isDc,
@@ -206,11 +202,9 @@ export class Controller {
     });
     this.runner = this.newRunner(options, ports);
     this.join = new JoinCoordinator({
-      localNode: this.localNode,
-      log: this.log,
+      ...this.common(),
       now: ports.now,
       monotonic: ports.monotonic,
-      send: (m, dest) => this.ports.send(m, dest),
       dcWaitMs: this.dcWaitMs,
       shipped: this.shipped,
       local: this.local,
@@ -223,10 +217,8 @@ export class Controller {
     });
     this.election = this.newElection(ports);
     this.monitorFailures = new MonitorFailures({
-      localNode: this.localNode,
-      log: this.log,
+      ...this.common(),
       now: ports.now,
-      send: (m, dest) => this.ports.send(m, dest),
       alert: ports.alert,
       reported: this.local.reportedFailures,
       notRunning: (rsc) => this.local.notRunning(rsc),
@@ -240,12 +232,15 @@ export class Controller {
     });
   }
 
+  /** What every part that speaks to peers gets: who we are, where to log, how to send. */
+  private common(): { localNode: string; log: NodeLogger; send: (m: CrmMessage, dest?: string) => void } {
+    return { localNode: this.localNode, log: this.log, send: (m, dest) => this.ports.send(m, dest) };
+  }
+
   private newReplication(cib: Cib, ports: ControllerPorts): CibReplication {
     return new CibReplication(
       {
-        localNode: this.localNode,
-        log: this.log,
-        send: (m, dest) => this.ports.send(m, dest),
+        ...this.common(),
         persist: ports.persist,
         dc: () => this.election.dc,
         isDc: () => this.isDc,
@@ -260,10 +255,8 @@ export class Controller {
 
   private newElection(ports: ControllerPorts): Election {
     return new Election({
-      localNode: this.localNode,
-      log: this.log,
+      ...this.common(),
       monotonic: ports.monotonic,
-      send: (m, dest) => this.ports.send(m, dest),
       dcWaitMs: this.dcWaitMs,
       localActive: () => this.localActive,
       isActive: (n) => this.active.has(n),
@@ -279,11 +272,9 @@ export class Controller {
   private newRunner(options: ControllerOptions, ports: ControllerPorts): TransitionRunner {
     return new TransitionRunner(
       {
-        localNode: this.localNode,
-        log: this.log,
+        ...this.common(),
         now: ports.now,
         monotonic: ports.monotonic,
-        send: (m, dest) => this.ports.send(m, dest),
         generationOf: ports.generationOf,
         savePolicyInput: ports.savePolicyInput,
         shipped: this.shipped,
