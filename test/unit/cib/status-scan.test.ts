@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseCib } from "../../../src/cib/parse.js";
 import { lrmResourcesReader } from "../../../src/cib/status-scan.js";
+import { lcg, mutateOne } from "./mutate.js";
 
 const OP_START =
   '<lrm_rsc_op id="a_last_0" operation="start" call-id="12" rc-code="0" op-status="0" interval="0" transition-key="12:1:0:00000000-0000-0000-0000-000000000000" last-rc-change="1704066600" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>';
@@ -106,11 +107,7 @@ test("odd status shapes: the same model and diagnostics as the tree readers", ()
 });
 
 test("mutated status sections: never a different model from the tree readers", () => {
-  let seed = 23;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = lcg(23);
   const alphabet = ['"', "'", "<", ">", "/", "=", " ", "\n", "&", "!", "-", "a", "1", ";", "_", ":"];
   const text = cib(RSC(OP_START + OP_MON) + B_RSC);
   const from = text.indexOf("<lrm_resources>");
@@ -119,12 +116,7 @@ test("mutated status sections: never a different model from the tree readers", (
     const at = from + rnd(to - from);
     const ch = alphabet[rnd(alphabet.length)] as string;
     const mode = rnd(3);
-    const mutated =
-      mode === 0
-        ? text.slice(0, at) + text.slice(at + 1)
-        : mode === 1
-          ? text.slice(0, at) + ch + text.slice(at)
-          : text.slice(0, at) + ch + text.slice(at + 1);
+    const mutated = mutateOne(text, at, ch, mode);
     sameAsTree(mutated, JSON.stringify(mutated.slice(Math.max(0, at - 60), at + 60)));
   }
 });

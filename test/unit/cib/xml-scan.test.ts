@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { scanGeneral, scanPlain, scanXml } from "../../../src/cib/xml-scan.js";
+import { lcg, mutateOne } from "./mutate.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The checkout (tests run from dist/test/...). */
@@ -126,11 +127,7 @@ test("the fast path gives the general scanner's tree on every fixture, or leaves
 });
 
 test("mutated documents: the fast path never accepts what the general scanner rejects or reads differently", () => {
-  let seed = 17;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
-  };
+  const rnd = lcg(17);
   const alphabet = [
     '"',
     "'",
@@ -158,12 +155,7 @@ test("mutated documents: the fast path never accepts what the general scanner re
     const at = rnd(text.length);
     const ch = alphabet[rnd(alphabet.length)] as string;
     const mode = rnd(3);
-    const mutated =
-      mode === 0
-        ? text.slice(0, at) + text.slice(at + 1)
-        : mode === 1
-          ? text.slice(0, at) + ch + text.slice(at)
-          : text.slice(0, at) + ch + text.slice(at + 1);
+    const mutated = mutateOne(text, at, ch, mode);
     const general = scanGeneral(mutated);
     const plain = scanPlain(mutated);
     if (plain !== undefined) {
