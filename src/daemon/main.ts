@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { hostname, setPriority } from "node:os";
 import { join } from "node:path";
 import { formatDiagnostic, hasErrors, sortDiagnostics } from "../base/diag.js";
+import { urandomSeed } from "../base/random.js";
 import { ExitCode } from "../base/errors.js";
 import { jsonLogger } from "../base/json-log.js";
 import { LogSink } from "../base/log-sink.js";
@@ -440,7 +440,7 @@ const hbd = new Hbd(
     wallClockMs: () => Date.now(),
     timers: realTimers,
     transports,
-    prng: new Prng(randomBytes(4).readUInt32LE(0)),
+    prng: new Prng(urandomSeed()),
     exec: monitor.timed((req) => executor.exec(req)),
     deviceOp: monitor.timed((req) => fenceRunner.deviceOp(req)),
     fence: (r) => fenceRunner.run(r.device, r.action, r.target, r.timeoutMs),

@@ -49,7 +49,7 @@ import type { AuthKeys, ClusterConfig } from "../config/model.js";
 import type { CounterReport, LinkReport, MediumReport, NodeReport, StatusReport } from "../ipc/protocol.js";
 import { advertisedDeadtimeMs } from "../membership/generation.js";
 import { Membership } from "../membership/membership.js";
-import type { IncomingHeartbeat, MembershipEvent, PeerMark, PeerStatus } from "../membership/types.js";
+import type { IncomingHeartbeat, MembershipEvent, PeerMark } from "../membership/types.js";
 import { ECHO_FIELD, type FrameFacts, Freshness, NONCE_FIELD, newNonce } from "./freshness.js";
 import { FRESH_FIELD, NUM_PING_FIELD, NUM_PING_TYPE, YOU_ARE_DEAD_TYPE } from "./ipfail.js";
 import { R1_TYPES } from "./r1.js";
@@ -436,7 +436,7 @@ export class HeartbeatNode {
       this.drop("malformed", frame, `${t} without hg or seq`);
       return;
     }
-    const before = this.membership.counters();
+    const refusedBefore = this.membership.refusedFrames();
     const leaving = peer.leftInGeneration !== undefined && c.hg <= peer.leftInGeneration;
     const incoming = this.incoming(leaving ? "" : t, c.st, c.dtMs, src, frame.link, c.hg, c.seq, now);
     const facts: FrameFacts = {
@@ -447,8 +447,7 @@ export class HeartbeatNode {
     };
     if (this.freshnessHeld(src, facts, incoming, now)) return;
     const events = this.membership.onHeartbeat(incoming);
-    const after = this.membership.counters();
-    const accepted = after.duplicates === before.duplicates && after.replaysDropped === before.replaysDropped;
+    const accepted = this.membership.refusedFrames() === refusedBefore;
     if (accepted) {
       if (c.srcuuid !== undefined) peer.uuid = c.srcuuid;
       this.freshness.accepted(src, facts);
@@ -559,15 +558,14 @@ export class HeartbeatNode {
     seq: number,
     receivedAtMs: number,
   ): IncomingHeartbeat {
-    const base = { from, medium, generation, seq, receivedAtMs };
-    if (t === "shutdone") return { ...base, type: "shutdone" };
+    // Object literals, not spreads of a base: this runs for every frame received (issue 15).
+    if (t === "shutdone") return { type: "shutdone", from, medium, generation, seq, receivedAtMs };
     if (t === "status" && (st === "init" || st === "up" || st === "active" || st === "dead")) {
-      const status: PeerStatus = st;
       return dtMs === undefined
-        ? { ...base, type: "status", status }
-        : { ...base, type: "status", status, deadtimeMs: dtMs };
+        ? { type: "status", status: st, from, medium, generation, seq, receivedAtMs }
+        : { type: "status", status: st, deadtimeMs: dtMs, from, medium, generation, seq, receivedAtMs };
     }
-    return { ...base, type: "other" };
+    return { type: "other", from, medium, generation, seq, receivedAtMs };
   }
 
   /** Heartbeat's compatibility switch: a status without `protocol` turns flow control off for good. */

@@ -4,7 +4,6 @@
  * run directory. Every write is atomic: temp file, fsync, rename, fsync of
  * the directory.
  */
-import { randomBytes } from "node:crypto";
 import {
   closeSync,
   fsyncSync,
@@ -16,6 +15,7 @@ import {
   writeSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { urandomBytes } from "../base/random.js";
 import { type GenerationMethod, nextGeneration } from "../membership/generation.js";
 
 export const GENERATION_FILE = "hb_generation";
@@ -100,7 +100,7 @@ export function nodeUuid(stateDir: string, uuidfrom: "file" | "nodename", node: 
   const path = join(stateDir, UUID_FILE);
   const raw = readOptional(path);
   if (raw !== undefined && raw.length === 16) return new Uint8Array(raw);
-  const uuid = randomBytes(16);
+  const uuid = urandomBytes(16);
   uuid[6] = ((uuid[6] ?? 0) & 0x0f) | 0x40; // RFC 4122 version 4
   uuid[8] = ((uuid[8] ?? 0) & 0x3f) | 0x80;
   mkdirSync(stateDir, { recursive: true, mode: 0o755 });

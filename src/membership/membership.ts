@@ -378,6 +378,11 @@ export class Membership {
     return { ...this.totals };
   }
 
+  /** Frames refused as duplicates or replays so far: a receiver compares it around onHeartbeat (no copy of the counters). */
+  refusedFrames(): number {
+    return this.totals.duplicates + this.totals.replaysDropped;
+  }
+
   /** Earliest time at which `tick` may have something to do (for a daemon that sleeps). */
   nextWakeMs(): number {
     let next = Number.POSITIVE_INFINITY;
