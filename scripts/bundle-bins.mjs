@@ -62,6 +62,7 @@ outputs.push(
       splitting: true,
       format: "esm",
       banner: { js: MARK },
+      minifyWhitespace: true,
     })
   ).outputFiles,
 );

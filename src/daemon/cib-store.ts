@@ -9,7 +9,6 @@
  * Only the configuration is persisted (the status section is written empty,
  * as Pacemaker does): status is rebuilt at start from membership and probes.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Cib } from "../cib/model.js";
@@ -34,7 +33,10 @@ export {
   formatCibVersion,
 } from "./cib-version.js";
 
-const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+import { hashHex } from "../comm/digest.js";
+
+/** The digest line's SHA-256 (digest.ts: hbd does not load node:crypto, issue 15). */
+const sha256 = (text: string): string => hashHex("sha256", Buffer.from(text, "utf8"));
 
 /** The file text for a CIB: the digest line, then the XML with an empty status section. */
 export function encodeCibFile(cib: Cib): string {

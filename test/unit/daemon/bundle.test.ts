@@ -13,14 +13,54 @@ const HBD = join(repoRoot, "dist", "src", "daemon", "main.js");
 test("hbd is one bundle whose static imports are its chunks, Node's modules and packages", () => {
   const text = readFileSync(HBD, "utf8");
   assert.match(text, /^#!\/usr\/bin\/env node\n\/\/ tandem: bundled by scripts\/bundle-bins\.mjs\n/);
-  const specifiers = [...text.matchAll(/^(?:import|\} from|export \* from) ?.*?"([^"]+)";$/gm)].map(
-    (m) => m[1] ?? "",
-  );
+  const specifiers = staticImports(text);
+  assert.ok(specifiers.includes("node:fs"), specifiers.join(", "));
   const local = specifiers.filter((s) => s.startsWith("."));
   assert.ok(local.length > 0 && local.length <= 8, `static local imports: ${local.join(", ")}`);
   for (const s of local) assert.match(s, /^\.\.\/chunks\/[\w-]+\.js$/);
   const chunks = readdirSync(join(repoRoot, "dist", "src", "chunks")).filter((f) => f.endsWith(".js"));
   for (const s of local) assert.ok(chunks.includes(s.slice("../chunks/".length)), s);
+});
+
+/**
+ * The specifiers of the bundle's static imports: the statements at its top, after the banner
+ * (the bundle is whitespace-minified: `import{a,b}from"x";`, several on one line).
+ */
+function staticImports(text: string): string[] {
+  const out: string[] = [];
+  const stmt = /\s*(?:import|export)\s*(?:[^;"'`]*?\bfrom\s*)?"([^"]+)";/y;
+  stmt.lastIndex = text.indexOf("\n", text.indexOf("bundled by")) + 1;
+  for (let m = stmt.exec(text); m !== null; m = stmt.exec(text)) out.push(m[1] ?? "");
+  return out;
+}
+
+test("hbd does not load node:crypto (OpenSSL's start-up is ~2.7 MB of RSS: heartbeats are signed by comm/digest.ts)", () => {
+  const files = [
+    HBD,
+    ...readdirSync(join(repoRoot, "dist", "src", "chunks"))
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => join(repoRoot, "dist", "src", "chunks", f)),
+  ];
+  for (const f of files) {
+    const text = readFileSync(f, "utf8");
+    assert.doesNotMatch(text, /["'](?:node:)?crypto["']/, `${f} imports crypto`);
+  }
+  // and at run time: the modules an hbd --check (configuration, keys, digest) has loaded
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "data:text/javascript,process.on('exit',()=>{if(process.moduleLoadList.some(m=>/\\bcrypto\\b/.test(m)))process.exitCode=99})",
+      HBD,
+      "--check",
+      "--config-dir",
+      join(repoRoot, "examples", "heartbeat-lvs-dr"),
+      "--node",
+      "primarylb",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 });
 
 test("the bundled hbd reads package.json and the shipped configuration and agents relative to itself", () => {
