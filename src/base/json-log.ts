@@ -13,6 +13,7 @@
  * an Error is written as pino's serializer writes it ({type, message, stack}).
  * The stream gets one string per record, synchronously (LogSink).
  */
+import { isoTime } from "./iso-time.js";
 import type { Logger } from "./ports.js";
 
 export const LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -60,7 +61,7 @@ export function jsonLogger(o: JsonLogOptions, stream: { write(chunk: string): un
   const min = LEVELS[o.level];
   const write = (level: number, fields: object, msg: string): void => {
     if (level < min) return;
-    let line = `{"level":${level},"time":"${new Date(now()).toISOString()}"${bindings}`;
+    let line = `{"level":${level},"time":"${isoTime(now())}"${bindings}`;
     for (const [k, v] of Object.entries(fields)) {
       const value = fieldValue(k, v);
       if (value !== undefined) line += `,${JSON.stringify(k)}:${value}`;

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { appendFile, readdir, readFile, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../base/diag.js";
+import { isoTime } from "../base/iso-time.js";
 import { type AlertEvent, Alerter } from "./alerts.js";
 import type { ConnCounts, DirectorBackend } from "./backends/nft-adapter.js";
 import { closeKeptConnection, closeKeptConnections } from "./checks/http.js";
@@ -325,7 +326,7 @@ export class Director {
       if (v.check.monitorFile)
         void appendFile(
           v.check.monitorFile,
-          `[${new Date(r.at).toISOString()}] [${process.pid}] ${s.real} (${s.service}) ${r.ok ? "up" : "down"} ${r.message}\n`,
+          `[${isoTime(r.at)}] [${process.pid}] ${s.real} (${s.service}) ${r.ok ? "up" : "down"} ${r.message}\n`,
         ).catch(() => undefined);
       const retryInMs = await this.feed(s, r);
       if (retryInMs === undefined) return;
