@@ -23,6 +23,7 @@
  * processes and one timer that drives `tick`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { monotonicNowMs } from "../base/clock.js";
 import type { PingNode } from "../config/model.js";
 import { type Clock, TransportError, toTransportError } from "./transport.js";
 
@@ -146,7 +147,7 @@ export interface PingOptions {
   readonly tickMs?: number;
 }
 
-const defaultClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+const defaultClock: Clock = { now: monotonicNowMs };
 /** Longest stdout/stderr line kept; ping's lines are < 200 bytes. */
 const MAX_LINE = 1024;
 

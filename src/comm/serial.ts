@@ -20,6 +20,7 @@
  * beyond which `send` answers "backlog".
  */
 import { SerialPort } from "serialport";
+import { monotonicNowMs } from "../base/clock.js";
 import type { Medium } from "../config/model.js";
 import { SerialDeframer, serialPayload } from "./serial-framing.js";
 import {
@@ -51,7 +52,7 @@ export interface SerialOptions extends TransportCommon {
   readonly timeoutReportMs?: number;
 }
 
-const defaultClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+const defaultClock: Clock = { now: monotonicNowMs };
 
 /** Maps serialport's error messages (which carry no errno code) to TransportErrorCodes. */
 function serialErrorCode(err: unknown): TransportErrorCode {

@@ -29,6 +29,7 @@ import dgram from "node:dgram";
 import dns from "node:dns";
 import { isIP } from "node:net";
 import os from "node:os";
+import { monotonicNowMs } from "../base/clock.js";
 import type { Medium } from "../config/model.js";
 import {
   type Addressing,
@@ -64,7 +65,7 @@ export interface UdpOptions extends TransportCommon {
 }
 
 /** A monotonic clock in ms, offset to the Unix epoch (never jumps with the wall clock). */
-export const monotonicClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+export const monotonicClock: Clock = { now: monotonicNowMs };
 
 type Family = 4 | 6;
 

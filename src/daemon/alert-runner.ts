@@ -9,6 +9,7 @@
  * must not fork without bound.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { monotonicNowMs } from "../base/clock.js";
 import type { Cib } from "../cib/model.js";
 import {
   type AlertCall,
@@ -69,7 +70,7 @@ export class AlertRunner {
       if (event === undefined || alerts.length === 0) return 0;
       const nodes = cib.configuration.nodes;
       const calls = alertCalls(alerts, event, {
-        epochUs: this.o.nowUs?.() ?? Math.round((performance.timeOrigin + performance.now()) * 1000),
+        epochUs: this.o.nowUs?.() ?? Math.round(monotonicNowMs() * 1000),
         nextSequence: () => ++this.sequence,
         nodeId: (n) => nodes.find((x) => x.uname === n)?.id ?? n,
       });
@@ -146,7 +147,7 @@ export class AlertRunner {
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    const started = performance.now();
+    const started = monotonicNowMs();
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
@@ -161,7 +162,7 @@ export class AlertRunner {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       this.running.delete(child);
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(monotonicNowMs() - started);
       const out = tail(output);
       const fields = { event: "alert-failed", alert: c.alertId, recipient: c.recipientId, ms };
       if (err !== undefined) log.error(fields, `${what}: cannot run ${c.path}: ${err.message}`);

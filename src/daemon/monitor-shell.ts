@@ -19,8 +19,9 @@
  * `${LDIRECTORD_PIDDIR:-/var/run}/ldirectord.*.status.json` (the agent's
  * own variable), read when a page or scrape asks.
  */
-import { readdir, readFile } from "node:fs/promises";
+
 import { join } from "node:path";
+import { readdir, readFile } from "../base/fs-async.js";
 import type { Cib } from "../cib/model.js";
 import { formatListenAddress, type ListenAddress } from "../config/values.js";
 import type { StatusReport } from "../ipc/protocol.js";

@@ -10,8 +10,9 @@
  * running) unless started, else the agent's monitor.
  */
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
 import { join } from "node:path";
+import { monotonicNowMs } from "../base/clock.js";
+import { access } from "../base/fs-async.js";
 import { startChild } from "./child.js";
 import { ocfRcName } from "./codes.js";
 import type { FenceDevice } from "./fence-devices.js";
@@ -86,7 +87,7 @@ export class FenceRunner {
     target: string | undefined,
     timeoutMs: number,
   ): Promise<FenceOutcome> {
-    const t0 = performance.now();
+    const t0 = monotonicNowMs();
     const file = await this.locate(device.agent);
     if (file === undefined)
       return {
@@ -136,7 +137,7 @@ export class FenceRunner {
     const end = await ended;
     for (const t of timers) clearTimeout(t);
     if (partial.trim() !== "") this.options.onOutput?.(device.id, partial);
-    const durationMs = performance.now() - t0;
+    const durationMs = monotonicNowMs() - t0;
     const spawnError = "error" in end ? end.error : undefined;
     const ok = !timedOut && exitCode === 0;
     const last = stderr.trim().split("\n").pop() ?? "";

@@ -5,7 +5,7 @@
  * TimerPort and file checks.
  */
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, stat } from "../base/fs-async.js";
 import { startChild } from "./child.js";
 import { defaultExecConfig, type ExecConfig } from "./env.js";
 import { Executor } from "./executor.js";
