@@ -21,7 +21,7 @@
  *   alike. The package's wrappers start node without it (hbd hands it over
  *   to its children: src/daemon/ca-env.ts), and so does this benchmark, to
  *   measure the commands as installed; --inherit-env keeps the variable (the
- *   figures of a plain `node dist/src/daemon/main.js`).
+ *   figures of a plain `node dist/src/bin/hbd.cjs`).
  *
  * - with --baseline, the same figures for a bare Node pair in the same namespaces: each process sends one
  *   384-byte datagram (about a heartbeat's size) to the other every keepalive and reads the other's: the

@@ -9,7 +9,7 @@ import type { StatusReport } from "../src/ipc/protocol.js";
 
 /** The repository root (dist/demo/common.js is two levels down). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const HBD = join(ROOT, "dist", "src", "daemon", "main.js");
+export const HBD = join(ROOT, "dist", "src", "bin", "hbd.cjs");
 export const HBCTL = join(ROOT, "dist", "src", "cli", "main.js");
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -15,7 +15,7 @@ const DATE = process.env.SOURCE_DATE_EPOCH
   : "";
 
 export const PROGRAMS = [
-  { name: "hbd", js: "dist/src/daemon/main.js", section: 8 },
+  { name: "hbd", js: "dist/src/bin/hbd.cjs", section: 8 },
   { name: "hbctl", js: "dist/src/cli/main.js", section: 8, subcommands: true },
   { name: "hb-director", js: "dist/src/lvs/main.js", section: 8 },
 ];

@@ -11,6 +11,7 @@ npm pack --pack-destination "$work" >"$work/pack.log" 2>&1 || { cat "$work/pack.
 tgz=$(ls "$work"/*.tgz)
 tar -tzf "$tgz" >"$work/list"
 grep -q '^package/dist/src/daemon/main.js$' "$work/list" || fail "no dist/src/daemon/main.js in $(basename "$tgz")"
+grep -q '^package/dist/src/bin/hbd.cjs$' "$work/list" || fail "no dist/src/bin/hbd.cjs in $(basename "$tgz")"
 npm install -g --prefix "$work/prefix" --prefer-offline --no-audit --no-fund "$tgz" >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "npm install -g"; }
 v=$(node -p 'require("./package.json").version')

@@ -108,7 +108,7 @@ try {
     write(target, `#!/bin/sh\n${pre}exec /usr/bin/node /${lib}/${js} "$@"\n`, 0o755);
   const noCa = "unset NODE_EXTRA_CA_CERTS\n";
   const { WRAPPER_CA_LINES } = await import(join(root, "dist", "src", "daemon", "ca-env.js"));
-  wrap("usr/sbin/hbd", "dist/src/daemon/main.js", WRAPPER_CA_LINES);
+  wrap("usr/sbin/hbd", "dist/src/bin/hbd.cjs", WRAPPER_CA_LINES);
   wrap("usr/sbin/hb-director", "dist/src/lvs/main.js");
   wrap("usr/bin/hbctl", "dist/src/bin/hbctl.cjs", noCa);
   for (const [name, js] of [

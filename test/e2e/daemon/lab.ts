@@ -15,7 +15,7 @@ let counter = 0;
 
 /** TANDEM_DIST=DIR runs another build's hbd and hbctl (DIR/src/...): before/after figures in the benches. */
 const DIST = process.env.TANDEM_DIST ?? join(repoRoot, "dist");
-export const HBD = join(DIST, "src", "daemon", "main.js");
+export const HBD = join(DIST, "src", "bin", "hbd.cjs");
 export const HBCTL = join(DIST, "src", "cli", "main.js");
 
 /** Why these tests cannot run here, or undefined when they can. */

@@ -16,7 +16,7 @@
  * namespace (all of them were started by us), `cl_status` runs inside it with
  * nsenter.
  *
- * An hbd node runs `node dist/src/daemon/main.js` inside the namespace with
+ * An hbd node runs `node dist/src/bin/hbd.cjs` inside the namespace with
  * --config-dir/--state-dir/--run-dir/--node pointing into the temp dir; the
  * CLI reaches it through RUN_DIR/hbd.sock.
  *
@@ -45,7 +45,7 @@ import { fixturePath, repoRoot } from "../../helpers.js";
 /** The real Heartbeat daemon as shipped by Debian's `heartbeat` package. */
 export const HEARTBEAT_BIN = "/usr/libexec/heartbeat/heartbeat";
 /** Compiled Tandem entry points (build first: `npx tsc -p .`). */
-export const HBD_JS = join(repoRoot, "dist", "src", "daemon", "main.js");
+export const HBD_JS = join(repoRoot, "dist", "src", "bin", "hbd.cjs");
 export const HBCTL_JS = join(repoRoot, "dist", "src", "cli", "main.js");
 /** Socket file name hbd serves inside its run dir. */
 export const HBD_SOCKET = "hbd.sock";

@@ -12,7 +12,7 @@ import { after, test } from "node:test";
 import { repoRoot } from "../../helpers.js";
 
 const HBCTL = join(repoRoot, "dist", "src", "cli", "main.js");
-const HBD = join(repoRoot, "dist", "src", "daemon", "main.js");
+const HBD = join(repoRoot, "dist", "src", "bin", "hbd.cjs");
 const DIRECTOR = join(repoRoot, "dist", "src", "lvs", "main.js");
 const tmp = mkdtempSync(join(tmpdir(), "tandem-badfiles-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -133,7 +133,7 @@ test("a watchdog device that does not exist: warning at its line, exit 1", () =>
 });
 
 test("hbd --check refuses the same problems (exit 6, file:line) and accepts the fixed directory", () => {
-  const hbd = join(repoRoot, "dist", "src", "daemon", "main.js");
+  const hbd = join(repoRoot, "dist", "src", "bin", "hbd.cjs");
   const check = (dir: string) =>
     spawnSync(
       process.execPath,

@@ -10,7 +10,7 @@ import { repoRoot } from "../../helpers.js";
 const pkgVersion = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string })
   .version;
 const PROGRAMS = {
-  hbd: join(repoRoot, "dist", "src", "daemon", "main.js"),
+  hbd: join(repoRoot, "dist", "src", "bin", "hbd.cjs"),
   hbctl: join(repoRoot, "dist", "src", "cli", "main.js"),
   "hb-director": join(repoRoot, "dist", "src", "lvs", "main.js"),
 };
