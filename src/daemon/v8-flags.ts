@@ -22,20 +22,21 @@ export const HBD_V8_FLAGS = ["--semi-space-growth-factor=1"] as const;
 for (const f of HBD_V8_FLAGS) setFlagsFromString(f);
 
 /**
- * Keepalive from which hbd runs without V8's optimising compilers (--max-opt=1:
- * the interpreter and the baseline compiler, Sparkplug). At Heartbeat's usual
- * 1-2 s hbd handles a few frames a second: TurboFan's compiled code, its
- * zones and the pages of node's binary it runs from were ~4.5 MB of hbd's
- * ~52 MB RSS at keepalive 1 s, for no measurable CPU (0.5 % of a core with or
- * without). At keepalive 10 ms the same flag costs ~3 % of a core, so fast
- * timings keep the compiler. The policy engine runs seldom (a transition), so
- * it was not optimised before either. Measured with bench/footprint.ts.
+ * Keepalive from which hbd runs in V8's interpreter only (--max-opt=0: no
+ * optimising compiler and no baseline compiler, Sparkplug). At Heartbeat's
+ * usual 1-2 s hbd handles a few frames a second: TurboFan's compiled code,
+ * its zones and the pages of node's binary it runs from were ~4.5 MB of hbd's
+ * ~52 MB RSS at keepalive 1 s (--max-opt=1), and Sparkplug's code another
+ * ~0.5 MB (--max-opt=0: 46.2 -> 45.7 MB, idle CPU ~0.5 -> ~0.6 % of a core).
+ * At keepalive 10 ms the optimising compiler saves ~3 % of a core, so fast
+ * timings keep it. The policy engine runs seldom (a transition), so it was not
+ * optimised before either. Measured with bench/footprint.ts.
  */
 export const BASELINE_ONLY_FROM_KEEPALIVE_MS = 500;
 
 /** The V8 flags hbd sets once its configuration is known (see BASELINE_ONLY_FROM_KEEPALIVE_MS). */
 export function timingFlags(keepaliveMs: number): string[] {
-  return keepaliveMs >= BASELINE_ONLY_FROM_KEEPALIVE_MS ? ["--max-opt=1"] : [];
+  return keepaliveMs >= BASELINE_ONLY_FROM_KEEPALIVE_MS ? ["--max-opt=0"] : [];
 }
 
 /** Sets timingFlags(keepaliveMs) (read by V8 whenever it considers optimising a function). */

@@ -31,26 +31,33 @@ test("v8-flags: the young generation stays at its initial size under steady allo
   assert.ok(grown > kept, `without them it grows (${grown} MB): the check can tell`);
 });
 
-/** Whether a hot function ends up compiled by TurboFan after applyTimingFlags(keepaliveMs). */
-function turbofanned(keepaliveMs: number): boolean {
+/**
+ * How a hot function ends up compiled after applyTimingFlags(keepaliveMs) (and `extra` V8 flags set
+ * after it): "turbofan", "baseline" (Sparkplug) or "interpreted".
+ */
+function tier(keepaliveMs: number, extra = ""): string {
   const script = `const { applyTimingFlags } = await import(${JSON.stringify(MODULE)});
     applyTimingFlags(${keepaliveMs});
+    ${extra === "" ? "" : `(await import("node:v8")).setFlagsFromString(${JSON.stringify(extra)});`}
     function hot(x) { let s = 0; for (let i = 0; i < 100; i++) s += (x * i) % 7; return s; }
     let t = 0;
     for (let i = 0; i < 200000; i++) t += hot(i);
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline && (%GetOptimizationStatus(hot) & 64) === 0) for (let i = 0; i < 10000; i++) t += hot(i);
-    // %GetOptimizationStatus bit 6 (64): kTurboFanned (V8 11.3, Node 20)
-    console.log((%GetOptimizationStatus(hot) & 64) !== 0 ? "turbofan" : "no", t > 0);`;
+    for (let i = 0; i < 200000; i++) t += hot(i);
+    // %GetOptimizationStatus bits (V8 11.3, Node 20): 64 kTurboFanned, 32768 kBaseline (Sparkplug code)
+    const st = %GetOptimizationStatus(hot);
+    console.log((st & 64) !== 0 ? "turbofan" : (st & 32768) !== 0 ? "baseline" : "interpreted", t > 0);`;
   const r = spawnSync(process.execPath, ["--allow-natives-syntax", "--input-type=module", "-e", script], {
     encoding: "utf8",
     timeout: 60_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  return r.stdout.startsWith("turbofan");
+  return r.stdout.split(" ")[0] ?? "";
 }
 
-test("v8-flags: no optimising compiler from keepalive 500 ms (RSS), TurboFan kept at fast timings (CPU)", () => {
-  assert.equal(turbofanned(1000), false, "keepalive 1 s: interpreter and baseline only");
-  assert.equal(turbofanned(10), true, "keepalive 10 ms: hot code is optimised (the check can tell)");
+test("v8-flags: the interpreter only from keepalive 500 ms (RSS), TurboFan kept at fast timings (CPU)", () => {
+  assert.equal(tier(1000), "interpreted", "keepalive 1 s: no compiled code");
+  assert.equal(tier(10), "turbofan", "keepalive 10 ms: hot code is optimised (the check can tell)");
+  assert.equal(tier(10, "--max-opt=1"), "baseline", "the check can tell Sparkplug's code too");
 });
