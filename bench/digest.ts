@@ -5,7 +5,7 @@
  * RSS a fresh node process pays to load each (issue 15). Hot: CPU time per
  * call, best of 5 rounds. Cold: wall time of single calls 10 ms apart (hbd's
  * keepalive 10 ms pattern, caches cold), median and 90th percentile.
- * Run: `npx tsc -p . && node dist/bench/digest.js [iterations]`.
+ * Run: `npm run bench:digest [-- iterations]`.
  */
 import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
