@@ -30,10 +30,11 @@ export function civilFromDays(days: number): { year: number; month: number; day:
 
 /** The same text as `new Date(ms).toISOString()` (which it falls back to outside years 0-9999 or for a bad time). */
 export function isoTime(ms: number): string {
+  if (!Number.isFinite(ms)) return new Date(ms).toISOString(); // throws RangeError, as Date does
   const t = Math.trunc(ms) + 0; // TimeClip: toward zero, as Date does
   const days = Math.floor(t / DAY_MS);
   const { year, month, day } = civilFromDays(days);
-  if (!Number.isFinite(t) || year < 0 || year > 9999) return new Date(ms).toISOString();
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
   let rem = t - days * DAY_MS;
   const h = Math.floor(rem / 3_600_000);
   rem -= h * 3_600_000;

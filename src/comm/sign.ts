@@ -16,29 +16,28 @@ import { crc32HeartbeatHex } from "./crc32.js";
 import { HmacKey } from "./digest.js";
 
 /**
- * HMAC keys by method and secret, their inner and outer states computed once (digest.ts; not
- * node:crypto, whose OpenSSL start-up was ~2.7 MB of hbd's RSS and whose per-call set-up a tenth
- * of its CPU at keepalive 10 ms, issue 15). Bounded: authkeys has at most 16 keys; a reload that
- * changes them all a few times over only refills it.
+ * Each configured key's HMAC state, computed once (digest.ts; not node:crypto, whose OpenSSL
+ * start-up was ~2.7 MB of hbd's RSS and whose per-call set-up a tenth of its CPU at keepalive
+ * 10 ms, issue 15). Keyed by the AuthKey object: a reload's new keys get new entries, and the
+ * old ones (with their secrets) go with the old configuration.
  */
-const hmacKeys = new Map<string, HmacKey>();
-const MAX_HMAC_KEYS = 64;
+const hmacKeys = new WeakMap<AuthKey, HmacKey>();
 
-function hmacKey(method: "md5" | "sha1" | "sha256", secret: string): HmacKey {
-  const id = `${method}:${secret}`;
-  let key = hmacKeys.get(id);
-  if (key === undefined) {
-    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
-    key = new HmacKey(method, Buffer.from(secret, "utf8"));
-    hmacKeys.set(id, key);
+/** The hex digest of `data` with one configured key. */
+function keyDigestHex(key: AuthKey, data: Uint8Array): string {
+  if (key.method === "crc") return crc32HeartbeatHex(data);
+  let hmac = hmacKeys.get(key);
+  if (hmac === undefined) {
+    hmac = new HmacKey(key.method, Buffer.from(key.secret, "utf8"));
+    hmacKeys.set(key, hmac);
   }
-  return key;
+  return hmac.hex(data);
 }
 
-/** The hex digest of `data` with one method and secret. */
+/** The hex digest of `data` with one method and secret (no cached state: for tools and tests). */
 export function digestHex(method: AuthMethod, secret: string, data: Uint8Array): string {
   if (method === "crc") return crc32HeartbeatHex(data);
-  return hmacKey(method, secret).hex(data);
+  return new HmacKey(method, Buffer.from(secret, "utf8")).hex(data);
 }
 
 /** Whether two digests are equal, in time independent of where they differ (the length is public). */
@@ -51,7 +50,7 @@ function sameDigest(a: string, b: string): boolean {
 
 /** `"<N> <hexdigest>"` for this key. */
 export function authValue(key: AuthKey, data: Uint8Array): string {
-  return `${key.index} ${digestHex(key.method, key.secret, data)}`;
+  return `${key.index} ${keyDigestHex(key, data)}`;
 }
 
 /** The active signing key; throws when the configuration names a key it does not define (a config bug). */
@@ -104,7 +103,7 @@ export function checkAuth(auth: string | undefined, data: Uint8Array, keys: Auth
     };
   const key = keys.keys.find((k) => k.index === token.index);
   if (key === undefined) return { verdict: "unknown-key", keyIndex: token.index };
-  if (sameDigest(digestHex(key.method, key.secret, data), token.digest))
+  if (sameDigest(keyDigestHex(key, data), token.digest))
     return { verdict: "ok", keyIndex: key.index, method: key.method };
   const guess = methodFromDigestLength(token.digest.length);
   return guess !== undefined && guess !== key.method

@@ -32,11 +32,11 @@ for (const f of HBD_V8_FLAGS) setFlagsFromString(f);
  * timings keep it. The policy engine runs seldom (a transition), so it was not
  * optimised before either. Measured with bench/footprint.ts.
  */
-export const BASELINE_ONLY_FROM_KEEPALIVE_MS = 500;
+export const INTERPRETER_ONLY_FROM_KEEPALIVE_MS = 500;
 
-/** The V8 flags hbd sets once its configuration is known (see BASELINE_ONLY_FROM_KEEPALIVE_MS). */
+/** The V8 flags hbd sets once its configuration is known (see INTERPRETER_ONLY_FROM_KEEPALIVE_MS). */
 export function timingFlags(keepaliveMs: number): string[] {
-  return keepaliveMs >= BASELINE_ONLY_FROM_KEEPALIVE_MS ? ["--max-opt=0"] : [];
+  return keepaliveMs >= INTERPRETER_ONLY_FROM_KEEPALIVE_MS ? ["--max-opt=0"] : [];
 }
 
 /** Sets timingFlags(keepaliveMs) (read by V8 whenever it considers optimising a function). */

@@ -101,3 +101,17 @@ test("verdicts: ok, bad signature (with method hint), unknown key, malformed", (
   assert.equal(methodFromDigestLength(7), "crc");
   assert.equal(methodFromDigestLength(50), undefined);
 });
+
+test("each configured key signs with its own cached state, also after a reload with the same index", () => {
+  const data = te.encode("t=status\nst=active\n");
+  const old = key(1, "sha1", "old secret");
+  const reloaded = key(1, "sha1", "new secret");
+  for (let i = 0; i < 3; i++) {
+    assert.equal(authValue(old, data), `1 ${digestHex("sha1", "old secret", data)}`);
+    assert.equal(authValue(reloaded, data), `1 ${digestHex("sha1", "new secret", data)}`);
+  }
+  assert.notEqual(authValue(old, data), authValue(reloaded, data));
+  const keys: AuthKeys = { active: 1, keys: [reloaded] };
+  assert.equal(checkAuth(authValue(reloaded, data), data, keys, "trailer").verdict, "ok");
+  assert.equal(checkAuth(authValue(old, data), data, keys, "trailer").verdict, "bad-signature");
+});
